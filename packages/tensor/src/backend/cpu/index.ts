@@ -1,0 +1,71 @@
+import type { Backend, Kernel, KernelAttrs, KernelTable, Storage } from "../backend.js";
+import { allocHost, type DType, type TypedArray } from "../../dtype.js";
+import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
+import { binaryKernel, castKernel, clampKernel, contiguousKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
+import { gatherKernel, indexSelectKernel, concatKernel, scatterAddKernel, scatterSliceKernel } from "./indexing.js";
+import { matmulKernel } from "./matmul.js";
+import { argKernel, reduceKernel } from "./reduce.js";
+import { softmaxKernel } from "./softmax.js";
+import { CpuStorage } from "./storage.js";
+import { foldKernel, unfoldKernel } from "./window.js";
+
+type ElementwiseKernels = { [K in UnaryOpName | BinaryOpName]: Kernel<KernelAttrs[K]> };
+
+function elementwiseKernels(): ElementwiseKernels {
+  const table: Partial<ElementwiseKernels> = {};
+  for (const name of Object.keys(UNARY) as UnaryOpName[]) table[name] = unaryKernel(name);
+  for (const name of Object.keys(BINARY) as BinaryOpName[]) table[name] = binaryKernel(name);
+  return table as ElementwiseKernels;
+}
+
+/** The reference kernels in plain TypeScript; fast kernels may replace entries of this table. */
+export const referenceKernels: KernelTable = {
+  ...elementwiseKernels(),
+  fill: fillKernel,
+  cast: castKernel,
+  contiguous: contiguousKernel,
+  where: whereKernel,
+  clamp: clampKernel,
+  sum: reduceKernel("sum"),
+  prod: reduceKernel("prod"),
+  max: reduceKernel("max"),
+  min: reduceKernel("min"),
+  argmax: argKernel("max"),
+  argmin: argKernel("min"),
+  matmul: matmulKernel,
+  unfold: unfoldKernel,
+  fold: foldKernel,
+  gather: gatherKernel,
+  scatterAdd: scatterAddKernel,
+  indexSelect: indexSelectKernel,
+  scatterSlice: scatterSliceKernel,
+  concat: concatKernel,
+  softmax: softmaxKernel(false),
+  logSoftmax: softmaxKernel(true),
+};
+
+/** Creates a CPU backend over a kernel table (the reference one by default). */
+export function createCpuBackend(kernels: KernelTable = referenceKernels): Backend {
+  return {
+    name: "cpu",
+    kernels,
+    supports: (dtype: DType) => dtype !== "float16",
+    upload(data: TypedArray, dtype: DType): Storage {
+      const copy = allocHost(dtype, data.length);
+      copy.set(data);
+      return new CpuStorage(copy);
+    },
+    readSync(storage: Storage, dtype: DType, offset: number, size: number): TypedArray {
+      const src = (storage as CpuStorage).data;
+      const out = allocHost(dtype, size);
+      out.set(src.subarray(offset, offset + size));
+      return out;
+    },
+    async read(storage: Storage, dtype: DType, offset: number, size: number): Promise<TypedArray> {
+      return this.readSync!(storage, dtype, offset, size);
+    },
+    free(): void {
+      // host arrays are garbage collected once no storage references them
+    },
+  };
+}

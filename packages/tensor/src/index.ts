@@ -1,0 +1,62 @@
+/**
+ * @diva/tensor: typed tensors with strided views, NumPy broadcasting, reverse-mode autograd over trees of
+ * tensors, explicit memory scopes, counter-based random numbers, safetensors io, and CPU / WebGPU backends.
+ *
+ * @example
+ * ```ts
+ * import { tensor, valueAndGrad, sum, square } from "@diva/tensor";
+ * const [loss, g] = valueAndGrad((w: Tensor) => sum(square(w)))(tensor([1, 2, 3]));
+ * console.log(await loss.item(), await g.data()); // 14, [2, 4, 6]
+ * ```
+ * @module
+ */
+import "./polyfill.js";
+import { createCpuBackend } from "./backend/cpu/index.js";
+import { registerBackend } from "./engine/backends.js";
+import "./ops/table.js";
+import "./ops/methods.js";
+
+registerBackend(createCpuBackend());
+
+export { Tensor, type NestedArray } from "./tensor.js";
+export type { DType, FloatDType, TypedArray, TypedArrayFor } from "./dtype.js";
+export { isFloat, promoteTypes } from "./dtype.js";
+export type { Shape } from "./shape.js";
+export { broadcastShapes, sizeOf } from "./shape.js";
+export type { Backend, Device, Kernel, KernelAttrs, KernelName, KernelTable, OutputInfo, Storage, TensorView, Window2d } from "./backend/backend.js";
+export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBackendFactory, setDefaultDevice, useBackend, initialisedDevices } from "./engine/backends.js";
+export { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";
+export { memory, type MemoryInfo } from "./engine/memory.js";
+export { tidy, keep, dispose, scope } from "./engine/tidy.js";
+export { mapTree, treeLeaves, flattenTree, type TensorTree } from "./tree.js";
+export { grad, valueAndGrad, stopGradient, noGrad, type GradOptions } from "./autograd/grad.js";
+export { opTables, type KernelOpDef, type ViewOpDef, type ViewAttrs, type ViewName } from "./ops/registry.js";
+export type { Vjp, VjpContext, VjpResult } from "./autograd/tape.js";
+export { UNARY, BINARY, type UnaryOpName, type BinaryOpName, type UnaryDef, type BinaryDef } from "./ops/elementwise-table.js";
+export * from "./ops/creation.js";
+export * from "./ops/elementwise.js";
+export * from "./ops/reduce.js";
+export * from "./ops/shape.js";
+export * from "./ops/indexing.js";
+export * from "./ops/linalg.js";
+export * from "./ops/conv.js";
+export * from "./ops/nn.js";
+export type { TensorLike } from "./ops/util.js";
+/** The random module as a namespace (`random.split(key, n)`, JAX-style). */
+export * as random from "./random/index.js";
+export {
+  randomKey,
+  split as splitKey,
+  foldIn,
+  isRandomKey,
+  randomBits,
+  uniform,
+  normal,
+  truncatedNormal,
+  randint,
+  bernoulli,
+  permutation,
+  choice,
+  type RandomKey,
+} from "./random/index.js";
+export * from "./io/safetensors.js";

@@ -1,0 +1,42 @@
+// Helpers shared by the io tests (not exported from the package).
+import { createCpuBackend } from "../backend/cpu/index.js";
+import { initialisedDevices, registerBackend } from "../engine/backends.js";
+
+/** Makes sure the CPU backend is registered, whether or not importing it does so. */
+export function ensureCpuBackend(): void {
+  if (!initialisedDevices().includes("cpu")) registerBackend(createCpuBackend());
+}
+
+/** A raw safetensors file: the length prefix (overridable), the header text or object, then `data`. */
+export function rawFile(
+  header: string | Uint8Array | object,
+  data: Uint8Array | number = 0,
+  headerLength?: bigint | number,
+): Uint8Array {
+  const json =
+    header instanceof Uint8Array
+      ? header
+      : new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
+  const body = typeof data === "number" ? new Uint8Array(data) : data;
+  const out = new Uint8Array(8 + json.length + body.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength ?? json.length), true);
+  out.set(json, 8);
+  out.set(body, 8 + json.length);
+  return out;
+}
+
+/** The bytes of a typed array. */
+export function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * safetensors read and write. The format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+ * mapping tensor names to `{dtype, shape, data_offsets}` (plus an optional `__metadata__` string map), then
+ * the raw little-endian, row-major tensor data.
+ */
+import type { Device } from "../backend/backend.js";
+import type { Tensor } from "../tensor.js";
+import { nodeFs, writeFully } from "./byte-source.js";
+import { missingTensorError } from "./safetensors-decode.js";
+import { encodeTensorData, planSafetensors, type EncodePlan, type FloatStorageDType } from "./safetensors-encode.js";
+import { openSafetensors, safetensorsFromBytes } from "./safetensors-file.js";
+import { defineEntry } from "./safetensors-header.js";
+
+export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from "./half.js";
+export type { SafetensorsDType } from "./safetensors-dtypes.js";
+export type { HostTensor } from "./safetensors-decode.js";
+export type { FloatStorageDType } from "./safetensors-encode.js";
+export {
+  MAX_HEADER_LENGTH,
+  parseSafetensorsHeader,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+} from "./safetensors-header.js";
+export {
+  openSafetensors,
+  safetensorsFromBytes,
+  SafetensorsFile,
+  type SafetensorsEntryInfo,
+  type SafetensorsReadOptions,
+} from "./safetensors-file.js";
+
+/** Options of {@link readSafetensors}. */
+export interface ReadSafetensorsOptions {
+  /** Device the tensors are made on. */
+  readonly device?: Device;
+  /** Read only these tensors (an absent name is an error). */
+  readonly names?: readonly string[];
+  /** Load floating-point tensors as float32 (rounds F64). */
+  readonly dtype?: "float32";
+}
+
+/** Tensors and metadata of a safetensors file. */
+export interface SafetensorsContents {
+  readonly tensors: Record<string, Tensor>;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * Reads a safetensors file (a path, or the file's bytes). From a path only the header is read whole; each
+ * tensor is then read from its own byte range, so a large file is never held in memory twice.
+ * Loaded dtypes: F32 -> float32, F64 -> float64, F16/BF16 -> float32 (exact), I64/I32/I16/I8/U32/U16/U8 ->
+ * int32 (a value outside int32 is an error), BOOL -> bool. Errors name the file, the tensor and the field.
+ */
+export async function readSafetensors(
+  source: string | Uint8Array,
+  options: ReadSafetensorsOptions = {},
+): Promise<SafetensorsContents> {
+  const file = typeof source === "string" ? await openSafetensors(source) : safetensorsFromBytes(source);
+  const tensors: Record<string, Tensor> = {};
+  try {
+    const names = options.names ? [...new Set(options.names)] : file.keys();
+    for (const name of names) if (!file.has(name)) throw missingTensorError(file.header, name);
+    for (const name of names) defineEntry(tensors, name, await file.read(name, options));
+    return { tensors, metadata: { ...file.metadata } };
+  } catch (e) {
+    for (const t of Object.values(tensors)) t.dispose();
+    throw e;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Options of {@link writeSafetensors} and {@link serializeSafetensors}. */
+export interface WriteSafetensorsOptions {
+  /** String metadata stored under `__metadata__`. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Storage dtype per floating-point tensor (default: F32 for float32, F64 for float64, F16 for float16). */
+  readonly dtypes?: Readonly<Record<string, FloatStorageDType>>;
+}
+
+function plan(tensors: Record<string, Tensor>, options: WriteSafetensorsOptions, target: string): EncodePlan {
+  const inputs = Object.keys(tensors).map((name) => {
+    const t = tensors[name]!;
+    t.assertLive(`writeSafetensors ${JSON.stringify(name)}`);
+    return { name, dtype: t.dtype, shape: t.shape };
+  });
+  return planSafetensors(inputs, options.metadata, options.dtypes, target);
+}
+
+/** The bytes of a safetensors file holding `tensors` (for browsers, uploads and tests). */
+export async function serializeSafetensors(
+  tensors: Record<string, Tensor>,
+  options: WriteSafetensorsOptions = {},
+): Promise<Uint8Array> {
+  const layout = plan(tensors, options, "serializeSafetensors");
+  const out = new Uint8Array(layout.fileSize);
+  out.set(layout.header, 0);
+  let at = layout.header.length;
+  for (const t of layout.tensors) {
+    out.set(encodeTensorData(t, await tensors[t.name]!.data(), "serializeSafetensors"), at);
+    at += t.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Writes `tensors` to a safetensors file at `target`, atomically: the data goes to a temporary file in the
+ * same folder, which is flushed and then renamed over `target`, so readers never see a partial file.
+ * Tensors are read back from their device one at a time.
+ */
+export async function writeSafetensors(
+  target: string,
+  tensors: Record<string, Tensor>,
+  options: WriteSafetensorsOptions = {},
+): Promise<void> {
+  const layout = plan(tensors, options, target);
+  const fs = await nodeFs();
+  const { dirname, basename, join } = await import("node:path");
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const handle = await fs.open(temp, "wx");
+  let closed = false;
+  try {
+    await writeFully(handle, layout.header);
+    for (const t of layout.tensors) {
+      await writeFully(handle, encodeTensorData(t, await tensors[t.name]!.data(), target));
+    }
+    await handle.sync();
+    closed = true;
+    await handle.close();
+    await fs.rename(temp, target);
+  } catch (e) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,210 @@
+import type { KernelAttrs, Window2d } from "../backend/backend.js";
+import { isFloat } from "../dtype.js";
+import { tidy } from "../engine/tidy.js";
+import { fmt, windowOutSize } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { arange, full, tensor } from "./creation.js";
+import { add, cast, clamp, div, floor, mul, sub } from "./elementwise.js";
+import { indexSelect } from "./indexing.js";
+import { matmul } from "./linalg.js";
+import { runKernel, type KernelOpDef } from "./registry.js";
+import { mean, sum } from "./reduce.js";
+import { reshape } from "./shape.js";
+
+/** A size given once for both spatial dims or as [height, width]. */
+export type Size2 = number | readonly [number, number];
+
+const pair = (v: Size2): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
+
+function window(op: string, kernel: Size2, stride: Size2, padding: Size2, dilation: Size2): Window2d {
+  const w: Window2d = { kernel: pair(kernel), stride: pair(stride), padding: pair(padding), dilation: pair(dilation) };
+  for (const [name, v, min] of [["kernel", w.kernel, 1], ["stride", w.stride, 1], ["padding", w.padding, 0], ["dilation", w.dilation, 1]] as const) {
+    if (!v.every((x) => Number.isInteger(x) && x >= min)) throw new Error(`${op}: ${name} must be integers >= ${min}, got [${v.join(",")}]`);
+  }
+  return w;
+}
+
+function outSize(op: string, x: Tensor, w: Window2d): [number, number] {
+  const oh = windowOutSize(x.shape[2]!, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]);
+  const ow = windowOutSize(x.shape[3]!, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]);
+  if (oh <= 0 || ow <= 0) throw new Error(`${op}: input ${fmt(x.shape)} is smaller than the (dilated) kernel [${w.kernel.join(",")}] after padding`);
+  return [oh, ow];
+}
+
+/** Options of a sliding window op. */
+export interface WindowOptions {
+  stride?: Size2;
+  padding?: Size2;
+  dilation?: Size2;
+}
+
+/** im2col (torch.nn.functional.unfold): [N, C, H, W] -> [N, C*kh*kw, L]. */
+export function unfold(x: Tensor, kernel: Size2, options: WindowOptions = {}): Tensor {
+  if (x.rank !== 4) throw new Error(`unfold: expected [N, C, H, W], got ${fmt(x.shape)}`);
+  return runKernel("unfold", [x], window("unfold", kernel, options.stride ?? 1, options.padding ?? 0, options.dilation ?? 1));
+}
+
+/** col2im (torch.nn.functional.fold): [N, C*kh*kw, L] -> [N, C, H, W] summing overlaps. */
+export function fold(cols: Tensor, outputSize: Size2, kernel: Size2, options: WindowOptions = {}): Tensor {
+  if (cols.rank !== 3) throw new Error(`fold: expected [N, C*kh*kw, L], got ${fmt(cols.shape)}`);
+  return runKernel("fold", [cols], { ...window("fold", kernel, options.stride ?? 1, options.padding ?? 0, options.dilation ?? 1), outputSize: pair(outputSize) });
+}
+
+/** Options of conv2d. */
+export interface Conv2dOptions extends Omit<WindowOptions, "padding"> {
+  /** Padding, or "same"/"valid" as torch accepts ("same" needs stride 1). */
+  padding?: Size2 | "same" | "valid";
+  groups?: number;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as torch.nn.functional.conv2d): x [N, C, H, W], weight [O, C/groups, kh, kw],
+ * bias [O]. Computed as im2col + matmul, so its gradients (and their gradients) come from those ops.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  if (x.rank !== 4) throw new Error(`conv2d: input must be [N, C, H, W], got ${fmt(x.shape)}`);
+  if (weight.rank !== 4) throw new Error(`conv2d: weight must be [O, C/groups, kh, kw], got ${fmt(weight.shape)}`);
+  const groups = options.groups ?? 1;
+  const [N, C] = x.shape as [number, number];
+  const [O, Cg, kh, kw] = weight.shape as [number, number, number, number];
+  if (!Number.isInteger(groups) || groups < 1 || C % groups !== 0 || O % groups !== 0) {
+    throw new Error(`conv2d: groups ${groups} must divide input channels ${C} and output channels ${O}`);
+  }
+  if (Cg * groups !== C) throw new Error(`conv2d: weight ${fmt(weight.shape)} expects ${Cg * groups} input channels, input ${fmt(x.shape)} has ${C}`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== O)) throw new Error(`conv2d: bias must be [${O}], got ${fmt(bias.shape)}`);
+  const dilation = pair(options.dilation ?? 1);
+  let padding: Size2;
+  if (options.padding === "valid" || options.padding === undefined) padding = 0;
+  else if (options.padding === "same") {
+    if (pair(options.stride ?? 1).some((s) => s !== 1)) throw new Error("conv2d: padding 'same' requires stride 1");
+    const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)];
+    if (total.some((t) => t % 2 !== 0)) throw new Error("conv2d: padding 'same' with an even effective kernel is not supported");
+    padding = [total[0]! / 2, total[1]! / 2];
+  } else padding = options.padding;
+  const w = window("conv2d", [kh, kw], options.stride ?? 1, padding, dilation);
+  const [oh, ow] = outSize("conv2d", x, w);
+  return tidy(() => {
+    const cols = runKernel("unfold", [x], w); // [N, C*kh*kw, L]
+    const K = Cg * kh * kw;
+    const L = oh * ow;
+    let y: Tensor;
+    if (groups === 1) y = matmul(reshape(weight, [O, K]), cols); // [N, O, L]
+    else y = matmul(reshape(weight, [groups, O / groups, K]), reshape(cols, [N, groups, K, L]));
+    y = reshape(y, [N, O, oh, ow]);
+    return bias ? add(y, reshape(bias, [1, O, 1, 1])) : y;
+  });
+}
+
+/** Options of average pooling. */
+export interface AvgPoolOptions {
+  stride?: Size2;
+  padding?: Size2;
+  /** Count padded zeros in the average (torch's default true). */
+  countIncludePad?: boolean;
+}
+
+/** 2-D average pooling over [N, C, H, W]; stride defaults to the kernel size. */
+export function avgPool2d(x: Tensor, kernel: Size2, options: AvgPoolOptions = {}): Tensor {
+  if (x.rank !== 4) throw new Error(`avgPool2d: expected [N, C, H, W], got ${fmt(x.shape)}`);
+  const w = window("avgPool2d", kernel, options.stride ?? kernel, options.padding ?? 0, 1);
+  if (w.padding[0] * 2 > w.kernel[0] || w.padding[1] * 2 > w.kernel[1]) throw new Error("avgPool2d: padding must be at most half the kernel size");
+  const [oh, ow] = outSize("avgPool2d", x, w);
+  const [N, C] = x.shape as [number, number];
+  return tidy(() => {
+    const cols = reshape(runKernel("unfold", [x], w), [N, C, w.kernel[0] * w.kernel[1], oh * ow]);
+    if (options.countIncludePad ?? true) return reshape(mean(cols, 2), [N, C, oh, ow]);
+    const ones = full([1, 1, x.shape[2]!, x.shape[3]!], 1, { dtype: x.dtype, device: x.device });
+    const count = sum(reshape(runKernel("unfold", [ones], w), [1, 1, w.kernel[0] * w.kernel[1], oh * ow]), 2);
+    return reshape(div(sum(cols, 2), count), [N, C, oh, ow]);
+  });
+}
+
+/** 1-D average pooling over [N, C, L]; stride defaults to the kernel size. */
+export function avgPool1d(x: Tensor, kernel: number, options: { stride?: number; padding?: number; countIncludePad?: boolean } = {}): Tensor {
+  if (x.rank !== 3) throw new Error(`avgPool1d: expected [N, C, L], got ${fmt(x.shape)}`);
+  return tidy(() => {
+    const y = avgPool2d(reshape(x, [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]), [1, kernel], {
+      stride: [1, options.stride ?? kernel],
+      padding: [0, options.padding ?? 0],
+      countIncludePad: options.countIncludePad,
+    });
+    return reshape(y, [x.shape[0]!, x.shape[1]!, y.shape[3]!]);
+  });
+}
+
+/** Options of interpolate: give `size` or `scaleFactor`. */
+export interface InterpolateOptions {
+  size?: Size2;
+  scaleFactor?: number | readonly [number, number];
+  mode?: "nearest" | "bilinear";
+  /** bilinear only: torch's align_corners (default false). */
+  alignCorners?: boolean;
+}
+
+/** Resizes [N, C, H, W] with nearest or bilinear sampling, with torch.nn.functional.interpolate's coordinates. */
+export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+  if (x.rank !== 4) throw new Error(`interpolate: expected [N, C, H, W], got ${fmt(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new Error(`interpolate: expected a float tensor, got ${x.dtype}`);
+  const [H, W] = [x.shape[2]!, x.shape[3]!];
+  let size: [number, number];
+  let scale: [number, number];
+  if (options.size !== undefined) {
+    size = pair(options.size);
+    scale = [H / size[0], W / size[1]];
+  } else if (options.scaleFactor !== undefined) {
+    const f = typeof options.scaleFactor === "number" ? [options.scaleFactor, options.scaleFactor] : options.scaleFactor;
+    size = [Math.floor(H * f[0]!), Math.floor(W * f[1]!)];
+    scale = [1 / f[0]!, 1 / f[1]!];
+  } else throw new Error("interpolate: give size or scaleFactor");
+  if (!size.every((s) => Number.isInteger(s) && s > 0)) throw new Error(`interpolate: output size [${size.join(",")}] must be positive integers`);
+  const mode = options.mode ?? "nearest";
+  return tidy(() => {
+    if (mode === "nearest") {
+      const rows = clamp(cast(floor(mul(arange(size[0], undefined, 1, { dtype: "float64", device: x.device }), scale[0])), "int32"), null, H - 1);
+      const cols = clamp(cast(floor(mul(arange(size[1], undefined, 1, { dtype: "float64", device: x.device }), scale[1])), "int32"), null, W - 1);
+      return indexSelect(indexSelect(x, 2, rows), 3, cols);
+    }
+    const along = (t: Tensor, axis: 2 | 3, inSize: number, outSz: number, s: number): Tensor => {
+      const src: number[] = [];
+      for (let i = 0; i < outSz; i++) {
+        const v = options.alignCorners ? (outSz > 1 ? (i * (inSize - 1)) / (outSz - 1) : 0) : Math.max((i + 0.5) * s - 0.5, 0);
+        src.push(v);
+      }
+      const i0 = src.map((v) => Math.min(Math.floor(v), inSize - 1));
+      const i1 = i0.map((v) => Math.min(v + 1, inSize - 1));
+      const lam = src.map((v, i) => v - i0[i]!);
+      const shape = axis === 2 ? [1, 1, outSz, 1] : [1, 1, 1, outSz];
+      const weights = reshape(tensor(lam, { dtype: t.dtype, device: t.device }), shape);
+      const a = indexSelect(t, axis, tensor(i0, { dtype: "int32", device: t.device }));
+      const b = indexSelect(t, axis, tensor(i1, { dtype: "int32", device: t.device }));
+      return add(a, mul(sub(b, a), weights));
+    };
+    return along(along(x, 2, H, size[0], scale[0]), 3, W, size[1], scale[1]);
+  });
+}
+
+
+/** Registry entries of the window kernels. */
+export const convDefs: { [K in "unfold" | "fold"]: KernelOpDef<KernelAttrs[K]> } = {
+  unfold: {
+    infer: ([x], w) => {
+      if (x!.rank !== 4) throw new Error(`unfold: expected [N, C, H, W], got ${fmt(x!.shape)}`);
+      const [oh, ow] = outSize("unfold", x!, w);
+      return { shape: [x!.shape[0]!, x!.shape[1]! * w.kernel[0] * w.kernel[1], oh * ow], dtype: x!.dtype };
+    },
+    vjp: (g, { inputs: [x], attrs }) => [runKernel("fold", [g], { ...attrs, outputSize: [x!.shape[2]!, x!.shape[3]!] })],
+  },
+  fold: {
+    infer: ([c], a) => {
+      const [kh, kw] = a.kernel;
+      const [H, W] = a.outputSize;
+      const oh = windowOutSize(H, kh, a.stride[0], a.padding[0], a.dilation[0]);
+      const ow = windowOutSize(W, kw, a.stride[1], a.padding[1], a.dilation[1]);
+      if (c!.rank !== 3 || c!.shape[1]! % (kh * kw) !== 0 || c!.shape[2] !== oh * ow) {
+        throw new Error(`fold: input ${fmt(c!.shape)} does not match kernel [${kh},${kw}] and output size [${H},${W}] (expected L = ${oh * ow})`);
+      }
+      return { shape: [c!.shape[0]!, c!.shape[1]! / (kh * kw), H, W], dtype: c!.dtype };
+    },
+    vjp: (g, { attrs }) => [runKernel("unfold", [g], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
+  },
+};

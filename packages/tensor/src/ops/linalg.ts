@@ -1,0 +1,71 @@
+import type { KernelAttrs } from "../backend/backend.js";
+import { promoteTypes } from "../dtype.js";
+import { tidy } from "../engine/tidy.js";
+import { broadcastShapes, fmt } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { add } from "./elementwise.js";
+import { runKernel, type KernelOpDef } from "./registry.js";
+import { expand, reshape, transpose } from "./shape.js";
+import { castTo } from "./util.js";
+
+/**
+ * Matrix product with NumPy/PyTorch semantics: 1-D operands are promoted to a row/column and the added dim is
+ * removed after; leading (batch) dims broadcast. Transposed views are read in place, without copies.
+ *
+ * @example
+ * ```ts
+ * matmul(q, transpose(k)); // [B, H, L, D] @ [B, H, D, L] -> [B, H, L, L]
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  a.assertLive("matmul");
+  b.assertLive("matmul");
+  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: both operands need at least one dim, got ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+  return tidy(() => {
+    const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+    const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+    const k = a2.shape[a2.rank - 1]!;
+    if (k !== b2.shape[b2.rank - 2]) {
+      throw new Error(`matmul: ${fmt(a.shape)} @ ${fmt(b.shape)}: inner dimensions ${k} and ${b2.shape[b2.rank - 2]} differ`);
+    }
+    const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    const m = a2.shape[a2.rank - 2]!;
+    const n = b2.shape[b2.rank - 1]!;
+    const dt = promoteTypes(a.dtype, b.dtype);
+    const ae = expand(castTo(a2, dt), [...batch, m, k]);
+    const be = expand(castTo(b2, dt), [...batch, k, n]);
+    const out = runKernel("matmul", [ae, be], {});
+    if (a.rank === 1 && b.rank === 1) return reshape(out, []);
+    if (a.rank === 1) return reshape(out, [...batch, n]);
+    if (b.rank === 1) return reshape(out, [...batch, m]);
+    return out;
+  });
+}
+
+/** y = x @ weight^T + bias, with weight [out, in] as torch.nn.Linear stores it. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.rank !== 2) throw new Error(`linear: weight must be [out, in], got ${fmt(weight.shape)}`);
+  if (x.shape[x.rank - 1] !== weight.shape[1]) {
+    throw new Error(`linear: input ${fmt(x.shape)} has ${x.shape[x.rank - 1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
+  }
+  return tidy(() => {
+    const y = matmul(x, transpose(weight));
+    return bias ? add(y, bias) : y;
+  });
+}
+
+/** Registry entry of the matmul kernel (operands already broadcast to the same batch dims). */
+export const linalgDefs: { matmul: KernelOpDef<KernelAttrs["matmul"]> } = {
+  matmul: {
+    infer: ([a, b]) => {
+      const r = a!.rank;
+      if (r < 2 || b!.rank !== r || a!.shape[r - 1] !== b!.shape[r - 2] || a!.shape.slice(0, -2).some((d, i) => d !== b!.shape[i])) {
+        throw new Error(`matmul: kernel operands ${fmt(a!.shape)} and ${fmt(b!.shape)} do not line up`);
+      }
+      if (a!.dtype !== b!.dtype) throw new Error(`matmul: operand dtypes differ (${a!.dtype}, ${b!.dtype})`);
+      if (a!.dtype === "bool") throw new Error("matmul: not defined for bool tensors");
+      return { shape: [...a!.shape.slice(0, -1), b!.shape[r - 1]!], dtype: a!.dtype };
+    },
+    vjp: (g, { inputs: [a, b] }) => [runKernel("matmul", [g, transpose(b!)], {}), runKernel("matmul", [transpose(a!), g], {})],
+  },
+};

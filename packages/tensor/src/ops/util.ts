@@ -1,0 +1,42 @@
+import type { DType } from "../dtype.js";
+import { castScalar, isFloat } from "../dtype.js";
+import { fmt, type Shape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { runKernel, runView } from "./registry.js";
+
+/** A tensor or a plain number (numbers adopt the other operand's dtype, as PyTorch's Python scalars do). */
+export type TensorLike = Tensor | number;
+
+/** The dtype a Python-style scalar takes next to a tensor of `dtype`. */
+export function scalarDType(value: number, dtype: DType): DType {
+  if (isFloat(dtype)) return dtype;
+  if (Number.isInteger(value)) return dtype === "bool" && value !== 0 && value !== 1 ? "int32" : dtype;
+  return "float32";
+}
+
+/** Turns a number into a 0-d tensor on `like`'s device; tensors pass through. */
+export function asTensor(x: TensorLike, like: Tensor, dtype?: DType): Tensor {
+  if (x instanceof Tensor) return x;
+  const dt = dtype ?? scalarDType(x, like.dtype);
+  return runKernel("fill", [], { value: castScalar(x, dt), shape: [], dtype: dt }, like.device);
+}
+
+/** Casts to `dtype`; returns `x` itself when it already has that dtype. */
+export function castTo(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : runKernel("cast", [x], { dtype });
+}
+
+/** Sums `g` down to `shape` (the adjoint of broadcasting `shape` to g's shape). */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.shape.length - shape.length;
+  if (lead < 0) throw new Error(`sumTo: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
+  const axes: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length ? runKernel("sum", [g], { axes }) : g;
+  const out = runView("reshape", summed, { shape: [...shape] });
+  if (summed !== g) summed.dispose();
+  return out;
+}

@@ -1,0 +1,127 @@
+import type { Device } from "../backend/backend.js";
+import { fromHost } from "../ops/creation.js";
+import { checkShape, sizeOf, type Shape } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { describe, type RandomKey } from "./key.js";
+import { choiceImpl, type ChoiceSampleOptions } from "./host-choice.js";
+import { bernoulliImpl, permutationImpl, randintImpl } from "./host-discrete.js";
+import {
+  normalImpl,
+  truncatedNormalImpl,
+  uniformImpl,
+  type NormalSampleOptions,
+  type SampleFloatDType,
+  type TruncatedNormalSampleOptions,
+  type UniformSampleOptions,
+} from "./host-float.js";
+
+// Tensor-level samplers: each draws its numbers on the host with the matching `sample*` function and
+// uploads them, so every backend holds the very same values for the same key.
+
+/** Where a sampled tensor is created (default: the current default device). */
+export interface DeviceOption {
+  /** Device of the new tensor. */
+  device?: Device;
+}
+
+/** Options of {@link uniform}. */
+export interface UniformOptions<D extends SampleFloatDType = SampleFloatDType> extends UniformSampleOptions<D>, DeviceOption {}
+
+/** Options of {@link normal}. */
+export interface NormalOptions<D extends SampleFloatDType = SampleFloatDType> extends NormalSampleOptions<D>, DeviceOption {}
+
+/** Options of {@link truncatedNormal}. */
+export interface TruncatedNormalOptions<D extends SampleFloatDType = SampleFloatDType>
+  extends TruncatedNormalSampleOptions<D>,
+    DeviceOption {}
+
+/** Options of {@link choice}. */
+export interface ChoiceOptions extends ChoiceSampleOptions, DeviceOption {}
+
+/** Checks a shape argument, naming `fn`, and returns its element count. */
+function shapeCount(fn: string, shape: unknown): number {
+  if (!Array.isArray(shape)) throw new Error(`${fn}: shape must be an array of sizes, got ${describe(shape)}`);
+  checkShape(fn, shape as Shape);
+  const count = sizeOf(shape as Shape);
+  if (!Number.isSafeInteger(count)) throw new Error(`${fn}: shape ${describe(shape)} has too many elements`);
+  return count;
+}
+
+/**
+ * A tensor of floats uniform in `[min, max)` (default [0, 1), float32). Same values as
+ * {@link sampleUniform} with the same key, on every device.
+ *
+ * @example
+ * ```ts
+ * const x = uniform(randomKey(0), [2, 3], { min: -1, max: 1 });
+ * ```
+ */
+export function uniform<D extends SampleFloatDType = "float32">(
+  key: RandomKey,
+  shape: Shape,
+  opts: UniformOptions<D> = {},
+): Tensor<D> {
+  const data = uniformImpl("uniform", key, shapeCount("uniform", shape), opts);
+  return fromHost(data, opts.dtype ?? "float32", shape, opts.device) as Tensor<D>;
+}
+
+/**
+ * A tensor of normal floats (default mean 0, std 1, float32), Box-Muller on pairs of uniforms. Same
+ * values as {@link sampleNormal} with the same key.
+ */
+export function normal<D extends SampleFloatDType = "float32">(
+  key: RandomKey,
+  shape: Shape,
+  opts: NormalOptions<D> = {},
+): Tensor<D> {
+  const data = normalImpl("normal", key, shapeCount("normal", shape), opts);
+  return fromHost(data, opts.dtype ?? "float32", shape, opts.device) as Tensor<D>;
+}
+
+/**
+ * A tensor of normal floats truncated to `[lower, upper]` (default [-2, 2] in output units, as PyTorch's
+ * `trunc_normal_`), by inverse-CDF sampling. Same values as {@link sampleTruncatedNormal}.
+ */
+export function truncatedNormal<D extends SampleFloatDType = "float32">(
+  key: RandomKey,
+  shape: Shape,
+  opts: TruncatedNormalOptions<D> = {},
+): Tensor<D> {
+  const data = truncatedNormalImpl("truncatedNormal", key, shapeCount("truncatedNormal", shape), opts);
+  return fromHost(data, opts.dtype ?? "float32", shape, opts.device) as Tensor<D>;
+}
+
+/**
+ * An int32 tensor of integers uniform in `[low, high)`, exactly unbiased (Lemire's multiply-shift with
+ * rejection; see {@link sampleRandint}).
+ */
+export function randint(key: RandomKey, shape: Shape, low: number, high: number, opts: DeviceOption = {}): Tensor<"int32"> {
+  const data = randintImpl("randint", key, shapeCount("randint", shape), low, high);
+  return fromHost(data, "int32", shape, opts.device) as Tensor<"int32">;
+}
+
+/** A bool tensor whose elements are true with probability `p` (see {@link sampleBernoulli}). */
+export function bernoulli(key: RandomKey, p: number, shape: Shape, opts: DeviceOption = {}): Tensor<"bool"> {
+  const data = bernoulliImpl("bernoulli", key, shapeCount("bernoulli", shape), p);
+  return fromHost(data, "bool", shape, opts.device) as Tensor<"bool">;
+}
+
+/** An int32 tensor of shape `[n]` holding a uniformly random permutation of `0..n-1` (Fisher-Yates). */
+export function permutation(key: RandomKey, n: number, opts: DeviceOption = {}): Tensor<"int32"> {
+  const data = permutationImpl("permutation", key, n);
+  return fromHost(data, "int32", [n], opts.device) as Tensor<"int32">;
+}
+
+/**
+ * An int32 tensor of shape `[count]` of indices drawn from `0..n-1`, uniformly or weighted by
+ * `probabilities`, with replacement (default) or without (see {@link sampleChoice}).
+ *
+ * @example
+ * ```ts
+ * const batch = choice(key, datasetSize, 8, { replace: false });
+ * ```
+ */
+export function choice(key: RandomKey, n: number, count: number, opts: ChoiceOptions = {}): Tensor<"int32"> {
+  const data = choiceImpl("choice", key, n, count, opts);
+  return fromHost(data, "int32", [count], opts.device) as Tensor<"int32">;
+}
