@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { bpeWord, END_OF_WORD } from "./tokenizer/bpe.js";
 import { CHAR_TO_BYTE, toByteChars } from "./tokenizer/byte-map.js";
 import { cleanText } from "./tokenizer/clean.js";
-import { PY_SPACE } from "./tokenizer/ftfy/pyregex.js";
+import { REGEX_MODULE_SPACE } from "./tokenizer/ftfy/pyregex.js";
 import { parseVocab, SPECIAL_TOKENS, type ClipVocab } from "./tokenizer/vocab.js";
 
 export { cleanText } from "./tokenizer/clean.js";
@@ -36,7 +36,7 @@ export interface TokenizedBatch {
 
 /** open_clip's pre-tokeniser: special tokens, contractions, letter runs, single digits, other runs. */
 const WORD_RE = new RegExp(
-  `${SPECIAL_TOKENS.join("|")}|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${PY_SPACE.replace("\\x1c-\\x20", " ")}\\p{L}\\p{N}]+`,
+  `${SPECIAL_TOKENS.join("|")}|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_MODULE_SPACE}\\p{L}\\p{N}]+`,
   "giu",
 );
 

@@ -14,6 +14,7 @@ import {
   headerError,
   parseSafetensorsHeader,
   readHeaderLength,
+  tensorLabel,
   type SafetensorsHeader,
 } from "./safetensors-header.js";
 
@@ -89,16 +90,25 @@ export class SafetensorsFile implements AsyncDisposable {
     try {
       return await readHostTensor(this.#source, this.header, name, options);
     } catch (e) {
-      if (e instanceof Error && e.message.startsWith(`${this.source}: `)) throw e;
-      const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`${this.source}: tensor ${JSON.stringify(name)}: ${why}`, { cause: e });
+      throw this.#named(name, e);
     }
   }
 
   /** Reads tensor `name` as a tensor on `options.device`. */
   async read(name: string, options: SafetensorsReadOptions = {}): Promise<Tensor> {
     const host = await this.readHost(name, options);
-    return fromHost(host.data, host.dtype, host.shape, options.device);
+    try {
+      return fromHost(host.data, host.dtype, host.shape, options.device);
+    } catch (e) {
+      throw this.#named(name, e);
+    }
+  }
+
+  /** `e` with the file and tensor named in its message (unchanged if it already names the file). */
+  #named(name: string, e: unknown): Error {
+    if (e instanceof Error && e.message.startsWith(`${this.source}: `)) return e;
+    const why = e instanceof Error ? e.message : String(e);
+    return new Error(`${this.source}: ${tensorLabel(name)}: ${why}`, { cause: e });
   }
 
   /** Closes the file (idempotent). */
@@ -108,6 +118,7 @@ export class SafetensorsFile implements AsyncDisposable {
     await this.#source.close();
   }
 
+  /** Closes the file at the end of an `await using` block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

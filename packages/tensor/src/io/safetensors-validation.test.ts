@@ -170,7 +170,51 @@ const header = fc.dictionary(
   { maxKeys: 5 },
 );
 
+/** Files that are valid or one small change away: deep checks (sizes, ranges, overlaps) get exercised. */
+const ITEM: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const nearValidFile = fc
+  .tuple(
+    fc.array(fc.tuple(fc.constantFrom(...Object.keys(ITEM)), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 })), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    fc.array(fc.tuple(fc.nat(3), fc.constantFrom("begin", "end", "shape", "data"), fc.integer({ min: -9, max: 9 })), {
+      maxLength: 2,
+    }),
+  )
+  .map(([specs, changes]) => {
+    let at = 0;
+    const entries = specs.map(([dtype, shape]) => {
+      const size = shape.reduce((a, b) => a * b, 1) * ITEM[dtype]!;
+      const e = { dtype, shape: [...shape], data_offsets: [at, at + size] };
+      at += size;
+      return e;
+    });
+    let dataLength = at;
+    for (const [i, field, delta] of changes) {
+      const e = entries[i % entries.length]!;
+      if (field === "begin") e.data_offsets[0] = e.data_offsets[0]! + delta;
+      if (field === "end") e.data_offsets[1] = e.data_offsets[1]! + delta;
+      if (field === "shape" && e.shape.length > 0) e.shape[0] = e.shape[0]! + delta;
+      if (field === "data") dataLength = Math.max(0, dataLength + delta);
+    }
+    const header = Object.fromEntries(entries.map((e, i) => [`t${i}`, e]));
+    const data = new Uint8Array(dataLength).map((_, i) => (i * 37) & 1); // 0/1 bytes keep I64 in range
+    return rawFile(header, data);
+  });
+
 describe("fuzzing malformed files", () => {
+  it("near-valid files load consistently or are rejected with an Error", async () => {
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(nearValidFile, async (bytes) => {
+        if ((await readOrReject(bytes)) === undefined) accepted++;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(accepted).toBeGreaterThan(100); // both branches are exercised
+  });
+
   it("random bytes are rejected with an Error", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
@@ -210,7 +254,7 @@ describe("fuzzing malformed files", () => {
     );
     await fc.assert(
       fc.asyncProperty(mutation, async (m) => {
-        let bytes = valid.slice();
+        let bytes: Uint8Array = valid.slice();
         if (m.kind === "truncate") bytes = bytes.slice(0, m.at);
         if (m.kind === "flip") for (const [i, v] of m.flips) bytes[i] = v;
         if (m.kind === "length") new DataView(bytes.buffer).setBigUint64(0, m.n, true);

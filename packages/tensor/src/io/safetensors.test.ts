@@ -274,6 +274,23 @@ describe("openSafetensors", () => {
     await expect(readSafetensors(path, { names: ["a", "c"] })).rejects.toThrow(/tensor "c": not in the file/);
   });
 
+  it("names the tensor when the file shrinks after it was opened", async () => {
+    const path = join(dir, "shrink.safetensors");
+    await writeSafetensors(path, { a: t(new Float32Array([1, 2, 3]), "float32", [3]) });
+    const file = await openSafetensors(path);
+    const full = await readFile(path);
+    await writeFile(path, full.subarray(0, full.length - 4));
+    await expect(file.read("a")).rejects.toThrow(/shrink\.safetensors: tensor "a": file ended at byte \d+, before byte \d+/);
+    await file.close();
+  });
+
+  it("names the target when the folder does not exist", async () => {
+    const path = join(dir, "no-such-dir", "x.safetensors");
+    await expect(writeSafetensors(path, { a: t(new Float32Array([1]), "float32", [1]) })).rejects.toThrow(
+      /no-such-dir\/x\.safetensors: cannot create a temporary file/,
+    );
+  });
+
   it("names the file when it is missing or truncated", async () => {
     await expect(readSafetensors(join(dir, "missing.safetensors"))).rejects.toThrow(/missing\.safetensors/);
     const path = join(dir, "trunc.safetensors");

@@ -117,7 +117,11 @@ export async function writeSafetensors(
   const fs = await nodeFs();
   const { dirname, basename, join } = await import("node:path");
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const handle = await fs.open(temp, "wx");
+  const handle = await fs.open(temp, "wx").catch((e: unknown) => {
+    throw new Error(`${target}: cannot create a temporary file next to it (${e instanceof Error ? e.message : String(e)})`, {
+      cause: e,
+    });
+  });
   let closed = false;
   try {
     await writeFully(handle, layout.header);

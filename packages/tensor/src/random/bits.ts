@@ -33,6 +33,7 @@ export class BitStream {
   private pos = 256;
   private nextBlock = 0;
 
+  /** Starts at word 0 of `key`'s bit stream. */
   constructor(private readonly key: RandomKey) {}
 
   /** The next word of the stream, as an unsigned 32-bit integer. */

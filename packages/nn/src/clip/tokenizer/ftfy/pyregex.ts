@@ -11,3 +11,6 @@ export const PY_WORD = "\\p{L}\\p{N}_";
 
 /** Python `.` without DOTALL: anything but '\n'. */
 export const PY_DOT = "[^\\n]";
+
+/** `\s` of Python's third-party `regex` module (Unicode White_Space: no U+001C..U+001F). */
+export const REGEX_MODULE_SPACE = "\\t-\\r\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";

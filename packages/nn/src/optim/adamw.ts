@@ -1,0 +1,55 @@
+import { add, div, keep, mapTree, mul, sqrt, square, sub, tidy, zerosLike, type Tensor } from "@diva/tensor";
+import { zipTrees } from "./tree-zip.js";
+
+/** Options of AdamW (torch.optim.AdamW semantics). */
+export interface AdamWOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Decoupled weight decay (default 0.01 as torch). */
+  weightDecay?: number;
+}
+
+/** AdamW state: step count and first/second moment trees. */
+export interface AdamWState<P> {
+  readonly step: number;
+  readonly m: P | null;
+  readonly v: P | null;
+}
+
+/** Fresh AdamW state. */
+export function adamwInit<P>(): AdamWState<P> {
+  return { step: 0, m: null, v: null };
+}
+
+/**
+ * One AdamW step: p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps). Returns new params and state (kept).
+ */
+export function adamwStep<P>(params: P, grads: P, state: AdamWState<P>, options: AdamWOptions, lr = options.lr): [P, AdamWState<P>] {
+  const b1 = options.beta1 ?? 0.9;
+  const b2 = options.beta2 ?? 0.999;
+  const eps = options.eps ?? 1e-8;
+  const wd = options.weightDecay ?? 0.01;
+  const t = state.step + 1;
+  return tidy(() => {
+    const ms: Tensor[] = [];
+    const vs: Tensor[] = [];
+    const ps = zipTrees(params, grads, state.m, state.v).map(([p, g, m0, v0]) => {
+      const m = add(mul(m0 ?? zerosLike(p), b1), mul(g, 1 - b1));
+      const v = add(mul(v0 ?? zerosLike(p), b2), mul(square(g), 1 - b2));
+      ms.push(m);
+      vs.push(v);
+      const mHat = div(m, 1 - b1 ** t);
+      const vHat = div(v, 1 - b2 ** t);
+      const decayed = wd !== 0 ? mul(p, 1 - lr * wd) : p;
+      return sub(decayed, mul(div(mHat, add(sqrt(vHat), eps)), lr));
+    });
+    let i = 0, j = 0, k = 0;
+    return [
+      keep(mapTree(params, () => ps[i++]!)),
+      { step: t, m: keep(mapTree(params, () => ms[j++]!)), v: keep(mapTree(params, () => vs[k++]!)) },
+    ] as [P, AdamWState<P>];
+  });
+}

@@ -1,0 +1,4 @@
+export { sgdInit, sgdStep, disposeReplaced, type SgdOptions, type SgdState } from "./sgd.js";
+export { adamwInit, adamwStep, type AdamWOptions, type AdamWState } from "./adamw.js";
+export { clipGradNorm, globalNorm } from "./clip-grad.js";
+export { cosineWithWarmup, type CosineScheduleOptions } from "./schedule.js";

@@ -1,0 +1,63 @@
+import { add, keep, mapTree, mul, sub, tidy, treeLeaves, type Tensor } from "@diva/tensor";
+import { zipTrees } from "./tree-zip.js";
+
+/** Options of SGD (torch.optim.SGD semantics). */
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/** SGD state: the momentum buffers, a tree shaped like the parameters (absent before the first step). */
+export interface SgdState<P> {
+  readonly step: number;
+  readonly momentum: P | null;
+}
+
+/** Fresh SGD state. */
+export function sgdInit<P>(): SgdState<P> {
+  return { step: 0, momentum: null };
+}
+
+/**
+ * One SGD step, as torch.optim.SGD: d = g + wd*p; buf = momentum*buf + (1-dampening)*d (buf = d at the first
+ * step); d = nesterov ? d + momentum*buf : buf; p = p - lr*d. Returns new params and state (kept tensors);
+ * the caller disposes the old ones (see `disposeReplaced`).
+ *
+ * @example
+ * ```ts
+ * let state = sgdInit<typeof params>();
+ * [params, state] = sgdStep(params, grads, state, { lr: 1e-4, momentum: 0.9 });
+ * ```
+ */
+export function sgdStep<P>(params: P, grads: P, state: SgdState<P>, options: SgdOptions, lr = options.lr): [P, SgdState<P>] {
+  const momentum = options.momentum ?? 0;
+  const dampening = options.dampening ?? 0;
+  const wd = options.weightDecay ?? 0;
+  return tidy(() => {
+    const newBufs: Tensor[] = [];
+    const pairs = zipTrees(params, grads, state.momentum);
+    const results = pairs.map(([p, g, buf]) => {
+      let d = wd !== 0 ? add(g, mul(p, wd)) : g;
+      if (momentum !== 0) {
+        const nb = buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : d;
+        newBufs.push(nb);
+        d = options.nesterov ? add(d, mul(nb, momentum)) : nb;
+      }
+      return sub(p, mul(d, lr));
+    });
+    let i = 0;
+    const newParams = keep(mapTree(params, () => results[i++]!));
+    let j = 0;
+    const newMomentum = momentum !== 0 ? keep(mapTree(params, () => newBufs[j++]!)) : null;
+    return [newParams, { step: state.step + 1, momentum: newMomentum }] as [P, SgdState<P>];
+  });
+}
+
+/** Disposes the tensors of `old` that are not in `current` (after an optimizer step replaced them). */
+export function disposeReplaced(old: unknown, current: unknown): void {
+  const live = new Set(treeLeaves(current));
+  for (const t of treeLeaves(old)) if (!live.has(t)) t.dispose();
+}

@@ -1,0 +1,59 @@
+/// <reference types="@webgpu/types" />
+import type { DType } from "../../dtype.js";
+import { gpuByteLength } from "./dtypes.js";
+import type { ErrorTracker } from "./errors.js";
+import type { PipelineCache } from "./pipelines.js";
+import type { BufferPool } from "./pool.js";
+import type { Binding, CommandQueue } from "./queue.js";
+import { WebGPUStorage } from "./storage.js";
+import type { Params } from "./params.js";
+
+/** Usage of tensor buffers: STORAGE | COPY_SRC | COPY_DST. */
+export const TENSOR_USAGE = 0x0080 | 0x0004 | 0x0008;
+
+/** Everything kernels need: the device and its queue, pool, pipeline cache, limits and features. */
+export class GpuContext {
+  constructor(
+    readonly device: GPUDevice,
+    readonly queue: CommandQueue,
+    readonly pool: BufferPool,
+    readonly pipelines: PipelineCache,
+    readonly tracker: ErrorTracker,
+    readonly limits: GPUSupportedLimits,
+    /** True when the device has `shader-f16`. */
+    readonly f16: boolean,
+  ) {}
+
+  /** A new storage for `size` elements of `dtype`; refuses sizes over maxStorageBufferBindingSize. */
+  alloc(dtype: DType, size: number, op: string, shape?: readonly number[]): WebGPUStorage {
+    this.tracker.assertUsable(op);
+    if (dtype === "float16" && !this.f16) {
+      throw new Error(`${op}: float16 needs the adapter feature shader-f16, which this WebGPU adapter lacks`);
+    }
+    const bytes = gpuByteLength(dtype, size);
+    const max = this.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      const what = shape ? `a ${dtype} tensor of shape [${shape.join(",")}]` : `${size} ${dtype} elements`;
+      throw new Error(
+        `${op}: ${what} needs ${bytes} bytes, more than this WebGPU adapter's maxStorageBufferBindingSize of ${max} bytes; split the tensor or use the cpu device`,
+      );
+    }
+    return new WebGPUStorage(this.pool.acquire(bytes, TENSOR_USAGE), bytes, dtype, size);
+  }
+
+  /** Records a dispatch of the pipeline `key` (WGSL from `source` on first use). */
+  run(key: string, source: () => string, params: Params, buffers: readonly Binding[], workgroups: readonly [number, number, number]): void {
+    const entry = this.pipelines.get(key, source);
+    this.queue.dispatch(entry, params.toArray(), buffers, workgroups);
+  }
+
+  /** Largest workgroup count per dispatch dimension. */
+  get maxGroups(): number {
+    return this.limits.maxComputeWorkgroupsPerDimension;
+  }
+}
+
+/** A binding of a whole storage. */
+export function bind(s: WebGPUStorage): Binding {
+  return { buffer: s.buffer, size: s.bindSize };
+}

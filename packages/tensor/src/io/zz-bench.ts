@@ -1,0 +1,16 @@
+import { ensureCpuBackend, rawFile, bytesOf } from "/work/main/packages/tensor/src/io/safetensors-test-utils.ts";
+import { readSafetensors, writeSafetensors } from "/work/main/packages/tensor/src/io/safetensors.ts";
+import { writeFile } from "node:fs/promises";
+ensureCpuBackend();
+const n = 64 * 1024 * 1024;
+const f32 = new Float32Array(n).map((_, i) => i * 0.001);
+const h = new Uint16Array(n).map((_, i) => i & 0x7bff);
+const header = { a: { dtype: "F32", shape: [n], data_offsets: [0, 4 * n] }, h: { dtype: "F16", shape: [n], data_offsets: [4 * n, 6 * n] }, b: { dtype: "BF16", shape: [n], data_offsets: [6 * n, 8 * n] } };
+const body = new Uint8Array(8 * n); body.set(bytesOf(f32), 0); body.set(bytesOf(h), 4 * n); body.set(bytesOf(h), 6 * n);
+await writeFile("/tmp/big.safetensors", rawFile(header, body));
+let t0 = performance.now();
+const { tensors } = await readSafetensors("/tmp/big.safetensors");
+console.log("read 512MB", (performance.now() - t0).toFixed(0), "ms", process.memoryUsage().rss / 2 ** 20 | 0, "MB rss");
+t0 = performance.now();
+await writeSafetensors("/tmp/big2.safetensors", tensors, { dtypes: { a: "BF16", h: "F16" } });
+console.log("write", (performance.now() - t0).toFixed(0), "ms");
