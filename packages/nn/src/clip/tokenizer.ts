@@ -34,10 +34,15 @@ export interface TokenizedBatch {
   readonly shape: [number, number];
 }
 
-/** open_clip's pre-tokeniser: special tokens, contractions, letter runs, single digits, other runs. */
+/**
+ * open_clip's pre-tokeniser: special tokens, contractions, letter runs, single digits and
+ * runs of everything else, on lowercased text. Python compiles it with IGNORECASE, whose
+ * only effects on lowercased text are that "'ſ" counts as the contraction "'s" and that
+ * U+0345 (which case-folds to a letter but is a mark) matches no branch and is dropped.
+ */
 const WORD_RE = new RegExp(
-  `${SPECIAL_TOKENS.join("|")}|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_MODULE_SPACE}\\p{L}\\p{N}]+`,
-  "giu",
+  `${SPECIAL_TOKENS.join("|")}|'[s\u017f]|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_MODULE_SPACE}\\p{L}\\p{N}\\u0345]+`,
+  "gu",
 );
 
 const utf8Lenient = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -148,7 +148,8 @@ function backward(y: Tensor, leaves: readonly Tensor[], level: number): Map<numb
       const g = grads.get(t.id);
       if (!g || !node.vjp) continue;
       const temps: Tensor[] = [];
-      const ins = tidy(() => node.vjp!(g, { inputs: node.inputs, output: node.output, attrs: node.attrs }));
+      const needsGrad = node.inputs.map((inp) => inp.nodes?.[level] !== undefined);
+      const ins = tidy(() => node.vjp!(g, { inputs: node.inputs, output: node.output, attrs: node.attrs, needsGrad }));
       if (ins.length !== node.inputs.length) throw new Error(`autograd: VJP of ${node.name} returned ${ins.length} gradients for ${node.inputs.length} inputs`);
       ins.forEach((gi, k) => {
         if (!gi) return;

@@ -8,6 +8,11 @@ export interface VjpContext<A> {
   readonly inputs: readonly Tensor[];
   readonly output: Tensor;
   readonly attrs: A;
+  /**
+   * Which inputs need a cotangent. A VJP may return null for the others and skip their work (so a frozen
+   * model's weights cost nothing in the backward pass).
+   */
+  readonly needsGrad: readonly boolean[];
 }
 
 /** A vector-Jacobian product written with other ops, so that gradients of gradients work. */

@@ -11,7 +11,6 @@ import { encodeTensorData, planSafetensors, type EncodePlan, type FloatStorageDT
 import { openSafetensors, safetensorsFromBytes } from "./safetensors-file.js";
 import { defineEntry } from "./safetensors-header.js";
 
-export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from "./half.js";
 export type { SafetensorsDType } from "./safetensors-dtypes.js";
 export type { HostTensor } from "./safetensors-decode.js";
 export type { FloatStorageDType } from "./safetensors-encode.js";
@@ -48,8 +47,9 @@ export interface SafetensorsContents {
 /**
  * Reads a safetensors file (a path, or the file's bytes). From a path only the header is read whole; each
  * tensor is then read from its own byte range, so a large file is never held in memory twice.
- * Loaded dtypes: F32 -> float32, F64 -> float64, F16/BF16 -> float32 (exact), I64/I32/I16/I8/U32/U16/U8 ->
- * int32 (a value outside int32 is an error), BOOL -> bool. Errors name the file, the tensor and the field.
+ * Loaded dtypes: F32 -> float32, F64 -> float64, F16/BF16 -> float32 (exact), I64/I32/I16/I8 and
+ * U64/U32/U16/U8 -> int32 (a value outside int32 is an error naming the tensor), BOOL -> bool. Errors name
+ * the file, the tensor and the field.
  */
 export async function readSafetensors(
   source: string | Uint8Array,

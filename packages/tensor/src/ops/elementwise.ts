@@ -229,9 +229,9 @@ function unaryDefs(): Defs<UnaryOpName> {
 
 /** Gradient of each operand of a broadcasting binary op, summed back to its shape. */
 function both(fa: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor, fb: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor) {
-  return (g: Tensor, { inputs, output }: { inputs: readonly Tensor[]; output: Tensor }) => {
+  return (g: Tensor, { inputs, output, needsGrad }: { inputs: readonly Tensor[]; output: Tensor; needsGrad: readonly boolean[] }) => {
     const [a, b] = inputs as [Tensor, Tensor];
-    return [sumTo(fa(g, a, b, output), a.shape), sumTo(fb(g, a, b, output), b.shape)];
+    return [needsGrad[0] ? sumTo(fa(g, a, b, output), a.shape) : null, needsGrad[1] ? sumTo(fb(g, a, b, output), b.shape) : null];
   };
 }
 
@@ -298,7 +298,11 @@ export const elementwiseDefs: Defs<UnaryOpName | BinaryOpName | "cast" | "where"
       if (c!.dtype !== "bool") throw new Error(`where: condition must be bool, got ${c!.dtype}`);
       return { shape: broadcastShapes("where", c!.shape, a!.shape, b!.shape), dtype: a!.dtype };
     },
-    vjp: (g, { inputs: [c, a, b] }) => [null, sumTo(where(c!, g, 0), a!.shape), sumTo(where(c!, 0, g), b!.shape)],
+    vjp: (g, { inputs: [c, a, b], needsGrad }) => [
+      null,
+      needsGrad[1] ? sumTo(where(c!, g, 0), a!.shape) : null,
+      needsGrad[2] ? sumTo(where(c!, 0, g), b!.shape) : null,
+    ],
   },
   clamp: {
     infer: same,

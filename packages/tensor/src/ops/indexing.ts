@@ -86,7 +86,7 @@ export const indexingDefs: { [K in "gather" | "scatterAdd" | "indexSelect"]: Ker
       if (src!.dtype !== base!.dtype) throw new Error(`scatterAdd: src dtype ${src!.dtype} differs from base dtype ${base!.dtype}`);
       return { shape: base!.shape, dtype: base!.dtype };
     },
-    vjp: (g, { inputs: [, index], attrs }) => [g, null, gather(g, attrs.axis, index!)],
+    vjp: (g, { inputs: [, index], attrs, needsGrad }) => [needsGrad[0] ? g : null, null, needsGrad[2] ? gather(g, attrs.axis, index!) : null],
   },
   indexSelect: {
     infer: ([x, index], { axis }) => {

@@ -66,6 +66,9 @@ export const linalgDefs: { matmul: KernelOpDef<KernelAttrs["matmul"]> } = {
       if (a!.dtype === "bool") throw new Error("matmul: not defined for bool tensors");
       return { shape: [...a!.shape.slice(0, -1), b!.shape[r - 1]!], dtype: a!.dtype };
     },
-    vjp: (g, { inputs: [a, b] }) => [runKernel("matmul", [g, transpose(b!)], {}), runKernel("matmul", [transpose(a!), g], {})],
+    vjp: (g, { inputs: [a, b], needsGrad }) => [
+      needsGrad[0] ? runKernel("matmul", [g, transpose(b!)], {}) : null,
+      needsGrad[1] ? runKernel("matmul", [transpose(a!), g], {}) : null,
+    ],
   },
 };

@@ -163,6 +163,10 @@ export const V = {
   min: (a: V128, b: V128) => sbin("v128", SimdOp.f32x4Min, a, b),
   /** Lane-wise max as `b < a ? a : b` (cheaper than the NaN-propagating `max`; NaN in `a` is dropped). */
   pmax: (a: V128, b: V128) => sbin("v128", SimdOp.f32x4Pmax, a, b),
+  /** Lane mask `a >= b` (all ones / all zeros). */
+  ge: (a: V128, b: V128) => sbin("v128", SimdOp.f32x4Ge, a, b),
+  /** `(a & mask) | (b & ~mask)`. */
+  bitselect: (a: V128, b: V128, mask: V128) => sbin("v128", SimdOp.v128Bitselect, a, b, mask),
   nearest: (a: V128) => sbin("v128", SimdOp.f32x4Nearest, a),
   truncSatI: (a: V128) => sbin("v128", SimdOp.i32x4TruncSatF32x4S, a),
   convertI: (a: V128) => sbin("v128", SimdOp.f32x4ConvertI32x4S, a),

@@ -89,6 +89,8 @@ export const SimdOp = {
   f32x4Eq: 0x41,
   f32x4Lt: 0x43,
   f32x4Gt: 0x44,
+  f32x4Le: 0x45,
+  f32x4Ge: 0x46,
   v128And: 0x4e,
   v128Or: 0x50,
   v128Xor: 0x51,

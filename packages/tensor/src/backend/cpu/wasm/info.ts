@@ -1,0 +1,50 @@
+/**
+ * Introspection and thread lifecycle for the WebAssembly kernels.
+ */
+import { kernelRuntime } from "./runtime.js";
+import { getCpuThreads } from "./threads.js";
+import { canBlock } from "./env.js";
+
+/** What the kernels run with on this host. */
+export interface CpuKernelInfo {
+  /** Whether the WebAssembly SIMD kernels are in use (else plain JavaScript fallbacks). */
+  wasm: boolean;
+  /** Whether the GEMM uses relaxed-SIMD fused multiply-add. */
+  relaxedSimd: boolean;
+  /** Whether memory is shared (threads possible). */
+  sharedMemory: boolean;
+  /** Whether this thread may block waiting for workers (false on a browser's main thread). */
+  canBlock: boolean;
+  /** Threads requested (`setCpuThreads`, `DIVA_THREADS` or all cores). */
+  requestedThreads: number;
+  /** Register tile of the GEMM micro-kernel. */
+  tile: string;
+}
+
+/** Describes the kernel setup (builds the runtime on first call). */
+export function cpuKernelInfo(): CpuKernelInfo {
+  const rt = kernelRuntime();
+  return {
+    wasm: rt !== undefined,
+    relaxedSimd: rt?.relaxed ?? false,
+    sharedMemory: rt?.shared ?? false,
+    canBlock: canBlock(),
+    requestedThreads: getCpuThreads(),
+    tile: rt ? `${rt.blocking.mr}x${rt.blocking.nr}` : "none",
+  };
+}
+
+/**
+ * Starts the worker threads ahead of use and resolves with the number of threads available (the caller
+ * included). Optional in Node (workers start on first use); in a browser worker, call it before
+ * synchronous kernels so the workers are running when needed.
+ */
+export async function startCpuThreads(n = getCpuThreads()): Promise<number> {
+  const rt = kernelRuntime();
+  return rt ? rt.startThreads(n) : 1;
+}
+
+/** Terminates the worker threads (never required for a clean exit: workers are unref'd). */
+export function stopCpuThreads(): void {
+  kernelRuntime()?.stopThreads();
+}

@@ -1,0 +1,178 @@
+/**
+ * `matmulF32`: batched f32 matrix multiply over strided views (transposed operands, broadcast batch
+ * dimensions), run by the WebAssembly SIMD GEMM on every configured thread.
+ */
+import { matmulF32Fallback } from "./fallback.js";
+import { MIN_FLOPS_PER_THREAD, splitGemm } from "./partition.js";
+import type { Task } from "./pool.js";
+import { kernelRuntime, type KernelRuntime } from "./runtime.js";
+import { collapseBatch, compactSize, gatherCompact, spanOf } from "./strided.js";
+import { getCpuThreads } from "./threads.js";
+
+/** A strided f32 matrix (or batch of matrices) inside a Float32Array. Strides are in elements, any sign. */
+export interface StridedMatrix {
+  /** The elements. */
+  data: Float32Array;
+  /** Index of element [0, 0] of the first batch entry. */
+  offset: number;
+  /** Distance between consecutive rows. */
+  rowStride: number;
+  /** Distance between consecutive columns (1 when rows are contiguous; the row length for a transpose). */
+  colStride: number;
+  /** One stride per batch dimension (0 broadcasts that dimension); omitted means all 0. */
+  batchStrides?: readonly number[];
+}
+
+/** Options of `matmulF32`. */
+export interface MatmulF32Options {
+  /** Batch dimensions (the output is contiguous [...batchShape, m, n]). Default: none. */
+  batchShape?: readonly number[];
+  /** Index in `out` where the result starts. Default 0. */
+  outOffset?: number;
+  /** Threads to use (default: `getCpuThreads()`). */
+  threads?: number;
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`matmulF32: ${name} must be a non-negative integer, got ${v}`);
+}
+
+/**
+ * out[...batch, i, j] = sum_p A[...batch, i, p] * B[...batch, p, j] for A [m, k] and B [k, n] views,
+ * written contiguously (row-major) to `out` from `outOffset`. Float32 inputs, float32 accumulation in
+ * blocks of the inner dimension. Synchronous; multi-threaded where the host allows it.
+ */
+export function matmulF32(
+  a: StridedMatrix,
+  b: StridedMatrix,
+  out: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  opts: MatmulF32Options = {},
+): void {
+  checkDim("m", m);
+  checkDim("n", n);
+  checkDim("k", k);
+  const batchShape = opts.batchShape ?? [];
+  batchShape.forEach((s, i) => checkDim(`batchShape[${i}]`, s));
+  const aB = a.batchStrides ?? batchShape.map(() => 0);
+  const bB = b.batchStrides ?? batchShape.map(() => 0);
+  if (aB.length !== batchShape.length || bB.length !== batchShape.length) {
+    throw new RangeError(`matmulF32: ${batchShape.length} batch dimensions but ${aB.length} and ${bB.length} batch strides`);
+  }
+  const outOffset = opts.outOffset ?? 0;
+  const batch = batchShape.reduce((x, y) => x * y, 1);
+  if (outOffset < 0 || outOffset + batch * m * n > out.length) {
+    throw new RangeError(`matmulF32: output of ${batch * m * n} elements at ${outOffset} exceeds length ${out.length}`);
+  }
+  if (batch * m * n === 0) return;
+  if (k === 0) {
+    out.fill(0, outOffset, outOffset + batch * m * n);
+    return;
+  }
+  const rt = kernelRuntime();
+  if (!rt) {
+    matmulF32Fallback(a, b, out, m, n, k, batchShape, aB, bB, outOffset);
+    return;
+  }
+  const dims = collapseBatch(batchShape, aB, bB);
+  const r = dims.shape.length;
+  const inner = r > 0 ? { count: dims.shape[r - 1]!, a: dims.a[r - 1]!, b: dims.b[r - 1]! } : { count: 1, a: 0, b: 0 };
+  const outerShape = dims.shape.slice(0, Math.max(0, r - 1));
+  const outerCount = outerShape.reduce((x, y) => x * y, 1);
+  const requested = opts.threads ?? getCpuThreads();
+  const threads = 2 * batch * m * n * k >= 2 * MIN_FLOPS_PER_THREAD ? rt.threads(requested) : 1;
+  const idx = new Array<number>(outerShape.length).fill(0);
+  for (let o = 0; o < outerCount; o++) {
+    let aBase = a.offset, bBase = b.offset;
+    for (let i = 0; i < idx.length; i++) {
+      aBase += idx[i]! * dims.a[i]!;
+      bBase += idx[i]! * dims.b[i]!;
+    }
+    const job: Job = { rt, a, b, out, m, n, k, threads, innerA: inner.a, innerB: inner.b };
+    runGroup(job, aBase, bBase, inner.count, outOffset + o * inner.count * m * n);
+    for (let i = idx.length - 1; i >= 0; i--) {
+      if (++idx[i]! < outerShape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+interface Job {
+  rt: KernelRuntime;
+  a: StridedMatrix;
+  b: StridedMatrix;
+  out: Float32Array;
+  m: number;
+  n: number;
+  k: number;
+  threads: number;
+  innerA: number;
+  innerB: number;
+}
+
+/** How an operand is placed in wasm memory: copied span (`strides` unchanged) or a compact gather. */
+interface Placement {
+  elements: number;
+  /** Element offset from the region start to element [0,0,0]. */
+  shift: number;
+  gather: boolean;
+}
+
+function place(name: string, mat: StridedMatrix, base: number, sizes: number[], strides: number[]): Placement {
+  const { lo, hi } = spanOf(sizes, strides);
+  if (base + lo < 0 || base + hi >= mat.data.length) {
+    throw new RangeError(`matmulF32: operand ${name} reaches elements ${base + lo}..${base + hi} of an array of ${mat.data.length}`);
+  }
+  const span = hi - lo + 1, compact = compactSize(sizes, strides);
+  if (span <= 2 * compact + 1024) return { elements: span, shift: -lo, gather: false };
+  return { elements: compact, shift: 0, gather: true };
+}
+
+/** Copies an operand into the heap at byte address `at`; returns its strides there. */
+function load(heap: Float32Array, mat: StridedMatrix, base: number, sizes: number[], strides: number[], p: Placement, at: number): number[] {
+  if (!p.gather) {
+    heap.set(mat.data.subarray(base - p.shift, base - p.shift + p.elements), at >> 2);
+    return strides;
+  }
+  return gatherCompact(mat.data, base, sizes, strides, heap, at >> 2);
+}
+
+/** Multiplies `count` consecutive inner batch entries, splitting them further if memory is short. */
+function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: number): void {
+  const { rt, a, b, m, n, k } = job;
+  const aSizes = [count, m, k], aStrides = [job.innerA, a.rowStride, a.colStride];
+  const bSizes = [count, k, n], bStrides = [job.innerB, b.rowStride, b.colStride];
+  const pa = place("a", a, aBase, aSizes, aStrides);
+  const pb = place("b", b, bBase, bSizes, bStrides);
+  const addrs = rt.layout(job.threads, [pa.elements * 4, pb.elements * 4, count * m * n * 4]);
+  if (!addrs) {
+    if (count === 1) throw new RangeError(`matmulF32: [${m},${k}] @ [${k},${n}] does not fit in WebAssembly memory`);
+    const half = count >> 1;
+    runGroup(job, aBase, bBase, half, outAt);
+    runGroup(job, aBase + half * job.innerA, bBase + half * job.innerB, count - half, outAt + half * m * n);
+    return;
+  }
+  const [aAt, bAt, cAt] = addrs as [number, number, number];
+  const heap = rt.f32();
+  const [sba, rsa, csa] = load(heap, a, aBase, aSizes, aStrides, pa, aAt) as [number, number, number];
+  const [sbb, rsb, csb] = load(heap, b, bBase, bSizes, bStrides, pb, bAt) as [number, number, number];
+  const aPtr = aAt + pa.shift * 4, bPtr = bAt + pb.shift * 4;
+  const { mr, nr } = rt.blocking;
+  const split = splitGemm(count, m, n, k, job.threads, mr, nr);
+  const kernel = rt.kernel("gemmBatch");
+  const tasks: Task[] = split.ranges.map(([s, e], t) => {
+    const work = rt.scratch(t);
+    switch (split.dim) {
+      case "batch":
+        return { kernel, args: [aPtr + s * sba * 4, sba, rsa, csa, bPtr + s * sbb * 4, sbb, rsb, csb, cAt + s * m * n * 4, m * n, n, m, n, k, e - s, work] };
+      case "rows":
+        return { kernel, args: [aPtr + s * rsa * 4, sba, rsa, csa, bPtr, sbb, rsb, csb, cAt + s * n * 4, m * n, n, e - s, n, k, count, work] };
+      case "cols":
+        return { kernel, args: [aPtr, sba, rsa, csa, bPtr + s * csb * 4, sbb, rsb, csb, cAt + s * 4, m * n, n, m, e - s, k, count, work] };
+    }
+  });
+  rt.run(tasks);
+  job.out.set(rt.f32().subarray(cAt >> 2, (cAt >> 2) + count * m * n), outAt);
+}

@@ -1,0 +1,213 @@
+import type { OutputInfo, TensorView } from "../../backend.js";
+import { bind, type GpuContext } from "../context.js";
+import { wgslComputeType, wgslStorageType, type WgslComputeType } from "../dtypes.js";
+import { collapse, numel } from "../layout.js";
+import { Params } from "../params.js";
+import { gpuStorage, type WebGPUStorage } from "../storage.js";
+import { loadAs, storeAs } from "../wgsl/convert.js";
+import { grid, wgslModule } from "../wgsl/header.js";
+import { stridedCode, writeIteration } from "../wgsl/strided.js";
+
+/** The reductions over several axes. */
+export type ReduceOp = "sum" | "prod" | "max" | "min";
+
+const COMBINE: Record<ReduceOp, (a: string, b: string) => string> = {
+  sum: (a, b) => `${a} + ${b}`,
+  prod: (a, b) => `${a} * ${b}`,
+  max: (a, b) => `max_(${a}, ${b})`,
+  min: (a, b) => `min_(${a}, ${b})`,
+};
+
+/** Threads per workgroup of the workgroup-per-output variants. */
+const TREE = 256;
+
+/** Identity of a reduction in compute type `T`, as uniform bits. */
+function identityBits(op: ReduceOp | "argmax" | "argmin", T: WgslComputeType): number {
+  const p = new Params();
+  if (op === "sum") p.value(0, T);
+  else if (op === "prod") p.value(1, T);
+  else if (op === "max" || op === "argmax") T === "f32" ? p.f32(-Infinity) : p.i32(-2147483648);
+  else T === "f32" ? p.f32(Infinity) : p.i32(2147483647);
+  return p.toArray()[0]!;
+}
+
+/** Splits the dimensions of `x` into kept ones (iterated per output element) and reduced ones. */
+function splitAxes(x: TensorView, axes: readonly number[]) {
+  const set = new Set(axes);
+  const kept = { shape: [] as number[], strides: [] as number[] };
+  const red = { shape: [] as number[], strides: [] as number[] };
+  x.shape.forEach((n, d) => {
+    const into = set.has(d) ? red : kept;
+    into.shape.push(n);
+    into.strides.push(x.strides[d]!);
+  });
+  const keptIt = collapse({ shape: kept.shape, operands: [{ strides: kept.strides, offset: x.offset }] });
+  const redIt = collapse({ shape: red.shape, operands: [{ strides: red.strides, offset: 0 }] });
+  return { keptIt, redIt, M: numel(kept.shape), R: numel(red.shape) };
+}
+
+/** True when one workgroup per output element (tree reduction) beats one thread per output element. */
+function useTree(M: number, R: number): boolean {
+  return R >= 256 || (R > 16 && M < 1024);
+}
+
+/**
+ * sum / prod / max / min over sorted `axes` (output keeps them as size-1 dims). Small reductions use one
+ * thread per output element; large ones one workgroup per output element with a workgroup-memory tree.
+ * Floats accumulate in f32 (float16 too); max/min propagate NaN.
+ */
+export function reduce(ctx: GpuContext, op: ReduceOp, x: TensorView, axes: readonly number[], out: OutputInfo): WebGPUStorage {
+  const { keptIt, redIt, M, R } = splitAxes(x, axes);
+  const result = ctx.alloc(out.dtype, M, op, out.shape);
+  if (M === 0) return result;
+  const src = gpuStorage(x, op);
+  const T = wgslComputeType(out.dtype);
+  const inType = wgslStorageType(x.dtype);
+  const outType = wgslStorageType(out.dtype);
+  const params = new Params();
+  params.u32(M);
+  params.u32(R);
+  params.u32(identityBits(op, T));
+  const kBase = writeIteration(params, keptIt);
+  const rBase = writeIteration(params, redIt);
+  const kr = keptIt.shape.length;
+  const rr = redIt.shape.length;
+  const tree = useTree(M, R);
+  const c = COMBINE[op];
+  const key = `reduce|${op}|${T}|${inType}>${outType}|k${kr}|r${rr}|${tree ? "tree" : "flat"}`;
+  const load = `ld(kp0 + qp0)`;
+  const source = () => {
+    const common = `fn ld(p: u32) -> T { return ${loadAs("x[p]", inType, T)}; }`;
+    const inner = `${stridedCode(rr, 1, rBase, "r", "q")}
+      acc = ${c("acc", load)};`;
+    const body = tree
+      ? `${common}
+var<workgroup> sh: array<T, ${TREE}>;
+@compute @workgroup_size(${TREE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  if (o >= mu(0u)) { return; }
+  ${stridedCode(kr, 1, kBase, "o", "k")}
+  var acc = bitcast<T>(mu(2u));
+  for (var r = lid; r < mu(1u); r = r + ${TREE}u) {
+    ${inner}
+  }
+  sh[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${TREE / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sh[lid] = ${c("sh[lid]", "sh[lid + s]")}; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[o] = ${storeAs("sh[0]", T, outType)}; }
+}`
+      : `${common}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * 64u;
+  if (o >= mu(0u)) { return; }
+  ${stridedCode(kr, 1, kBase, "o", "k")}
+  var acc = bitcast<T>(mu(2u));
+  for (var r = 0u; r < mu(1u); r = r + 1u) {
+    ${inner}
+  }
+  out[o] = ${storeAs("acc", T, outType)};
+}`;
+    return wgslModule({
+      T,
+      paramWords: params.length,
+      buffers: [
+        { name: "x", type: inType },
+        { name: "out", type: outType, write: true },
+      ],
+      body,
+    });
+  };
+  ctx.run(key, source, params, [bind(src), bind(result)], grid(tree ? M : Math.ceil(M / 64), ctx.maxGroups));
+  return result;
+}
+
+/**
+ * Index (int32) of the first maximum / minimum along `axis`; NaN counts as the extreme (as in PyTorch).
+ */
+export function argReduce(ctx: GpuContext, op: "argmax" | "argmin", x: TensorView, axis: number, out: OutputInfo): WebGPUStorage {
+  const { keptIt, redIt, M, R } = splitAxes(x, [axis]);
+  const result = ctx.alloc("int32", M, op, out.shape);
+  if (M === 0) return result;
+  const src = gpuStorage(x, op);
+  const T = wgslComputeType(x.dtype);
+  const inType = wgslStorageType(x.dtype);
+  const params = new Params();
+  params.u32(M);
+  params.u32(R);
+  params.u32(identityBits(op, T));
+  const kBase = writeIteration(params, keptIt);
+  const rBase = writeIteration(params, redIt);
+  const kr = keptIt.shape.length;
+  const rr = redIt.shape.length;
+  const tree = useTree(M, R);
+  const cmp = op === "argmax" ? ">" : "<";
+  const key = `arg|${op}|${T}|${inType}|k${kr}|r${rr}|${tree ? "tree" : "flat"}`;
+  const source = () => {
+    const common = `fn ld(p: u32) -> T { return ${loadAs("x[p]", inType, T)}; }
+fn better(v: T, i: u32, bv: T, bi: u32) -> bool {
+  let vn = isnan_(v);
+  let bn = isnan_(bv);
+  if (vn != bn) { return vn; }
+  if (vn || v == bv) { return i < bi; }
+  return v ${cmp} bv;
+}`;
+    const inner = `${stridedCode(rr, 1, rBase, "r", "q")}
+    let v = ld(kp0 + qp0);
+    if (better(v, r, bv, bi)) { bv = v; bi = r; }`;
+    const body = tree
+      ? `${common}
+var<workgroup> shv: array<T, ${TREE}>;
+var<workgroup> shi: array<u32, ${TREE}>;
+@compute @workgroup_size(${TREE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  if (o >= mu(0u)) { return; }
+  ${stridedCode(kr, 1, kBase, "o", "k")}
+  var bv = bitcast<T>(mu(2u));
+  var bi = 0xffffffffu;
+  for (var r = lid; r < mu(1u); r = r + ${TREE}u) {
+    ${inner}
+  }
+  shv[lid] = bv;
+  shi[lid] = bi;
+  workgroupBarrier();
+  for (var s = ${TREE / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s && better(shv[lid + s], shi[lid + s], shv[lid], shi[lid])) {
+      shv[lid] = shv[lid + s];
+      shi[lid] = shi[lid + s];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[o] = i32(shi[0]); }
+}`
+      : `${common}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * 64u;
+  if (o >= mu(0u)) { return; }
+  ${stridedCode(kr, 1, kBase, "o", "k")}
+  var bv = bitcast<T>(mu(2u));
+  var bi = 0xffffffffu;
+  for (var r = 0u; r < mu(1u); r = r + 1u) {
+    ${inner}
+  }
+  out[o] = i32(bi);
+}`;
+    return wgslModule({
+      T,
+      paramWords: params.length,
+      buffers: [
+        { name: "x", type: inType },
+        { name: "out", type: "i32", write: true },
+      ],
+      body,
+    });
+  };
+  ctx.run(key, source, params, [bind(src), bind(result)], grid(tree ? M : Math.ceil(M / 64), ctx.maxGroups));
+  return result;
+}

@@ -1,0 +1,110 @@
+/// <reference types="@webgpu/types" />
+
+/** An adapter and the GPU object that made it (keep both referenced for the device's lifetime). */
+export interface AdapterChoice {
+  readonly gpu: GPU;
+  readonly adapter: GPUAdapter;
+  /** How it was found, for messages: "navigator.gpu", "dawn vulkan", "dawn vulkan (swiftshader)", "dawn opengl". */
+  readonly via: string;
+}
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: object;
+}
+
+/**
+ * GPU objects from the `webgpu` package's `create()`. Dawn's native instance dies with its JS object and
+ * the process then crashes, so every one ever made is kept here for the life of the process.
+ */
+const keepAlive: GPU[] = [];
+
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+const ICD_DIRS = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"];
+
+/** Environment variables of the process (Node), or an empty record (browser). */
+function env(): Record<string, string | undefined> {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return p?.env ?? {};
+}
+
+async function nodeFs(): Promise<{ existsSync(p: string): boolean; readdirSync(p: string): string[] }> {
+  const name = "node:fs";
+  return (await import(/* @vite-ignore */ name)) as { existsSync(p: string): boolean; readdirSync(p: string): string[] };
+}
+
+async function loadDawn(): Promise<DawnModule> {
+  const name = "webgpu";
+  try {
+    const mod = (await import(/* @vite-ignore */ name)) as DawnModule;
+    for (const [k, v] of Object.entries(mod.globals)) {
+      if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    }
+    return mod;
+  } catch (e) {
+    throw new Error(`webgpu: the "webgpu" npm package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
+  }
+}
+
+async function tryAdapter(gpu: GPU, options: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
+  const a = await gpu.requestAdapter(options);
+  if (a) return a;
+  return gpu.requestAdapter({ ...options, forceFallbackAdapter: true });
+}
+
+/**
+ * Finds a WebGPU adapter. In a browser: `navigator.gpu`. In Node: Dawn from the `webgpu` package, trying
+ * in turn its default backend (a Vulkan driver such as Mesa lavapipe), SwiftShader from Debian's
+ * chromium-common when no Vulkan driver is installed system-wide (setting VK_ICD_FILENAMES), and Dawn's
+ * OpenGL backend in compatibility mode (Mesa llvmpipe). `DIVA_WEBGPU_BACKEND=opengl|vulkan` forces one;
+ * `DIVA_WEBGPU_FLAGS` adds comma-separated Dawn flags. Returns null, with the reasons, when none works.
+ */
+export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tried: string[] }> {
+  const tried: string[] = [];
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu && !isNode()) {
+    const adapter = await tryAdapter(nav.gpu, { powerPreference: "high-performance" });
+    if (adapter) return { choice: { gpu: nav.gpu, adapter, via: "navigator.gpu" }, tried };
+    tried.push("navigator.gpu: requestAdapter returned null");
+    return { choice: null, tried };
+  }
+  const e = env();
+  const dawn = await loadDawn();
+  const fs = await nodeFs();
+  const extra = (e.DIVA_WEBGPU_FLAGS ?? "").split(",").filter(Boolean);
+  const forced = e.DIVA_WEBGPU_BACKEND;
+  const make = (flags: string[]) => {
+    const gpu = dawn.create([...flags, ...extra]);
+    keepAlive.push(gpu);
+    return gpu;
+  };
+  if (forced !== "opengl") {
+    const systemIcd = ICD_DIRS.some((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".json")));
+    if (!e.VK_ICD_FILENAMES && !systemIcd && fs.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const label = e.VK_ICD_FILENAMES === SWIFTSHADER_ICD ? "dawn vulkan (swiftshader)" : "dawn default";
+    const gpu = make(forced === "vulkan" ? ["backend=vulkan"] : []);
+    const adapter = await tryAdapter(gpu, { powerPreference: "high-performance" });
+    if (adapter) return { choice: { gpu, adapter, via: label }, tried };
+    tried.push(`${label}: no adapter${e.VK_ICD_FILENAMES ? ` (VK_ICD_FILENAMES=${e.VK_ICD_FILENAMES})` : ""}`);
+    if (!e.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) {
+      e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+      const g2 = make([]);
+      const a2 = await tryAdapter(g2, {});
+      if (a2) return { choice: { gpu: g2, adapter: a2, via: "dawn vulkan (swiftshader)" }, tried };
+      tried.push("dawn vulkan (swiftshader): no adapter");
+    }
+  }
+  if (forced !== "vulkan") {
+    e.EGL_PLATFORM ??= "surfaceless";
+    const gpu = make(["backend=opengl"]);
+    const adapter = await tryAdapter(gpu, { featureLevel: "compatibility" } as GPURequestAdapterOptions);
+    if (adapter) return { choice: { gpu, adapter, via: "dawn opengl" }, tried };
+    tried.push("dawn opengl (compatibility): no adapter");
+  }
+  return { choice: null, tried };
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}

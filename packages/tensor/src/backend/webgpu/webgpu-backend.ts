@@ -1,0 +1,193 @@
+/// <reference types="@webgpu/types" />
+import type { Backend, KernelTable, Storage } from "../backend.js";
+import type { DType, TypedArray } from "../../dtype.js";
+import { GpuContext, TENSOR_USAGE } from "./context.js";
+import { describeAdapter, requestDevice } from "./device.js";
+import { gpuElementBytes } from "./dtypes.js";
+import { ErrorTracker } from "./errors.js";
+import { fromDeviceBytes, toDeviceBytes } from "./host.js";
+import { buildKernelTable } from "./kernels/table.js";
+import { findAdapter, type AdapterChoice } from "./loader.js";
+import { PipelineCache } from "./pipelines.js";
+import { BufferPool } from "./pool.js";
+import { CommandQueue } from "./queue.js";
+import { WebGPUStorage } from "./storage.js";
+
+const USAGE_READBACK = 0x0001 | 0x0008; // MAP_READ | COPY_DST
+
+/** Options of the WebGPU backend. */
+export interface WebGPUBackendOptions {
+  /** Dispatches queued before a submission without waiting for a read (default 64). */
+  readonly maxDispatchesPerSubmit?: number;
+  /** Bytes of freed buffers kept for reuse (default 1 GiB, at most a quarter of maxBufferSize x 4). */
+  readonly maxCachedBytes?: number;
+}
+
+/** What the backend runs on, for tables and messages. */
+export interface WebGPUAdapterSummary {
+  /** Vendor / architecture / device / driver description. */
+  readonly name: string;
+  /** How the adapter was found ("navigator.gpu", "dawn default", "dawn opengl", ...). */
+  readonly via: string;
+  /** Features enabled on the device. */
+  readonly features: readonly string[];
+  /** maxStorageBufferBindingSize of the device, in bytes. */
+  readonly maxStorageBufferBindingSize: number;
+}
+
+/**
+ * The WebGPU backend: WGSL kernels for every op, dispatched into one command encoder that is submitted when
+ * data is read or every `maxDispatchesPerSubmit` dispatches, with pooled buffers and cached pipelines.
+ */
+export class WebGPUBackend implements Backend {
+  /** Device name. */
+  readonly name = "webgpu" as const;
+  /** One kernel per op. */
+  readonly kernels: KernelTable;
+  /** The adapter, device and features in use. */
+  readonly adapter: WebGPUAdapterSummary;
+  /** @internal */
+  readonly ctx: GpuContext;
+  /** Kept referenced for the device's lifetime (Dawn crashes if its GPU object is collected). */
+  private readonly choice: AdapterChoice;
+
+  constructor(choice: AdapterChoice, device: GPUDevice, options: WebGPUBackendOptions = {}) {
+    this.choice = choice;
+    const tracker = new ErrorTracker(device);
+    const limits = device.limits;
+    const pool = new BufferPool(device, tracker, {
+      maxCachedBytes: options.maxCachedBytes ?? Math.min(1 << 30, limits.maxBufferSize),
+      maxBufferSize: limits.maxBufferSize,
+    });
+    const queue = new CommandQueue(device, pool, {
+      maxDispatchesPerSubmit: options.maxDispatchesPerSubmit ?? 64,
+      uniformAlign: limits.minUniformBufferOffsetAlignment,
+    });
+    const pipelines = new PipelineCache(device, tracker);
+    this.ctx = new GpuContext(device, queue, pool, pipelines, tracker, limits, device.features.has("shader-f16"));
+    this.kernels = buildKernelTable(this.ctx);
+    this.adapter = {
+      name: describeAdapter(choice.adapter),
+      via: choice.via,
+      features: [...device.features].sort(),
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    };
+  }
+
+  /** float32, int32 and bool; float16 when the device has shader-f16; never float64. */
+  supports(dtype: DType): boolean {
+    return dtype === "float32" || dtype === "int32" || dtype === "bool" || (dtype === "float16" && this.ctx.f16);
+  }
+
+  /** Copies host data to a new buffer (through the queue, ordered before later submissions). */
+  upload(data: TypedArray, dtype: DType): Storage {
+    if (!this.supports(dtype)) throw new Error(`webgpu: dtype ${dtype} is not supported on this device`);
+    const storage = this.ctx.alloc(dtype, data.length, "upload", [data.length]);
+    const bytes = toDeviceBytes(data, dtype);
+    this.ctx.device.queue.writeBuffer(storage.buffer, 0, bytes, 0, bytes.byteLength);
+    return storage;
+  }
+
+  /**
+   * Reads `size` elements from element `offset`: submits the queued work with a copy into a mappable buffer
+   * and maps it. Rejects with the first device error recorded since the last read (a shader that failed to
+   * compile, out of memory, validation) and after device loss.
+   */
+  async read(storage: Storage, dtype: DType, offset: number, size: number): Promise<TypedArray> {
+    const ctx = this.ctx;
+    const s = asGpu(storage, "read");
+    ctx.tracker.assertUsable("read");
+    if (size === 0) {
+      ctx.queue.flush();
+      await this.check();
+      return fromDeviceBytes(new ArrayBuffer(0), 0, dtype, 0);
+    }
+    const eb = gpuElementBytes(dtype);
+    const start = offset * eb;
+    const alignedStart = Math.floor(start / 4) * 4;
+    const end = Math.ceil(((offset + size) * eb) / 4) * 4;
+    if (end > s.buffer.size) throw new Error(`read: elements ${offset}..${offset + size} are outside the storage (${s.size} elements)`);
+    const len = end - alignedStart;
+    const staging = ctx.pool.acquire(len, USAGE_READBACK);
+    ctx.queue.copy(s.buffer, alignedStart, staging, 0, len);
+    ctx.queue.flush();
+    try {
+      await this.check();
+      try {
+        await staging.mapAsync(0x0001, 0, len);
+      } catch (e) {
+        await this.check();
+        throw new Error(`webgpu: reading back failed: ${(e as Error).message}`);
+      }
+      const bytes = staging.getMappedRange(0, len).slice(0);
+      staging.unmap();
+      await this.check();
+      return fromDeviceBytes(bytes, start - alignedStart, dtype, size);
+    } finally {
+      if (staging.mapState === "mapped") staging.unmap();
+      ctx.pool.releaseNow(staging);
+    }
+  }
+
+  /** Returns a storage's buffer to the pool (reusable after the next submission). */
+  free(storage: Storage): void {
+    const s = asGpu(storage, "free");
+    if (s.freed) return;
+    s.freed = true;
+    this.ctx.pool.release(s.buffer);
+  }
+
+  /** Submits all queued work now. */
+  flush(): void {
+    this.ctx.queue.flush();
+  }
+
+  /** Submits queued work and waits until the GPU finished it; rejects on a recorded device error. */
+  async sync(): Promise<void> {
+    this.ctx.queue.flush();
+    await this.ctx.device.queue.onSubmittedWorkDone();
+    await this.check();
+  }
+
+  /** Pool statistics (bytes in use and cached) and the number of compiled pipelines. */
+  stats(): { liveBytes: number; cachedBytes: number; pipelines: number; submissions: number } {
+    return { ...this.ctx.pool.stats(), pipelines: this.ctx.pipelines.size, submissions: this.ctx.queue.submitted };
+  }
+
+  /** Destroys the device (every storage becomes invalid). */
+  destroy(): void {
+    this.ctx.pool.trim();
+    this.ctx.device.destroy();
+  }
+
+  /** The GPU object the adapter came from (kept referenced). */
+  get gpu(): GPU {
+    return this.choice.gpu;
+  }
+
+  private async check(): Promise<void> {
+    await this.ctx.tracker.settle();
+    const err = this.ctx.tracker.take();
+    if (err) throw err;
+  }
+}
+
+function asGpu(storage: Storage, op: string): WebGPUStorage {
+  if (!(storage instanceof WebGPUStorage)) throw new Error(`webgpu ${op}: storage belongs to another backend`);
+  return storage;
+}
+
+/** Finds an adapter, requests a device with the wanted features and maximum limits, and builds the backend. */
+export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
+  const { choice, tried } = await findAdapter();
+  if (!choice) {
+    throw new Error(
+      `webgpu: no WebGPU adapter found (${tried.join("; ")}). On Debian 12 run scripts/setup-webgpu-driver.sh as root to install a software driver.`,
+    );
+  }
+  const device = await requestDevice(choice);
+  return new WebGPUBackend(choice, device, options);
+}
+
+/** Buffer usage of tensor storages (exported for tests). */
+export { TENSOR_USAGE };
