@@ -4,9 +4,6 @@
  * BPE with 48,894 merges, and fixed-length rows of `[sot, ...tokens, eot, 0, 0, ...]`.
  */
 
-import { gunzipSync } from "node:zlib";
-import { readFile } from "node:fs/promises";
-
 import { bpeWord, END_OF_WORD } from "./tokenizer/bpe.js";
 import { CHAR_TO_BYTE, toByteChars } from "./tokenizer/byte-map.js";
 import { cleanText } from "./tokenizer/clean.js";
@@ -41,7 +38,7 @@ export interface TokenizedBatch {
  * U+0345 (which case-folds to a letter but is a mark) matches no branch and is dropped.
  */
 const WORD_RE = new RegExp(
-  `${SPECIAL_TOKENS.join("|")}|'[s\u017f]|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_MODULE_SPACE}\\p{L}\\p{N}\\u0345]+`,
+  `${SPECIAL_TOKENS.join("|")}|'[s\\u017f]|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_MODULE_SPACE}\\p{L}\\p{N}\\u0345]+`,
   "gu",
 );
 
@@ -67,8 +64,10 @@ export class ClipTokenizer {
     for (const token of SPECIAL_TOKENS) this.cache.set(token, [this.idOf(token)]);
   }
 
-  /** Loads the gzipped vocab file (`bpe_simple_vocab_16e6.txt.gz`) from disk. */
+  /** Loads the gzipped vocab file (`bpe_simple_vocab_16e6.txt.gz`) from disk (Node only). */
   static async fromFile(path: string): Promise<ClipTokenizer> {
+    // Imported here so that the module itself stays loadable in browsers (use fromText there).
+    const [{ readFile }, { gunzipSync }] = await Promise.all([import("node:fs/promises"), import("node:zlib")]);
     const compressed = await readFile(path);
     return ClipTokenizer.fromText(gunzipSync(compressed).toString("utf-8"));
   }

@@ -6,7 +6,7 @@ import { decodeHalf, encodeHalf } from "./f16.js";
  * The bytes a WebGPU buffer holds for host data of `dtype`, padded to a multiple of 4 bytes: bool becomes one
  * u32 per element, float16 becomes half-precision bits.
  */
-export function toDeviceBytes(data: TypedArray, dtype: DType): Uint8Array {
+export function toDeviceBytes(data: TypedArray, dtype: DType): Uint8Array<ArrayBuffer> {
   const n = data.length;
   const bytes = new Uint8Array(gpuByteLength(dtype, n));
   switch (dtype) {

@@ -9,7 +9,7 @@
 
 import { CHARMAP_TABLES, type CharmapTable } from "./tables.js";
 
-/** A single-byte codec with an encoder (character -> byte) and its ASCII-compatible decode table. */
+/** A single-byte, ASCII-compatible codec, as the encoder direction (character -> byte) ftfy needs. */
 export interface Charmap {
   /** ftfy's codec name, e.g. "sloppy-windows-1252". */
   readonly name: string;

@@ -21,6 +21,8 @@ const ALTERED_UTF8_RE = new RegExp(
   "g",
 );
 
+const ALTERED_UTF8_TEST = new RegExp(ALTERED_UTF8_RE.source);
+
 /** "Ã " as a word of its own is almost always "à " (with Portuguese exceptions). */
 const A_GRAVE_WORD_RE = /\xc3 (?! |quele|quela|quilo|s )/g;
 
@@ -49,6 +51,8 @@ const UTF8_DETECTOR_RE = new RegExp(
     String.raw`|[${U.utf8_first_of_4}][${U.utf8_continuation}]{3})+`,
   "gu",
 );
+
+const UTF8_DETECTOR_TEST = new RegExp(UTF8_DETECTOR_RE.source, "u");
 
 const ASCII_RE = /^[\x00-\x7f]*$/;
 const C1_CONTROL_RE = /[\x80-\x9f]/;
@@ -81,8 +85,7 @@ function tryCharmaps(text: string, possible: string[]): string | null {
     let binary = encodeCharmap(text, charmap);
     if (binary === null) continue;
     possible.push(charmap.name);
-    ALTERED_UTF8_RE.lastIndex = 0;
-    if (charmap.name !== "macroman" && ALTERED_UTF8_RE.test(binary)) binary = restoreByteA0(binary);
+    if (charmap.name !== "macroman" && ALTERED_UTF8_TEST.test(binary)) binary = restoreByteA0(binary);
     if (charmap.name.startsWith("sloppy")) binary = replaceLossySequences(binary);
     const variants = binary.includes("\xed") || binary.includes("\xc0");
     const fixed = variants ? decodeUtf8Variants(binary) : decodeUtf8Strict(binary);
@@ -97,8 +100,7 @@ function fixEncodingOneStep(text: string): string {
   const decoded = tryCharmaps(text, possible);
   if (decoded !== null) return decoded;
 
-  UTF8_DETECTOR_RE.lastIndex = 0;
-  if (UTF8_DETECTOR_RE.test(text)) {
+  if (UTF8_DETECTOR_TEST.test(text)) {
     const fixed = decodeInconsistentUtf8(text);
     if (fixed !== text) return fixed;
   }

@@ -19,6 +19,10 @@ export interface CpuKernelInfo {
   requestedThreads: number;
   /** Register tile of the GEMM micro-kernel. */
   tile: string;
+  /** Kernel jobs run so far in this thread's runtime. */
+  jobs: number;
+  /** Of those, jobs split over more than one thread. */
+  parallelJobs: number;
 }
 
 /** Describes the kernel setup (builds the runtime on first call). */
@@ -31,6 +35,8 @@ export function cpuKernelInfo(): CpuKernelInfo {
     canBlock: canBlock(),
     requestedThreads: getCpuThreads(),
     tile: rt ? `${rt.blocking.mr}x${rt.blocking.nr}` : "none",
+    jobs: rt?.stats.jobs ?? 0,
+    parallelJobs: rt?.stats.parallelJobs ?? 0,
   };
 }
 

@@ -25,7 +25,7 @@ export interface KernelModuleOptions {
 }
 
 /** Emits the kernel module bytes. */
-export function buildKernelModule(opts: KernelModuleOptions): Uint8Array {
+export function buildKernelModule(opts: KernelModuleOptions): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(opts.relaxed);
   mod.importMemory({ module: "env", name: "memory", initialPages: 1, maximumPages: opts.maximumPages, shared: opts.shared });
   emitGemm(mod, opts.blocking);

@@ -23,6 +23,8 @@ export class KernelRuntime {
   private pool: WorkerPool | undefined;
   private scratchThreads = 1;
   private heap: Float32Array;
+  /** Jobs run so far, and how many of them used more than one thread. */
+  readonly stats = { jobs: 0, parallelJobs: 0 };
 
   private constructor(
     readonly memory: WebAssembly.Memory,
@@ -127,6 +129,8 @@ export class KernelRuntime {
   /** Runs tasks: the first on this thread, the rest on workers (see `threads` for how many may be given). */
   run(tasks: readonly Task[]): void {
     const here = (t: Task): void => this.fns[t.kernel]!(...t.args);
+    this.stats.jobs++;
+    if (tasks.length > 1) this.stats.parallelJobs++;
     if (tasks.length === 1) here(tasks[0]!);
     else if (tasks.length > 1) this.pool!.run(tasks, here);
   }

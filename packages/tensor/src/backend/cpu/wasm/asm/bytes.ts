@@ -3,7 +3,7 @@
  * UTF-8 names and length-prefixed vectors.
  */
 export class ByteWriter {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array<ArrayBuffer> = new Uint8Array(256);
   private len = 0;
 
   /** Number of bytes written so far. */
@@ -80,7 +80,7 @@ export class ByteWriter {
   }
 
   /** The bytes written, as a fresh array. */
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.len);
   }
 }

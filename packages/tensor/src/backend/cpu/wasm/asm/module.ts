@@ -72,7 +72,7 @@ export class ModuleBuilder {
   }
 
   /** Encodes the module. */
-  encode(): Uint8Array {
+  encode(): Uint8Array<ArrayBuffer> {
     const out = new ByteWriter().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     const section = (id: number, fill: (w: ByteWriter) => void): void => {
       const w = new ByteWriter();

@@ -1,0 +1,89 @@
+import sharp from "sharp";
+import { tensor, type Tensor } from "@diva/tensor";
+import type { Normalization } from "../presets.js";
+
+/** An RGB image as planar float data in [0, 1]. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** CHW, three planes of width*height floats in [0, 1]. */
+  readonly data: Float32Array;
+}
+
+/** Decodes a JPEG/PNG/WebP file or buffer into an RGB image; errors name the source. */
+export async function decodeImage(source: string | Uint8Array, name = typeof source === "string" ? source : "image"): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(source, { failOn: "error" }).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    return fromInterleaved(data, info.width, info.height, info.channels);
+  } catch (e) {
+    throw new Error(`${name}: cannot decode image (${(e as Error).message})`);
+  }
+}
+
+/** Interleaved 8-bit RGB(A) pixels -> planar float RGB. */
+export function fromInterleaved(pixels: Uint8Array, width: number, height: number, channels: number): RgbImage {
+  const n = width * height;
+  const data = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) data[c * n + i] = pixels[i * channels + (channels === 1 ? 0 : c)]! / 255;
+  }
+  return { width, height, data };
+}
+
+/** Planar float RGB in [0, 1] -> interleaved 8-bit RGB. */
+export function toInterleaved(img: RgbImage): Uint8Array {
+  const n = img.width * img.height;
+  const out = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(Math.min(1, Math.max(0, img.data[c * n + i]!)) * 255);
+  return out;
+}
+
+/** A crop box in source pixels. */
+export interface CropBox {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Crops (optional) then resizes to `size` x `size` with bicubic sampling (sharp's cubic kernel). */
+export async function cropResize(img: RgbImage, size: number, box?: CropBox): Promise<RgbImage> {
+  let pipe = sharp(Buffer.from(toInterleaved(img)), { raw: { width: img.width, height: img.height, channels: 3 } });
+  if (box) pipe = pipe.extract({ left: Math.round(box.left), top: Math.round(box.top), width: Math.max(1, Math.round(box.width)), height: Math.max(1, Math.round(box.height)) });
+  const { data, info } = await pipe.resize(size, size, { kernel: "cubic", fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
+  return fromInterleaved(data, info.width, info.height, info.channels);
+}
+
+/** CLIP's eval preprocessing: resize the shorter side to `size` (bicubic), centre crop `size` x `size`. */
+export async function clipResizeCenterCrop(img: RgbImage, size: number): Promise<RgbImage> {
+  if (img.width === size && img.height === size) return img;
+  const scale = size / Math.min(img.width, img.height);
+  const w = Math.max(size, Math.round(img.width * scale));
+  const h = Math.max(size, Math.round(img.height * scale));
+  const { data, info } = await sharp(Buffer.from(toInterleaved(img)), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(w, h, { kernel: "cubic", fit: "fill" })
+    .extract({ left: Math.floor((w - size) / 2), top: Math.floor((h - size) / 2), width: size, height: size })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return fromInterleaved(data, info.width, info.height, info.channels);
+}
+
+/** Stacks images of equal size into a normalised [B, 3, H, W] float32 tensor: (x - mean) / std per channel. */
+export function imagesToTensor(images: readonly RgbImage[], norm?: Normalization): Tensor {
+  if (images.length === 0) throw new Error("imagesToTensor: no images");
+  const { width, height } = images[0]!;
+  const n = width * height;
+  const out = new Float32Array(images.length * 3 * n);
+  images.forEach((img, b) => {
+    if (img.width !== width || img.height !== height) {
+      throw new Error(`imagesToTensor: image ${b} is ${img.width}x${img.height}, expected ${width}x${height}`);
+    }
+    for (let c = 0; c < 3; c++) {
+      const m = norm ? norm.mean[c]! : 0;
+      const s = norm ? norm.std[c]! : 1;
+      const base = (b * 3 + c) * n;
+      for (let i = 0; i < n; i++) out[base + i] = (img.data[c * n + i]! - m) / s;
+    }
+  });
+  return tensor(out, { shape: [images.length, 3, height, width] });
+}

@@ -1,0 +1,100 @@
+import { foldIn, mul, random, randomKey, sub, tidy, type RandomKey, type Tensor } from "@diva/tensor";
+import { decodeImage, imagesToTensor, type RgbImage } from "./image.js";
+import { divaViews } from "./preprocess.js";
+import { listDataset, readImageFile, readShard, type ImageRecord } from "./sources.js";
+import type { Normalization } from "../presets.js";
+
+/** Options of the DIVA image stream. */
+export interface ImageStreamOptions {
+  readonly seed: number;
+  readonly vaeSize: number;
+  readonly clipSize: number;
+  readonly cropScale: readonly [number, number];
+  readonly normalization: Normalization;
+}
+
+/** A batch ready for `divaLoss`, with what was skipped on the way. */
+export interface StreamBatch {
+  readonly clipImages: Tensor;
+  readonly vaeImages: Tensor;
+  readonly names: readonly string[];
+  /** Records that failed to decode (corrupted or truncated), by name with the reason. */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Streams a folder of images or webdataset shards in a seeded order, epoch after epoch, without holding the
+ * dataset in memory. The position is the number of records consumed, so a resumed run continues exactly
+ * where a checkpoint left off (same images, same crops).
+ */
+export class ImageStream {
+  private records: AsyncGenerator<ImageRecord | { name: string; error: string }> | null = null;
+  private constructor(
+    private readonly files: readonly string[],
+    private readonly kind: "folder" | "shards",
+    private readonly options: ImageStreamOptions,
+    private position: number,
+    private readonly key: RandomKey,
+  ) {}
+
+  /** Opens `path` and skips to `consumed` records. */
+  static async open(path: string, options: ImageStreamOptions, consumed = 0): Promise<ImageStream> {
+    const { kind, files } = await listDataset(path);
+    const s = new ImageStream(files, kind, options, 0, randomKey(options.seed));
+    s.records = s.generate();
+    for (let i = 0; i < consumed; i++) await s.records.next();
+    s.position = consumed;
+    return s;
+  }
+
+  /** Records consumed so far (including skipped ones). */
+  get consumed(): number {
+    return this.position;
+  }
+
+  private async *generate(): AsyncGenerator<ImageRecord | { name: string; error: string }> {
+    for (let epoch = 0; ; epoch++) {
+      const order = random.samplePermutation(foldIn(this.key, epoch), this.files.length);
+      for (const i of order) {
+        const f = this.files[i]!;
+        if (this.kind === "folder") {
+          yield await readImageFile(f).catch((e: Error) => ({ name: f, error: e.message }));
+        } else {
+          yield* readShard(f);
+        }
+      }
+    }
+  }
+
+  /** The next `count` decodable images, preprocessed into the VAE and CLIP views. */
+  async next(count: number): Promise<StreamBatch> {
+    const vae: RgbImage[] = [];
+    const clip: RgbImage[] = [];
+    const names: string[] = [];
+    const skipped: string[] = [];
+    while (vae.length < count) {
+      const { value } = await this.records!.next();
+      const index = this.position++;
+      const rec = value as ImageRecord | { name: string; error: string };
+      try {
+        if ("error" in rec) throw new Error(rec.error);
+        const img = await decodeImage(rec.bytes, rec.name);
+        const views = await divaViews(img, foldIn(foldIn(this.key, 1_000_003), index), this.options.vaeSize, this.options.clipSize, this.options.cropScale);
+        vae.push(views.vae);
+        clip.push(views.clip);
+        names.push(rec.name);
+      } catch (e) {
+        skipped.push(`${rec.name}: ${(e as Error).message}`);
+        if (skipped.length > 1000 && vae.length === 0) throw new Error(`dataset: over 1000 consecutive unreadable images (last: ${skipped.at(-1)})`);
+      }
+    }
+    const vaeImages = tidy(() => sub(mul(imagesToTensor(vae), 2), 1));
+    const clipImages = imagesToTensor(clip, this.options.normalization);
+    return { clipImages, vaeImages, names, skipped };
+  }
+
+  /** Stops reading. */
+  async close(): Promise<void> {
+    await this.records?.return(undefined);
+  }
+}

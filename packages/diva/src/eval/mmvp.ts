@@ -1,0 +1,131 @@
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { noGrad, tidy, type Tensor } from "@diva/tensor";
+import { clipResizeCenterCrop, decodeImage, imagesToTensor } from "../data/image.js";
+import type { ClipForEval } from "./clip-model.js";
+import { cosineSimilarity } from "./similarity.js";
+
+/** The nine MMVP visual patterns, in the benchmark's order. */
+export const MMVP_PATTERNS = [
+  "Orientation and Direction",
+  "Presence of Specific Features",
+  "State and Condition",
+  "Quantity and Count",
+  "Positional and Relational Context",
+  "Color and Appearance",
+  "Structural Characteristics",
+  "Texts",
+  "Viewpoint and Perspective",
+] as const;
+
+/** One MMVP question: an image and the statement describing it. */
+export interface MmvpItem {
+  readonly id: number;
+  readonly type: string;
+  readonly statement: string;
+  readonly imagePath: string;
+}
+
+/** Result of an MMVP-VLM evaluation. */
+export interface MmvpResult {
+  /** Per pattern: pairs solved / pairs, in [0, 1]. */
+  readonly perPattern: Record<string, number>;
+  /** Mean of the per-pattern scores. */
+  readonly average: number;
+  /** Solved flag of every pair, by the odd question id. */
+  readonly pairs: readonly { readonly id: number; readonly type: string; readonly solved: boolean }[];
+}
+
+const IMAGE_DIRS = ["MLLM_VLM Images", "MLLM_VLM_Images"];
+const IMAGE_EXTS = [".jpg", ".jpeg", ".png", ".webp"];
+
+/** Reads `Questions.csv` and locates every image; errors name the missing file or column. */
+export async function readMmvpBenchmark(dir: string): Promise<MmvpItem[]> {
+  const csvPath = join(dir, "Questions.csv");
+  let text: string;
+  try {
+    text = await readFile(csvPath, "utf8");
+  } catch {
+    throw new Error(`MMVP: ${csvPath} not found`);
+  }
+  const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  if (rows.length === 0) throw new Error(`MMVP: ${csvPath} has no rows`);
+  for (const col of ["Question ID", "Type", "Statement"]) {
+    if (!(col in rows[0]!)) throw new Error(`MMVP: ${csvPath} lacks the column "${col}" (has: ${Object.keys(rows[0]!).join(", ")})`);
+  }
+  let imageRoot: string | undefined;
+  for (const d of IMAGE_DIRS) {
+    if (await stat(join(dir, d)).then((s) => s.isDirectory(), () => false)) imageRoot = join(dir, d);
+  }
+  if (!imageRoot) throw new Error(`MMVP: no image folder in ${dir} (expected "${IMAGE_DIRS.join('" or "')}")`);
+  const listing = new Map<string, string[]>();
+  const items: MmvpItem[] = [];
+  for (const r of rows) {
+    const id = Number(r["Question ID"]);
+    if (!Number.isInteger(id)) throw new Error(`MMVP: bad Question ID "${r["Question ID"]}" in ${csvPath}`);
+    const type = r["Type"]!;
+    const folder = join(imageRoot, type);
+    if (!listing.has(folder)) listing.set(folder, await readdir(folder).catch(() => []));
+    const file = IMAGE_EXTS.map((e) => `${id}${e}`).find((f) => listing.get(folder)!.includes(f));
+    if (!file) throw new Error(`MMVP: image for question ${id} not found in ${folder}`);
+    items.push({ id, type, statement: r["Statement"]!, imagePath: join(folder, file) });
+  }
+  return items;
+}
+
+/** Options of evalMMVP. */
+export interface MmvpOptions {
+  /** Images per forward pass (default 16). */
+  readonly batchSize?: number;
+  /** Image features to use: the standard embedding (default) or a custom one (e.g. class token + patch mean). */
+  readonly imageFeatures?: (images: Tensor) => Tensor;
+}
+
+/**
+ * Scores a CLIP on MMVP-VLM: for each pair (odd id, id + 1) and each of its statements ("a photo of " +
+ * statement), the similarity is softmaxed over the pair's two images; the pair counts only if both statements
+ * pick their own image. Per-pattern score = solved pairs / pairs; the benchmark score is the mean over patterns.
+ */
+export async function evalMMVP(clip: ClipForEval, benchmarkDir: string, options: MmvpOptions = {}): Promise<MmvpResult> {
+  const items = await readMmvpBenchmark(benchmarkDir);
+  const byId = new Map(items.map((it) => [it.id, it]));
+  const pairs: [MmvpItem, MmvpItem][] = [];
+  for (const it of items) {
+    if (it.id % 2 !== 1) continue;
+    const other = byId.get(it.id + 1);
+    if (!other) throw new Error(`MMVP: question ${it.id} has no partner ${it.id + 1}`);
+    pairs.push([it, other]);
+  }
+  const batchSize = options.batchSize ?? 16;
+  const features = options.imageFeatures ?? ((x: Tensor) => clip.encodeImage(x));
+  const solved: { id: number; type: string; solved: boolean }[] = [];
+  for (let start = 0; start < pairs.length; start += Math.max(1, Math.floor(batchSize / 2))) {
+    const chunk = pairs.slice(start, start + Math.max(1, Math.floor(batchSize / 2)));
+    const imgs = await Promise.all(chunk.flat().map(async (it) => clipResizeCenterCrop(await decodeImage(it.imagePath), clip.imageSize)));
+    const sims = await noGrad(() =>
+      tidy(() => {
+        const x = imagesToTensor(imgs, clip.normalization);
+        const img = features(x);
+        const txt = clip.encodeText(chunk.flat().map((it) => `a photo of ${it.statement}`));
+        return cosineSimilarity(txt, img);
+      }),
+    ).data();
+    const n = chunk.length * 2;
+    chunk.forEach(([a], p) => {
+      const i = 2 * p;
+      // softmax over the pair's two images preserves the order, so compare the similarities directly
+      const aPicksA = sims[i * n + i]! > sims[i * n + i + 1]!;
+      const bPicksB = sims[(i + 1) * n + i + 1]! > sims[(i + 1) * n + i]!;
+      solved.push({ id: a.id, type: a.type, solved: aPicksA && bPicksB });
+    });
+  }
+  const types = [...new Set(items.map((it) => it.type))];
+  const perPattern: Record<string, number> = {};
+  for (const t of types) {
+    const ps = solved.filter((s) => s.type === t);
+    perPattern[t] = ps.filter((s) => s.solved).length / ps.length;
+  }
+  const average = types.reduce((s, t) => s + perPattern[t]!, 0) / types.length;
+  return { perPattern, average, pairs: solved };
+}

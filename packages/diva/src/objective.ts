@@ -1,0 +1,91 @@
+import { add, indexSelect, mseLoss, mul, noGrad, normal, randint, reshape, sqrt, sub, tensor, tidy, type RandomKey, type Tensor, splitKey } from "@diva/tensor";
+import { divaCondition, type ConditionSpec, type Projection } from "./condition.js";
+
+/**
+ * The frozen diffusion model as DIVA uses it. Functions, so that any UNet/VAE implementation (or a stand-in in
+ * tests) plugs in.
+ */
+export interface FrozenDiffusion {
+  /** VAE encoder posterior mean for images in [-1, 1]: [B, 3, H, W] -> [B, c, h, w] (not yet scaled). */
+  encodeMean(images: Tensor): Tensor;
+  /** The VAE's scaling factor (0.18215 for SD). */
+  readonly scalingFactor: number;
+  /** The UNet's noise prediction for noisy latents, int32 timesteps [B] and the condition [B, T, C]. */
+  predictNoise(latents: Tensor, timesteps: Tensor, condition: Tensor): Tensor;
+  /** alphas_cumprod of the DDPM training schedule, as float32 values. */
+  readonly alphasCumprod: Float32Array;
+}
+
+/** The trainable part: CLIP's vision parameters and the new projection. */
+export interface DivaTrainable<V> {
+  readonly vision: V;
+  readonly projection: Projection;
+}
+
+/** Everything `divaLoss` needs besides the trainable parameters. */
+export interface DivaLossContext<V> {
+  /** CLIP vision tokens after ln_post and the output projection: images [B, 3, R, R] -> [B, 1 + P, D]. */
+  visionTokens(vision: V, images: Tensor): Tensor;
+  readonly diffusion: FrozenDiffusion;
+  readonly condition: ConditionSpec;
+  /** The SD text encoder's output for "a photo of a ." [L, C] (constant). */
+  readonly textEmbedding: Tensor;
+}
+
+/** One batch of images in the two forms DIVA needs. */
+export interface DivaBatch {
+  /** CLIP-normalised images at the CLIP resolution [B, 3, R, R]. */
+  readonly clipImages: Tensor;
+  /** The same images for the VAE, in [-1, 1] at the VAE resolution [B, 3, H, W]. */
+  readonly vaeImages: Tensor;
+  /** Optional precomputed scaled latents [B, c, h, w] (the VAE is frozen, so they can be reused across draws). */
+  readonly latents?: Tensor;
+}
+
+/** Scaled VAE latents of a batch: posterior mean x scaling factor, computed without autograd. */
+export function encodeLatents(diffusion: FrozenDiffusion, vaeImages: Tensor): Tensor {
+  return noGrad(() => tidy(() => mul(diffusion.encodeMean(vaeImages), diffusion.scalingFactor)));
+}
+
+/**
+ * DDPM forward noising: sqrt(acp[t]) x0 + sqrt(1 - acp[t]) noise, per image (diffusers' `add_noise`).
+ * @param timesteps int32 [B].
+ */
+export function addNoise(alphasCumprod: Float32Array, x0: Tensor, noise: Tensor, timesteps: Tensor): Tensor {
+  return tidy(() => {
+    const acp = tensor(alphasCumprod, { device: x0.device });
+    const a = indexSelect(acp, 0, timesteps);
+    const shape = [x0.shape[0]!, ...x0.shape.slice(1).map(() => 1)];
+    const sa = reshape(sqrt(a), shape);
+    const sb = reshape(sqrt(sub(1, a)), shape);
+    return add(mul(x0, sa), mul(noise, sb));
+  });
+}
+
+/**
+ * The DIVA objective for one noise draw: latents z0 (VAE mean x scaling factor), noise ~ N(0, I), t uniform in
+ * [0, T), z_t = addNoise(z0, noise, t); the frozen UNet predicts the noise from z_t conditioned on
+ * `divaCondition(visionTokens(images))`; the loss is the MSE to the true noise.
+ *
+ * Differentiate it w.r.t. `trainable` only: the frozen models' weights are constants, so the backward pass
+ * computes no gradient for them (it flows through their activations to the condition).
+ *
+ * @returns a scalar tensor.
+ */
+export function divaLoss<V>(trainable: DivaTrainable<V>, batch: DivaBatch, ctx: DivaLossContext<V>, key: RandomKey): Tensor {
+  return tidy(() => {
+    const [kNoise, kTime, kPatch] = splitKey(key, 3) as [RandomKey, RandomKey, RandomKey];
+    const z0 = batch.latents ?? encodeLatents(ctx.diffusion, batch.vaeImages);
+    const B = z0.shape[0]!;
+    if (batch.clipImages.shape[0] !== B) {
+      throw new Error(`divaLoss: ${batch.clipImages.shape[0]} CLIP images but ${B} VAE images/latents`);
+    }
+    const noise = normal(kNoise, z0.shape, { device: z0.device });
+    const t = randint(kTime, [B], 0, ctx.diffusion.alphasCumprod.length, { device: z0.device });
+    const zt = addNoise(ctx.diffusion.alphasCumprod, z0, noise, t);
+    const tokens = ctx.visionTokens(trainable.vision, batch.clipImages);
+    const cond = divaCondition(tokens, ctx.condition, trainable.projection, ctx.textEmbedding, kPatch);
+    const pred = ctx.diffusion.predictNoise(zt, t, cond);
+    return mseLoss(pred, noise);
+  });
+}

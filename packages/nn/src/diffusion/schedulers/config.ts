@@ -1,0 +1,70 @@
+import type { BetaSchedule } from "./betas.js";
+
+/** What the model predicts: the noise, the clean sample, or the velocity (Imagen Video, section 2.4). */
+export type PredictionType = "epsilon" | "sample" | "v_prediction";
+
+/** How `setTimesteps` spaces the inference timesteps (Lin et al. 2023, table 2). */
+export type TimestepSpacing = "linspace" | "leading" | "trailing";
+
+/** DDPM's choices for the variance of a reverse step. */
+export type VarianceType = "fixed_small" | "fixed_small_log" | "fixed_large" | "fixed_large_log" | "learned" | "learned_range";
+
+/** Fields shared by the DDPM and DDIM scheduler configs (diffusers' `scheduler_config.json`). */
+export interface SchedulerConfigBase {
+  num_train_timesteps?: number;
+  beta_start?: number;
+  beta_end?: number;
+  beta_schedule?: BetaSchedule;
+  trained_betas?: readonly number[] | null;
+  clip_sample?: boolean;
+  clip_sample_range?: number;
+  prediction_type?: PredictionType;
+  /** Dynamic thresholding (Imagen); not supported, must be false. */
+  thresholding?: boolean;
+  timestep_spacing?: TimestepSpacing;
+  steps_offset?: number;
+  rescale_betas_zero_snr?: boolean;
+}
+
+/** `DDPMScheduler` config; missing fields take diffusers' defaults. Unknown fields are ignored. */
+export interface DDPMSchedulerConfig extends SchedulerConfigBase {
+  variance_type?: VarianceType;
+}
+
+/** `DDIMScheduler` config; missing fields take diffusers' defaults. Unknown fields are ignored. */
+export interface DDIMSchedulerConfig extends SchedulerConfigBase {
+  set_alpha_to_one?: boolean;
+}
+
+/** A scheduler config with every shared field filled in. */
+export type ResolvedSchedulerBase = Required<Omit<SchedulerConfigBase, "trained_betas">> & { trained_betas: readonly number[] | null };
+
+const PREDICTIONS: readonly PredictionType[] = ["epsilon", "sample", "v_prediction"];
+const SPACINGS: readonly TimestepSpacing[] = ["linspace", "leading", "trailing"];
+
+/** Fills diffusers' defaults into the shared fields and checks them, naming the field at fault. */
+export function resolveSchedulerBase(config: SchedulerConfigBase, who: string): ResolvedSchedulerBase {
+  const r: ResolvedSchedulerBase = {
+    num_train_timesteps: config.num_train_timesteps ?? 1000,
+    beta_start: config.beta_start ?? 0.0001,
+    beta_end: config.beta_end ?? 0.02,
+    beta_schedule: config.beta_schedule ?? "linear",
+    trained_betas: config.trained_betas ?? null,
+    clip_sample: config.clip_sample ?? true,
+    clip_sample_range: config.clip_sample_range ?? 1,
+    prediction_type: config.prediction_type ?? "epsilon",
+    thresholding: config.thresholding ?? false,
+    timestep_spacing: config.timestep_spacing ?? "leading",
+    steps_offset: config.steps_offset ?? 0,
+    rescale_betas_zero_snr: config.rescale_betas_zero_snr ?? false,
+  };
+  if (!PREDICTIONS.includes(r.prediction_type)) {
+    throw new Error(`${who}: prediction_type ${JSON.stringify(r.prediction_type)} is not one of ${PREDICTIONS.join(", ")}`);
+  }
+  if (!SPACINGS.includes(r.timestep_spacing)) {
+    throw new Error(`${who}: timestep_spacing ${JSON.stringify(r.timestep_spacing)} is not one of ${SPACINGS.join(", ")}`);
+  }
+  if (r.thresholding) throw new Error(`${who}: thresholding (dynamic thresholding) is not supported`);
+  if (!Number.isInteger(r.steps_offset)) throw new Error(`${who}: steps_offset must be an integer, got ${r.steps_offset}`);
+  return r;
+}

@@ -1,0 +1,64 @@
+/** 2-D convolution over a `{ weight, bias }` parameter tree (torch.nn.Conv2d layout: weight [out, in/groups, kh, kw]). */
+import { conv2d, type RandomKey, type Size2, type Tensor } from "@diva/tensor";
+import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+
+/** Parameters of a 2-D convolution, named as torch.nn.Conv2d stores them. */
+export interface Conv2dParams {
+  /** [out_channels, in_channels / groups, kh, kw]. */
+  weight: Tensor;
+  /** [out_channels], absent when the layer has no bias. */
+  bias?: Tensor;
+}
+
+/** torch.nn.Conv2d constructor arguments. */
+export interface Conv2dConfig {
+  /** Input channels. */
+  in_channels: number;
+  /** Output channels. */
+  out_channels: number;
+  /** Kernel size. */
+  kernel_size: Size2;
+  /** Stride (default 1). */
+  stride?: Size2;
+  /** Padding (default 0), or "same"/"valid". */
+  padding?: Size2 | "same" | "valid";
+  /** Dilation (default 1). */
+  dilation?: Size2;
+  /** Channel groups (default 1). */
+  groups?: number;
+  /** Whether there is a bias (default true). */
+  bias?: boolean;
+}
+
+function pair(s: Size2): [number, number] {
+  return typeof s === "number" ? [s, s] : [s[0], s[1]];
+}
+
+/** Convolves x [N, C, H, W] with the layer's weight (stride, padding, dilation and groups from the config). */
+export function applyConv2d(params: Conv2dParams, x: Tensor, config: Pick<Conv2dConfig, "stride" | "padding" | "dilation" | "groups"> = {}): Tensor {
+  return conv2d(x, params.weight, params.bias ?? null, {
+    stride: config.stride ?? 1,
+    padding: config.padding ?? 0,
+    dilation: config.dilation ?? 1,
+    groups: config.groups ?? 1,
+  });
+}
+
+/** Specs of a conv layer with torch's default init (uniform ±1/sqrt(fan_in)). */
+export function conv2dSpecs(config: Conv2dConfig): ParamSpecs {
+  const [kh, kw] = pair(config.kernel_size);
+  const groups = config.groups ?? 1;
+  if (config.in_channels % groups !== 0 || config.out_channels % groups !== 0) {
+    throw new Error(`conv2d: groups ${groups} must divide in_channels ${config.in_channels} and out_channels ${config.out_channels}`);
+  }
+  const cin = config.in_channels / groups;
+  const init = kaimingUniformInit(cin * kh * kw);
+  const specs: ParamSpecs = { weight: spec([config.out_channels, cin, kh, kw], init) };
+  if (config.bias ?? true) specs.bias = spec([config.out_channels], init);
+  return specs;
+}
+
+/** A freshly initialised conv layer (torch's default init). */
+export function initConv2d(key: RandomKey, config: Conv2dConfig, options?: InitOptions): Conv2dParams {
+  return initFromSpecs<Conv2dParams>(key, conv2dSpecs(config), options);
+}

@@ -1,0 +1,40 @@
+/** Linear layer over a `{ weight, bias }` parameter tree (torch.nn.Linear layout: weight [out, in]). */
+import { linear, type Tensor } from "@diva/tensor";
+import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+import type { RandomKey } from "@diva/tensor";
+
+/** Parameters of a linear layer, named as torch.nn.Linear stores them. */
+export interface LinearParams {
+  /** [out_features, in_features]. */
+  weight: Tensor;
+  /** [out_features], absent when the layer has no bias. */
+  bias?: Tensor;
+}
+
+/** torch.nn.Linear constructor arguments. */
+export interface LinearConfig {
+  /** Input width. */
+  in_features: number;
+  /** Output width. */
+  out_features: number;
+  /** Whether there is a bias (default true). */
+  bias?: boolean;
+}
+
+/** y = x @ weight^T + bias. */
+export function applyLinear(params: LinearParams, x: Tensor): Tensor {
+  return linear(x, params.weight, params.bias ?? null);
+}
+
+/** Specs of a linear layer with torch's default init (uniform ±1/sqrt(in_features) for weight and bias). */
+export function linearSpecs(config: LinearConfig): ParamSpecs {
+  const init = kaimingUniformInit(config.in_features);
+  const specs: ParamSpecs = { weight: spec([config.out_features, config.in_features], init) };
+  if (config.bias ?? true) specs.bias = spec([config.out_features], init);
+  return specs;
+}
+
+/** A freshly initialised linear layer (torch's default init). */
+export function initLinear(key: RandomKey, config: LinearConfig, options?: InitOptions): LinearParams {
+  return initFromSpecs<LinearParams>(key, linearSpecs(config), options);
+}

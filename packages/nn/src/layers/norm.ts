@@ -1,0 +1,75 @@
+/** Layer and group normalisation over `{ weight, bias }` parameter trees (torch.nn.LayerNorm / GroupNorm). */
+import { groupNorm, layerNorm, type RandomKey, type Tensor } from "@diva/tensor";
+import { initFromSpecs, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+
+/** Affine parameters of a normalisation layer (absent without `elementwise_affine` / `affine`). */
+export interface NormParams {
+  /** Scale. */
+  weight?: Tensor;
+  /** Shift. */
+  bias?: Tensor;
+}
+
+/** torch.nn.LayerNorm constructor arguments. */
+export interface LayerNormConfig {
+  /** Size of the trailing dims normalised over. */
+  normalized_shape: number | readonly number[];
+  /** Variance epsilon (default 1e-5; timm uses 1e-6). */
+  eps?: number;
+  /** Learnable weight and bias (default true). */
+  elementwise_affine?: boolean;
+  /** Learnable bias when affine (default true). */
+  bias?: boolean;
+}
+
+function dims(s: number | readonly number[]): number[] {
+  return typeof s === "number" ? [s] : [...s];
+}
+
+/** Layer norm over the trailing dims given by the weight's shape (or `normalized_shape`). */
+export function applyLayerNorm(params: NormParams, x: Tensor, config: Partial<LayerNormConfig> = {}): Tensor {
+  const shape = config.normalized_shape !== undefined ? dims(config.normalized_shape) : params.weight ? [...params.weight.shape] : [x.shape[x.rank - 1]!];
+  return layerNorm(x, shape, params.weight ?? null, params.bias ?? null, config.eps ?? 1e-5);
+}
+
+/** Specs of a layer norm: weight ones, bias zeros. */
+export function layerNormSpecs(config: LayerNormConfig): ParamSpecs {
+  if (config.elementwise_affine === false) return {};
+  const shape = dims(config.normalized_shape);
+  const specs: ParamSpecs = { weight: spec(shape, { kind: "ones" }) };
+  if (config.bias ?? true) specs.bias = spec(shape, { kind: "zeros" });
+  return specs;
+}
+
+/** A freshly initialised layer norm. */
+export function initLayerNorm(key: RandomKey, config: LayerNormConfig, options?: InitOptions): NormParams {
+  return initFromSpecs<NormParams>(key, layerNormSpecs(config), options);
+}
+
+/** torch.nn.GroupNorm constructor arguments. */
+export interface GroupNormConfig {
+  /** Number of groups. */
+  num_groups: number;
+  /** Number of channels (dim 1 of the input). */
+  num_channels: number;
+  /** Variance epsilon (default 1e-5; diffusers often 1e-6). */
+  eps?: number;
+  /** Learnable per-channel affine (default true). */
+  affine?: boolean;
+}
+
+/** Group norm of [N, C, ...]. */
+export function applyGroupNorm(params: NormParams, x: Tensor, config: Pick<GroupNormConfig, "num_groups"> & { eps?: number }): Tensor {
+  return groupNorm(x, config.num_groups, params.weight ?? null, params.bias ?? null, config.eps ?? 1e-5);
+}
+
+/** Specs of a group norm: weight ones, bias zeros. */
+export function groupNormSpecs(config: GroupNormConfig): ParamSpecs {
+  if (config.affine === false) return {};
+  return { weight: spec([config.num_channels], { kind: "ones" }), bias: spec([config.num_channels], { kind: "zeros" }) };
+}
+
+/** A freshly initialised group norm. */
+export function initGroupNorm(key: RandomKey, config: GroupNormConfig, options?: InitOptions): NormParams {
+  return initFromSpecs<NormParams>(key, groupNormSpecs(config), options);
+}
