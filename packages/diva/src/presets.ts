@@ -107,7 +107,8 @@ const SO400M = (imageSize: number): VisionArch => ({
   activation: "gelu",
 });
 
-const patches = (a: VisionArch) => (a.imageSize / a.patchSize) ** 2;
+/** Patch tokens of a tower: the patch conv drops a remainder (384 / 14 gives 27 x 27). */
+const patches = (a: VisionArch) => Math.floor(a.imageSize / a.patchSize) ** 2;
 
 function preset(name: string, model: string, pretrained: string, vision: VisionArch, condition: ConditionSpec): DivaPreset {
   return {

@@ -1,4 +1,4 @@
-import { add, keep, mapTree, mul, sub, tidy, treeLeaves, type Tensor } from "@diva/tensor";
+import { add, clone, keep, mapTree, mul, sub, tidy, treeLeaves, type Tensor } from "@diva/tensor";
 import { zipTrees } from "./tree-zip.js";
 
 /** Options of SGD (torch.optim.SGD semantics). */
@@ -42,7 +42,8 @@ export function sgdStep<P>(params: P, grads: P, state: SgdState<P>, options: Sgd
     const results = pairs.map(([p, g, buf]) => {
       let d = wd !== 0 ? add(g, mul(p, wd)) : g;
       if (momentum !== 0) {
-        const nb = buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : d;
+        // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
+        const nb = buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : clone(d);
         newBufs.push(nb);
         d = options.nesterov ? add(d, mul(nb, momentum)) : nb;
       }

@@ -18,9 +18,9 @@ export interface UnaryDef {
 export const UNARY = {
   neg: { js: "-x", wgsl: "-x", kind: "same" },
   abs: { js: "Math.abs(x)", wgsl: "abs(x)", kind: "same" },
-  sign: { js: "(x > 0 ? 1 : x < 0 ? -1 : x)", wgsl: "sign(x)", kind: "same" },
+  sign: { js: "(x > 0 ? 1 : x < 0 ? -1 : x)", wgsl: "sign_(x)", kind: "same" },
   square: { js: "x * x", wgsl: "x * x", kind: "same" },
-  relu: { js: "(x > 0 ? x : 0)", wgsl: "max(x, T(0))", kind: "same" },
+  relu: { js: "(x > 0 ? x : 0)", wgsl: "select(T(0), x, x > T(0))", kind: "same" },
   exp: { js: "Math.exp(x)", wgsl: "exp(x)", kind: "float" },
   expm1: { js: "Math.expm1(x)", wgsl: "expm1_(x)", kind: "float" },
   log: { js: "Math.log(x)", wgsl: "log(x)", kind: "float" },
@@ -45,8 +45,8 @@ export const UNARY = {
   floor: { js: "Math.floor(x)", wgsl: "floor(x)", kind: "same" },
   ceil: { js: "Math.ceil(x)", wgsl: "ceil(x)", kind: "same" },
   round: { js: "roundEven(x)", wgsl: "round(x)", kind: "same" },
-  logicalNot: { js: "(x ? 0 : 1)", wgsl: "select(1u, 0u, x != 0)", kind: "bool" },
-  isnan: { js: "(x !== x ? 1 : 0)", wgsl: "select(0u, 1u, x != x)", kind: "bool" },
+  logicalNot: { js: "(x ? 0 : 1)", wgsl: "select(1u, 0u, truthy_(x))", kind: "bool" },
+  isnan: { js: "(x !== x ? 1 : 0)", wgsl: "select(0u, 1u, isnan_(x))", kind: "bool" },
 } as const satisfies Record<string, UnaryDef>;
 
 export type UnaryOpName = keyof typeof UNARY;
@@ -66,18 +66,18 @@ export const BINARY = {
   mul: { js: "x * y", wgsl: "x * y", kind: "arith" },
   div: { js: "x / y", wgsl: "x / y", kind: "float" },
   pow: { js: "Math.pow(x, y)", wgsl: "pow_(x, y)", kind: "arith" },
-  maximum: { js: "(x !== x || x > y ? x : y)", wgsl: "max(x, y)", kind: "arith" },
-  minimum: { js: "(x !== x || x < y ? x : y)", wgsl: "min(x, y)", kind: "arith" },
+  maximum: { js: "(x !== x || x > y ? x : y)", wgsl: "max_(x, y)", kind: "arith" },
+  minimum: { js: "(x !== x || x < y ? x : y)", wgsl: "min_(x, y)", kind: "arith" },
   atan2: { js: "Math.atan2(x, y)", wgsl: "atan2(x, y)", kind: "float" },
   eq: { js: "(x === y ? 1 : 0)", wgsl: "select(0u, 1u, x == y)", kind: "compare" },
-  ne: { js: "(x !== y ? 1 : 0)", wgsl: "select(0u, 1u, x != y)", kind: "compare" },
+  ne: { js: "(x !== y ? 1 : 0)", wgsl: "select(1u, 0u, x == y)", kind: "compare" },
   lt: { js: "(x < y ? 1 : 0)", wgsl: "select(0u, 1u, x < y)", kind: "compare" },
   le: { js: "(x <= y ? 1 : 0)", wgsl: "select(0u, 1u, x <= y)", kind: "compare" },
   gt: { js: "(x > y ? 1 : 0)", wgsl: "select(0u, 1u, x > y)", kind: "compare" },
   ge: { js: "(x >= y ? 1 : 0)", wgsl: "select(0u, 1u, x >= y)", kind: "compare" },
-  logicalAnd: { js: "(x && y ? 1 : 0)", wgsl: "select(0u, 1u, x != 0 && y != 0)", kind: "logical" },
-  logicalOr: { js: "(x || y ? 1 : 0)", wgsl: "select(0u, 1u, x != 0 || y != 0)", kind: "logical" },
-  logicalXor: { js: "(!x !== !y ? 1 : 0)", wgsl: "select(0u, 1u, (x != 0) != (y != 0))", kind: "logical" },
+  logicalAnd: { js: "(x && y ? 1 : 0)", wgsl: "select(0u, 1u, truthy_(x) && truthy_(y))", kind: "logical" },
+  logicalOr: { js: "(x || y ? 1 : 0)", wgsl: "select(0u, 1u, truthy_(x) || truthy_(y))", kind: "logical" },
+  logicalXor: { js: "(!x !== !y ? 1 : 0)", wgsl: "select(0u, 1u, truthy_(x) != truthy_(y))", kind: "logical" },
 } as const satisfies Record<string, BinaryDef>;
 
 export type BinaryOpName = keyof typeof BINARY;

@@ -121,6 +121,12 @@ export function contiguous(x: Tensor): Tensor {
   return x.isContiguous ? x : runKernel("contiguous", [x], {});
 }
 
+/** A contiguous copy that shares no memory with `x` (torch.clone). */
+export function clone(x: Tensor): Tensor {
+  x.assertLive("clone");
+  return runKernel("contiguous", [x], {});
+}
+
 /** Reorders dimensions (a view). */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const p = perm.map((a) => normAxis("permute", a, x.rank));

@@ -2,6 +2,8 @@ import type { WgslComputeType } from "../dtypes.js";
 
 interface Helper {
   readonly deps: readonly string[];
+  /** Dependencies of the i32 definition when they differ from `deps`. */
+  readonly depsI32?: readonly string[];
   readonly f32?: string;
   readonly i32?: string;
   /** Same source for both compute types (written in terms of the alias `T`). */
@@ -30,6 +32,16 @@ const HELPERS: Record<string, Helper> = {
   },
   max_: { deps: ["isnan_"], any: `fn max_(x: T, y: T) -> T { return select(y, x, isnan_(x) || x > y); }` },
   min_: { deps: ["isnan_"], any: `fn min_(x: T, y: T) -> T { return select(y, x, isnan_(x) || x < y); }` },
+  f2i_: {
+    deps: ["isnan_"],
+    any: `fn f2i_(v: f32) -> i32 {
+  if (isnan_(v) || (bitcast<u32>(v) & 0x7fffffffu) == 0x7f800000u) { return 0; }
+  let t = trunc(v);
+  if (abs(t) < 2147483648.0) { return i32(t); }
+  return bitcast<i32>(u32(t - floor(t / 4294967296.0) * 4294967296.0));
+}`,
+  },
+  truthy_: { deps: ["isnan_"], any: `fn truthy_(x: T) -> bool { return x != T(0) && !isnan_(x); }` },
   sign_: { deps: [], any: `fn sign_(x: T) -> T { return select(select(x, T(-1), x < T(0)), T(1), x > T(0)); }` },
   expm1_: {
     deps: [],
@@ -98,6 +110,7 @@ const HELPERS: Record<string, Helper> = {
   },
   pow_: {
     deps: ["isnan_", "nan_", "inf_", "powi_"],
+    depsI32: [],
     f32: `fn pow_(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
   if (isnan_(x) || isnan_(y)) { return nan_(); }
@@ -140,7 +153,7 @@ export function prelude(code: string, T: WgslComputeType): string {
     if (done.has(name)) return;
     done.add(name);
     const h = HELPERS[name]!;
-    for (const d of h.deps) visit(d);
+    for (const d of (T === "i32" ? h.depsI32 : undefined) ?? h.deps) visit(d);
     const src = h.any ?? h[T];
     if (src === undefined) throw new Error(`webgpu: helper ${name} is not defined for ${T}`);
     out.push(src);

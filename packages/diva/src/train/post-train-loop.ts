@@ -1,0 +1,139 @@
+import { foldIn, randomKey, type Tensor } from "@diva/tensor";
+import { sgdInit } from "@diva/nn";
+import type { ConditionSpec, Projection } from "../condition.js";
+import { ImageStream } from "../data/stream.js";
+import type { FrozenDiffusion } from "../objective.js";
+import type { Normalization } from "../presets.js";
+import { divaStep, type DivaState, type DivaStepOptions } from "../step.js";
+import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+
+/** A progress event of post-training. */
+export interface ProgressEvent {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly lr: number;
+  readonly imagesPerSecond: number;
+  /** Estimated seconds left. */
+  readonly etaSeconds: number;
+  /** Unreadable images skipped so far. */
+  readonly skipped: number;
+}
+
+/** Everything the loop needs, with the models already built. */
+export interface PostTrainLoopOptions<V> {
+  readonly vision: V;
+  readonly projection: Projection;
+  visionTokens(vision: V, images: Tensor): Tensor;
+  readonly diffusion: FrozenDiffusion;
+  readonly textEmbedding: Tensor;
+  readonly condition: ConditionSpec;
+  readonly normalization: Normalization;
+  readonly clipImageSize: number;
+  readonly vaeImageSize: number;
+  readonly cropScale?: readonly [number, number];
+  /** Folder of images or webdataset shards. */
+  readonly images: string;
+  readonly steps: number;
+  /** Images per optimizer step. */
+  readonly imagesPerStep: number;
+  /** Images per forward pass (gradient accumulation splits a step into imagesPerStep / microBatch passes). */
+  readonly microBatch: number;
+  readonly recipe: Omit<DivaStepOptions, "totalSteps">;
+  readonly seed: number;
+  /** Where checkpoints go; omit to train without checkpoints. */
+  readonly checkpointDir?: string;
+  readonly checkpointEvery?: number;
+  /** Continue from the newest checkpoint in checkpointDir (default true). */
+  readonly resume?: boolean;
+  onProgress?(e: ProgressEvent): void;
+  /** Called with skipped image names as they happen. */
+  onSkip?(names: readonly string[]): void;
+}
+
+/** The outcome of post-training. */
+export interface PostTrainLoopResult<V> {
+  readonly state: DivaState<V>;
+  readonly losses: readonly number[];
+  readonly skipped: number;
+  readonly resumedFrom: number;
+}
+
+/**
+ * The DIVA training loop: streams images, runs `divaStep` with accumulation, reports progress, checkpoints
+ * atomically every `checkpointEvery` steps and resumes from the newest checkpoint. A non-finite loss stops
+ * the run with an error; the last good checkpoint stays on disk.
+ */
+export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<PostTrainLoopResult<V>> {
+  if (o.imagesPerStep % o.microBatch !== 0) {
+    throw new Error(`postTrain: imagesPerStep ${o.imagesPerStep} is not a multiple of microBatch ${o.microBatch}`);
+  }
+  let state: DivaState<V> = { params: { vision: o.vision, projection: o.projection }, optimizer: sgdInit(), step: 0 };
+  let losses: number[] = [];
+  let consumed = 0;
+  let skipped = 0;
+  let resumedFrom = 0;
+  if (o.checkpointDir && (o.resume ?? true)) {
+    const ck = await loadLatestCheckpoint(o.checkpointDir, state);
+    if (ck) {
+      if (ck.meta.seed !== o.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${o.seed}`);
+      state = ck.state;
+      losses = [...ck.meta.losses];
+      consumed = ck.meta.consumed;
+      skipped = ck.meta.skipped;
+      resumedFrom = ck.meta.step;
+    }
+  }
+  const stream = await ImageStream.open(
+    o.images,
+    { seed: o.seed, vaeSize: o.vaeImageSize, clipSize: o.clipImageSize, cropScale: o.cropScale ?? [0.9, 1], normalization: o.normalization },
+    consumed,
+  );
+  const root = randomKey(o.seed);
+  const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: o.condition, textEmbedding: o.textEmbedding };
+  const started = Date.now();
+  let images = 0;
+  try {
+    while (state.step < o.steps) {
+      const micro = [];
+      for (let m = 0; m < o.imagesPerStep / o.microBatch; m++) {
+        const b = await stream.next(o.microBatch);
+        if (b.skipped.length) {
+          skipped += b.skipped.length;
+          o.onSkip?.(b.skipped);
+        }
+        micro.push(b);
+      }
+      const r = await divaStep(state, micro, ctx, { ...o.recipe, totalSteps: o.steps }, foldIn(root, state.step));
+      for (const b of micro) {
+        b.clipImages.dispose();
+        b.vaeImages.dispose();
+      }
+      if (!Number.isFinite(r.loss)) {
+        throw new Error(`postTrain: the loss became ${r.loss} at step ${state.step + 1}; stopping (the last good checkpoint is kept)`);
+      }
+      state = r.state;
+      losses.push(r.loss);
+      images += o.imagesPerStep;
+      const secs = (Date.now() - started) / 1000;
+      const rate = images / Math.max(secs, 1e-9);
+      o.onProgress?.({
+        step: state.step,
+        totalSteps: o.steps,
+        loss: r.loss,
+        gradNorm: r.gradNorm,
+        lr: r.lr,
+        imagesPerSecond: rate,
+        etaSeconds: ((o.steps - state.step) * o.imagesPerStep) / Math.max(rate, 1e-9),
+        skipped,
+      });
+      if (o.checkpointDir && o.checkpointEvery && (state.step % o.checkpointEvery === 0 || state.step === o.steps)) {
+        await saveCheckpoint(o.checkpointDir, state, { step: state.step, consumed: stream.consumed, seed: o.seed, losses, skipped });
+      }
+    }
+  } finally {
+    await stream.close();
+  }
+  return { state, losses, skipped, resumedFrom };
+}

@@ -1,0 +1,24 @@
+import { interpolate, pad, type Tensor } from "@diva/tensor";
+import { applyConv } from "./layers.js";
+import type { SamplerParams } from "./params.js";
+import type { ShapeBuilder } from "./shapes.js";
+
+/** Declares `Downsample2D`/`Upsample2D` with a 3x3 convolution (`conv`). */
+export function samplerShapes(b: ShapeBuilder, channels: number, outChannels = channels): void {
+  b.conv("conv", channels, outChannels, 3);
+}
+
+/**
+ * `Downsample2D` with a convolution: a 3x3 stride-2 conv with `padding`; padding 0 means the asymmetric
+ * (0, 1, 0, 1) zero padding of the original LDM code first (the VAE).
+ */
+export function downsampleForward(p: SamplerParams, x: Tensor, padding: number): Tensor {
+  if (padding === 0) return applyConv(p.conv, pad(x, [[0, 1], [0, 1]]), 2, 0);
+  return applyConv(p.conv, x, 2, padding);
+}
+
+/** `Upsample2D` with a convolution: nearest 2x (or to `size`) then a 3x3 conv with padding 1. */
+export function upsampleForward(p: SamplerParams, x: Tensor, size?: readonly [number, number]): Tensor {
+  const up = size ? interpolate(x, { size, mode: "nearest" }) : interpolate(x, { scaleFactor: 2, mode: "nearest" });
+  return applyConv(p.conv, up, 1, 1);
+}

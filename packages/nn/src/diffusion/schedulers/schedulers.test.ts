@@ -1,0 +1,109 @@
+import { fromHost, tensor, zerosLike, type Tensor } from "@diva/tensor";
+import { describe, expect, it } from "vitest";
+import { compare, loadFixture } from "../test-utils.js";
+import { DDIMScheduler } from "./ddim.js";
+import { DDPMScheduler } from "./ddpm.js";
+import { linspaceF32 } from "./float32.js";
+import { inferenceTimesteps } from "./timesteps.js";
+import type { DDPMSchedulerConfig } from "./config.js";
+
+const fixture = await loadFixture("ddpm_scheduler");
+
+describe.skipIf(!fixture)("DDPM parity with diffusers (ddpm_scheduler fixture)", () => {
+  const f = fixture!;
+  const T = f.tensors;
+  const config = f.meta.config as DDPMSchedulerConfig;
+  const host = (name: string): number[] => Array.from(T[name]!.dataSync());
+
+  it("matches every output named in the fixture", async () => {
+    const sched = new DDPMScheduler(config);
+    const vSched = new DDPMScheduler({ ...config, prediction_type: "v_prediction" });
+    const inf = new DDPMScheduler(config);
+    const infTimesteps = inf.setTimesteps(50);
+    const t = host("step.input.timestep")[0]!;
+    const out = T["step.input.model_output"]!;
+    const x = T["step.input.sample"]!;
+    const z = T["step.input.variance_noise"]!;
+    const stepEps = sched.step(out, t, x, { noise: z });
+    const stepV = vSched.step(out, t, x, { noise: z });
+    const tInf = host("inference50.step.input.timestep")[0]!;
+    const stepInf = inf.step(out, tInf, x, { noise: z });
+    const lastInf = inf.step(out, infTimesteps[infTimesteps.length - 1]!, x, { noise: zerosLike(z) });
+    const produced: Record<string, () => Tensor> = {
+      betas: () => fromHost(sched.betas, "float32", [sched.betas.length]),
+      alphas: () => fromHost(sched.alphas, "float32", [sched.alphas.length]),
+      alphas_cumprod: () => fromHost(sched.alphasCumprod, "float32", [sched.alphasCumprod.length]),
+      "output.add_noise": () => sched.addNoise(T["input.sample"]!, T["input.noise"]!, T["input.timesteps"]!),
+      "output.get_velocity": () => sched.getVelocity(T["input.sample"]!, T["input.noise"]!, T["input.timesteps"]!),
+      "step.variance": () => tensor([sched.getVariance(t)]),
+      "step.epsilon.prev_sample": () => stepEps.prevSample,
+      "step.epsilon.pred_original_sample": () => stepEps.predOriginalSample,
+      "step.epsilon.prev_sample_mean": () => sched.step(out, t, x, { noise: zerosLike(z) }).prevSample,
+      "step.v_prediction.prev_sample": () => stepV.prevSample,
+      "step.v_prediction.pred_original_sample": () => stepV.predOriginalSample,
+      "inference50.timesteps": () => tensor(infTimesteps, { dtype: "int32" }),
+      "inference50.step.prev_timestep": () => tensor([inf.previousTimestep(tInf)], { dtype: "int32" }),
+      "inference50.step.prev_sample": () => stepInf.prevSample,
+      "inference50.step.pred_original_sample": () => stepInf.predOriginalSample,
+      "inference50.last_step.prev_sample": () => lastInf.prevSample,
+    };
+    const inputs = new Set(["input.sample", "input.noise", "input.timesteps", "step.input.model_output", "step.input.sample",
+      "step.input.variance_noise", "step.input.timestep", "inference50.step.input.timestep"]);
+    const rows: string[] = [];
+    for (const name of Object.keys(T)) {
+      if (inputs.has(name)) continue;
+      const make = produced[name];
+      expect(make, `no producer for fixture output ${name}`).toBeDefined();
+      const { maxAbs, maxRel } = await compare(make!(), T[name]!);
+      rows.push(`${name}: max abs ${maxAbs.toExponential(2)}, rel ${maxRel.toExponential(2)}`);
+      expect(maxRel, name).toBeLessThanOrEqual(name === "step.variance" ? 1e-4 : 1e-5);
+    }
+    console.log(`ddpm_scheduler parity\n  ${rows.join("\n  ")}`);
+  });
+
+  it("reproduces the float32 betas bit for bit", () => {
+    const sched = new DDPMScheduler(config);
+    expect(Array.from(sched.betas)).toEqual(host("betas"));
+    expect(Array.from(sched.alphasCumprod)).toEqual(host("alphas_cumprod"));
+  });
+});
+
+describe("schedules and timesteps", () => {
+  it("linspaceF32 ends on its endpoints and is monotone", () => {
+    const xs = linspaceF32(0.0001, 0.02, 1000);
+    expect(xs[0]).toBe(Math.fround(0.0001));
+    expect(xs[999]).toBe(Math.fround(0.02));
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThan(xs[i - 1]!);
+  });
+
+  it("spaces inference timesteps as diffusers does", () => {
+    expect(inferenceTimesteps(1000, 10, "leading", 1)).toEqual([901, 801, 701, 601, 501, 401, 301, 201, 101, 1]);
+    expect(inferenceTimesteps(1000, 10, "trailing", 0)).toEqual([999, 899, 799, 699, 599, 499, 399, 299, 199, 99]);
+    expect(inferenceTimesteps(1000, 10, "linspace", 0)).toEqual([999, 888, 777, 666, 555, 444, 333, 222, 111, 0]);
+    expect(inferenceTimesteps(1000, 3, "trailing", 0)).toEqual([999, 666, 332]);
+  });
+
+  it("squaredcos_cap_v2 caps betas at 0.999", () => {
+    const s = new DDPMScheduler({ beta_schedule: "squaredcos_cap_v2" });
+    expect(s.betas[999]).toBe(Math.fround(0.999));
+    expect(s.betas[0]).toBeGreaterThan(0);
+  });
+
+  it("DDIM with eta 0 is deterministic and inverts addNoise for a perfect noise prediction", async () => {
+    const s = new DDIMScheduler({ beta_schedule: "scaled_linear", beta_start: 0.00085, beta_end: 0.012, clip_sample: false, set_alpha_to_one: false, steps_offset: 1 });
+    const ts = s.setTimesteps(20);
+    expect(ts[0]).toBe(951);
+    const x0 = tensor([[[[0.5, -0.25], [0.125, 1]]]]);
+    const eps = tensor([[[[0.3, -1.2], [0.7, 0.1]]]]);
+    const xt = s.addNoise(x0, eps, [ts[0]!]);
+    const { predOriginalSample } = s.step(eps, ts[0]!, xt);
+    const { maxAbs } = await compare(predOriginalSample, x0);
+    expect(maxAbs).toBeLessThan(1e-5);
+  });
+
+  it("a noisy step needs noise or a key", () => {
+    const s = new DDPMScheduler();
+    const x = tensor([[[[1]]]]);
+    expect(() => s.step(x, 10, x)).toThrow(/pass \{ noise \} or \{ key \}/);
+  });
+});

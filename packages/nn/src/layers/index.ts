@@ -1,0 +1,11 @@
+/** Layers as pure functions over parameter trees named like the reference checkpoints, with their init specs. */
+export * from "./specs.js";
+export * from "./validate.js";
+export * from "./activation.js";
+export * from "./linear.js";
+export * from "./conv.js";
+export * from "./norm.js";
+export * from "./embedding.js";
+export * from "./attention.js";
+export * from "./mlp.js";
+export * from "./resample.js";
