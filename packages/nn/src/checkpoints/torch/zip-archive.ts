@@ -88,6 +88,8 @@ export async function openZipArchive(source: string | Uint8Array, label: string)
     throw new TorchCheckpointError(label, `corrupted zip central directory (${(e as Error).message})`, { cause: e });
   }
 
+  let closed = false;
+
   async function readStored(entry: Entry): Promise<Uint8Array> {
     const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
     const size = entry.compressedSize;
@@ -105,6 +107,7 @@ export async function openZipArchive(source: string | Uint8Array, label: string)
     names: [...entries.keys()],
     sizeOf: (name) => entries.get(name)?.uncompressedSize,
     async read(name) {
+      if (closed) throw new TorchCheckpointError(label, `archive read after close`);
       const entry = entries.get(name);
       if (!entry) throw new TorchCheckpointError(label, `the archive has no entry "${name}"`);
       try {
@@ -118,6 +121,7 @@ export async function openZipArchive(source: string | Uint8Array, label: string)
       }
     },
     async close() {
+      closed = true;
       await handle?.close();
       handle = undefined;
     },

@@ -1,4 +1,4 @@
-import { interpolate, pad, type Tensor } from "@diva/tensor";
+import { expand, interpolate, pad, reshape, type Tensor } from "@diva/tensor";
 import { applyConv } from "./layers.js";
 import type { SamplerParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
@@ -19,6 +19,11 @@ export function downsampleForward(p: SamplerParams, x: Tensor, padding: number):
 
 /** `Upsample2D` with a convolution: nearest 2x (or to `size`) then a 3x3 conv with padding 1. */
 export function upsampleForward(p: SamplerParams, x: Tensor, size?: readonly [number, number]): Tensor {
-  const up = size ? interpolate(x, { size, mode: "nearest" }) : interpolate(x, { scaleFactor: 2, mode: "nearest" });
-  return applyConv(p.conv, up, 1, 1);
+  return applyConv(p.conv, size ? interpolate(x, { size, mode: "nearest" }) : nearest2x(x), 1, 1);
+}
+
+/** Nearest-neighbour 2x upsampling of [N, C, H, W] as one broadcast copy (its gradient is a sum over 2x2). */
+export function nearest2x(x: Tensor): Tensor {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  return reshape(expand(reshape(x, [N, C, H, 1, W, 1]), [N, C, H, 2, W, 2]), [N, C, 2 * H, 2 * W]);
 }

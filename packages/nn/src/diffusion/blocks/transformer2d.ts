@@ -1,0 +1,81 @@
+import { add, chunk, gelu, mul, permute, reshape, transpose, type Tensor } from "@diva/tensor";
+import { attentionForward, attentionShapes } from "./attention.js";
+import { applyGroupNorm, applyLayerNorm, applyLinear, applyTokenProjection } from "./layers.js";
+import type { FeedForwardParams, Transformer2DParams, TransformerBlockParams } from "./params.js";
+import type { ShapeBuilder } from "./shapes.js";
+
+/** Everything that fixes a `Transformer2DModel` (continuous input, layer norm, GEGLU feed-forward). */
+export interface Transformer2DSpec {
+  /** Input and output channels. */
+  channels: number;
+  heads: number;
+  /** Channels per head; inner width = heads * headDim. */
+  headDim: number;
+  /** Number of `BasicTransformerBlock`s. */
+  layers: number;
+  /** Width of encoder_hidden_states. */
+  crossAttentionDim: number;
+  /** Groups of the input GroupNorm (eps 1e-6). */
+  groups: number;
+  /** proj_in/proj_out are Linear (SD 2.x) rather than 1x1 Conv2d (SD 1.x). */
+  linearProjection: boolean;
+  /** attn1 attends to encoder_hidden_states too. */
+  onlyCrossAttention: boolean;
+}
+
+const GROUP_NORM_EPS = 1e-6;
+const LAYER_NORM_EPS = 1e-5;
+
+/** Declares a `Transformer2DModel`'s parameters. */
+export function transformer2dShapes(b: ShapeBuilder, s: Transformer2DSpec): void {
+  const inner = s.heads * s.headDim;
+  b.norm("norm", s.channels);
+  if (s.linearProjection) b.linear("proj_in", s.channels, inner);
+  else b.conv("proj_in", s.channels, inner, 1);
+  for (let i = 0; i < s.layers; i++) {
+    const t = b.at("transformer_blocks").at(i);
+    t.norm("norm1", inner);
+    attentionShapes(t.at("attn1"), {
+      queryDim: inner,
+      contextDim: s.onlyCrossAttention ? s.crossAttentionDim : inner,
+      heads: s.heads,
+      dimHead: s.headDim,
+      qkvBias: false,
+    });
+    t.norm("norm2", inner);
+    attentionShapes(t.at("attn2"), { queryDim: inner, contextDim: s.crossAttentionDim, heads: s.heads, dimHead: s.headDim, qkvBias: false });
+    t.norm("norm3", inner);
+    const net = t.at("ff").at("net");
+    net.at(0).linear("proj", inner, inner * 8);
+    net.linear("2", inner * 4, inner);
+  }
+  if (s.linearProjection) b.linear("proj_out", inner, s.channels);
+  else b.conv("proj_out", inner, s.channels, 1);
+}
+
+/** GEGLU feed-forward: proj to 2 x inner, hidden * gelu(gate) (exact erf GELU), back to dim. */
+function feedForward(p: FeedForwardParams, x: Tensor): Tensor {
+  const [hidden, gate] = chunk(applyLinear(p.net[0].proj, x), 2, -1) as [Tensor, Tensor];
+  return applyLinear(p.net[2], mul(hidden, gelu(gate)));
+}
+
+/** `BasicTransformerBlock`: pre-norm self-attention, cross-attention and GEGLU feed-forward, each residual. */
+function transformerBlock(p: TransformerBlockParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null): Tensor {
+  let h = add(attentionForward(p.attn1, applyLayerNorm(p.norm1, x, LAYER_NORM_EPS), s.onlyCrossAttention ? context : null, s.heads), x);
+  if (p.attn2 && p.norm2) h = add(attentionForward(p.attn2, applyLayerNorm(p.norm2, h, LAYER_NORM_EPS), context, s.heads, contextMask), h);
+  return add(feedForward(p.ff, applyLayerNorm(p.norm3, h, LAYER_NORM_EPS)), h);
+}
+
+/**
+ * `Transformer2DModel.forward` on [B, C, H, W]: GroupNorm, proj_in over the H*W tokens, the transformer blocks
+ * with cross-attention to `context` [B, S, crossAttentionDim], proj_out, plus the input. A 1x1-conv projection
+ * is applied as the equivalent per-token linear map. `contextMask` is an additive bias over the S context tokens.
+ */
+export function transformer2dForward(p: Transformer2DParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null = null): Tensor {
+  const [B, C, H, W] = x.shape as [number, number, number, number];
+  const tokens = transpose(reshape(applyGroupNorm(p.norm, x, s.groups, GROUP_NORM_EPS), [B, C, H * W]), 1, 2);
+  let h = applyTokenProjection(p.proj_in, tokens); // [B, HW, inner]
+  for (const block of p.transformer_blocks) h = transformerBlock(block, h, context, s, contextMask);
+  const out = applyTokenProjection(p.proj_out, h); // [B, HW, C]
+  return add(permute(reshape(out, [B, H, W, C]), [0, 3, 1, 2]), x);
+}
