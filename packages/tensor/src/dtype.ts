@@ -82,10 +82,11 @@ export function floatResult(dtype: DType): FloatDType {
   return isFloat(dtype) ? dtype : "float32";
 }
 
-/** Converts a JS number to the value stored for `dtype` (int32 truncates toward zero, bool is 0/1). */
+/** Converts a JS number to the value stored for `dtype` (int32 truncates toward zero, bool is 0/1, NaN is true). */
 export function castScalar(value: number, dtype: DType): number {
   if (dtype === "int32") return Math.trunc(value) | 0;
-  if (dtype === "bool") return value !== 0 && !Number.isNaN(value) ? 1 : 0;
+  // as the cast kernels and torch: any nonzero value, NaN included, is true
+  if (dtype === "bool") return value !== 0 ? 1 : 0;
   if (dtype === "float32" || dtype === "float16") return Math.fround(value);
   return value;
 }

@@ -74,6 +74,8 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
   const list = typeof axes === "number" ? [axes] : axes;
   const out = list.map((a) => normAxis(op, a, rank));
   if (new Set(out).size !== out.length) throw new Error(`${op}: repeated axis in [${list.join(",")}]`);
+  // a 0-d tensor accepts axis 0 / -1 (as torch) but has no dim to reduce
+  if (rank === 0) return [];
   return out.sort((a, b) => a - b);
 }
 

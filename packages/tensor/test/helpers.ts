@@ -27,6 +27,8 @@ export function testDevices(): Promise<Device[]> {
     for (const device of wanted) {
       if (only && !only.includes(device) && !required) continue;
       try {
+        // the WebGPU backend registers its factory when its module is imported (idempotent if index.ts does it)
+        if (device === "webgpu") await import("../src/backend/webgpu/index.js");
         await initBackend(device);
         devices.push(device);
       } catch (e) {
@@ -38,6 +40,11 @@ export function testDevices(): Promise<Device[]> {
     return devices;
   })();
   return devicesPromise;
+}
+
+/** fast-check runs for a property on `device`: fewer on WebGPU, where each dispatch costs more on software drivers. */
+export function runsFor(device: Device, cpuRuns: number): number {
+  return device === "cpu" ? cpuRuns : Math.max(2, Math.ceil(cpuRuns / 4));
 }
 
 /** Tolerances for comparing a float32 device result with a float64 reference: |got - want| <= atol + rtol |want|. */
@@ -53,8 +60,10 @@ export interface Tol {
  * - transcendental: exp/log/tanh/erf...: the CPU computes in float64 and rounds once; WebGPU builtins are
  *   allowed a few more ulps.
  * - accum: sums, means, matmul, conv, norms: accumulation over up to ~100 terms of magnitude ~1.
+ * - composite: ops built from several float32 ops with intermediate rounding (layer/group norm, attention,
+ *   losses, bilinear interpolation).
  */
-export function tolFor(device: Device, kind: "exact" | "basic" | "transcendental" | "accum"): Tol {
+export function tolFor(device: Device, kind: "exact" | "basic" | "transcendental" | "accum" | "composite"): Tol {
   const gpu = device !== "cpu";
   switch (kind) {
     case "exact":
@@ -65,6 +74,8 @@ export function tolFor(device: Device, kind: "exact" | "basic" | "transcendental
       return gpu ? { rtol: 1e-5, atol: 5e-6 } : { rtol: 2.5e-7, atol: 1e-7 };
     case "accum":
       return gpu ? { rtol: 1e-4, atol: 1e-5 } : { rtol: 1e-5, atol: 2e-6 };
+    case "composite":
+      return gpu ? { rtol: 1e-3, atol: 1e-4 } : { rtol: 1e-4, atol: 1e-5 };
   }
 }
 
@@ -160,6 +171,9 @@ export const floatsAvoiding = (lo: number, hi: number, avoid: (x: number) => num
     if (Math.abs(x - avoid(x)) >= gap) return x;
   }
 };
+
+/** `gen` with its values converted to what `dtype` stores (so a reference never sees unrepresentable inputs). */
+export const typed = (gen: ValueGen, dtype: DType): ValueGen => (r) => storeAs(new Nd([], [gen(r)]), dtype).data[0]!;
 
 export function randomNd(shape: readonly number[], r: Rand, gen: ValueGen): Nd {
   const n = sizeOf(shape);
@@ -337,4 +351,22 @@ export function storeAs(v: Nd, dtype: DType): Nd {
   if (dtype === "int32") return new Nd(v.shape, Array.from(v.data, (x) => Math.trunc(x) | 0));
   if (dtype === "bool") return new Nd(v.shape, Array.from(v.data, (x) => (x !== 0 ? 1 : 0)));
   return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Coverage of exported op functions.
+
+/**
+ * Tracks which op functions of some modules have tests: `cover(name)` when defining a test, then `missing()`
+ * lists exported functions without one.
+ */
+export function opCoverage(modules: readonly Record<string, unknown>[], exclude: readonly string[] = []) {
+  const names = new Set<string>();
+  for (const m of modules) for (const [k, v] of Object.entries(m)) if (typeof v === "function" && !exclude.includes(k)) names.add(k);
+  const covered = new Set<string>();
+  return {
+    cover: (...ns: string[]) => ns.forEach((n) => covered.add(n)),
+    missing: () => [...names].filter((n) => !covered.has(n)).sort(),
+    unknown: () => [...covered].filter((n) => !names.has(n)).sort(),
+  };
 }

@@ -210,6 +210,13 @@ export interface TextTowerSpec {
   layerScale: number | null;
 }
 
+/** int(width * ratio) as Python computes it, forgiving float noise from ratios like 4304 / 1152. */
+export function mlpWidth(width: number, ratio: number): number {
+  const m = width * ratio;
+  const r = Math.round(m);
+  return Math.abs(m - r) < 1e-6 * Math.max(1, m) ? r : Math.trunc(m);
+}
+
 /** `n` or `[h, w]` as a pair. */
 export function toPair(v: number | readonly number[], field: string): [number, number] {
   if (typeof v === "number") return [v, v];
@@ -251,7 +258,7 @@ export function resolveVitTower(config: ClipVisionTowerConfig): VitTowerSpec {
     width,
     layers: posInt(v.layers ?? 12, "vision_cfg.layers"),
     heads: width / headWidth,
-    mlpWidth: Math.trunc(width * (v.mlp_ratio ?? 4)),
+    mlpWidth: mlpWidth(width, v.mlp_ratio ?? 4),
     patch,
     image,
     grid: [Math.trunc(image[0] / patch[0]), Math.trunc(image[1] / patch[1])],
@@ -286,7 +293,7 @@ export function resolveTextTower(config: ClipTextTowerConfig): TextTowerSpec {
     width,
     heads,
     layers: posInt(t.layers ?? 12, "text_cfg.layers"),
-    mlpWidth: Math.trunc(width * (t.mlp_ratio ?? 4)),
+    mlpWidth: mlpWidth(width, t.mlp_ratio ?? 4),
     act: openClipActivation(config.quick_gelu, t.act_kwargs),
     eps: t.norm_kwargs?.eps ?? 1e-5,
     causal: !t.no_causal_mask,

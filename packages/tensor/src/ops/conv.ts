@@ -3,8 +3,8 @@ import { isFloat } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
 import { fmt, windowOutSize } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { arange, full, tensor } from "./creation.js";
-import { add, cast, clamp, div, floor, mul, sub } from "./elementwise.js";
+import { full, tensor } from "./creation.js";
+import { add, div, mul, sub } from "./elementwise.js";
 import { indexSelect } from "./indexing.js";
 import { matmul } from "./linalg.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
@@ -160,9 +160,10 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const mode = options.mode ?? "nearest";
   return tidy(() => {
     if (mode === "nearest") {
-      const rows = clamp(cast(floor(mul(arange(size[0], undefined, 1, { dtype: "float64", device: x.device }), scale[0])), "int32"), null, H - 1);
-      const cols = clamp(cast(floor(mul(arange(size[1], undefined, 1, { dtype: "float64", device: x.device }), scale[1])), "int32"), null, W - 1);
-      return indexSelect(indexSelect(x, 2, rows), 3, cols);
+      // source index floor(i * scale), computed on the host (float64 tensors do not exist on every device)
+      const nearest = (n: number, s: number, inSize: number) =>
+        tensor(Int32Array.from({ length: n }, (_, i) => Math.min(Math.floor(i * s), inSize - 1)), { device: x.device });
+      return indexSelect(indexSelect(x, 2, nearest(size[0], scale[0], H)), 3, nearest(size[1], scale[1], W));
     }
     const along = (t: Tensor, axis: 2 | 3, inSize: number, outSz: number, s: number): Tensor => {
       const src: number[] = [];

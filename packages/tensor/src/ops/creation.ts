@@ -160,7 +160,8 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // symmetric evaluation as torch does, so that both ends are exact
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) host[i] = castScalar(i < half ? start + delta * i : end - delta * (steps - 1 - i), dtype);
+  // (with one step torch gives [start], which the first branch yields only when i < half: handle it apart)
+  for (let i = 0; i < steps; i++) host[i] = castScalar(steps === 1 ? start : i < half ? start + delta * i : end - delta * (steps - 1 - i), dtype);
   return fromHost(host, dtype, [steps], options.device);
 }
 

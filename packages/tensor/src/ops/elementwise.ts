@@ -157,6 +157,10 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     throw new Error("clamp: at least one of min and max must be given");
   }
   if (x.dtype === "bool") throw new Error("clamp: not defined for bool tensors");
+  // a fractional bound on an integer tensor promotes to float32 (as a Python float scalar does in torch)
+  if (!isFloat(x.dtype) && [min, max].some((b) => typeof b === "number" && !Number.isInteger(b))) {
+    return tidy(() => runKernel("clamp", [castTo(x, "float32")], { min: min ?? null, max: max ?? null }));
+  }
   return runKernel("clamp", [x], { min: min ?? null, max: max ?? null });
 }
 

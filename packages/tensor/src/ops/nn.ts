@@ -21,13 +21,18 @@ function floatInput(op: string, x: Tensor): void {
 /** Softmax along `axis` (default last), fused and max-subtracted. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   floatInput("softmax", x);
-  return runKernel("softmax", [x], { axis: normAxis("softmax", axis, x.rank) });
+  const a = normAxis("softmax", axis, x.rank);
+  // a 0-d tensor is one row of one element (the kernels need a dim)
+  if (x.rank === 0) return tidy(() => reshape(runKernel("softmax", [reshape(x, [1])], { axis: 0 }), []));
+  return runKernel("softmax", [x], { axis: a });
 }
 
 /** log(softmax(x)) along `axis`, computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   floatInput("logSoftmax", x);
-  return runKernel("logSoftmax", [x], { axis: normAxis("logSoftmax", axis, x.rank) });
+  const a = normAxis("logSoftmax", axis, x.rank);
+  if (x.rank === 0) return tidy(() => reshape(runKernel("logSoftmax", [reshape(x, [1])], { axis: 0 }), []));
+  return runKernel("logSoftmax", [x], { axis: a });
 }
 
 /**

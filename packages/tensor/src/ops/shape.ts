@@ -245,7 +245,10 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   });
   const v = runView("slice", x, { starts, steps, sizes });
   if (!drop.length) return v;
-  return tidy(() => reshape(v, sizes.filter((_, d) => !drop.includes(d))));
+  // the intermediate view was made outside any scope: release it once the reshaped view holds the storage
+  const out = reshape(v, sizes.filter((_, d) => !drop.includes(d)));
+  v.dispose();
+  return out;
 }
 
 /** `length` entries of `axis` starting at `start` (torch.narrow; a view). */

@@ -12,6 +12,8 @@ export class ErrorTracker {
 
   constructor(device: GPUDevice) {
     device.addEventListener("uncapturederror", (ev) => {
+      // Recorded for the next read; preventDefault stops the implementation from also logging it.
+      ev.preventDefault();
       const err = (ev as GPUUncapturedErrorEvent).error;
       this.record(new Error(`webgpu: ${errorKind(err)}: ${err.message.trim()}`));
     });
@@ -20,9 +22,10 @@ export class ErrorTracker {
     });
   }
 
-  /** Records an error for the next read to report. */
-  record(err: Error): void {
-    if (this.errors.length < 16) this.errors.push(err);
+  /** Records an error for the next read to report; `first` puts it ahead of those already recorded. */
+  record(err: Error, first = false): void {
+    if (first) this.errors.unshift(err);
+    else if (this.errors.length < 16) this.errors.push(err);
   }
 
   /** Watches an error-scope result: a non-null error is recorded with `context` prepended. */
@@ -32,7 +35,8 @@ export class ErrorTracker {
         this.watched.delete(p);
         if (err) {
           const e = new Error(`webgpu: ${errorKind(err)} in ${context()}: ${err.message.trim()}`);
-          this.record(e);
+          // The root cause: later uncaptured errors are usually its consequences.
+          this.record(e, true);
           onError?.(e);
         }
       },

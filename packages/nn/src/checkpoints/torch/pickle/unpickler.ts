@@ -317,7 +317,7 @@ class Machine {
           const items = this.popMark();
           const s = this.top();
           if (!(s instanceof PySet) || s.frozen) throw this.fail(`cannot add items to a ${describePy(s)}`);
-          s.items.push(...items);
+          for (const v of items) s.items.push(v);
           break;
         }
         case OP.FROZENSET:

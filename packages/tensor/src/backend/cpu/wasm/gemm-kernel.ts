@@ -21,6 +21,16 @@ export interface GemmBlocking {
   nc: number;
   /** Inner-loop unroll of the micro-kernel (a power of two). */
   unroll: number;
+  /**
+   * Load each B vector inside its multiply-add instead of once per k step into a local (fewer live
+   * registers, more loads).
+   */
+  inlineB?: boolean;
+  /**
+   * How an element of A reaches all lanes: `splat` (v128.load32_splat), `scalar` (f32.load then
+   * f32x4.splat) or `shuffle` (one v128.load of 4 rows, then a lane shuffle per row; needs mr % 4 == 0).
+   */
+  aLoad?: "splat" | "scalar" | "shuffle";
 }
 
 /** The default blocking, tuned on a 2-core AMD EPYC (Zen 4) under V8. */
@@ -153,13 +163,25 @@ function emitMicro(mod: ModuleBuilder, bl: GemmBlocking, rows: number): FuncRef 
       const acc = Array.from({ length: rows * NV }, () => c.local("v128"));
       const b = Array.from({ length: NV }, () => c.local("v128"));
       const a = c.local("v128");
+      const a4 = c.local("v128");
       const cnt = c.local(i32);
+      const mode = bl.aLoad ?? "splat";
       for (const x of acc) c.set(x, V.zero());
       const step = (u: number): void => {
-        for (let v = 0; v < NV; v++) c.set(b[v]!, V.load(pb, (u * NR + v * 4) * 4));
+        if (!bl.inlineB) for (let v = 0; v < NV; v++) c.set(b[v]!, V.load(pb, (u * NR + v * 4) * 4));
         for (let r = 0; r < rows; r++) {
-          c.set(a, V.loadSplat(pa, (u * MR + r) * 4));
-          for (let v = 0; v < NV; v++) c.set(acc[r * NV + v]!, V.fma(a, b[v]!, acc[r * NV + v]!));
+          const off = (u * MR + r) * 4;
+          if (mode === "splat") c.set(a, V.loadSplat(pa, off));
+          else if (mode === "scalar") c.set(a, V.splat(F.load(pa, off)));
+          else {
+            if (r % 4 === 0) c.set(a4, V.load(pa, off));
+            const l = r % 4;
+            c.set(a, V.shuffle(a4, a4, Array.from({ length: 16 }, (_, i) => l * 4 + (i % 4))));
+          }
+          for (let v = 0; v < NV; v++) {
+            const bv = bl.inlineB ? V.load(pb, (u * NR + v * 4) * 4) : b[v]!;
+            c.set(acc[r * NV + v]!, V.fma(a, bv, acc[r * NV + v]!));
+          }
         }
       };
       const loopOver = (count: Ex<"i32">, unroll: number): void => {

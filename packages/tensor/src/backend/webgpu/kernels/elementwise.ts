@@ -88,7 +88,7 @@ export function fill(ctx: GpuContext, value: number, out: OutputInfo): WebGPUSto
   });
 }
 
-/** where(cond, a, b) with all three broadcast to the output shape. */
+/** where(cond, a, b) with all three broadcast to the output shape; cond is true when JavaScript-truthy. */
 export function where(ctx: GpuContext, cond: TensorView, a: TensorView, b: TensorView, out: OutputInfo): WebGPUStorage {
   const T = wgslComputeType(out.dtype);
   const C = wgslComputeType(cond.dtype);
@@ -104,7 +104,7 @@ export function where(ctx: GpuContext, cond: TensorView, a: TensorView, b: Tenso
     shape: out.shape,
     outDtype: out.dtype,
     valueType: T,
-    body: "let r = select(v2, v1, v0 != 0);",
+    body: `let r = select(v2, v1, ${C === "f32" ? "v0 != 0.0 && !isnan_(v0)" : "v0 != 0"});`,
   });
 }
 

@@ -134,7 +134,8 @@ export function scatterAdd(ctx: GpuContext, base: TensorView, index: TensorView,
       shape: index.shape,
       operands: [
         { strides: index.strides, offset: index.offset },
-        { strides: stridesOver(src, index.shape), offset: src.offset },
+        // src may be larger than index (torch.scatter_add reads it at the index's coordinates).
+        { strides: src.shape.length === index.shape.length ? src.strides : stridesOver(src, index.shape), offset: src.offset },
         { strides: outStrides.map((s, d) => (d === axis ? 0 : s)), offset: 0 },
       ],
     };

@@ -2,7 +2,7 @@ import type { TensorView } from "../../backend.js";
 import type { DType } from "../../../dtype.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslStorageType, type WgslComputeType } from "../dtypes.js";
-import { collapse, numel, rowMajor, type StridedOperand } from "../layout.js";
+import { collapse, numel, type StridedOperand } from "../layout.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs, type WgslValueType } from "../wgsl/convert.js";
@@ -103,6 +103,3 @@ ${linearMain(WG)}
   ctx.run(key, source, params, bindings, grid(Math.ceil(n / WG), ctx.maxGroups));
   return out;
 }
-
-/** Contiguous strides of `shape` (re-exported for kernels). */
-export const contiguous = rowMajor;

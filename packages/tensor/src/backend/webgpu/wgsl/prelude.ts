@@ -72,6 +72,70 @@ const HELPERS: Record<string, Helper> = {
   return select(-t, t, x >= 0.0);
 }`,
   },
+  sincos_: {
+    deps: [],
+    f32: `// sin(x) (c = 0) or cos(x) (c = 1), as Cephes sinf/cosf: reduction by pi/4 in three parts, then minimax
+// polynomials on [-pi/4, pi/4]. A few ulp up to |x| ~ 8192 on every device (WGSL's builtins may be 2^-11 off).
+fn sincos_(x: f32, c: u32) -> f32 {
+  let ax = abs(x);
+  var j = u32(ax * 1.2732395447351628);
+  var y = f32(j);
+  if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0; }
+  j = (j + 2u * c) & 7u;
+  var sgn = select(1.0, -1.0, x < 0.0 && c == 0u);
+  if (j > 3u) { sgn = -sgn; j = j - 4u; }
+  let z = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+  let zz = z * z;
+  var r: f32;
+  if (j == 1u || j == 2u) {
+    r = ((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz - 0.5 * zz + 1.0;
+  } else {
+    r = ((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z;
+  }
+  return sgn * r;
+}`,
+  },
+  sin_: { deps: ["sincos_"], f32: `fn sin_(x: f32) -> f32 { return sincos_(x, 0u); }` },
+  cos_: { deps: ["sincos_"], f32: `fn cos_(x: f32) -> f32 { return sincos_(x, 1u); }` },
+  atan_: {
+    deps: [],
+    f32: `// Cephes atanf: reduction to |t| <= tan(pi/8), then a minimax polynomial (a few ulp).
+fn atan_(x: f32) -> f32 {
+  let ax = abs(x);
+  var y0 = 0.0;
+  var t = ax;
+  if (ax > 2.414213562373095) {
+    y0 = 1.5707963267948966;
+    t = -1.0 / ax;
+  } else if (ax > 0.41421356237309503) {
+    y0 = 0.7853981633974483;
+    t = (ax - 1.0) / (ax + 1.0);
+  }
+  let z = t * t;
+  let r = y0 + ((((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * t + t);
+  return select(r, -r, x < 0.0);
+}`,
+  },
+  atan2_: {
+    deps: ["atan_", "isnan_", "nan_"],
+    f32: `// Math.atan2(a, b): the angle of the point (b, a), with IEEE signed zeros and infinities.
+fn atan2_(a: f32, b: f32) -> f32 {
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  let pi = 3.141592653589793;
+  let sa = select(1.0, -1.0, (bitcast<u32>(a) & 0x80000000u) != 0u);
+  let bneg = (bitcast<u32>(b) & 0x80000000u) != 0u;
+  let ia = (bitcast<u32>(a) & 0x7fffffffu) == 0x7f800000u;
+  let ib = (bitcast<u32>(b) & 0x7fffffffu) == 0x7f800000u;
+  if (a == 0.0) { return select(a, sa * pi, bneg); }
+  if (ib) {
+    if (ia) { return sa * select(0.7853981633974483, 2.356194490192345, bneg); }
+    return select(bitcast<f32>(bitcast<u32>(a) & 0x80000000u), sa * pi, bneg);
+  }
+  if (ia || b == 0.0) { return sa * 1.5707963267948966; }
+  let r = atan_(a / b);
+  return select(r, r + sa * pi, b < 0.0);
+}`,
+  },
   sigmoid_: {
     deps: [],
     f32: `fn sigmoid_(x: f32) -> f32 {

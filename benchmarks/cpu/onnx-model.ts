@@ -1,0 +1,65 @@
+/**
+ * Builds the bytes of an ONNX model with a single MatMul node (C = A @ B, float32 [m,k] @ [k,n]) by
+ * writing the protobuf wire format directly, so the benchmark needs no ONNX tooling.
+ */
+
+class Proto {
+  private readonly bytes: number[] = [];
+
+  private varint(v: number): void {
+    let x = v;
+    while (x > 0x7f) {
+      this.bytes.push((x & 0x7f) | 0x80);
+      x = Math.floor(x / 128);
+    }
+    this.bytes.push(x);
+  }
+
+  /** Field with a varint value. */
+  int(field: number, v: number): this {
+    this.varint((field << 3) | 0);
+    this.varint(v);
+    return this;
+  }
+
+  /** Field with a length-delimited value (string or nested message). */
+  bytesField(field: number, v: Uint8Array | number[]): this {
+    this.varint((field << 3) | 2);
+    this.varint(v.length);
+    for (const b of v) this.bytes.push(b);
+    return this;
+  }
+
+  str(field: number, s: string): this {
+    return this.bytesField(field, Array.from(new TextEncoder().encode(s)));
+  }
+
+  msg(field: number, m: Proto): this {
+    return this.bytesField(field, m.bytes);
+  }
+
+  finish(): Uint8Array {
+    return new Uint8Array(this.bytes);
+  }
+}
+
+const FLOAT = 1;
+
+function valueInfo(name: string, shape: readonly number[]): Proto {
+  const dims = new Proto();
+  for (const d of shape) dims.msg(1, new Proto().int(1, d));
+  const tensorType = new Proto().int(1, FLOAT).msg(2, dims);
+  return new Proto().str(1, name).msg(2, new Proto().msg(1, tensorType));
+}
+
+/** ONNX model bytes computing C = MatMul(A, B) for A [m,k] and B [k,n] (opset 13, IR version 8). */
+export function matmulModel(m: number, k: number, n: number): Uint8Array {
+  const node = new Proto().str(1, "A").str(1, "B").str(2, "C").str(3, "matmul").str(4, "MatMul");
+  const graph = new Proto()
+    .msg(1, node)
+    .str(2, "matmul_graph")
+    .msg(11, valueInfo("A", [m, k]))
+    .msg(11, valueInfo("B", [k, n]))
+    .msg(12, valueInfo("C", [m, n]));
+  return new Proto().int(1, 8).str(2, "diva-bench").msg(7, graph).msg(8, new Proto().str(1, "").int(2, 13)).finish();
+}

@@ -1,0 +1,108 @@
+/**
+ * The synthetic MMVP-VLM benchmark: 9 patterns x 15 pairs, ids 1..270 (pair = odd id and the next even
+ * id), in the real file layout: `Questions.csv` (`Question ID,Type,Statement`) and
+ * `MLLM_VLM Images/<Type>/<id>.png`. Pair k of pattern p is a pure function of (seed, p, k).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { toCsv } from "./csv.js";
+import { buildPair } from "./pairs.js";
+import { MMVP_PATTERN_NAMES, PAIRS_PER_PATTERN, type MmvpPatternName } from "./patterns.js";
+import { writePng } from "./png.js";
+import { DEFAULT_IMAGE_SIZE, renderScene } from "./render.js";
+import { createRng, type Seed } from "./rng.js";
+import type { Scene } from "./scene.js";
+
+/** The benchmark's default seed (fixed before any model was trained). */
+export const DEFAULT_BENCHMARK_SEED = 2024;
+/** Name of the statements file. */
+export const QUESTIONS_FILE = "Questions.csv";
+/** Name of the images folder. */
+export const IMAGES_FOLDER = "MLLM_VLM Images";
+
+/** One benchmark question: an image and its statement. */
+export interface SyntheticMmvpItem {
+  /** Question id, 1..270. */
+  readonly id: number;
+  /** Pattern (the CSV `Type`). */
+  readonly type: MmvpPatternName;
+  /** The statement describing this image (without the "a photo of " prefix). */
+  readonly statement: string;
+  /** The scene the image renders. */
+  readonly scene: Scene;
+  /** Image path relative to the benchmark root, `MLLM_VLM Images/<Type>/<id>.png`. */
+  readonly imagePath: string;
+}
+
+/** One pair: two items differing in one attribute. */
+export interface SyntheticMmvpPair {
+  /** Pattern of the pair. */
+  readonly type: MmvpPatternName;
+  /** The odd-id item and the even-id item. */
+  readonly items: readonly [SyntheticMmvpItem, SyntheticMmvpItem];
+  /** Scene paths that differ between the two (as `diffScenes` reports them). */
+  readonly changed: readonly string[];
+}
+
+/** The whole benchmark in memory. */
+export interface SyntheticMmvp {
+  /** The seed it was built from. */
+  readonly seed: Seed;
+  /** Pairs in id order. */
+  readonly pairs: readonly SyntheticMmvpPair[];
+  /** Items in id order. */
+  readonly items: readonly SyntheticMmvpItem[];
+}
+
+/** Options of the benchmark. */
+export interface BenchmarkOptions {
+  /** Seed (default `DEFAULT_BENCHMARK_SEED`). */
+  readonly seed?: Seed;
+  /** Pairs per pattern (default 15). */
+  readonly pairsPerPattern?: number;
+}
+
+/** Options of `generateMmvpBenchmark`. */
+export interface GenerateBenchmarkOptions extends BenchmarkOptions {
+  /** Image side in pixels (default 32). */
+  readonly size?: number;
+  /** Antialiasing supersamples per pixel side (default 4). */
+  readonly samples?: number;
+}
+
+/** Builds the benchmark's scenes and statements (no rendering, no files). */
+export function buildMmvpBenchmark(options: BenchmarkOptions = {}): SyntheticMmvp {
+  const seed = options.seed ?? DEFAULT_BENCHMARK_SEED;
+  const perPattern = options.pairsPerPattern ?? PAIRS_PER_PATTERN;
+  const pairs: SyntheticMmvpPair[] = [];
+  MMVP_PATTERN_NAMES.forEach((type, p) => {
+    for (let k = 0; k < perPattern; k++) {
+      const pair = buildPair(type, createRng(seed, "mmvp", type, k));
+      const firstId = p * 2 * perPattern + 2 * k + 1;
+      const item = (j: 0 | 1): SyntheticMmvpItem => ({
+        id: firstId + j, type, statement: pair.statements[j], scene: pair.scenes[j],
+        imagePath: `${IMAGES_FOLDER}/${type}/${firstId + j}.png`,
+      });
+      pairs.push({ type, items: [item(0), item(1)], changed: pair.changed });
+    }
+  });
+  return { seed, pairs, items: pairs.flatMap((p) => p.items) };
+}
+
+/**
+ * Writes the benchmark under `outDir` (Questions.csv and one PNG per item) and returns it.
+ * Same options give byte-identical files.
+ */
+export async function generateMmvpBenchmark(outDir: string, options: GenerateBenchmarkOptions = {}): Promise<SyntheticMmvp> {
+  const bench = buildMmvpBenchmark(options);
+  const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(
+    join(outDir, QUESTIONS_FILE),
+    toCsv(["Question ID", "Type", "Statement"], bench.items.map((it) => [it.id, it.type, it.statement])),
+  );
+  for (const it of bench.items) {
+    await writePng(join(outDir, it.imagePath), renderScene(it.scene, { size, samples: options.samples }));
+  }
+  return bench;
+}

@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { buildMmvpBenchmark } from "./benchmark.js";
+import { toRgbBytes, type WorldImage } from "./image.js";
+import { renderScene } from "./render.js";
+import { clipTrainingStream, diffusionTrainingStream, divaImageStream, take } from "./streams.js";
+import { generateZeroShotSet } from "./zero-shot.js";
+
+const hash = (img: WorldImage): string => createHash("sha256").update(toRgbBytes(img)).digest("hex");
+
+describe("training streams", () => {
+  it("are deterministic per seed", () => {
+    const a = take(clipTrainingStream({ seed: 3 }), 20);
+    const b = take(clipTrainingStream({ seed: 3 }), 20);
+    expect(a.map((x) => x.caption)).toEqual(b.map((x) => x.caption));
+    expect(a.map((x) => hash(x.image))).toEqual(b.map((x) => hash(x.image)));
+    expect(take(divaImageStream({ seed: 3 }), 10).map(hash)).toEqual(take(divaImageStream({ seed: 3 }), 10).map(hash));
+    expect(take(clipTrainingStream({ seed: 4 }), 20).map((x) => x.caption)).not.toEqual(a.map((x) => x.caption));
+  });
+
+  it("keep images fixed when only the caption options change", () => {
+    const a = take(clipTrainingStream({ seed: 3, detailProbability: 0.15 }), 20);
+    const b = take(clipTrainingStream({ seed: 3, detailProbability: 0.9 }), 20);
+    expect(a.map((x) => hash(x.image))).toEqual(b.map((x) => hash(x.image)));
+    expect(a.map((x) => x.caption)).not.toEqual(b.map((x) => x.caption));
+  });
+
+  it("draw different images for CLIP, diffusion and DIVA", () => {
+    const clip = take(clipTrainingStream({ seed: 3 }), 50).map((x) => hash(x.image));
+    const diff = take(diffusionTrainingStream({ seed: 3 }), 50).map((x) => hash(x.image));
+    const diva = take(divaImageStream({ seed: 3 }), 50).map(hash);
+    expect(new Set([...clip, ...diff, ...diva]).size).toBeGreaterThan(140);
+  });
+
+  it("never replay a benchmark or zero-shot image in DIVA's training images", () => {
+    const held = new Set(buildMmvpBenchmark().items.map((it) => hash(renderScene(it.scene))));
+    const zs = generateZeroShotSet({ perClass: 10 });
+    for (const k of zs.classNames) for (const img of zs.images[k]) held.add(hash(img));
+    for (const seed of [0, 1, 2]) {
+      for (const img of take(divaImageStream({ seed }), 1500)) expect(held.has(hash(img))).toBe(false);
+    }
+  });
+
+  it("give full captions to the diffusion stream", () => {
+    for (const { caption } of take(diffusionTrainingStream({ seed: 1 }), 20)) expect(caption).toMatch(/ on a (black|gray|white) background$/);
+  });
+});
+
+describe("zero-shot set", () => {
+  it("has perClass images per kind, of the kind, deterministically", () => {
+    const a = generateZeroShotSet({ perClass: 6, size: 32 });
+    const b = generateZeroShotSet({ perClass: 6, size: 32 });
+    expect(a.classNames).toHaveLength(8);
+    for (const k of a.classNames) {
+      expect(a.images[k]).toHaveLength(6);
+      expect(a.images[k][0].shape).toEqual([3, 32, 32]);
+      for (const s of a.scenes[k]) expect(s.objects.map((o) => o.kind)).toEqual([k]);
+      expect(a.images[k].map(hash)).toEqual(b.images[k].map(hash));
+    }
+    const kinds = new Set(a.classNames.flatMap((k) => a.scenes[k].map((s) => s.objects[0].colour)));
+    expect(kinds.size).toBeGreaterThan(3);
+  });
+});

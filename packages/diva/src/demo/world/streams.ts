@@ -1,0 +1,85 @@
+/**
+ * Endless, seeded training streams. Each stream draws from its own tag ("clip-train",
+ * "diffusion-train", "diva-train"), none of which the benchmark ("mmvp") or the zero-shot set
+ * ("zero-shot") uses, so no training image replays a benchmark draw. Captions draw from a separate
+ * sub-stream, so changing the caption options never changes the images.
+ */
+import { captionFor, fullCaptionFor } from "./caption.js";
+import type { WorldImage } from "./image.js";
+import { DEFAULT_IMAGE_SIZE, renderScene } from "./render.js";
+import { createRng, type Seed } from "./rng.js";
+import { sampleTrainingScene } from "./sample.js";
+import type { Scene } from "./scene.js";
+
+/** Stream tags (the benchmark uses "mmvp", the zero-shot set "zero-shot"). */
+export const STREAM_TAGS = { clip: "clip-train", diffusion: "diffusion-train", diva: "diva-train" } as const;
+
+/** Options common to the streams. */
+export interface StreamOptions {
+  /** Seed of the stream. */
+  readonly seed: Seed;
+  /** Image side in pixels (default 32). */
+  readonly size?: number;
+  /** Antialiasing supersamples per pixel side (default 4). */
+  readonly samples?: number;
+}
+
+/** Options of the CLIP stream's sparse captions. */
+export interface ClipStreamOptions extends StreamOptions {
+  /** Probability of mentioning each fine attribute (default 0.15). */
+  readonly detailProbability?: number;
+  /** Probability of mentioning colours (default 0.5). */
+  readonly colourProbability?: number;
+}
+
+/** An image, its caption and the scene behind both. */
+export interface CaptionedImage {
+  /** Float CHW image in [0, 1]. */
+  readonly image: WorldImage;
+  /** Caption text. */
+  readonly caption: string;
+  /** The scene. */
+  readonly scene: Scene;
+}
+
+function* scenes(seed: Seed, tag: string): Generator<Scene, never> {
+  const rng = createRng(seed, tag);
+  for (;;) yield sampleTrainingScene(rng);
+}
+
+/** (image, sparse caption) pairs for training the tiny CLIP contrastively. */
+export function* clipTrainingStream(options: ClipStreamOptions): Generator<CaptionedImage, void> {
+  const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  const rng = createRng(options.seed, STREAM_TAGS.clip, "caption");
+  for (const scene of scenes(options.seed, STREAM_TAGS.clip)) {
+    const caption = captionFor(scene, {
+      rng, detailProbability: options.detailProbability, colourProbability: options.colourProbability,
+    });
+    yield { image: renderScene(scene, { size, samples: options.samples }), caption, scene };
+  }
+}
+
+/** (image, full caption) pairs for training the tiny diffusion model's text conditioning. */
+export function* diffusionTrainingStream(options: StreamOptions): Generator<CaptionedImage, void> {
+  const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  for (const scene of scenes(options.seed, STREAM_TAGS.diffusion)) {
+    yield { image: renderScene(scene, { size, samples: options.samples }), caption: fullCaptionFor(scene), scene };
+  }
+}
+
+/** Unlabelled images for DIVA post-training (DIVA uses images only). */
+export function* divaImageStream(options: StreamOptions): Generator<WorldImage, void> {
+  const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  for (const scene of scenes(options.seed, STREAM_TAGS.diva)) yield renderScene(scene, { size, samples: options.samples });
+}
+
+/** The next `n` values of an iterator. */
+export function take<T>(iterator: Iterator<T>, n: number): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = iterator.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * Test helper: writes a zip archive as PyTorch's writer does: every entry stored (uncompressed), data
+ * aligned to 64 bytes with a padding extra field; optionally deflated entries to exercise that path.
+ */
+import { deflateRawSync } from "node:zlib";
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (IEEE) of `bytes`. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** One file of the archive. */
+export interface ZipInput {
+  readonly name: string;
+  readonly data: Uint8Array;
+  /** Deflate this entry instead of storing it. */
+  readonly deflate?: boolean;
+}
+
+/** Writes the entries into one zip file (no zip64; fine for test sizes). */
+export function writeZip(entries: readonly ZipInput[], align = 64): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  const enc = new TextEncoder();
+  for (const e of entries) {
+    const name = enc.encode(e.name);
+    const body = e.deflate ? new Uint8Array(deflateRawSync(e.data)) : e.data;
+    const crc = crc32(e.data);
+    let pad = 0;
+    if (!e.deflate && align > 1) {
+      const dataStart = offset + 30 + name.length + 4;
+      pad = (align - (dataStart % align)) % align;
+    }
+    const extraLen = e.deflate || align <= 1 ? 0 : 4 + pad;
+    const local = new Uint8Array(30 + name.length + extraLen);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, 20, true);
+    lv.setUint16(8, e.deflate ? 8 : 0, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, body.length, true);
+    lv.setUint32(22, e.data.length, true);
+    lv.setUint16(26, name.length, true);
+    lv.setUint16(28, extraLen, true);
+    local.set(name, 30);
+    if (extraLen > 0) {
+      lv.setUint16(30 + name.length, 0x4246, true); // "FB", the padding field PyTorch uses
+      lv.setUint16(32 + name.length, pad, true);
+    }
+    const cd = new Uint8Array(46 + name.length);
+    const cv = new DataView(cd.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint16(10, e.deflate ? 8 : 0, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, body.length, true);
+    cv.setUint32(24, e.data.length, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint32(42, offset, true);
+    cd.set(name, 46);
+    central.push(cd);
+    chunks.push(local, body);
+    offset += local.length + body.length;
+  }
+  const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const eocd = new Uint8Array(22);
+  const ev = new DataView(eocd.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, entries.length, true);
+  ev.setUint16(10, entries.length, true);
+  ev.setUint32(12, cdSize, true);
+  ev.setUint32(16, offset, true);
+  const all = [...chunks, ...central, eocd];
+  const out = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
+  let at = 0;
+  for (const c of all) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

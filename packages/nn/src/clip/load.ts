@@ -1,0 +1,162 @@
+/**
+ * Loading a CLIP checkpoint: open_clip / OpenAI names or a Hugging Face CLIPModel (detected from the key
+ * names and converted with the name map), validated against the specs of the config, with missing,
+ * unexpected and mis-shaped keys reported by name.
+ */
+import { randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
+import { unflattenParams } from "../params.js";
+import { initFlatFromSpecs } from "../layers/specs.js";
+import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
+import type { OpenClipConfig } from "./config.js";
+import { inferOpenClipConfig } from "./infer-config.js";
+import { ClipModel, clipSpecs, type ClipParams } from "./model.js";
+import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "./name-map.js";
+
+/** Which naming a checkpoint used. */
+export type ClipCheckpointLayout = "open_clip" | "hf";
+
+/** Options of {@link loadClip}. */
+export interface LoadClipOptions {
+  /**
+   * Refuse a checkpoint with missing, unexpected or mis-shaped keys (default true). With false they are
+   * listed in `report`; missing and mis-shaped parameters keep their fresh init, unexpected ones are dropped.
+   */
+  strict?: boolean;
+  /**
+   * The model config: open_clip's (embed_dim, vision_cfg, text_cfg, ...) or a Hugging Face CLIPConfig
+   * (text_config, vision_config, projection_dim). Default: `__metadata__.config` of the file, else
+   * `open_clip_config.json` / `config.json` beside it, else read off the tensor shapes (OpenAI ViT rules).
+   */
+  config?: OpenClipConfig | HfClipConfig;
+  /** Device of the parameters. */
+  device?: Device;
+}
+
+/** A loaded CLIP with what the loader found. */
+export interface LoadedClip {
+  /** The model (open_clip names). */
+  model: ClipModel;
+  /** The config used. */
+  config: OpenClipConfig;
+  /** Naming of the source checkpoint. */
+  layout: ClipCheckpointLayout;
+  /** Missing, unexpected and mis-shaped keys (open_clip names; HF keys with no counterpart under their HF names). */
+  report: ParamReport;
+  /** Where the config came from. */
+  configSource: "options" | "metadata" | "file" | "inferred";
+}
+
+/** Keys some checkpoints carry that are not parameters (OpenAI JIT attributes, HF buffers). */
+const IGNORED = /^(input_resolution|context_length|vocab_size)$|(^|\.)position_ids$|(^|\.)attn_mask$/;
+
+function isHfConfig(c: unknown): c is HfClipConfig {
+  return typeof c === "object" && c !== null && ("vision_config" in c || "text_config" in c);
+}
+
+function isOpenClipConfig(c: unknown): c is OpenClipConfig {
+  return typeof c === "object" && c !== null && "embed_dim" in c && ("vision_cfg" in c || "text_cfg" in c);
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function configBeside(path: string): Promise<unknown> {
+  const { readFile } = await import("node:fs/promises");
+  const { dirname, join } = await import("node:path");
+  for (const name of ["open_clip_config.json", "config.json"]) {
+    try {
+      const json = JSON.parse(await readFile(join(dirname(path), name), "utf-8")) as Record<string, unknown>;
+      return (json.model_cfg as unknown) ?? json;
+    } catch {
+      // not there or not JSON: try the next
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Loads a CLIP from a safetensors path, its bytes, or a flat name -> tensor map (open_clip, OpenAI or
+ * Hugging Face names; a leading `module.` is stripped). Returns the model in open_clip layout.
+ */
+export async function loadClip(source: string | Uint8Array | Record<string, Tensor>, options: LoadClipOptions = {}): Promise<LoadedClip> {
+  let flat: Record<string, Tensor>;
+  let metadata: Record<string, string> = {};
+  if (typeof source === "string" || source instanceof Uint8Array) {
+    const read = await readSafetensors(source, { dtype: "float32", ...(options.device ? { device: options.device } : {}) });
+    flat = read.tensors;
+    metadata = read.metadata;
+  } else flat = { ...source };
+  for (const name of Object.keys(flat)) {
+    if (name.startsWith("module.")) {
+      flat[name.slice(7)] = flat[name]!;
+      delete flat[name];
+    }
+  }
+  const layout: ClipCheckpointLayout = isHfClipLayout(Object.keys(flat)) ? "hf" : "open_clip";
+
+  let configSource: LoadedClip["configSource"] = "options";
+  let raw: unknown = options.config;
+  if (raw === undefined) {
+    raw = parseJson(metadata.config);
+    configSource = "metadata";
+    if (!isHfConfig(raw) && !isOpenClipConfig(raw)) {
+      raw = typeof source === "string" ? await configBeside(source) : undefined;
+      configSource = "file";
+    }
+  }
+
+  const dropped: Record<string, Tensor> = {};
+  let tensors = flat;
+  if (layout === "hf") {
+    const mapped = hfClipToOpenClip(flat);
+    tensors = mapped.tensors;
+    Object.assign(dropped, mapped.unmapped);
+  }
+  for (const name of Object.keys(tensors)) {
+    if (IGNORED.test(name)) {
+      dropped[name] = tensors[name]!;
+      delete tensors[name];
+    }
+  }
+
+  let config: OpenClipConfig;
+  if (isHfConfig(raw)) config = hfClipConfigToOpenClip(raw);
+  else if (isOpenClipConfig(raw)) config = raw;
+  else {
+    config = inferOpenClipConfig(tensors);
+    configSource = "inferred";
+  }
+
+  const specs = clipSpecs(config);
+  const base = validateParams(tensors, specs);
+  const unmappedNames = Object.keys(dropped).filter((n) => !IGNORED.test(n));
+  const report: ParamReport = { ...base, unexpected: [...base.unexpected, ...unmappedNames] };
+  // Free what the model does not keep: everything read from a file, and conversion results made here
+  // (tensors the caller passed in stay the caller's).
+  const owned = typeof source === "string" || source instanceof Uint8Array;
+  const callers = new Set(Object.values(flat));
+  const release = (keepers: Set<Tensor>) => {
+    for (const t of new Set([...Object.values(flat), ...Object.values(tensors), ...Object.values(dropped)])) {
+      if (!keepers.has(t) && (owned || !callers.has(t))) t.dispose();
+    }
+  };
+  if ((options.strict ?? true) && !isCleanReport(report)) {
+    release(new Set());
+    throw new Error(`loadClip: the checkpoint does not match the config (pass strict: false to load anyway)\n${formatParamReport(report)}`);
+  }
+  const fill = [...base.missing, ...base.mismatched.map((m) => m.name)];
+  const fresh = fill.length
+    ? initFlatFromSpecs(randomKey(0), Object.fromEntries(fill.map((n) => [n, specs[n]!])), options.device ? { device: options.device } : {})
+    : {};
+  const params: Record<string, Tensor> = {};
+  for (const name of Object.keys(specs)) params[name] = fresh[name] ?? tensors[name]!;
+  release(new Set(Object.values(params)));
+  const model = new ClipModel(unflattenParams(params) as unknown as ClipParams, config);
+  return { model, config, layout, report, configSource };
+}

@@ -1,0 +1,10 @@
+import { normal, randomKey, tidy, matmul, transpose, contiguous } from "@diva/tensor";
+const a = normal(randomKey(1), [8, 512, 256]);
+const w = normal(randomKey(2), [256, 256]);
+const wt = contiguous(transpose(w));
+const at = contiguous(transpose(a, 1, 2));
+const time = (name: string, f: () => void) => { f(); const t0 = performance.now(); for (let i = 0; i < 3; i++) f(); console.log(name, ((performance.now() - t0) / 3).toFixed(1), "ms"); };
+time("a @ W^T view", () => tidy(() => { matmul(a, transpose(w)).dataSync(); }));
+time("a @ Wt contiguous", () => tidy(() => { matmul(a, wt).dataSync(); }));
+time("a(transposed view) @ Wt", () => tidy(() => { matmul(transpose(at, 1, 2), wt).dataSync(); }));
+time("W[O,K] @ cols[N,K,L]", () => tidy(() => { matmul(w, at).dataSync(); }));

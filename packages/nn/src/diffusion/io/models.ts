@@ -1,0 +1,57 @@
+import type { Params } from "../../params.js";
+import type { DDIMSchedulerConfig, DDPMSchedulerConfig } from "../schedulers/config.js";
+import type { UNet2DConditionConfig } from "../unet/config.js";
+import type { UNetParams } from "../unet/params.js";
+import { unetParamShapes } from "../unet/shapes.js";
+import type { AutoencoderKLConfig } from "../vae/config.js";
+import type { VAEParams } from "../vae/params.js";
+import { vaeParamShapes } from "../vae/shapes.js";
+import { firstExisting, joinPath, readJson } from "./folder.js";
+import { loadDiffusersComponent, type LoadedComponent, type LoadOptions } from "./load.js";
+import { saveDiffusersComponent, type SaveOptions } from "./save.js";
+
+/**
+ * Loads a diffusers UNet2DConditionModel: `dir` is the `unet/` folder or a pipeline folder that contains one.
+ *
+ * @example
+ * ```ts
+ * const { params, config } = await loadUNet("stable-diffusion-2-1-base", { variant: "fp16" });
+ * ```
+ */
+export function loadUNet(dir: string, options: LoadOptions = {}): Promise<LoadedComponent<UNetParams, UNet2DConditionConfig>> {
+  return loadDiffusersComponent<UNet2DConditionConfig, UNetParams>(dir, "unet", unetParamShapes, options);
+}
+
+const LEGACY_VAE_ATTENTION: Record<string, string> = { query: "to_q", key: "to_k", value: "to_v", proj_attn: "to_out.0" };
+
+/** Maps the VAE attention names of diffusers < 0.14 (query/key/value/proj_attn) to the current ones. */
+function renameLegacyVAE(name: string): string | null {
+  const m = /^(encoder|decoder)\.mid_block\.attentions\.(\d+)\.(query|key|value|proj_attn)\.(weight|bias)$/.exec(name);
+  return m ? `${m[1]}.mid_block.attentions.${m[2]}.${LEGACY_VAE_ATTENTION[m[3]!]}.${m[4]}` : null;
+}
+
+/**
+ * Loads a diffusers AutoencoderKL: `dir` is the `vae/` folder or a pipeline folder that contains one. Legacy
+ * attention names (query/key/value/proj_attn, as the SD-2.x hub files store them) are mapped.
+ */
+export function loadVAE(dir: string, options: LoadOptions = {}): Promise<LoadedComponent<VAEParams, AutoencoderKLConfig>> {
+  return loadDiffusersComponent<AutoencoderKLConfig, VAEParams>(dir, "vae", vaeParamShapes, options, renameLegacyVAE);
+}
+
+/** Reads a scheduler config (`scheduler_config.json` of `dir` or of `dir/scheduler`), for DDPMScheduler or DDIMScheduler. */
+export async function loadSchedulerConfig(dir: string): Promise<DDPMSchedulerConfig & DDIMSchedulerConfig & { _class_name?: string }> {
+  const path = await firstExisting([joinPath(dir, "scheduler_config.json"), joinPath(dir, "scheduler", "scheduler_config.json")]);
+  if (!path) throw new Error(`${dir}: no scheduler_config.json here or in scheduler/`);
+  return readJson(path);
+}
+
+/** Writes a UNet as a diffusers folder (config.json + diffusion_pytorch_model.safetensors). */
+export function saveUNet(dir: string, params: UNetParams, config: UNet2DConditionConfig, options: SaveOptions = {}): Promise<void> {
+  return saveDiffusersComponent(dir, "UNet2DConditionModel", config, params as Params, options);
+}
+
+/** Writes an AutoencoderKL as a diffusers folder (config.json + diffusion_pytorch_model.safetensors). */
+export function saveVAE(dir: string, params: VAEParams, config: AutoencoderKLConfig, options: SaveOptions = {}): Promise<void> {
+  return saveDiffusersComponent(dir, "AutoencoderKL", config, params as Params, options);
+}
+

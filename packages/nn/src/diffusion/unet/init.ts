@@ -1,0 +1,19 @@
+import type { RandomKey } from "@diva/tensor";
+import { unflattenParams } from "../../params.js";
+import { initFromShapes, type InitOptions } from "../blocks/init.js";
+import type { UNet2DConditionConfig } from "./config.js";
+import type { UNetParams } from "./params.js";
+import { unetShapeBuilder } from "./shapes.js";
+
+/**
+ * A freshly initialised UNet2DConditionModel for `config` (PyTorch's default layer initialisation), as a tree
+ * under diffusers' state_dict names.
+ *
+ * @example
+ * ```ts
+ * const params = initUNet(randomKey(0), { block_out_channels: [32, 64], down_block_types: [...], ... });
+ * ```
+ */
+export function initUNet(key: RandomKey, config: UNet2DConditionConfig, options: InitOptions = {}): UNetParams {
+  return unflattenParams(initFromShapes(key, unetShapeBuilder(config), options)) as unknown as UNetParams;
+}

@@ -1,0 +1,87 @@
+import { randomKey, tidy, valueAndGrad, normal, sum, square, type Tensor } from "@diva/tensor";
+import { describe, expect, it } from "vitest";
+import { unflattenParams } from "../../params.js";
+import { compare, loadFixture } from "../test-utils.js";
+import { SD21_BASE_UNET_CONFIG, type UNet2DConditionConfig } from "./config.js";
+import { unetForward, unetForwardWithIntermediates } from "./forward.js";
+import { initUNet } from "./init.js";
+import type { UNetParams } from "./params.js";
+import { unetParamCount, unetParamShapes } from "./shapes.js";
+
+const fixture = await loadFixture("unet_tiny");
+
+describe.skipIf(!fixture)("UNet2DConditionModel parity with diffusers (unet_tiny fixture)", () => {
+  const f = fixture!;
+  const config = f.meta.config as UNet2DConditionConfig;
+  const weights = Object.fromEntries(Object.entries(f.tensors).filter(([k]) => !/^(input|output|intermediate|grad)\./.test(k)));
+
+  it("declares exactly the fixture's parameter names and shapes, in state_dict order", () => {
+    const shapes = unetParamShapes(config);
+    expect([...shapes.keys()]).toEqual(Object.keys(weights));
+    for (const [name, shape] of shapes) expect(weights[name]!.shape, name).toEqual(shape);
+  });
+
+  it("matches every output and intermediate", async () => {
+    const params = unflattenParams(weights) as unknown as UNetParams;
+    const T = f.tensors;
+    const { sample, intermediates } = unetForwardWithIntermediates(params, T["input.sample"]!, T["input.timesteps"]!, T["input.encoder_hidden_states"]!, config);
+    const produced: Record<string, Tensor> = { "output.sample": sample };
+    for (const [k, v] of Object.entries(intermediates)) produced[`intermediate.${k}`] = v;
+    const rows: string[] = [];
+    for (const name of Object.keys(T).filter((k) => /^(output|intermediate)\./.test(k))) {
+      expect(produced[name], `no output for ${name}`).toBeDefined();
+      const { maxAbs, maxRel } = await compare(produced[name]!, T[name]!);
+      rows.push(`${name}: max abs ${maxAbs.toExponential(2)}, rel ${maxRel.toExponential(2)}`);
+      expect(maxRel, name).toBeLessThan(1e-4);
+    }
+    console.log(`unet_tiny parity\n  ${rows.join("\n  ")}`);
+  });
+
+  it("backpropagates to encoder_hidden_states", async () => {
+    const params = unflattenParams(weights) as unknown as UNetParams;
+    const T = f.tensors;
+    const loss = (ctx: Tensor): Tensor => sum(square(unetForward(params, T["input.sample"]!, T["input.timesteps"]!, ctx, config)));
+    const [value, g] = valueAndGrad(loss)(T["input.encoder_hidden_states"]!);
+    expect(g.shape).toEqual(T["input.encoder_hidden_states"]!.shape);
+    const gd = await g.data();
+    expect(gd.some((x) => x !== 0)).toBe(true);
+    expect(Number.isFinite(await value.item())).toBe(true);
+  });
+});
+
+describe("UNet2DConditionModel", () => {
+  it("has the SD-2.1-base parameter count", () => {
+    expect(unetParamCount(SD21_BASE_UNET_CONFIG)).toBe(865_910_724);
+  });
+
+  it("inits a tiny model with a conv projection, scale_shift, odd sizes and several transformer layers", () => {
+    const config: UNet2DConditionConfig = {
+      block_out_channels: [8, 16],
+      down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D"],
+      up_block_types: ["CrossAttnUpBlock2D", "UpBlock2D"],
+      layers_per_block: 1,
+      attention_head_dim: 2,
+      cross_attention_dim: 12,
+      norm_num_groups: 4,
+      use_linear_projection: false,
+      transformer_layers_per_block: 2,
+      resnet_time_scale_shift: "scale_shift",
+      time_embedding_dim: 20,
+    };
+    const params = initUNet(randomKey(1), config);
+    expect(params.down_blocks[1]!.attentions![0]!.proj_in.weight.shape).toEqual([16, 16, 1, 1]);
+    expect(params.down_blocks[1]!.attentions![0]!.transformer_blocks.length).toBe(2);
+    tidy(() => {
+      const x = normal(randomKey(2), [1, 4, 7, 9]);
+      const ctx = normal(randomKey(3), [1, 3, 12]);
+      const y = unetForward(params, x, 500, ctx, config);
+      expect(y.shape).toEqual([1, 4, 7, 9]);
+      expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+    });
+  });
+
+  it("rejects unsupported config fields by name", () => {
+    expect(() => unetParamShapes({ addition_embed_type: "text_time" })).toThrow(/addition_embed_type/);
+    expect(() => unetParamShapes({ down_block_types: ["AttnDownBlock2D"], up_block_types: ["UpBlock2D"], block_out_channels: [8] })).toThrow(/down_block_types\[0\]/);
+  });
+});

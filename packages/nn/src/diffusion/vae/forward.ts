@@ -1,0 +1,126 @@
+import { add, chunk, clamp, exp, mul, normal, tidy, type RandomKey, type Tensor } from "@diva/tensor";
+import { spatialSelfAttention } from "../blocks/attention.js";
+import { activation, applyConv, applyGroupNorm } from "../blocks/layers.js";
+import { resnetForward } from "../blocks/resnet.js";
+import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
+import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
+import type { VAEDecoderParams, VAEEncoderParams, VAEMidBlockParams, VAEParams } from "./params.js";
+import { VAE_EPS, vaeResnet } from "./shapes.js";
+
+type Tap = (name: string, t: Tensor) => void;
+
+const resolved = new WeakMap<object, ResolvedVAEConfig>();
+function resolve(config: AutoencoderKLConfig): ResolvedVAEConfig {
+  let r = resolved.get(config);
+  if (!r) {
+    r = resolveVAEConfig(config);
+    resolved.set(config, r);
+  }
+  return r;
+}
+
+function midBlock(p: VAEMidBlockParams, x: Tensor, c: ResolvedVAEConfig): Tensor {
+  const C = x.shape[1]!;
+  const spec = vaeResnet(c, C, C);
+  let h = resnetForward(p.resnets[0]!, x, null, spec);
+  if (c.midBlockAttention) h = spatialSelfAttention(p.attentions![0]!, h, 1, c.groups, VAE_EPS);
+  return resnetForward(p.resnets[1]!, h, null, spec);
+}
+
+function encoderCore(p: VAEEncoderParams, x: Tensor, c: ResolvedVAEConfig, tap: Tap | null): Tensor {
+  if (x.rank !== 4 || x.shape[1] !== c.inChannels) throw new Error(`VAE encode: expected [B, ${c.inChannels}, H, W], got [${x.shape.join(",")}]`);
+  let h = applyConv(p.conv_in, x, 1, 1);
+  let inC = c.blockOutChannels[0]!;
+  c.blockOutChannels.forEach((outC, i) => {
+    const block = p.down_blocks[i]!;
+    for (let j = 0; j < c.layersPerBlock; j++) h = resnetForward(block.resnets[j]!, h, null, vaeResnet(c, j === 0 ? inC : outC, outC));
+    if (i < c.blockOutChannels.length - 1) h = downsampleForward(block.downsamplers![0]!, h, 0);
+    inC = outC;
+  });
+  h = midBlock(p.mid_block, h, c);
+  tap?.("encoder.mid_block", h);
+  h = activation(c.act)(applyGroupNorm(p.conv_norm_out, h, c.groups, VAE_EPS));
+  return applyConv(p.conv_out, h, 1, 1);
+}
+
+function decoderCore(p: VAEDecoderParams, z: Tensor, c: ResolvedVAEConfig): Tensor {
+  let h = applyConv(p.conv_in, z, 1, 1);
+  h = midBlock(p.mid_block, h, c);
+  const rev = [...c.blockOutChannels].reverse();
+  let inC = rev[0]!;
+  rev.forEach((outC, i) => {
+    const block = p.up_blocks[i]!;
+    for (let j = 0; j <= c.layersPerBlock; j++) h = resnetForward(block.resnets[j]!, h, null, vaeResnet(c, j === 0 ? inC : outC, outC));
+    if (i < rev.length - 1) h = upsampleForward(block.upsamplers![0]!, h);
+    inC = outC;
+  });
+  h = activation(c.act)(applyGroupNorm(p.conv_norm_out, h, c.groups, VAE_EPS));
+  return applyConv(p.conv_out, h, 1, 1);
+}
+
+/** The diagonal Gaussian posterior q(z | x) of an AutoencoderKL. */
+export interface LatentDistribution {
+  /** quant_conv output: mean and raw logvar concatenated along channels [B, 2 * latent, h, w]. */
+  moments: Tensor;
+  /** Posterior mean [B, latent, h, w] (DIVA scales it by `scaling_factor`). */
+  mean: Tensor;
+  /** Log-variance, clamped to [-30, 20]. */
+  logvar: Tensor;
+  /** exp(0.5 * logvar). */
+  std: Tensor;
+}
+
+function posterior(moments: Tensor): LatentDistribution {
+  const [mean, raw] = chunk(moments, 2, 1) as [Tensor, Tensor];
+  const logvar = clamp(raw, -30, 20);
+  return { moments, mean, logvar, std: exp(mul(logvar, 0.5)) };
+}
+
+function encodeCore(params: VAEParams, x: Tensor, c: ResolvedVAEConfig, tap: Tap | null): LatentDistribution {
+  let h = encoderCore(params.encoder, x, c, tap);
+  tap?.("encoder", h);
+  if (c.useQuantConv && params.quant_conv) h = applyConv(params.quant_conv, h);
+  return posterior(h);
+}
+
+/**
+ * AutoencoderKL.encode: the latent posterior of images `x` [B, in_channels, H, W] (values in [-1, 1]).
+ * The latents are not scaled; multiply the mean (or a sample) by `scaling_factor` for the UNet.
+ *
+ * @example
+ * ```ts
+ * const latents = mul(vaeEncode(vae, images, config).mean, 0.18215);
+ * ```
+ */
+export function vaeEncode(params: VAEParams, x: Tensor, config: AutoencoderKLConfig): LatentDistribution {
+  const c = resolve(config);
+  return tidy(() => encodeCore(params, x, c, null));
+}
+
+/** {@link vaeEncode} that also returns `encoder` (before quant_conv) and `encoder.mid_block` outputs. */
+export function vaeEncodeWithIntermediates(
+  params: VAEParams,
+  x: Tensor,
+  config: AutoencoderKLConfig,
+): { posterior: LatentDistribution; intermediates: Record<string, Tensor> } {
+  const c = resolve(config);
+  return tidy(() => {
+    const intermediates: Record<string, Tensor> = {};
+    const post = encodeCore(params, x, c, (name, t) => {
+      intermediates[name] = t;
+    });
+    return { posterior: post, intermediates };
+  });
+}
+
+/** AutoencoderKL.decode: images [B, out_channels, 8x, 8x...] from unscaled latents `z` [B, latent, h, w]. */
+export function vaeDecode(params: VAEParams, z: Tensor, config: AutoencoderKLConfig): Tensor {
+  const c = resolve(config);
+  if (z.rank !== 4 || z.shape[1] !== c.latentChannels) throw new Error(`VAE decode: expected [B, ${c.latentChannels}, h, w], got [${z.shape.join(",")}]`);
+  return tidy(() => decoderCore(params.decoder, c.usePostQuantConv && params.post_quant_conv ? applyConv(params.post_quant_conv, z) : z, c));
+}
+
+/** A sample mean + std * N(0, 1) of the posterior, drawn from `key`. */
+export function sampleLatent(dist: LatentDistribution, key: RandomKey): Tensor {
+  return tidy(() => add(dist.mean, mul(dist.std, normal(key, dist.mean.shape, { device: dist.mean.device }))));
+}

@@ -1,0 +1,74 @@
+import { attentionShapes } from "../blocks/attention.js";
+import type { ResnetSpec } from "../blocks/resnet.js";
+import { resnetShapes } from "../blocks/resnet.js";
+import { samplerShapes } from "../blocks/sampling.js";
+import { countParams, ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
+import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
+
+/** Epsilon of every GroupNorm in the VAE. */
+export const VAE_EPS = 1e-6;
+
+/** The spec of a VAE resnet (no time embedding, eps 1e-6). */
+export function vaeResnet(c: ResolvedVAEConfig, inC: number, outC: number): ResnetSpec {
+  return { inChannels: inC, outChannels: outC, tembChannels: null, groups: c.groups, groupsOut: c.groups, eps: VAE_EPS, act: c.act, outputScaleFactor: 1, timeEmbeddingNorm: "default" };
+}
+
+function midShapes(b: ShapeBuilder, c: ResolvedVAEConfig, channels: number): void {
+  if (c.midBlockAttention) {
+    const a = b.at("attentions").at(0);
+    a.norm("group_norm", channels);
+    attentionShapes(a, { queryDim: channels, contextDim: channels, heads: 1, dimHead: channels, qkvBias: true });
+  }
+  resnetShapes(b.at("resnets").at(0), vaeResnet(c, channels, channels));
+  resnetShapes(b.at("resnets").at(1), vaeResnet(c, channels, channels));
+}
+
+/** Names and shapes (and initialisers) of an AutoencoderKL's parameters, in diffusers' state_dict order. */
+export function vaeShapeBuilder(config: AutoencoderKLConfig): ShapeBuilder {
+  const c = resolveVAEConfig(config);
+  const boc = c.blockOutChannels;
+  const last = boc[boc.length - 1]!;
+  const b = new ShapeBuilder();
+  const enc = b.at("encoder");
+  enc.conv("conv_in", c.inChannels, boc[0]!, 3);
+  let outC = boc[0]!;
+  boc.forEach((channels, i) => {
+    const inC = outC;
+    outC = channels;
+    const d = enc.at("down_blocks").at(i);
+    for (let j = 0; j < c.layersPerBlock; j++) resnetShapes(d.at("resnets").at(j), vaeResnet(c, j === 0 ? inC : outC, outC));
+    if (i < boc.length - 1) samplerShapes(d.at("downsamplers").at(0), outC);
+  });
+  midShapes(enc.at("mid_block"), c, last);
+  enc.norm("conv_norm_out", last);
+  enc.conv("conv_out", last, 2 * c.latentChannels, 3);
+
+  const dec = b.at("decoder");
+  dec.conv("conv_in", c.latentChannels, last, 3);
+  const rev = [...boc].reverse();
+  outC = rev[0]!;
+  rev.forEach((channels, i) => {
+    const inC = outC;
+    outC = channels;
+    const u = dec.at("up_blocks").at(i);
+    for (let j = 0; j <= c.layersPerBlock; j++) resnetShapes(u.at("resnets").at(j), vaeResnet(c, j === 0 ? inC : outC, outC));
+    if (i < boc.length - 1) samplerShapes(u.at("upsamplers").at(0), outC);
+  });
+  midShapes(dec.at("mid_block"), c, last);
+  dec.norm("conv_norm_out", boc[0]!);
+  dec.conv("conv_out", boc[0]!, c.outChannels, 3);
+
+  if (c.useQuantConv) b.conv("quant_conv", 2 * c.latentChannels, 2 * c.latentChannels, 1);
+  if (c.usePostQuantConv) b.conv("post_quant_conv", c.latentChannels, c.latentChannels, 1);
+  return b;
+}
+
+/** Checkpoint name -> shape of every AutoencoderKL parameter. */
+export function vaeParamShapes(config: AutoencoderKLConfig): ParamShapes {
+  return vaeShapeBuilder(config).shapes;
+}
+
+/** The number of parameters of an AutoencoderKL (SD-2.1-base: 83,653,863). */
+export function vaeParamCount(config: AutoencoderKLConfig): number {
+  return countParams(vaeParamShapes(config));
+}

@@ -1,0 +1,66 @@
+/**
+ * Parity fixtures: safetensors files holding a model's weights under their state-dict names, inputs
+ * (`input.*`), expected results (`output.*`, `intermediate.*`, `grad.*`) and, in `__metadata__`, JSON strings
+ * `config` (the model config) and `names` (what each tensor is).
+ */
+import { dispose, readSafetensors, type Tensor } from "@diva/tensor";
+
+/** A fixture file split into its parts. */
+export interface Fixture {
+  /** Fixture name (`__metadata__.fixture`, else the file name). */
+  name: string;
+  /** Parsed `__metadata__.config` ({} if absent). */
+  config: Record<string, unknown>;
+  /** Parsed `__metadata__.names` ({} if absent). */
+  names: Record<string, unknown>;
+  /** Raw metadata strings. */
+  metadata: Record<string, string>;
+  /** Model weights (names without a reserved prefix). */
+  weights: Record<string, Tensor>;
+  /** Inputs by name without the `input.` prefix. */
+  inputs: Record<string, Tensor>;
+  /** Expected results by full name (`output.x`, `intermediate.x`, `grad.x`). */
+  expected: Record<string, Tensor>;
+}
+
+/** Prefixes that mark non-weight tensors. */
+export const RESERVED_PREFIXES = ["input.", "output.", "intermediate.", "grad."] as const;
+
+function parseObject(text: string | undefined, field: string, file: string): Record<string, unknown> {
+  if (text === undefined) return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new Error(`${file}: __metadata__.${field} is not a JSON object`);
+}
+
+/** Reads a fixture (path or bytes). Every tensor is loaded; dispose with {@link disposeFixture}. */
+export async function loadFixture(source: string | Uint8Array, label = typeof source === "string" ? source : "fixture"): Promise<Fixture> {
+  const { tensors, metadata } = await readSafetensors(source);
+  const weights: Record<string, Tensor> = {};
+  const inputs: Record<string, Tensor> = {};
+  const expected: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith("input.")) inputs[name.slice(6)] = t;
+    else if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) expected[name] = t;
+    else weights[name] = t;
+  }
+  const base = label.split(/[\\/]/).pop()!.replace(/\.safetensors$/, "");
+  return {
+    name: metadata.fixture ?? base,
+    config: parseObject(metadata.config, "config", label),
+    names: parseObject(metadata.names, "names", label),
+    metadata,
+    weights,
+    inputs,
+    expected,
+  };
+}
+
+/** Frees every tensor of a fixture. */
+export function disposeFixture(f: Fixture): void {
+  dispose([f.weights, f.inputs, f.expected]);
+}

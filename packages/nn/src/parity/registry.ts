@@ -1,0 +1,34 @@
+/**
+ * Parity runners: one per model family. A runner recognises a fixture (by its weight names and config),
+ * builds the model from the config, runs it on the fixture's inputs and returns the results it can name.
+ * Other families (UNet, VAE, schedulers) plug in with {@link registerParityRunner}.
+ */
+import type { Tensor } from "@diva/tensor";
+import type { Fixture } from "./fixture.js";
+
+/** A model family's parity runner. */
+export interface ParityRunner {
+  /** Family name shown in reports. */
+  readonly name: string;
+  /** True when this runner understands the fixture. */
+  matches(fixture: Fixture): boolean;
+  /** Default relative tolerance for an expected name (`output.x`, `grad.y`). */
+  tolerance(name: string): number;
+  /**
+   * Computes the results for the expected names in `wanted` (full names). Names it cannot produce are
+   * left out (the report lists them as failures).
+   */
+  run(fixture: Fixture, wanted: readonly string[]): Record<string, Tensor> | Promise<Record<string, Tensor>>;
+}
+
+const runners: ParityRunner[] = [];
+
+/** Adds a runner; later registrations are tried first. */
+export function registerParityRunner(runner: ParityRunner): void {
+  runners.unshift(runner);
+}
+
+/** The registered runners, most recent first. */
+export function parityRunners(): readonly ParityRunner[] {
+  return runners;
+}
