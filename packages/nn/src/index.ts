@@ -5,3 +5,6 @@
  */
 export * from "./params.js";
 export * from "./optim/index.js";
+export * from "./layers/index.js";
+export * from "./clip/index.js";
+export * from "./parity/index.js";

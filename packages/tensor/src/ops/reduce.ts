@@ -4,7 +4,7 @@ import { floatResult } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
 import { normAxes, normAxis, sizeOf } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { abs, add, cast, div, eq, exp, log, mul, pow, sqrt, square, sub, where } from "./elementwise.js";
+import { abs, add, cast, div, eq, exp, log, logicalAnd, mul, pow, sqrt, square, sub, where } from "./elementwise.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { expand, reshape } from "./shape.js";
 import { castTo } from "./util.js";
@@ -129,9 +129,12 @@ export function norm(x: Tensor, p = 2, axes?: Axes, options: ReduceOptions = {})
   return tidy(() => {
     const xf = castTo(x, floatResult(x.dtype));
     if (p === Infinity) return max(abs(xf), axes, options);
-    if (p === 2) return sqrt(sum(square(xf), axes, options));
     if (p === 1) return sum(abs(xf), axes, options);
-    return pow(sum(pow(abs(xf), p), axes, options), 1 / p);
+    // the root has an infinite derivative at 0; mask it so that a zero vector gets the zero subgradient (as torch)
+    const s = p === 2 ? sum(square(xf), axes, options) : sum(pow(abs(xf), p), axes, options);
+    const isZero = eq(s, 0);
+    const safe = where(isZero, 1, s);
+    return where(isZero, 0, p === 2 ? sqrt(safe) : pow(safe, 1 / p));
   });
 }
 
@@ -151,7 +154,17 @@ export const reduceDefs: { [K in "sum" | "prod" | "max" | "min" | "argmax" | "ar
   },
   prod: {
     infer: ([x], { axes }) => ({ shape: x!.shape.map((d, i) => (axes.includes(i) ? 1 : d)), dtype: x!.dtype }),
-    vjp: (g, { inputs: [x], output }) => [div(mul(expand(g, x!.shape), expand(output, x!.shape)), x!)],
+    vjp: (g, { inputs: [x], attrs }) => {
+      // d/dx_i of the product is the product of the other entries. Dividing the output by x_i fails where x_i = 0,
+      // so count the zeros of each group: none -> P / x_i; one -> P' at the zero (P' = product of the nonzero
+      // entries) and 0 elsewhere; more -> 0.
+      const zero = eq(x!, 0);
+      const safe = where(zero, 1, x!);
+      const nonzeroProd = expand(runKernel("prod", [safe], { axes: attrs.axes }), x!.shape);
+      const zeros = expand(runKernel("sum", [cast(zero, "int32")], { axes: attrs.axes }), x!.shape);
+      const others = where(eq(zeros, 0), div(nonzeroProd, safe), where(logicalAnd(eq(zeros, 1), zero), nonzeroProd, 0));
+      return [mul(expand(g, x!.shape), others)];
+    },
   },
   max: {
     infer: ([x], { axes }) => ({ shape: x!.shape.map((d, i) => (axes.includes(i) ? 1 : d)), dtype: x!.dtype }),

@@ -37,7 +37,7 @@ describe("training streams", () => {
     const zs = generateZeroShotSet({ perClass: 10 });
     for (const k of zs.classNames) for (const img of zs.images[k]) held.add(hash(img));
     for (const seed of [0, 1, 2]) {
-      for (const img of take(divaImageStream({ seed }), 1500)) expect(held.has(hash(img))).toBe(false);
+      for (const img of take(divaImageStream({ seed }), 800)) expect(held.has(hash(img))).toBe(false);
     }
   });
 

@@ -172,6 +172,11 @@ describe("readTorchCheckpoint: archives and sources", () => {
     }
   });
 
+  test("a classic (non-zip64) end of central directory", async () => {
+    const { tensors } = await readTorchCheckpoint(buildCheckpoint(ckpt, { zip64: false }));
+    expect(await values(tensors.w)).toEqual(f32.values);
+  });
+
   test("mapLocation picks the device per storage location", async () => {
     const located = dictOf([["w", tensorOf({ ...f32, location: "cuda:0" }, [12])]]);
     const seen: string[] = [];

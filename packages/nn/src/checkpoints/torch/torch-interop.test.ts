@@ -19,7 +19,7 @@ interface Expected {
 }
 
 const py = findTorchPython();
-if (!py.python) console.log(`torch interop tests skipped: ${py.reason}`);
+if (!py.python) console.log(`torch interop tests skipped: ${"reason" in py ? py.reason : ""}`);
 
 describe.skipIf(!py.python)(`PyTorch interop (${py.python ? `torch ${py.version}` : "skipped"})`, () => {
   let dir: string;

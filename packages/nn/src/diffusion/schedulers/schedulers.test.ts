@@ -15,52 +15,6 @@ describe.skipIf(!fixture)("DDPM parity with diffusers (ddpm_scheduler fixture)",
   const config = f.meta.config as DDPMSchedulerConfig;
   const host = (name: string): number[] => Array.from(T[name]!.dataSync());
 
-  it("matches every output named in the fixture", async () => {
-    const sched = new DDPMScheduler(config);
-    const vSched = new DDPMScheduler({ ...config, prediction_type: "v_prediction" });
-    const inf = new DDPMScheduler(config);
-    const infTimesteps = inf.setTimesteps(50);
-    const t = host("step.input.timestep")[0]!;
-    const out = T["step.input.model_output"]!;
-    const x = T["step.input.sample"]!;
-    const z = T["step.input.variance_noise"]!;
-    const stepEps = sched.step(out, t, x, { noise: z });
-    const stepV = vSched.step(out, t, x, { noise: z });
-    const tInf = host("inference50.step.input.timestep")[0]!;
-    const stepInf = inf.step(out, tInf, x, { noise: z });
-    const lastInf = inf.step(out, infTimesteps[infTimesteps.length - 1]!, x, { noise: zerosLike(z) });
-    const produced: Record<string, () => Tensor> = {
-      betas: () => fromHost(sched.betas, "float32", [sched.betas.length]),
-      alphas: () => fromHost(sched.alphas, "float32", [sched.alphas.length]),
-      alphas_cumprod: () => fromHost(sched.alphasCumprod, "float32", [sched.alphasCumprod.length]),
-      "output.add_noise": () => sched.addNoise(T["input.sample"]!, T["input.noise"]!, T["input.timesteps"]!),
-      "output.get_velocity": () => sched.getVelocity(T["input.sample"]!, T["input.noise"]!, T["input.timesteps"]!),
-      "step.variance": () => tensor([sched.getVariance(t)]),
-      "step.epsilon.prev_sample": () => stepEps.prevSample,
-      "step.epsilon.pred_original_sample": () => stepEps.predOriginalSample,
-      "step.epsilon.prev_sample_mean": () => sched.step(out, t, x, { noise: zerosLike(z) }).prevSample,
-      "step.v_prediction.prev_sample": () => stepV.prevSample,
-      "step.v_prediction.pred_original_sample": () => stepV.predOriginalSample,
-      "inference50.timesteps": () => tensor(infTimesteps, { dtype: "int32" }),
-      "inference50.step.prev_timestep": () => tensor([inf.previousTimestep(tInf)], { dtype: "int32" }),
-      "inference50.step.prev_sample": () => stepInf.prevSample,
-      "inference50.step.pred_original_sample": () => stepInf.predOriginalSample,
-      "inference50.last_step.prev_sample": () => lastInf.prevSample,
-    };
-    const inputs = new Set(["input.sample", "input.noise", "input.timesteps", "step.input.model_output", "step.input.sample",
-      "step.input.variance_noise", "step.input.timestep", "inference50.step.input.timestep"]);
-    const rows: string[] = [];
-    for (const name of Object.keys(T)) {
-      if (inputs.has(name)) continue;
-      const make = produced[name];
-      expect(make, `no producer for fixture output ${name}`).toBeDefined();
-      const { maxAbs, maxRel } = await compare(make!(), T[name]!);
-      rows.push(`${name}: max abs ${maxAbs.toExponential(2)}, rel ${maxRel.toExponential(2)}`);
-      expect(maxRel, name).toBeLessThanOrEqual(name === "step.variance" ? 1e-4 : 1e-5);
-    }
-    console.log(`ddpm_scheduler parity\n  ${rows.join("\n  ")}`);
-  });
-
   it("reproduces the float32 betas bit for bit", () => {
     const sched = new DDPMScheduler(config);
     expect(Array.from(sched.betas)).toEqual(host("betas"));

@@ -21,22 +21,6 @@ describe.skipIf(!fixture)("UNet2DConditionModel parity with diffusers (unet_tiny
     for (const [name, shape] of shapes) expect(weights[name]!.shape, name).toEqual(shape);
   });
 
-  it("matches every output and intermediate", async () => {
-    const params = unflattenParams(weights) as unknown as UNetParams;
-    const T = f.tensors;
-    const { sample, intermediates } = unetForwardWithIntermediates(params, T["input.sample"]!, T["input.timesteps"]!, T["input.encoder_hidden_states"]!, config);
-    const produced: Record<string, Tensor> = { "output.sample": sample };
-    for (const [k, v] of Object.entries(intermediates)) produced[`intermediate.${k}`] = v;
-    const rows: string[] = [];
-    for (const name of Object.keys(T).filter((k) => /^(output|intermediate)\./.test(k))) {
-      expect(produced[name], `no output for ${name}`).toBeDefined();
-      const { maxAbs, maxRel } = await compare(produced[name]!, T[name]!);
-      rows.push(`${name}: max abs ${maxAbs.toExponential(2)}, rel ${maxRel.toExponential(2)}`);
-      expect(maxRel, name).toBeLessThan(1e-4);
-    }
-    console.log(`unet_tiny parity\n  ${rows.join("\n  ")}`);
-  });
-
   it("backpropagates to encoder_hidden_states", async () => {
     const params = unflattenParams(weights) as unknown as UNetParams;
     const T = f.tensors;

@@ -21,27 +21,6 @@ describe.skipIf(!fixture)("AutoencoderKL parity with diffusers (vae_tiny fixture
     for (const [name, shape] of shapes) expect(weights[name]!.shape, name).toEqual(shape);
   });
 
-  it("matches every output and intermediate", async () => {
-    const params = unflattenParams(weights) as unknown as VAEParams;
-    const T = f.tensors;
-    const { posterior, intermediates } = vaeEncodeWithIntermediates(params, T["input.pixel_values"]!, config);
-    const produced: Record<string, () => Tensor> = {
-      "output.latent_mean": () => posterior.mean,
-      "output.latent_logvar": () => posterior.logvar,
-      "output.latent_std": () => posterior.std,
-      "output.moments": () => posterior.moments,
-      "output.decoded_mean": () => vaeDecode(params, posterior.mean, config),
-    };
-    for (const [k, v] of Object.entries(intermediates)) produced[`intermediate.${k}`] = () => v;
-    const rows: string[] = [];
-    for (const name of Object.keys(T).filter((k) => /^(output|intermediate)\./.test(k))) {
-      expect(produced[name], `no output for ${name}`).toBeDefined();
-      const { maxAbs, maxRel } = await compare(produced[name]!(), T[name]!);
-      rows.push(`${name}: max abs ${maxAbs.toExponential(2)}, rel ${maxRel.toExponential(2)}`);
-      expect(maxRel, name).toBeLessThan(1e-4);
-    }
-    console.log(`vae_tiny parity\n  ${rows.join("\n  ")}`);
-  });
 });
 
 describe("AutoencoderKL", () => {

@@ -247,6 +247,8 @@ export interface BuildOptions {
   readonly omit?: readonly string[];
   /** Replace the pickle. */
   readonly pickle?: Uint8Array;
+  /** End the zip with zip64 records, as PyTorch does (default true). */
+  readonly zip64?: boolean;
 }
 
 /** The bytes of a torch.save-style zip checkpoint holding `root`. */
@@ -262,5 +264,7 @@ export function buildCheckpoint(root: ValueSpec, options: BuildOptions = {}): Ui
     files
       .filter((f) => !options.omit?.includes(f.name))
       .map((f) => ({ name: `${archive}/${f.name}`, data: f.data, deflate: options.deflate?.includes(f.name) })),
+    64,
+    options.zip64 ?? true,
   );
 }

@@ -29,8 +29,12 @@ export interface ZipInput {
   readonly deflate?: boolean;
 }
 
-/** Writes the entries into one zip file (no zip64; fine for test sizes). */
-export function writeZip(entries: readonly ZipInput[], align = 64): Uint8Array {
+/**
+ * Writes the entries into one zip file. With `zip64`, the end of the central directory is written as PyTorch
+ * writes it: a zip64 end record and locator, then a classic record whose counts and offset say "see zip64".
+ * (Entries themselves never need zip64 at test sizes.)
+ */
+export function writeZip(entries: readonly ZipInput[], align = 64, zip64 = false): Uint8Array {
   const chunks: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
@@ -77,14 +81,31 @@ export function writeZip(entries: readonly ZipInput[], align = 64): Uint8Array {
     offset += local.length + body.length;
   }
   const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const tail: Uint8Array[] = [];
+  if (zip64) {
+    const rec = new Uint8Array(56 + 20);
+    const rv = new DataView(rec.buffer);
+    rv.setUint32(0, 0x06064b50, true);
+    rv.setBigUint64(4, 44n, true); // size of the rest of the record
+    rv.setUint16(12, 45, true);
+    rv.setUint16(14, 45, true);
+    rv.setBigUint64(24, BigInt(entries.length), true);
+    rv.setBigUint64(32, BigInt(entries.length), true);
+    rv.setBigUint64(40, BigInt(cdSize), true);
+    rv.setBigUint64(48, BigInt(offset), true);
+    rv.setUint32(56, 0x07064b50, true); // locator
+    rv.setBigUint64(64, BigInt(offset + cdSize), true);
+    rv.setUint32(72, 1, true);
+    tail.push(rec);
+  }
   const eocd = new Uint8Array(22);
   const ev = new DataView(eocd.buffer);
   ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, offset, true);
-  const all = [...chunks, ...central, eocd];
+  ev.setUint16(8, zip64 ? 0xffff : entries.length, true);
+  ev.setUint16(10, zip64 ? 0xffff : entries.length, true);
+  ev.setUint32(12, zip64 ? 0xffffffff : cdSize, true);
+  ev.setUint32(16, zip64 ? 0xffffffff : offset, true);
+  const all = [...chunks, ...central, ...tail, eocd];
   const out = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
   let at = 0;
   for (const c of all) {

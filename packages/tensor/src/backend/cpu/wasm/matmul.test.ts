@@ -69,7 +69,7 @@ describe("matmulF32 (WebAssembly SIMD)", () => {
 
   it("handles the edges of the register tile exactly", () => {
     const plain: Layout = { transposed: false, pad: 0, offset: 0, batchPresent: [] };
-    for (const m of [1, 2, 3, 4, 5, 7, 8, 9]) {
+    for (const m of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) {
       for (const n of [1, 3, 4, 5, 15, 16, 17, 33]) {
         for (const k of [1, 2, 3, 257]) {
           expect(run({ m, n, k, batchShape: [], a: plain, b: plain, seed: m * 1000 + n * 10 + k }, 1).ratio).toBeLessThanOrEqual(1);

@@ -1,0 +1,78 @@
+import {
+  add,
+  arange,
+  crossEntropy,
+  dispose,
+  exp,
+  keep,
+  randomKey,
+  tensor,
+  tidy,
+  transpose,
+  valueAndGrad,
+  type Tensor,
+} from "@diva/tensor";
+import { adamwInit, adamwStep, cosineWithWarmup, encodeImage, encodeText, initClip, type ClipParams, type OpenClipConfig } from "@diva/nn";
+import { clipTrainingStream, take, type CaptionedImage } from "../world/index.js";
+import { DEMO_IMAGE_SIZE } from "./configs.js";
+import type { WordTokenizer } from "./tokenizer.js";
+import { OPENAI_NORMALIZATION } from "../../presets.js";
+
+/** Options of the tiny CLIP's contrastive training. */
+export interface ClipTrainOptions {
+  readonly seed: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  /** Probability that a caption mentions each fine attribute (web captions leave detail out). */
+  readonly detailProbability: number;
+  onStep?(step: number, loss: number): void;
+}
+
+/** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
+export function worldBatchToTensor(items: readonly { data: Float32Array }[]): Tensor {
+  const n = DEMO_IMAGE_SIZE * DEMO_IMAGE_SIZE;
+  const out = new Float32Array(items.length * 3 * n);
+  items.forEach((it, b) => {
+    for (let c = 0; c < 3; c++) {
+      const m = OPENAI_NORMALIZATION.mean[c]!;
+      const s = OPENAI_NORMALIZATION.std[c]!;
+      for (let i = 0; i < n; i++) out[(b * 3 + c) * n + i] = (it.data[c * n + i]! - m) / s;
+    }
+  });
+  return tensor(out, { shape: [items.length, 3, DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE] });
+}
+
+/** Symmetric InfoNCE of open_clip: cross entropy of image->text and text->image logits, averaged. */
+export function contrastiveLoss(params: ClipParams, config: OpenClipConfig, images: Tensor, ids: Tensor): Tensor {
+  return tidy(() => {
+    const img = encodeImage(params, config, images, { normalize: true });
+    const txt = encodeText(params, config, ids, { normalize: true });
+    const scale = exp(params.logit_scale as Tensor);
+    const logits = tidy(() => img.matmul(transpose(txt)).mul(scale));
+    const labels = arange(images.shape[0]!);
+    return add(crossEntropy(logits, labels), crossEntropy(transpose(logits), labels)).mul(0.5);
+  });
+}
+
+/** Trains a tiny CLIP from scratch on sparse captions of the synthetic world (AdamW, cosine schedule). */
+export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordTokenizer, o: ClipTrainOptions): Promise<ClipParams> {
+  let params = keep(initClip(randomKey(o.seed), config));
+  let opt = adamwInit<ClipParams>();
+  const stream = clipTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE, detailProbability: o.detailProbability });
+  const lossGrad = valueAndGrad((p: ClipParams, x: Tensor, ids: Tensor) => contrastiveLoss(p, config, x, ids));
+  for (let step = 0; step < o.steps; step++) {
+    const batch: CaptionedImage[] = take(stream, o.batchSize);
+    const x = worldBatchToTensor(batch.map((b) => b.image));
+    const ids = tokenizer.tokenize(batch.map((b) => b.caption));
+    const [loss, grads] = lossGrad(params, x, ids);
+    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: o.steps, warmupSteps: Math.ceil(o.steps * 0.05) });
+    const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0.1 }, lr);
+    o.onStep?.(step, (await loss.data())[0]!);
+    dispose([loss, grads, x, ids, params, opt.m, opt.v]);
+    params = next;
+    opt = nextOpt;
+  }
+  dispose([opt.m, opt.v]);
+  return params;
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { diffusionFixtureKind, diffusionFixtureOutputs, diffusionReferenceNames, diffusionTolerance } from "./parity.js";
+import { compare, loadFixture } from "./test-utils.js";
+
+const NAMES = ["unet_tiny", "vae_tiny", "ddpm_scheduler"] as const;
+const fixtures = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await loadFixture(n)] as const)));
+
+describe.each(NAMES)("parity with diffusers: %s", (name) => {
+  const f = fixtures[name];
+  it.skipIf(!f)("matches every output the fixture names", async () => {
+    const kind = diffusionFixtureKind(f!);
+    expect(kind).not.toBeNull();
+    const produce = await diffusionFixtureOutputs(f!, kind);
+    const rows: string[] = [];
+    for (const out of diffusionReferenceNames(f!, kind!)) {
+      expect(produce[out], `no producer for ${out}`).toBeDefined();
+      const { maxAbs, maxRel } = await compare(produce[out]!(), f!.tensors[out]!);
+      rows.push(`${out}: max abs ${maxAbs.toExponential(2)}, rel ${maxRel.toExponential(2)}`);
+      expect(maxRel, out).toBeLessThanOrEqual(diffusionTolerance(kind!, out));
+    }
+    console.log(`${name} (${kind}) parity\n  ${rows.join("\n  ")}`);
+  });
+});
