@@ -14,6 +14,8 @@ export interface MachineInfo {
   v8: string;
   platform: string;
   kernel: string;
+  /** 1-minute load average when the benchmark started (other processes skew the figures). */
+  loadAverage: number;
 }
 
 /** Collects the machine facts. */
@@ -36,10 +38,11 @@ export function machineInfo(): MachineInfo {
     v8: process.versions.v8,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     kernel: `wasm=${k.wasm} relaxed-simd=${k.relaxedSimd} shared-memory=${k.sharedMemory} tile=${k.tile}`,
+    loadAverage: os.loadavg()[0]!,
   };
 }
 
 /** The header line. */
 export function describeMachine(m: MachineInfo): string {
-  return `${m.cpu}, ${m.cores} cores [${m.simdFlags.join(" ")}]; Node ${m.node} (V8 ${m.v8}), ${m.platform}; diva kernels: ${m.kernel}`;
+  return `${m.cpu}, ${m.cores} cores [${m.simdFlags.join(" ")}]; Node ${m.node} (V8 ${m.v8}), ${m.platform}; diva kernels: ${m.kernel}; load average ${m.loadAverage.toFixed(2)}`;
 }

@@ -59,6 +59,9 @@ interface Row {
   status: string;
 }
 
+/** Lets spinning peer threads (OpenMP, onnxruntime) go idle before the next contender is timed. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
+
 function randomMatrix(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
   const out = new Float32Array(n * n);
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     const inputs: MatmulInputs = { n, a: randomMatrix(n, 1), b: randomMatrix(n, 2) };
     const reps = Math.max(1, Math.round(repeatsFor(n) / args.rounds));
     for (const e of live()) {
+      await settle();
       try {
         await e.runner.time(inputs, Math.max(1, Math.ceil(reps / 2))); // warm-up
         e.times.set(n, []);
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
       for (const e of live()) {
         const ts = e.times.get(n);
         if (!ts) continue;
+        await settle();
         try {
           ts.push(...(await e.runner.time(inputs, reps)));
         } catch (err) {
@@ -156,6 +161,7 @@ async function main(): Promise<void> {
       console.log(`${label(e).padEnd(width)} ${cells.join("")}`);
     }
   }
+  console.log(`\nload average at the end: ${os.loadavg()[0]!.toFixed(2)} (figures are only comparable on an otherwise idle machine)`);
   const notes = entries.filter((e) => e.runner.note);
   if (notes.length) console.log("");
   for (const e of notes) console.log(`${label(e)}: ${e.runner.note}`);

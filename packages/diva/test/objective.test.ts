@@ -16,7 +16,7 @@ import {
   type Tensor,
 } from "@diva/tensor";
 import { divaLoss, type FrozenDiffusion } from "../src/objective.js";
-import { divaStep, drawWeight } from "../src/step.js";
+import { divaStep, drawWeight, type DivaState } from "../src/step.js";
 import { sgdInit } from "@diva/nn";
 
 const k = splitKey(randomKey(3), 8);
@@ -100,7 +100,7 @@ describe("divaStep", () => {
     const diff = standInDiffusion();
     const ctx = { visionTokens, diffusion: diff, condition: { kind: "clsAllPatches", text: "mean" } as const, textEmbedding: zeros([5, 2]) };
     const batch = { clipImages: normal(k[4]!, [4, 3, 2, 2]), vaeImages: normal(k[5]!, [4, 3, 2, 2]) };
-    let state = {
+    let state: DivaState<{ w: Tensor }> = {
       params: { vision: { w: normal(k[2]!, [3, 4]) }, projection: { weight: normal(k[3]!, [2, 3]), bias: zeros([2]) } },
       optimizer: sgdInit<{ vision: { w: Tensor }; projection: { weight: Tensor; bias: Tensor } }>(),
       step: 0,

@@ -8,3 +8,4 @@ export * from "./optim/index.js";
 export * from "./layers/index.js";
 export * from "./clip/index.js";
 export * from "./parity/index.js";
+export * from "./diffusion/index.js";

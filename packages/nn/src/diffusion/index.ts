@@ -7,15 +7,11 @@ export * from "./unet/index.js";
 export * from "./vae/index.js";
 export * from "./schedulers/index.js";
 export * from "./io/index.js";
-export { countParams, type ParamShapes } from "./blocks/shapes.js";
-export type { InitOptions } from "./blocks/init.js";
+export { countParams as countParamShapes, type ParamShapes } from "./blocks/shapes.js";
+// LinearParams, Conv2dParams, NormParams and FeedForwardParams come from ../layers (the same shapes)
 export type {
-  LinearParams,
-  Conv2dParams,
-  NormParams,
   ResnetParams,
   AttentionParams,
-  FeedForwardParams,
   TransformerBlockParams,
   Transformer2DParams,
   SamplerParams,

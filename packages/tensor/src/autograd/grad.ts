@@ -144,9 +144,10 @@ function backward(y: Tensor, leaves: readonly Tensor[], level: number): Map<numb
     hold(seed);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
-      const node = t.nodes![level]!;
+      // the output itself has no node when it does not depend on any differentiated input
+      const node = t.nodes?.[level];
       const g = grads.get(t.id);
-      if (!g || !node.vjp) continue;
+      if (!g || !node?.vjp) continue;
       const temps: Tensor[] = [];
       const needsGrad = node.inputs.map((inp) => inp.nodes?.[level] !== undefined);
       const ins = tidy(() => node.vjp!(g, { inputs: node.inputs, output: node.output, attrs: node.attrs, needsGrad }));

@@ -87,7 +87,10 @@ Object.assign(proto, {
   logSoftmax(this: Tensor, a?: number) { return logSoftmax(this, a); },
   cast(this: Tensor, d: DType) { return ew.cast(this, d); },
   async to(this: Tensor, device: Device) {
-    if (device === this.device) return sh.contiguous(this) === this ? new Tensor(this.ref, this.dtype, this.shape, this.strides, this.offset) : sh.contiguous(this);
+    if (device === this.device) {
+      const c = sh.contiguous(this);
+      return c === this ? new Tensor(this.ref, this.dtype, this.shape, this.strides, this.offset) : c;
+    }
     await initBackend(device);
     return fromHost(await this.data(), this.dtype, this.shape, device);
   },

@@ -14,3 +14,47 @@ export function tinyClipConfig(vocabSize: number): OpenClipConfig {
     text_cfg: { context_length: DEMO_CONTEXT_LENGTH, vocab_size: vocabSize, width: 64, heads: 4, layers: 3 },
   };
 }
+
+import type { AutoencoderKLConfig, UNet2DConditionConfig } from "@diva/nn";
+
+/** The tiny VAE: 32x32 RGB <-> 4 x 8 x 8 latents (two downsamplings), SD's block structure. */
+export const TINY_VAE_CONFIG: AutoencoderKLConfig = {
+  in_channels: 3,
+  out_channels: 3,
+  down_block_types: ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
+  up_block_types: ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
+  block_out_channels: [32, 64, 64],
+  layers_per_block: 1,
+  act_fn: "silu",
+  latent_channels: 4,
+  norm_num_groups: 16,
+  sample_size: DEMO_IMAGE_SIZE,
+  scaling_factor: 1,
+};
+
+/**
+ * The tiny UNet: SD-2.1's block structure (cross-attention down and up blocks, a cross-attention mid block,
+ * linear projections, GEGLU feed-forward, `attention_head_dim` as head counts) on 8x8 latents, conditioned on
+ * the tiny CLIP's 64-dim text tokens.
+ */
+export const TINY_UNET_CONFIG: UNet2DConditionConfig = {
+  sample_size: 8,
+  in_channels: 4,
+  out_channels: 4,
+  flip_sin_to_cos: true,
+  freq_shift: 0,
+  down_block_types: ["CrossAttnDownBlock2D", "DownBlock2D"],
+  mid_block_type: "UNetMidBlock2DCrossAttn",
+  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D"],
+  block_out_channels: [64, 128],
+  layers_per_block: 1,
+  act_fn: "silu",
+  norm_num_groups: 16,
+  norm_eps: 1e-5,
+  cross_attention_dim: 64,
+  attention_head_dim: [2, 4],
+  use_linear_projection: true,
+};
+
+/** DDPM training schedule of SD (scaled_linear 0.00085..0.012, 1000 steps). */
+export const DEMO_SCHEDULER = { num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: "scaled_linear" as const };

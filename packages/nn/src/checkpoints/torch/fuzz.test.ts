@@ -12,6 +12,7 @@ const validSpec = dictOf([
     ["p", tensorOf({ key: "3", dtype: "bfloat16", values: [1, 2, 3, 4] }, [2, 2], { parameter: true, stride: [1, 2] })],
 ]);
 const valid = buildCheckpoint(validSpec);
+const deflated = buildCheckpoint(validSpec, { deflate: ["data.pkl", "data/0", "data/3"] });
 const validPickle = pickleCheckpoint(validSpec).pickle;
 
 /** Resolves to "ok" or the error; fails the property on anything but a TorchCheckpointError from our own checks. */
@@ -49,16 +50,18 @@ describe("fuzz", () => {
     );
   });
 
-  test("corrupted bytes anywhere in a checkpoint load or fail cleanly", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
-        const bytes = valid.slice();
-        for (const [at, b] of edits) bytes[at] = b;
-        await outcome(bytes);
-      }),
-      { numRuns: 500 },
-    );
-  });
+  for (const [what, base] of [["stored", valid], ["deflated", deflated]] as const) {
+    test(`corrupted bytes anywhere in a checkpoint (${what} entries) load or fail cleanly`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
+          const bytes = base.slice();
+          for (const [at, b] of edits) bytes[at] = b;
+          await outcome(bytes);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
 
   test("corrupted bytes in data.pkl load or fail cleanly", async () => {
     await fc.assert(

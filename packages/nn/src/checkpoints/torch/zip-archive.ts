@@ -42,15 +42,26 @@ async function readRange(handle: FileHandle, into: Uint8Array, position: number)
 }
 
 async function inflate(zip: ZipFile, entry: Entry): Promise<Uint8Array> {
+  // Chunks are collected rather than written into a buffer of the declared size, so that a corrupted size
+  // field cannot make this allocate gigabytes up front.
   const stream = await zip.openReadStreamPromise(entry);
-  const out = new Uint8Array(entry.uncompressedSize);
-  let at = 0;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (at + chunk.length > out.length) throw new Error(`inflates past its declared size of ${out.length} bytes`);
-    out.set(chunk, at);
-    at += chunk.length;
+    total += chunk.length;
+    if (total > entry.uncompressedSize) {
+      stream.destroy();
+      throw new Error(`inflates past its declared size of ${entry.uncompressedSize} bytes`);
+    }
+    chunks.push(chunk);
   }
-  if (at !== out.length) throw new Error(`inflates to ${at} bytes, not its declared ${out.length}`);
+  if (total !== entry.uncompressedSize) throw new Error(`inflates to ${total} bytes, not its declared ${entry.uncompressedSize}`);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
 

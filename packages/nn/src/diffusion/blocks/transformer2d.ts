@@ -1,4 +1,4 @@
-import { add, chunk, gelu, mul, permute, reshape, transpose, type Tensor } from "@diva/tensor";
+import { add, gelu, linear, mul, narrow, permute, reshape, transpose, type Tensor } from "@diva/tensor";
 import { attentionForward, attentionShapes } from "./attention.js";
 import { applyGroupNorm, applyLayerNorm, applyLinear, applyTokenProjection } from "./layers.js";
 import type { FeedForwardParams, Transformer2DParams, TransformerBlockParams } from "./params.js";
@@ -53,10 +53,15 @@ export function transformer2dShapes(b: ShapeBuilder, s: Transformer2DSpec): void
   else b.conv("proj_out", inner, s.channels, 1);
 }
 
-/** GEGLU feed-forward: proj to 2 x inner, hidden * gelu(gate) (exact erf GELU), back to dim. */
+/**
+ * GEGLU feed-forward: proj to 2 x inner, hidden * gelu(gate) (exact erf GELU), back to dim. The projection runs
+ * as two matmuls over the weight's row halves (contiguous views), so both halves come out contiguous.
+ */
 function feedForward(p: FeedForwardParams, x: Tensor): Tensor {
-  const [hidden, gate] = chunk(applyLinear(p.net[0].proj, x), 2, -1) as [Tensor, Tensor];
-  return applyLinear(p.net[2], mul(hidden, gelu(gate)));
+  const { weight, bias } = p.net[0].proj;
+  const inner = weight.shape[0]! / 2;
+  const half = (i: number): Tensor => linear(x, narrow(weight, 0, i * inner, inner), bias ? narrow(bias, 0, i * inner, inner) : null);
+  return applyLinear(p.net[2], mul(half(0), gelu(half(1))));
 }
 
 /** `BasicTransformerBlock`: pre-norm self-attention, cross-attention and GEGLU feed-forward, each residual. */

@@ -1,4 +1,4 @@
-import { fromHost, tensor, zerosLike, type Tensor } from "@diva/tensor";
+import { tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
 import { compare, loadFixture } from "../test-utils.js";
 import { DDIMScheduler } from "./ddim.js";

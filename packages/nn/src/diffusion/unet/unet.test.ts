@@ -1,9 +1,9 @@
 import { randomKey, tidy, valueAndGrad, normal, sum, square, type Tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
 import { unflattenParams } from "../../params.js";
-import { compare, loadFixture } from "../test-utils.js";
+import { loadFixture } from "../test-utils.js";
 import { SD21_BASE_UNET_CONFIG, type UNet2DConditionConfig } from "./config.js";
-import { unetForward, unetForwardWithIntermediates } from "./forward.js";
+import { unetForward } from "./forward.js";
 import { initUNet } from "./init.js";
 import type { UNetParams } from "./params.js";
 import { unetParamCount, unetParamShapes } from "./shapes.js";

@@ -1,11 +1,9 @@
-import { normal, randomKey, tidy, type Tensor } from "@diva/tensor";
+import { normal, randomKey, tidy } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { unflattenParams } from "../../params.js";
-import { compare, loadFixture } from "../test-utils.js";
+import { loadFixture } from "../test-utils.js";
 import { SD21_BASE_VAE_CONFIG, type AutoencoderKLConfig } from "./config.js";
-import { vaeDecode, vaeEncode, vaeEncodeWithIntermediates } from "./forward.js";
+import { vaeDecode, vaeEncode } from "./forward.js";
 import { initVAE } from "./init.js";
-import type { VAEParams } from "./params.js";
 import { vaeParamCount, vaeParamShapes } from "./shapes.js";
 
 const fixture = await loadFixture("vae_tiny");

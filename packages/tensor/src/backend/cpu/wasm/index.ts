@@ -7,4 +7,4 @@ export { softmaxRowsF32, type SoftmaxRowsOptions } from "./softmax.js";
 export { setCpuThreads, getCpuThreads } from "./threads.js";
 export { wasmFeatures, type WasmFeatures } from "./features.js";
 export { defaultGemmBlocking, type GemmBlocking } from "./gemm-kernel.js";
-export { cpuKernelInfo, startCpuThreads, stopCpuThreads, type CpuKernelInfo } from "./info.js";
+export { allocF32, cpuKernelInfo, freeF32, startCpuThreads, stopCpuThreads, type CpuKernelInfo } from "./info.js";

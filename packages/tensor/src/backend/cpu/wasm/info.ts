@@ -54,3 +54,18 @@ export async function startCpuThreads(n = getCpuThreads()): Promise<number> {
 export function stopCpuThreads(): void {
   kernelRuntime()?.stopThreads();
 }
+
+/**
+ * A Float32Array inside the kernels' shared memory: `matmulF32` and `softmaxRowsF32` read and write such
+ * arrays in place, skipping the copies in and out. Free it with `freeF32`. Where memory cannot be shared
+ * (or WebAssembly SIMD is missing) this is an ordinary array.
+ */
+export function allocF32(n: number): Float32Array {
+  const rt = kernelRuntime();
+  return rt ? rt.allocF32(n) : new Float32Array(n);
+}
+
+/** Releases an array from `allocF32` (ordinary arrays are ignored). Pass the array itself, not a subarray. */
+export function freeF32(arr: Float32Array): void {
+  kernelRuntime()?.freeF32(arr);
+}

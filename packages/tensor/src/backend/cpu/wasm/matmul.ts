@@ -40,7 +40,9 @@ function checkDim(name: string, v: number): void {
 /**
  * out[...batch, i, j] = sum_p A[...batch, i, p] * B[...batch, p, j] for A [m, k] and B [k, n] views,
  * written contiguously (row-major) to `out` from `outOffset`. Float32 inputs, float32 accumulation in
- * blocks of the inner dimension. Synchronous; multi-threaded where the host allows it.
+ * blocks of the inner dimension. Synchronous; multi-threaded where the host allows it. Arrays from
+ * `allocF32` are used in place; others are copied into the kernel memory and the result copied out.
+ * `out` must not overlap the inputs when it lives in the kernel memory.
  */
 export function matmulF32(
   a: StridedMatrix,
@@ -112,31 +114,40 @@ interface Job {
   innerB: number;
 }
 
-/** How an operand is placed in wasm memory: copied span (`strides` unchanged) or a compact gather. */
+/**
+ * How an operand reaches wasm memory: already there (`resident`, from `allocF32`), a copied span
+ * (strides unchanged), or a compact gather (for views that touch few elements of a wide span).
+ */
 interface Placement {
+  kind: "resident" | "span" | "gather";
+  /** Elements to copy in (0 when resident). */
   elements: number;
   /** Element offset from the region start to element [0,0,0]. */
   shift: number;
-  gather: boolean;
 }
 
-function place(name: string, mat: StridedMatrix, base: number, sizes: number[], strides: number[]): Placement {
+function place(rt: KernelRuntime, name: string, mat: StridedMatrix, base: number, sizes: number[], strides: number[]): Placement {
   const { lo, hi } = spanOf(sizes, strides);
   if (base + lo < 0 || base + hi >= mat.data.length) {
     throw new RangeError(`matmulF32: operand ${name} reaches elements ${base + lo}..${base + hi} of an array of ${mat.data.length}`);
   }
+  if (rt.addressOf(mat.data) !== undefined) return { kind: "resident", elements: 0, shift: 0 };
   const span = hi - lo + 1, compact = compactSize(sizes, strides);
-  if (span <= 2 * compact + 1024) return { elements: span, shift: -lo, gather: false };
-  return { elements: compact, shift: 0, gather: true };
+  if (span <= 2 * compact + 1024) return { kind: "span", elements: span, shift: -lo };
+  return { kind: "gather", elements: compact, shift: 0 };
 }
 
-/** Copies an operand into the heap at byte address `at`; returns its strides there. */
-function load(heap: Float32Array, mat: StridedMatrix, base: number, sizes: number[], strides: number[], p: Placement, at: number): number[] {
-  if (!p.gather) {
-    heap.set(mat.data.subarray(base - p.shift, base - p.shift + p.elements), at >> 2);
-    return strides;
+/** Puts an operand in the heap (region at byte `at`); returns the byte address of element [0,0,0] and its strides. */
+function load(rt: KernelRuntime, mat: StridedMatrix, base: number, sizes: number[], strides: number[], p: Placement, at: number): [number, number[]] {
+  switch (p.kind) {
+    case "resident":
+      return [rt.addressOf(mat.data)! + base * 4, strides];
+    case "span":
+      rt.f32().set(mat.data.subarray(base - p.shift, base - p.shift + p.elements), at >> 2);
+      return [at + p.shift * 4, strides];
+    case "gather":
+      return [at, gatherCompact(mat.data, base, sizes, strides, rt.f32(), at >> 2)];
   }
-  return gatherCompact(mat.data, base, sizes, strides, heap, at >> 2);
 }
 
 /** Multiplies `count` consecutive inner batch entries, splitting them further if memory is short. */
@@ -144,9 +155,10 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
   const { rt, a, b, m, n, k } = job;
   const aSizes = [count, m, k], aStrides = [job.innerA, a.rowStride, a.colStride];
   const bSizes = [count, k, n], bStrides = [job.innerB, b.rowStride, b.colStride];
-  const pa = place("a", a, aBase, aSizes, aStrides);
-  const pb = place("b", b, bBase, bSizes, bStrides);
-  const addrs = rt.layout(job.threads, [pa.elements * 4, pb.elements * 4, count * m * n * 4]);
+  const pa = place(rt, "a", a, aBase, aSizes, aStrides);
+  const pb = place(rt, "b", b, bBase, bSizes, bStrides);
+  const outAddress = rt.addressOf(job.out);
+  const addrs = rt.layout(job.threads, [pa.elements * 4, pb.elements * 4, outAddress === undefined ? count * m * n * 4 : 0]);
   if (!addrs) {
     if (count === 1) throw new RangeError(`matmulF32: [${m},${k}] @ [${k},${n}] does not fit in WebAssembly memory`);
     const half = count >> 1;
@@ -154,11 +166,10 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
     runGroup(job, aBase + half * job.innerA, bBase + half * job.innerB, count - half, outAt + half * m * n);
     return;
   }
-  const [aAt, bAt, cAt] = addrs as [number, number, number];
-  const heap = rt.f32();
-  const [sba, rsa, csa] = load(heap, a, aBase, aSizes, aStrides, pa, aAt) as [number, number, number];
-  const [sbb, rsb, csb] = load(heap, b, bBase, bSizes, bStrides, pb, bAt) as [number, number, number];
-  const aPtr = aAt + pa.shift * 4, bPtr = bAt + pb.shift * 4;
+  const [aAt, bAt, cTmp] = addrs as [number, number, number];
+  const [aPtr, [sba, rsa, csa]] = load(rt, a, aBase, aSizes, aStrides, pa, aAt) as [number, [number, number, number]];
+  const [bPtr, [sbb, rsb, csb]] = load(rt, b, bBase, bSizes, bStrides, pb, bAt) as [number, [number, number, number]];
+  const cAt = outAddress === undefined ? cTmp : outAddress + outAt * 4;
   const { mr, nr } = rt.blocking;
   const split = splitGemm(count, m, n, k, job.threads, mr, nr);
   const kernel = rt.kernel("gemmBatch");
@@ -174,5 +185,5 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
     }
   });
   rt.run(tasks);
-  job.out.set(rt.f32().subarray(cAt >> 2, (cAt >> 2) + count * m * n), outAt);
+  if (outAddress === undefined) job.out.set(rt.f32().subarray(cAt >> 2, (cAt >> 2) + count * m * n), outAt);
 }

@@ -1,8 +1,10 @@
 /**
  * The kernel runtime: one compiled module, one memory (shared when threads are possible), an instance on
- * the calling thread, a worker pool, and the byte layout of the memory (per-thread scratch, then data).
+ * the calling thread, a worker pool, and the byte layout of the memory: resident arrays (`allocF32`) from
+ * the bottom, and above them, per call, the threads' packing scratch and the copied operands.
  */
 import { canBlock, isNode } from "./env.js";
+import { Heap } from "./heap.js";
 import { wasmFeatures } from "./features.js";
 import { defaultGemmBlocking, gemmScratchBytes, type GemmBlocking } from "./gemm-kernel.js";
 import { buildKernelModule, taskKernels, type TaskKernel } from "./kernel-module.js";
@@ -21,8 +23,10 @@ export class KernelRuntime {
   readonly scratchBytes: number;
   private readonly fns: KernelFn[];
   private pool: WorkerPool | undefined;
-  private scratchThreads = 1;
+  private scratchBase = 0;
   private heap: Float32Array;
+  private readonly resident = new Heap(64);
+  private readonly residentBuffers = new WeakSet<ArrayBufferLike>();
   /** Jobs run so far, and how many of them used more than one thread. */
   readonly stats = { jobs: 0, parallelJobs: 0 };
 
@@ -73,27 +77,59 @@ export class KernelRuntime {
     return this.heap;
   }
 
-  /** Byte address of thread `t`'s scratch. */
+  /** Byte address of thread `t`'s scratch (valid after `layout`). */
   scratch(t: number): number {
-    return t * this.scratchBytes;
+    return this.scratchBase + t * this.scratchBytes;
+  }
+
+  private ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
   }
 
   /**
-   * Reserves scratch for `threads` threads followed by regions of the given byte sizes (each 64-byte
-   * aligned); returns their addresses, or undefined when they cannot fit in the maximum memory.
+   * Places scratch for `threads` threads above the resident arrays, followed by regions of the given byte
+   * sizes (each 64-byte aligned); returns the regions' addresses, or undefined when they cannot fit.
+   * Valid until the next call.
    */
   layout(threads: number, sizes: readonly number[]): number[] | undefined {
-    this.scratchThreads = Math.max(this.scratchThreads, threads);
-    let at = this.scratchThreads * this.scratchBytes;
+    this.scratchBase = align(this.resident.top, 64);
+    let at = this.scratchBase + threads * this.scratchBytes;
     const out: number[] = [];
     for (const s of sizes) {
       out.push(at);
       at = align(at + s, 64);
     }
     if (at > this.maximumBytes) return undefined;
-    const have = this.memory.buffer.byteLength;
-    if (at > have) this.memory.grow(Math.ceil((at - have) / PAGE));
+    this.ensure(at);
     return out;
+  }
+
+  /**
+   * A Float32Array living in the kernel memory: kernels read and write it in place, without copies. Only
+   * with shared memory (where growing never detaches views); otherwise an ordinary array.
+   */
+  allocF32(n: number): Float32Array {
+    if (!this.shared) return new Float32Array(n);
+    const at = this.resident.alloc(n * 4);
+    if (at + n * 4 > this.maximumBytes) {
+      this.resident.free(at);
+      throw new RangeError(`allocF32: ${n} floats do not fit in WebAssembly memory`);
+    }
+    this.ensure(at + n * 4);
+    const buf = this.memory.buffer;
+    this.residentBuffers.add(buf);
+    return new Float32Array(buf, at, n);
+  }
+
+  /** Releases an array from `allocF32` (ordinary arrays are ignored). */
+  freeF32(arr: Float32Array): void {
+    if (this.residentBuffers.has(arr.buffer)) this.resident.free(arr.byteOffset);
+  }
+
+  /** Byte address of `arr[0]` if the array lives in the kernel memory, else undefined. */
+  addressOf(arr: Float32Array): number | undefined {
+    return this.residentBuffers.has(arr.buffer) ? arr.byteOffset : undefined;
   }
 
   /** Index of a task kernel. */

@@ -29,7 +29,8 @@ function fallback(x: Float32Array, xOffset: number, out: Float32Array, outOffset
 
 /**
  * out[r, :] = softmax(x[r, :]) for `rows` contiguous rows of `cols` elements starting at `xOffset` in `x`
- * and `outOffset` in `out` (`out` may be `x`). A row whose maximum is +-Infinity or NaN gives NaN.
+ * and `outOffset` in `out` (`out` may be `x`, at the same offset). A row whose maximum is +-Infinity or NaN
+ * gives NaN. Arrays from `allocF32` are used in place.
  */
 export function softmaxRowsF32(
   x: Float32Array,
@@ -56,7 +57,8 @@ export function softmaxRowsF32(
   const cost = 40 * cols;
   const want = opts.threads ?? getCpuThreads();
   const threads = rows * cost >= 2 * (1 << 22) ? rt.threads(want) : 1;
-  const addrs = rt.layout(threads, [total * 4]);
+  const xAddr = rt.addressOf(x), outAddr = rt.addressOf(out);
+  const addrs = rt.layout(threads, [outAddr === undefined ? total * 4 : 0]);
   if (!addrs) {
     const half = rows >> 1;
     if (half === 0) throw new RangeError(`softmaxRowsF32: a row of ${cols} does not fit in WebAssembly memory`);
@@ -64,14 +66,20 @@ export function softmaxRowsF32(
     softmaxRowsF32(x, xOffset + half * cols, out, outOffset + half * cols, rows - half, cols, opts);
     return;
   }
-  const at = addrs[0]!;
-  const heap = rt.f32();
-  heap.set(x.subarray(xOffset, xOffset + total), at >> 2);
+  // Destination: the resident output, else a temporary; the source is the resident input, else a copy
+  // of it placed in the destination (the kernel works in place).
+  const dst = outAddr !== undefined ? outAddr + outOffset * 4 : addrs[0]!;
+  let src: number;
+  if (xAddr !== undefined) src = xAddr + xOffset * 4;
+  else {
+    rt.f32().set(x.subarray(xOffset, xOffset + total), dst >> 2);
+    src = dst;
+  }
   const kernel = rt.kernel("softmaxRows");
   const tasks = splitRows(rows, cost, threads).map(([s, e]) => ({
     kernel,
-    args: [at + s * cols * 4, at + s * cols * 4, e - s, cols],
+    args: [src + s * cols * 4, dst + s * cols * 4, e - s, cols],
   }));
   rt.run(tasks);
-  out.set(rt.f32().subarray(at >> 2, (at >> 2) + total), outOffset);
+  if (outAddr === undefined) out.set(rt.f32().subarray(dst >> 2, (dst >> 2) + total), outOffset);
 }
