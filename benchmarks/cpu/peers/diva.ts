@@ -1,24 +1,31 @@
 /**
- * Our contender: `matmulF32` from the WebAssembly SIMD kernels (copies in and out of wasm memory included).
+ * Our contender: `matmulF32` from the WebAssembly SIMD kernels, either on ordinary arrays (copies in and
+ * out of the kernel memory timed) or on resident arrays from `allocF32` (no copies, like peers whose
+ * tensors are uploaded before timing).
  */
-import { matmulF32 } from "../../../packages/tensor/src/backend/cpu/wasm/index.js";
+import { allocF32, freeF32, matmulF32 } from "../../../packages/tensor/src/backend/cpu/wasm/index.js";
 import type { MatmulInputs, MatmulRunner } from "./runner.js";
 
-/** Runs `matmulF32` with `threads` threads. */
-export function divaRunner(threads: number): MatmulRunner {
-  let out = new Float32Array(0);
+/** Runs `matmulF32` with `threads` threads; `resident` keeps A, B and C in the kernel memory. */
+export function divaRunner(threads: number, resident = false): MatmulRunner {
   return {
-    name: "diva wasm-simd",
+    name: resident ? "diva wasm-simd resident" : "diva wasm-simd",
     threads,
     async setup() {},
     async time({ n, a, b }: MatmulInputs, repeats: number) {
-      if (out.length !== n * n) out = new Float32Array(n * n);
+      const ra = resident ? allocF32(n * n) : a, rb = resident ? allocF32(n * n) : b;
+      if (resident) {
+        ra.set(a);
+        rb.set(b);
+      }
+      const out = resident ? allocF32(n * n) : new Float32Array(n * n);
       const ts: number[] = [];
       for (let r = 0; r < repeats; r++) {
         const t0 = performance.now();
-        matmulF32({ data: a, offset: 0, rowStride: n, colStride: 1 }, { data: b, offset: 0, rowStride: n, colStride: 1 }, out, n, n, n, { threads });
+        matmulF32({ data: ra, offset: 0, rowStride: n, colStride: 1 }, { data: rb, offset: 0, rowStride: n, colStride: 1 }, out, n, n, n, { threads });
         ts.push((performance.now() - t0) / 1e3);
       }
+      if (resident) for (const x of [ra, rb, out]) freeF32(x);
       return ts;
     },
     async close() {},

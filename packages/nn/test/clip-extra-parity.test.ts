@@ -22,3 +22,22 @@ describe("CLIP-family parity on generated fixtures (relative 1e-5)", () => {
     });
   }
 });
+
+describe("parity check failures are reported, not hidden", () => {
+  it("a perturbed expectation and an unknown output name fail with their names", async () => {
+    const { add } = await import("@diva/tensor");
+    const { checkFixture, disposeFixture, loadFixture } = await import("../src/parity/index.js");
+    const f = await loadFixture(join(dir, "clip_vit_nonsquare_noln.safetensors"));
+    try {
+      f.expected["output.image_embeds"] = add(f.expected["output.image_embeds"]!, 1e-3);
+      f.expected["output.mystery"] = f.expected["output.block.0"]!;
+      const report = await checkFixture(f);
+      expect(report.ok).toBe(false);
+      const bad = report.rows.filter((r) => !r.ok).map((r) => r.name);
+      expect(bad).toEqual(["output.image_embeds", "output.mystery"]);
+      expect(report.rows.find((r) => r.name === "output.mystery")!.note).toMatch(/does not produce/);
+    } finally {
+      disposeFixture(f);
+    }
+  });
+});

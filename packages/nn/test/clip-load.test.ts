@@ -100,6 +100,18 @@ describe("loadClip", () => {
   });
 });
 
+describe("loadClip from a PyTorch zip checkpoint", () => {
+  it("reads {state_dict: {module.*: fp16}} with the restricted unpickler and matches open_clip", async () => {
+    const io = await readSafetensors(join(here, "fixtures/torch/open_clip_tiny_io.safetensors"));
+    const config = JSON.parse(io.metadata.config!) as OpenClipConfig;
+    const { model, report } = await loadClip(join(here, "fixtures/torch/open_clip_tiny.bin"), { config });
+    expect(report).toEqual({ missing: [], unexpected: [], mismatched: [] });
+    const t = io.tensors;
+    expect(maxDiff(model.encodeImage(t["input.pixel_values"]!), t["output.image_embeds"]!)).toBeLessThan(1e-5);
+    expect(maxDiff(model.encodeText(t["input.input_ids"]!), t["output.text_embeds"]!)).toBeLessThan(1e-5);
+  });
+});
+
 describe("parameter counts from the specs (no allocation)", () => {
   const L14 = { embed_dim: 768, quick_gelu: true, vision_cfg: { image_size: 224, layers: 24, width: 1024, patch_size: 14 }, text_cfg: { context_length: 77, vocab_size: 49408, width: 768, heads: 12, layers: 12 } };
   it("OpenAI ViT-B/32, ViT-L/14 (224, 336), open_clip ViT-H/14", () => {

@@ -18,3 +18,15 @@ describe.skipIf(!dir)("CLIP parity with the shared open_clip fixtures (float32, 
     });
   }
 });
+
+describe.skipIf(!dir)("the parity command over every shared fixture", () => {
+  it("exits 0 (CLIP towers, tokenizer, UNet, VAE, scheduler)", async () => {
+    const { readdirSync } = await import("node:fs");
+    const { parityMain } = await import("../src/index.js"); // the package entry registers every family
+    const files = readdirSync(dir!).filter((f) => f.endsWith(".safetensors")).map((f) => join(dir!, f));
+    const lines: string[] = [];
+    const code = await parityMain(files, (l) => lines.push(l));
+    console.log(lines.join("\n"));
+    expect(code, lines.filter((l) => /FAIL|ERROR/.test(l)).join("\n")).toBe(0);
+  });
+});

@@ -11,12 +11,15 @@
  * @module
  */
 import "./polyfill.js";
-import { createCpuBackend } from "./backend/cpu/index.js";
+import { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";
+import { fastKernels } from "./backend/cpu/fast.js";
 import { registerBackend } from "./engine/backends.js";
 import "./ops/table.js";
 import "./ops/methods.js";
 
-registerBackend(createCpuBackend());
+// DIVA_CPU_KERNELS=reference selects the plain TypeScript kernels (the fast ones are compared with them in tests)
+const cpuKernelChoice = typeof process !== "undefined" ? process.env?.["DIVA_CPU_KERNELS"] : undefined;
+registerBackend(createCpuBackend(cpuKernelChoice === "reference" ? referenceKernels : fastKernels));
 
 export { Tensor, type NestedArray } from "./tensor.js";
 export type { DType, FloatDType, TypedArray, TypedArrayFor } from "./dtype.js";
@@ -26,6 +29,8 @@ export { broadcastShapes, sizeOf } from "./shape.js";
 export type { Backend, Device, Kernel, KernelAttrs, KernelName, KernelTable, OutputInfo, Storage, TensorView, Window2d } from "./backend/backend.js";
 export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBackendFactory, setDefaultDevice, useBackend, initialisedDevices } from "./engine/backends.js";
 export { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";
+export { fastKernels } from "./backend/cpu/fast.js";
+export { setCpuThreads, getCpuThreads } from "./backend/cpu/wasm/threads.js";
 export { memory, type MemoryInfo } from "./engine/memory.js";
 export { tidy, keep, dispose, scope } from "./engine/tidy.js";
 export { mapTree, treeLeaves, flattenTree, type TensorTree } from "./tree.js";

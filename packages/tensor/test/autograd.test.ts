@@ -23,6 +23,9 @@ import {
   tidy,
   valueAndGrad,
   zeros,
+  mapTree,
+  treeLeaves,
+  flattenTree,
   type Tensor,
 } from "../src/index.js";
 
@@ -31,7 +34,7 @@ const data = (t: Tensor) => Array.from(t.dataSync());
 describe("grad and valueAndGrad", () => {
   it("differentiate w.r.t. a tree of tensors (objects and arrays) and return the same tree", () => {
     const x = tensor([1, 2, 3]);
-    const params = { w: tensor([0.5, -1, 2]), layers: [{ b: tensor(3) }, { b: tensor(-2), extra: [tensor([1, 1])] }], name: "mlp", n: 4 };
+    const params = { w: tensor([0.5, -1, 2]), layers: [{ b: tensor(3), extra: [] as Tensor[] }, { b: tensor(-2), extra: [tensor([1, 1])] }], name: "mlp", n: 4 };
     const f = (p: typeof params) => add(sum(mul(mul(p.w, x), p.layers[0]!.b)), mul(sum(p.layers[1]!.extra[0]!), p.layers[1]!.b));
     const [value, g] = valueAndGrad(f)(params);
     expect(value.shape).toEqual([]);
@@ -44,6 +47,7 @@ describe("grad and valueAndGrad", () => {
     expect(g.layers[0]!.b.shape).toEqual([]);
     expect(data(g.layers[1]!.b)).toEqual([2]);
     expect(data(g.layers[1]!.extra[0]!)).toEqual([-2, -2]);
+    expect(g.layers[0]!.extra).toEqual([]);
   });
 
   it("argnums selects arguments; an array gives a tuple of gradients in that order", () => {
@@ -127,18 +131,18 @@ describe("grad and valueAndGrad", () => {
       const c = mul(b, reshape(t, [3, 1])); // [3,3]: 4 t_j t_i
       return sum(add(c, a));
     };
-    // d/dt_k sum_ij 4 t_i t_j + 2 t_k = 8 sum(t) + 2
-    expect(data(grad(f)(x))).toEqual([50, 50, 50]);
+    // sum_ij 4 t_i t_j + 3 sum_j 2 t_j (a is broadcast over 3 rows): d/dt_k = 8 sum(t) + 6
+    expect(data(grad(f)(x))).toEqual([54, 54, 54]);
   });
 
   it("handles a chain of 20000 ops (iterative topological sort, no recursion)", () => {
-    const x = tensor([0.5]);
+    const x = tensor([0.5], { dtype: "float64" });
     const g = grad((t: Tensor) => {
       let y = t;
       for (let i = 0; i < 20000; i++) y = add(y, 1e-4);
       return sum(mul(y, y));
     })(x);
-    expect(g.dataSync()[0]).toBeCloseTo(2 * (0.5 + 2), 3);
+    expect(g.dataSync()[0]).toBeCloseTo(2 * (0.5 + 2), 9);
   });
 
   it("inputs that need no gradient (frozen weights) give correct gradients for the others", () => {
@@ -193,6 +197,25 @@ describe("grad and valueAndGrad", () => {
     expect(memory().tensors).toBe(before + 1);
     expect(g.dataSync()[0]).toBeCloseTo(1);
     g.dispose();
+  });
+});
+
+describe("tensor trees", () => {
+  it("mapTree keeps the structure, treeLeaves lists tensors in order, flattenTree gives dotted paths", () => {
+    const [a, b, c] = [tensor([1]), tensor([2]), tensor([3])];
+    const tree = { x: a, y: [b, { z: c, s: "keep" }], n: null };
+    expect(treeLeaves(tree)).toEqual([a, b, c]);
+    const doubled = mapTree(tree, (t, path) => (path === "y.1.z" ? t : mul(t, 2)));
+    expect(data(doubled.x)).toEqual([2]);
+    expect(data(doubled.y[0] as Tensor)).toEqual([4]);
+    expect((doubled.y[1] as { z: Tensor }).z).toBe(c);
+    expect((doubled.y[1] as { s: string }).s).toBe("keep");
+    expect(doubled.n).toBeNull();
+    expect(Object.entries(flattenTree(tree)).map(([k, v]) => [k, v.id])).toEqual([
+      ["x", a.id],
+      ["y.0", b.id],
+      ["y.1.z", c.id],
+    ]);
   });
 });
 

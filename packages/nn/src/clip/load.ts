@@ -5,6 +5,7 @@
  */
 import { randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
 import { unflattenParams } from "../params.js";
+import { readTorchCheckpoint } from "../checkpoints/torch/index.js";
 import { initFlatFromSpecs } from "../layers/specs.js";
 import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
 import type { OpenClipConfig } from "./config.js";
@@ -46,6 +47,12 @@ export interface LoadedClip {
   configSource: "options" | "metadata" | "file" | "inferred";
 }
 
+/** A PyTorch zip checkpoint: a .pt/.pth/.bin/.ckpt path, or bytes starting with the zip magic "PK". */
+function isTorchZip(source: string | Uint8Array | Record<string, Tensor>): boolean {
+  if (typeof source === "string") return /\.(pt|pth|bin|ckpt)$/i.test(source);
+  return source instanceof Uint8Array && source[0] === 0x50 && source[1] === 0x4b;
+}
+
 /** Keys some checkpoints carry that are not parameters (OpenAI JIT attributes, HF buffers). */
 const IGNORED = /^(input_resolution|context_length|vocab_size)$|(^|\.)position_ids$|(^|\.)attn_mask$/;
 
@@ -81,20 +88,27 @@ async function configBeside(path: string): Promise<unknown> {
 }
 
 /**
- * Loads a CLIP from a safetensors path, its bytes, or a flat name -> tensor map (open_clip, OpenAI or
- * Hugging Face names; a leading `module.` is stripped). Returns the model in open_clip layout.
+ * Loads a CLIP from a safetensors file (path or bytes), a PyTorch zip checkpoint (`.pt`/`.pth`/`.bin`, read
+ * with the restricted unpickler; DFN and open_clip releases ship that way; OpenAI's TorchScript archives are
+ * not state dicts), or a flat name -> tensor map, in open_clip, OpenAI or Hugging Face names (a leading
+ * `state_dict.` / `module.` is stripped). Returns the model in open_clip layout.
  */
 export async function loadClip(source: string | Uint8Array | Record<string, Tensor>, options: LoadClipOptions = {}): Promise<LoadedClip> {
   let flat: Record<string, Tensor>;
   let metadata: Record<string, string> = {};
-  if (typeof source === "string" || source instanceof Uint8Array) {
-    const read = await readSafetensors(source, { dtype: "float32", ...(options.device ? { device: options.device } : {}) });
+  const device = options.device ? { device: options.device } : {};
+  if (isTorchZip(source)) {
+    const read = await readTorchCheckpoint(source as string | Uint8Array, device);
+    flat = read.tensors;
+  } else if (typeof source === "string" || source instanceof Uint8Array) {
+    const read = await readSafetensors(source, { dtype: "float32", ...device });
     flat = read.tensors;
     metadata = read.metadata;
   } else flat = { ...source };
   for (const name of Object.keys(flat)) {
-    if (name.startsWith("module.")) {
-      flat[name.slice(7)] = flat[name]!;
+    const bare = name.replace(/^(state_dict\.)?(module\.)?/, "");
+    if (bare !== name) {
+      flat[bare] = flat[name]!;
       delete flat[name];
     }
   }

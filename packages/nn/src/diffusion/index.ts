@@ -1,18 +1,19 @@
 /**
  * Stable Diffusion components with diffusers' semantics and parameter names: UNet2DConditionModel,
- * AutoencoderKL, DDPM/DDIM schedulers, and diffusers folder loading.
+ * AutoencoderKL, DDPM/DDIM schedulers, diffusers folder loading and fixture parity helpers.
  * @module
  */
 export * from "./unet/index.js";
 export * from "./vae/index.js";
 export * from "./schedulers/index.js";
 export * from "./io/index.js";
-export { countParams as countParamShapes, type ParamShapes } from "./blocks/shapes.js";
-// LinearParams, Conv2dParams, NormParams and FeedForwardParams come from ../layers (the same shapes)
+export * from "./parity.js";
+export type { DiffusionInitOptions } from "./blocks/init.js";
 export type {
-  ResnetParams,
-  AttentionParams,
-  TransformerBlockParams,
-  Transformer2DParams,
-  SamplerParams,
+  ResnetBlock2DParams,
+  GegluFeedForwardParams,
+  BasicTransformerBlockParams,
+  Transformer2DModelParams,
+  ConvSamplerParams,
 } from "./blocks/params.js";
+export { diffusionParityRunners } from "./parity-runners.js";

@@ -21,3 +21,17 @@ describe.each(NAMES)("parity with diffusers: %s", (name) => {
     console.log(`${name} (${kind}) parity\n  ${rows.join("\n  ")}`);
   });
 });
+
+describe("registered with the shared parity check", () => {
+  it.each(NAMES)("%s passes checkFixture", async (name) => {
+    const { fixturesDir } = await import("./test-utils.js");
+    const dir = fixturesDir();
+    if (!dir) return;
+    const { runParity, formatParityReport } = await import("../parity/check.js");
+    await import("./parity-runners.js");
+    const report = await runParity(`${dir}/${name}.safetensors`);
+    console.log(formatParityReport(report));
+    expect(report.runner).toMatch(/diffusers/);
+    expect(report.ok).toBe(true);
+  });
+});

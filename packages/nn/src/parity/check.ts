@@ -8,6 +8,7 @@ import { compareTensors, type Comparison } from "./compare.js";
 import { disposeFixture, loadFixture, type Fixture } from "./fixture.js";
 import { parityRunners, type ParityRunner } from "./registry.js";
 import { clipParityRunners } from "./clip-runners.js";
+import { tokenizerParityRunner } from "./tokenizer-runner.js";
 
 /** Options of {@link runParity}. */
 export interface ParityOptions {
@@ -29,9 +30,12 @@ export interface ParityReport {
   ok: boolean;
 }
 
-/** The runner for a fixture: registered runners first, then the CLIP family. */
+/**
+ * The runner for a fixture: registered runners first (the diffusion family registers itself when
+ * `@diva/nn` is imported), then the tokenizer and the CLIP family.
+ */
 export function findParityRunner(f: Fixture): ParityRunner {
-  const all = [...parityRunners(), ...clipParityRunners];
+  const all = [...parityRunners(), tokenizerParityRunner, ...clipParityRunners];
   const r = all.find((x) => x.matches(f));
   if (!r) {
     const sample = Object.keys(f.weights).slice(0, 5).join(", ");
@@ -43,15 +47,16 @@ export function findParityRunner(f: Fixture): ParityRunner {
 /** Runs the parity check of an already loaded fixture. */
 export async function checkFixture(f: Fixture, options: ParityOptions = {}): Promise<ParityReport> {
   const runner = options.runner ?? findParityRunner(f);
-  const wanted = Object.keys(f.expected);
+  const wanted = runner.referenceNames ? runner.referenceNames(f) : Object.keys(f.expected);
   const produced: Record<string, Tensor> = await runner.run(f, wanted);
   const tol = (name: string) =>
-    typeof options.tolerance === "number" ? options.tolerance : (options.tolerance?.[name] ?? runner.tolerance(name));
+    typeof options.tolerance === "number" ? options.tolerance : (options.tolerance?.[name] ?? runner.tolerance(name, f));
   const rows: Comparison[] = [];
   try {
     for (const name of wanted) {
       const actual = produced[name];
-      const expected = f.expected[name]!;
+      const expected = f.expected[name] ?? f.weights[name] ?? f.inputs[name.replace(/^input\./, "")];
+      if (!expected) throw new Error(`parity: the ${runner.name} runner names "${name}", which the fixture does not hold`);
       if (!actual) {
         rows.push({ name, shape: [...expected.shape], maxAbs: NaN, maxRel: NaN, tolerance: tol(name), ok: false, note: `the ${runner.name} runner does not produce "${name}"` });
         continue;

@@ -1,4 +1,7 @@
-/** `parity FILE...`: the command-line parity check (the `diva parity` command calls {@link parityMain}). */
+/**
+ * `parity FILE...`: the command-line parity check (the `diva parity` command calls {@link parityMain}; import
+ * it from `@diva/nn` so that every model family has registered its runner).
+ */
 import { formatParityReport, runParity } from "./check.js";
 
 /**

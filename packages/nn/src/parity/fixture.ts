@@ -9,6 +9,8 @@ import { dispose, readSafetensors, type Tensor } from "@diva/tensor";
 export interface Fixture {
   /** Fixture name (`__metadata__.fixture`, else the file name). */
   name: string;
+  /** The file path, when read from one (runners resolve companion files, like a BPE vocabulary, beside it). */
+  source?: string;
   /** Parsed `__metadata__.config` ({} if absent). */
   config: Record<string, unknown>;
   /** Parsed `__metadata__.names` ({} if absent). */
@@ -51,6 +53,7 @@ export async function loadFixture(source: string | Uint8Array, label = typeof so
   const base = label.split(/[\\/]/).pop()!.replace(/\.safetensors$/, "");
   return {
     name: metadata.fixture ?? base,
+    ...(typeof source === "string" ? { source } : {}),
     config: parseObject(metadata.config, "config", label),
     names: parseObject(metadata.names, "names", label),
     metadata,

@@ -4,5 +4,6 @@ export * from "./compare.js";
 export * from "./registry.js";
 export * from "./runner-kit.js";
 export * from "./clip-runners.js";
+export * from "./tokenizer-runner.js";
 export * from "./check.js";
 export * from "./cli.js";

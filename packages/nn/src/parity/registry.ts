@@ -12,8 +12,13 @@ export interface ParityRunner {
   readonly name: string;
   /** True when this runner understands the fixture. */
   matches(fixture: Fixture): boolean;
-  /** Default relative tolerance for an expected name (`output.x`, `grad.y`). */
-  tolerance(name: string): number;
+  /** Default relative tolerance for an expected name (`output.x`, `grad.y`) of the fixture. */
+  tolerance(name: string, fixture: Fixture): number;
+  /**
+   * Names of the fixture's tensors to compare (default: every `output.*`, `intermediate.*` and `grad.*`).
+   * A runner may name other tensors (a scheduler fixture stores `alphas_cumprod` without a prefix).
+   */
+  referenceNames?(fixture: Fixture): string[];
   /**
    * Computes the results for the expected names in `wanted` (full names). Names it cannot produce are
    * left out (the report lists them as failures).

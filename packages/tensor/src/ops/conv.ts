@@ -107,7 +107,9 @@ export interface AvgPoolOptions {
 export function avgPool2d(x: Tensor, kernel: Size2, options: AvgPoolOptions = {}): Tensor {
   if (x.rank !== 4) throw new Error(`avgPool2d: expected [N, C, H, W], got ${fmt(x.shape)}`);
   const w = window("avgPool2d", kernel, options.stride ?? kernel, options.padding ?? 0, 1);
-  if (w.padding[0] * 2 > w.kernel[0] || w.padding[1] * 2 > w.kernel[1]) throw new Error("avgPool2d: padding must be at most half the kernel size");
+  if (w.padding[0] * 2 > w.kernel[0] || w.padding[1] * 2 > w.kernel[1]) {
+    throw new Error(`avgPool2d: padding [${w.padding.join(",")}] must be at most half the kernel size [${w.kernel.join(",")}]`);
+  }
   const [oh, ow] = outSize("avgPool2d", x, w);
   const [N, C] = x.shape as [number, number];
   return tidy(() => {

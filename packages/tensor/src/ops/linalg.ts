@@ -28,7 +28,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (k !== b2.shape[b2.rank - 2]) {
       throw new Error(`matmul: ${fmt(a.shape)} @ ${fmt(b.shape)}: inner dimensions ${k} and ${b2.shape[b2.rank - 2]} differ`);
     }
-    const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+    const [ba, bb] = [a2.shape.slice(0, -2), b2.shape.slice(0, -2)];
+    if (ba.some((d, i) => { const e = bb[bb.length - ba.length + i]; return e !== undefined && d !== e && d !== 1 && e !== 1; })) {
+      throw new Error(`matmul: ${fmt(a.shape)} @ ${fmt(b.shape)}: batch dims ${fmt(ba)} and ${fmt(bb)} cannot be broadcast together`);
+    }
+    const batch = broadcastShapes("matmul", ba, bb);
     const m = a2.shape[a2.rank - 2]!;
     const n = b2.shape[b2.rank - 1]!;
     const dt = promoteTypes(a.dtype, b.dtype);

@@ -71,7 +71,7 @@ function argReduce(kind: "argmax" | "argmin", x: Tensor, axis: number | undefine
       return keepdim ? reshape(r, x.shape.map(() => 1)) : reshape(r, []);
     }
     const a = normAxis(kind, axis, x.rank);
-    if (x.shape[a] === 0) throw new Error(`${kind}: cannot reduce over an empty dimension`);
+    if (x.shape[a] === 0) throw new Error(`${kind}: cannot reduce over an empty dimension of shape [${x.shape.join(",")}]`);
     const r = runKernel(kind, [x], { axis: a });
     return keepdim ? r : reshape(r, reduced(x, [a], false));
   });

@@ -304,6 +304,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new Error("stack: no tensors given");
   const a = normAxis("stack", axis, xs[0]!.rank + 1);
+  if (xs.some((x) => x.dtype !== xs[0]!.dtype || x.rank !== xs[0]!.rank || x.shape.some((d, i) => d !== xs[0]!.shape[i]))) {
+    throw new Error(`stack: tensors must share shape and dtype, got ${xs.map((x) => `${fmt(x.shape)} ${x.dtype}`).join(", ")}`);
+  }
   return tidy(() => concat(xs.map((x) => unsqueeze(x, a)), a));
 }
 
@@ -324,6 +327,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 /** Splits into `chunks` nearly equal pieces along `axis` (torch.chunk). */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const a = normAxis("chunk", axis, x.rank);
+  if (!Number.isInteger(chunks) || chunks < 1) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   return split(x, Math.ceil(x.shape[a]! / chunks), a);
 }
 
@@ -371,7 +375,7 @@ export const shapeDefs: { [K in "scatterSlice" | "concat"]: KernelOpDef<KernelAt
       let total = 0;
       for (const x of xs) {
         if (x.rank !== first.rank || x.dtype !== first.dtype || x.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
-          throw new Error(`concat: ${xs.map((t) => `${fmt(t.shape)} ${t.dtype}`).join(", ")} differ outside axis ${axis}`);
+          throw new Error(`concat: ${xs.map((t) => `${fmt(t.shape)} ${t.dtype}`).join(", ")}: inputs must share the dtype and every dim but axis ${axis}`);
         }
         total += x.shape[axis]!;
       }

@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTorchCheckpoint, TorchCheckpointError } from "./index.js";
 import { OP } from "./pickle/opcodes.js";
 import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf } from "./testing/torch-checkpoint-writer.js";
@@ -16,9 +19,9 @@ const deflated = buildCheckpoint(validSpec, { deflate: ["data.pkl", "data/0", "d
 const validPickle = pickleCheckpoint(validSpec).pickle;
 
 /** Resolves to "ok" or the error; fails the property on anything but a TorchCheckpointError from our own checks. */
-async function outcome(bytes: Uint8Array): Promise<"ok" | TorchCheckpointError> {
+async function outcome(source: Uint8Array | string): Promise<"ok" | TorchCheckpointError> {
   try {
-    await readTorchCheckpoint(bytes, { name: "fuzz.pt" });
+    await readTorchCheckpoint(source, { name: "fuzz.pt" });
     return "ok";
   } catch (e) {
     expect(e).toBeInstanceOf(TorchCheckpointError);
@@ -32,6 +35,28 @@ async function outcome(bytes: Uint8Array): Promise<"ok" | TorchCheckpointError> 
 const opcodeByte = fc.oneof(fc.constantFrom(...Object.values(OP)), fc.integer({ min: 0, max: 255 }));
 
 describe("fuzz", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "torch-fuzz-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("corrupted and truncated files read from a path load or fail cleanly", async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: valid.length }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), async (length, edits) => {
+        const bytes = valid.slice(0, length);
+        for (const [at, b] of edits) if (bytes.length > 0) bytes[at % bytes.length] = b;
+        const path = join(dir, `f${n++}.pt`);
+        await writeFile(path, bytes);
+        await outcome(path);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test("random bytes are rejected with an error", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (bytes) => {

@@ -123,6 +123,12 @@ describe("readTorchCheckpoint: structure", () => {
     expect(await values(tensors.s)).toEqual([0, 1, 2, 3]);
   });
 
+  test('a key named "__proto__" is an ordinary entry', async () => {
+    const { tensors } = await readTorchCheckpoint(buildCheckpoint(dictOf([["__proto__", tensorOf(f32, [12])]])));
+    expect(Object.keys(tensors)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(tensors)).toBe(Object.prototype);
+  });
+
   test("a bare tensor is returned under the empty name", async () => {
     const { tensors } = await readTorchCheckpoint(buildCheckpoint(tensorOf(f32, [12])));
     expect(Object.keys(tensors)).toEqual([""]);

@@ -8,7 +8,11 @@ import { widenBf16, widenF16 } from "./half-widen.js";
 import { gatherStrided, isContiguous, type UnitArray } from "./strided-gather.js";
 import { LOADED_DTYPE, TORCH_ITEM_SIZE, type TorchDType } from "./torch-dtypes.js";
 
-type UnitCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): UnitArray; new (length: number): UnitArray; readonly BYTES_PER_ELEMENT: number };
+interface UnitCtor {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): UnitArray;
+  new (length: number): UnitArray;
+  readonly BYTES_PER_ELEMENT: number;
+}
 
 const UNIT: Record<TorchDType, UnitCtor> = {
   float32: Float32Array,
@@ -53,7 +57,14 @@ export interface HostData {
  * Gathers the view (`offset`, `size`, `stride`, in elements) out of `units` and converts it. `fail` makes the
  * error for an int64 value that does not fit int32.
  */
-export function decodeView(units: UnitArray, dtype: TorchDType, offset: number, size: readonly number[], stride: readonly number[], fail: (message: string) => Error): HostData {
+export function decodeView(
+  units: UnitArray,
+  dtype: TorchDType,
+  offset: number,
+  size: readonly number[],
+  stride: readonly number[],
+  fail: (message: string) => Error,
+): HostData {
   const width = dtype === "int64" ? 2 : 1;
   let numel = 1;
   for (const s of size) numel *= s;

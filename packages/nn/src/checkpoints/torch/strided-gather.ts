@@ -31,7 +31,14 @@ export function lastIndex(offset: number, size: readonly number[], stride: reado
  * Gathers the view's elements from `src` into `out` (length `numel * width`), in row-major order. The caller
  * has checked that every index lies inside `src`.
  */
-export function gatherStrided<T extends UnitArray>(src: T, width: number, offset: number, size: readonly number[], stride: readonly number[], out: T): T {
+export function gatherStrided<T extends UnitArray>(
+  src: T,
+  width: number,
+  offset: number,
+  size: readonly number[],
+  stride: readonly number[],
+  out: T,
+): T {
   const rank = size.length;
   if (out.length === 0) return out;
   if (rank === 0) {

@@ -48,7 +48,9 @@ export function createTorchResolver(fail: (message: string) => Error): PickleRes
   }
 
   function index(v: unknown, what: string): number {
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw fail(`${what} must be a non-negative int, got ${describePy(v)} ${String(v)}`);
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      throw fail(`${what} must be a non-negative int, got ${describePy(v)} ${String(v)}`);
+    }
     return v;
   }
 

@@ -1,6 +1,6 @@
 import { add, div, permute, reshape, scaledDotProductAttention, transpose, type Tensor } from "@diva/tensor";
 import { applyGroupNorm, applyLinear } from "./layers.js";
-import type { AttentionParams } from "./params.js";
+import type { AttentionBlockParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Everything that fixes a diffusers `Attention` module. */
@@ -33,7 +33,7 @@ function splitHeads(x: Tensor, heads: number): Tensor {
  * Multi-head attention of tokens x [B, L, queryDim] over `context` [B, S, contextDim] (x itself when null):
  * softmax(q k^T / sqrt(d)) v per head, then to_out.0. `mask` is an additive bias broadcastable to [B, H, L, S].
  */
-export function attentionForward(p: AttentionParams, x: Tensor, context: Tensor | null, heads: number, mask?: Tensor | null): Tensor {
+export function attentionForward(p: AttentionBlockParams, x: Tensor, context: Tensor | null, heads: number, mask?: Tensor | null): Tensor {
   const ctx = context ?? x;
   const q = splitHeads(applyLinear(p.to_q, x), heads);
   const k = splitHeads(applyLinear(p.to_k, ctx), heads);
@@ -47,7 +47,7 @@ export function attentionForward(p: AttentionParams, x: Tensor, context: Tensor 
  * The VAE's spatial self-attention (`Attention` with `group_norm`, `residual_connection`, converted from the
  * LDM `AttnBlock`): GroupNorm, attention over the H*W positions, residual, division by `rescale`.
  */
-export function spatialSelfAttention(p: AttentionParams, x: Tensor, heads: number, groups: number, eps: number, rescale = 1): Tensor {
+export function spatialSelfAttention(p: AttentionBlockParams, x: Tensor, heads: number, groups: number, eps: number, rescale = 1): Tensor {
   const [B, C, H, W] = x.shape as [number, number, number, number];
   if (!p.group_norm) throw new Error("spatial attention: missing group_norm parameters");
   const tokens = transpose(reshape(applyGroupNorm(p.group_norm, x, groups, eps), [B, C, H * W]), 1, 2); // [B, HW, C]

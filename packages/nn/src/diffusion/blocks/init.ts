@@ -2,7 +2,7 @@ import { fromHost, random, type Device, type RandomKey, type Tensor } from "@div
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Options of a model's `init`. */
-export interface InitOptions {
+export interface DiffusionInitOptions {
   /** Device of the parameters (the default device when omitted). */
   device?: Device;
 }
@@ -12,7 +12,7 @@ export interface InitOptions {
  * Conv2d uniform in +-1/sqrt(fan_in) (kaiming_uniform with a = sqrt(5), and the matching bias rule), norm
  * weights one and biases zero. Each parameter gets its own key, folded from its position.
  */
-export function initFromShapes(key: RandomKey, b: ShapeBuilder, options: InitOptions = {}): Record<string, Tensor> {
+export function initFromShapes(key: RandomKey, b: ShapeBuilder, options: DiffusionInitOptions = {}): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   const keys = random.split(key, Math.max(b.shapes.size, 1));
   let i = 0;

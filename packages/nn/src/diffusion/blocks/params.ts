@@ -10,7 +10,7 @@ export type Conv2dParams = { weight: Tensor; bias?: Tensor };
 export type NormParams = { weight: Tensor; bias: Tensor };
 
 /** diffusers' `ResnetBlock2D`. */
-export type ResnetParams = {
+export type ResnetBlock2DParams = {
   norm1: NormParams;
   conv1: Conv2dParams;
   /** Absent in blocks without a time embedding (the VAE). */
@@ -22,7 +22,7 @@ export type ResnetParams = {
 };
 
 /** diffusers' `Attention` (to_out is `[Linear, Dropout]`, so only index 0 holds parameters). */
-export type AttentionParams = {
+export type AttentionBlockParams = {
   to_q: LinearParams;
   to_k: LinearParams;
   to_v: LinearParams;
@@ -32,25 +32,25 @@ export type AttentionParams = {
 };
 
 /** `FeedForward` with GEGLU: `net.0.proj` (to 2 x inner), `net.1` dropout, `net.2` (back to dim). */
-export type FeedForwardParams = { net: { 0: { proj: LinearParams }; 2: LinearParams } };
+export type GegluFeedForwardParams = { net: { 0: { proj: LinearParams }; 2: LinearParams } };
 
 /** diffusers' `BasicTransformerBlock` (layer-norm variant). */
-export type TransformerBlockParams = {
+export type BasicTransformerBlockParams = {
   norm1: NormParams;
-  attn1: AttentionParams;
+  attn1: AttentionBlockParams;
   norm2?: NormParams;
-  attn2?: AttentionParams;
+  attn2?: AttentionBlockParams;
   norm3: NormParams;
-  ff: FeedForwardParams;
+  ff: GegluFeedForwardParams;
 };
 
 /** diffusers' `Transformer2DModel` on continuous inputs; proj_in/proj_out are Linear or 1x1 Conv2d. */
-export type Transformer2DParams = {
+export type Transformer2DModelParams = {
   norm: NormParams;
   proj_in: LinearParams | Conv2dParams;
-  transformer_blocks: TransformerBlockParams[];
+  transformer_blocks: BasicTransformerBlockParams[];
   proj_out: LinearParams | Conv2dParams;
 };
 
 /** `Downsample2D` / `Upsample2D` with a convolution. */
-export type SamplerParams = { conv: Conv2dParams };
+export type ConvSamplerParams = { conv: Conv2dParams };

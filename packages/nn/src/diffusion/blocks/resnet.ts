@@ -1,6 +1,6 @@
 import { add, chunk, div, mul, reshape, type Tensor } from "@diva/tensor";
 import { activation, applyConv, applyGroupNorm, applyLinear } from "./layers.js";
-import type { ResnetParams } from "./params.js";
+import type { ResnetBlock2DParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Everything that fixes a `ResnetBlock2D`. */
@@ -35,7 +35,7 @@ export function resnetShapes(b: ShapeBuilder, s: ResnetSpec): void {
  * `ResnetBlock2D.forward`: norm1, act, conv1, (+ proj(act(temb))), norm2, act, conv2, plus the (projected) input,
  * divided by the output scale factor. Dropout is the identity (inference and DIVA's frozen UNet).
  */
-export function resnetForward(p: ResnetParams, x: Tensor, temb: Tensor | null, s: ResnetSpec): Tensor {
+export function resnetForward(p: ResnetBlock2DParams, x: Tensor, temb: Tensor | null, s: ResnetSpec): Tensor {
   const act = activation(s.act);
   let h = applyConv(p.conv1, act(applyGroupNorm(p.norm1, x, s.groups, s.eps)), 1, 1);
   let t: Tensor | null = null;

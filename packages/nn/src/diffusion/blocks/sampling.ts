@@ -1,6 +1,6 @@
 import { expand, interpolate, pad, reshape, type Tensor } from "@diva/tensor";
 import { applyConv } from "./layers.js";
-import type { SamplerParams } from "./params.js";
+import type { ConvSamplerParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Declares `Downsample2D`/`Upsample2D` with a 3x3 convolution (`conv`). */
@@ -12,13 +12,13 @@ export function samplerShapes(b: ShapeBuilder, channels: number, outChannels = c
  * `Downsample2D` with a convolution: a 3x3 stride-2 conv with `padding`; padding 0 means the asymmetric
  * (0, 1, 0, 1) zero padding of the original LDM code first (the VAE).
  */
-export function downsampleForward(p: SamplerParams, x: Tensor, padding: number): Tensor {
+export function downsampleForward(p: ConvSamplerParams, x: Tensor, padding: number): Tensor {
   if (padding === 0) return applyConv(p.conv, pad(x, [[0, 1], [0, 1]]), 2, 0);
   return applyConv(p.conv, x, 2, padding);
 }
 
 /** `Upsample2D` with a convolution: nearest 2x (or to `size`) then a 3x3 conv with padding 1. */
-export function upsampleForward(p: SamplerParams, x: Tensor, size?: readonly [number, number]): Tensor {
+export function upsampleForward(p: ConvSamplerParams, x: Tensor, size?: readonly [number, number]): Tensor {
   return applyConv(p.conv, size ? interpolate(x, { size, mode: "nearest" }) : nearest2x(x), 1, 1);
 }
 

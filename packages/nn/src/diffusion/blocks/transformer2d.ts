@@ -1,7 +1,7 @@
 import { add, gelu, linear, mul, narrow, permute, reshape, transpose, type Tensor } from "@diva/tensor";
 import { attentionForward, attentionShapes } from "./attention.js";
 import { applyGroupNorm, applyLayerNorm, applyLinear, applyTokenProjection } from "./layers.js";
-import type { FeedForwardParams, Transformer2DParams, TransformerBlockParams } from "./params.js";
+import type { GegluFeedForwardParams, Transformer2DModelParams, BasicTransformerBlockParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Everything that fixes a `Transformer2DModel` (continuous input, layer norm, GEGLU feed-forward). */
@@ -57,7 +57,7 @@ export function transformer2dShapes(b: ShapeBuilder, s: Transformer2DSpec): void
  * GEGLU feed-forward: proj to 2 x inner, hidden * gelu(gate) (exact erf GELU), back to dim. The projection runs
  * as two matmuls over the weight's row halves (contiguous views), so both halves come out contiguous.
  */
-function feedForward(p: FeedForwardParams, x: Tensor): Tensor {
+function feedForward(p: GegluFeedForwardParams, x: Tensor): Tensor {
   const { weight, bias } = p.net[0].proj;
   const inner = weight.shape[0]! / 2;
   const half = (i: number): Tensor => linear(x, narrow(weight, 0, i * inner, inner), bias ? narrow(bias, 0, i * inner, inner) : null);
@@ -65,7 +65,7 @@ function feedForward(p: FeedForwardParams, x: Tensor): Tensor {
 }
 
 /** `BasicTransformerBlock`: pre-norm self-attention, cross-attention and GEGLU feed-forward, each residual. */
-function transformerBlock(p: TransformerBlockParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null): Tensor {
+function transformerBlock(p: BasicTransformerBlockParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null): Tensor {
   let h = add(attentionForward(p.attn1, applyLayerNorm(p.norm1, x, LAYER_NORM_EPS), s.onlyCrossAttention ? context : null, s.heads), x);
   if (p.attn2 && p.norm2) h = add(attentionForward(p.attn2, applyLayerNorm(p.norm2, h, LAYER_NORM_EPS), context, s.heads, contextMask), h);
   return add(feedForward(p.ff, applyLayerNorm(p.norm3, h, LAYER_NORM_EPS)), h);
@@ -76,7 +76,7 @@ function transformerBlock(p: TransformerBlockParams, x: Tensor, context: Tensor,
  * with cross-attention to `context` [B, S, crossAttentionDim], proj_out, plus the input. A 1x1-conv projection
  * is applied as the equivalent per-token linear map. `contextMask` is an additive bias over the S context tokens.
  */
-export function transformer2dForward(p: Transformer2DParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null = null): Tensor {
+export function transformer2dForward(p: Transformer2DModelParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null = null): Tensor {
   const [B, C, H, W] = x.shape as [number, number, number, number];
   const tokens = transpose(reshape(applyGroupNorm(p.norm, x, s.groups, GROUP_NORM_EPS), [B, C, H * W]), 1, 2);
   let h = applyTokenProjection(p.proj_in, tokens); // [B, HW, inner]

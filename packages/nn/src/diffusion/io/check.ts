@@ -1,25 +1,25 @@
 import type { ParamShapes } from "../blocks/shapes.js";
 
 /** A parameter whose stored shape differs from the one the config implies. */
-export interface ShapeMismatch {
+export interface DiffusersShapeMismatch {
   name: string;
   expected: readonly number[];
   actual: readonly number[];
 }
 
 /** How a checkpoint's names and shapes compare with what a config expects. */
-export interface CheckpointReport {
+export interface DiffusersCheckpointReport {
   /** Expected by the config, absent from the checkpoint. */
   missing: string[];
   /** Present in the checkpoint, not expected by the config. */
   unexpected: string[];
   /** Present in both with different shapes. */
-  mismatched: ShapeMismatch[];
+  mismatched: DiffusersShapeMismatch[];
 }
 
 /** Compares stored names and shapes with the expected ones. */
-export function checkShapes(stored: ReadonlyMap<string, readonly number[]>, expected: ParamShapes): CheckpointReport {
-  const report: CheckpointReport = { missing: [], unexpected: [], mismatched: [] };
+export function checkShapes(stored: ReadonlyMap<string, readonly number[]>, expected: ParamShapes): DiffusersCheckpointReport {
+  const report: DiffusersCheckpointReport = { missing: [], unexpected: [], mismatched: [] };
   for (const [name, shape] of expected) {
     const actual = stored.get(name);
     if (!actual) report.missing.push(name);
@@ -30,7 +30,7 @@ export function checkShapes(stored: ReadonlyMap<string, readonly number[]>, expe
 }
 
 /** True when nothing is missing, unexpected or mis-shaped. */
-export function isClean(r: CheckpointReport): boolean {
+export function isClean(r: DiffusersCheckpointReport): boolean {
   return r.missing.length === 0 && r.unexpected.length === 0 && r.mismatched.length === 0;
 }
 
@@ -40,7 +40,7 @@ function list(names: readonly string[], max = 10): string {
 }
 
 /** A one-paragraph description of a report, naming the keys at fault. */
-export function describeReport(r: CheckpointReport): string {
+export function describeReport(r: DiffusersCheckpointReport): string {
   const parts: string[] = [];
   if (r.missing.length) parts.push(`missing keys: ${list(r.missing)}`);
   if (r.unexpected.length) parts.push(`unexpected keys: ${list(r.unexpected)}`);

@@ -1,11 +1,11 @@
 import { reshape, type Device, type Tensor } from "@diva/tensor";
-import { unflattenParams, type Params } from "../../params.js";
+import { unflattenParams } from "../../params.js";
 import type { ParamShapes } from "../blocks/shapes.js";
-import { checkShapes, describeReport, isClean, type CheckpointReport } from "./check.js";
+import { checkShapes, describeReport, isClean, type DiffusersCheckpointReport } from "./check.js";
 import { componentDir, readConfigJson, weightFiles, WeightSet } from "./folder.js";
 
 /** Options of the diffusers folder loaders. */
-export interface LoadOptions {
+export interface DiffusersLoadOptions {
   /**
    * Throw (before reading any data) when a key is missing, unexpected or mis-shaped (default true). With
    * `strict: false` the matching tensors load and the rest are listed in the report.
@@ -18,10 +18,10 @@ export interface LoadOptions {
 }
 
 /** A loaded model component: its parameter tree, its config and how the checkpoint matched it. */
-export interface LoadedComponent<P, C> {
+export interface LoadedDiffusersComponent<P, C> {
   params: P;
   config: C;
-  report: CheckpointReport;
+  report: DiffusersCheckpointReport;
   /** The folder the component was read from. */
   dir: string;
 }
@@ -33,7 +33,7 @@ export type KeyRenamer = (name: string) => string | null;
  * Stored tensors renamed and compared with `expected`. A stored [out, in, 1, 1] tensor where [out, in] is
  * expected (1x1 convs saved for linear layers, as the LDM VAE attention did) is accepted and squeezed.
  */
-function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): { report: CheckpointReport; source: Map<string, string> } {
+function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): { report: DiffusersCheckpointReport; source: Map<string, string> } {
   const stored = new Map<string, readonly number[]>();
   const source = new Map<string, string>();
   for (const storedName of weights.where.keys()) {
@@ -58,9 +58,9 @@ export async function loadDiffusersComponent<C, P>(
   dir: string,
   subfolder: string,
   expectedOf: (config: C) => ParamShapes,
-  options: LoadOptions = {},
+  options: DiffusersLoadOptions = {},
   rename?: KeyRenamer,
-): Promise<LoadedComponent<P, C>> {
+): Promise<LoadedDiffusersComponent<P, C>> {
   const root = await componentDir(dir, subfolder);
   const config = await readConfigJson<C>(root);
   const expected = expectedOf(config);
@@ -104,15 +104,8 @@ async function readExpected(
 }
 
 /** Checks an in-memory flat state dict against expected shapes; with `strict` (default) throws on any difference. */
-export function checkStateDict(flat: Record<string, Tensor>, expected: ParamShapes, strict = true, what = "state dict"): CheckpointReport {
+export function checkDiffusersStateDict(flat: Record<string, Tensor>, expected: ParamShapes, strict = true, what = "state dict"): DiffusersCheckpointReport {
   const report = checkShapes(new Map(Object.entries(flat).map(([k, t]) => [k, t.shape])), expected);
   if (strict && !isClean(report)) throw new Error(`${what} does not match the config: ${describeReport(report)}`);
   return report;
-}
-
-/** A tree of the expected entries of a flat state dict (extra entries are ignored), after {@link checkStateDict}. */
-export function treeFromStateDict(flat: Record<string, Tensor>, expected: ParamShapes): Params {
-  const picked: Record<string, Tensor> = {};
-  for (const name of expected.keys()) if (flat[name]) picked[name] = flat[name]!;
-  return unflattenParams(picked);
 }

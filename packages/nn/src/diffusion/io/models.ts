@@ -7,8 +7,8 @@ import type { AutoencoderKLConfig } from "../vae/config.js";
 import type { VAEParams } from "../vae/params.js";
 import { vaeParamShapes } from "../vae/shapes.js";
 import { firstExisting, joinPath, readJson } from "./folder.js";
-import { loadDiffusersComponent, type LoadedComponent, type LoadOptions } from "./load.js";
-import { saveDiffusersComponent, type SaveOptions } from "./save.js";
+import { loadDiffusersComponent, type LoadedDiffusersComponent, type DiffusersLoadOptions } from "./load.js";
+import { saveDiffusersComponent, type DiffusersSaveOptions } from "./save.js";
 
 /**
  * Loads a diffusers UNet2DConditionModel: `dir` is the `unet/` folder or a pipeline folder that contains one.
@@ -18,7 +18,7 @@ import { saveDiffusersComponent, type SaveOptions } from "./save.js";
  * const { params, config } = await loadUNet("stable-diffusion-2-1-base", { variant: "fp16" });
  * ```
  */
-export function loadUNet(dir: string, options: LoadOptions = {}): Promise<LoadedComponent<UNetParams, UNet2DConditionConfig>> {
+export function loadUNet(dir: string, options: DiffusersLoadOptions = {}): Promise<LoadedDiffusersComponent<UNetParams, UNet2DConditionConfig>> {
   return loadDiffusersComponent<UNet2DConditionConfig, UNetParams>(dir, "unet", unetParamShapes, options);
 }
 
@@ -34,7 +34,7 @@ function renameLegacyVAE(name: string): string | null {
  * Loads a diffusers AutoencoderKL: `dir` is the `vae/` folder or a pipeline folder that contains one. Legacy
  * attention names (query/key/value/proj_attn, as the SD-2.x hub files store them) are mapped.
  */
-export function loadVAE(dir: string, options: LoadOptions = {}): Promise<LoadedComponent<VAEParams, AutoencoderKLConfig>> {
+export function loadVAE(dir: string, options: DiffusersLoadOptions = {}): Promise<LoadedDiffusersComponent<VAEParams, AutoencoderKLConfig>> {
   return loadDiffusersComponent<AutoencoderKLConfig, VAEParams>(dir, "vae", vaeParamShapes, options, renameLegacyVAE);
 }
 
@@ -46,12 +46,12 @@ export async function loadSchedulerConfig(dir: string): Promise<DDPMSchedulerCon
 }
 
 /** Writes a UNet as a diffusers folder (config.json + diffusion_pytorch_model.safetensors). */
-export function saveUNet(dir: string, params: UNetParams, config: UNet2DConditionConfig, options: SaveOptions = {}): Promise<void> {
+export function saveUNet(dir: string, params: UNetParams, config: UNet2DConditionConfig, options: DiffusersSaveOptions = {}): Promise<void> {
   return saveDiffusersComponent(dir, "UNet2DConditionModel", config, params as Params, options);
 }
 
 /** Writes an AutoencoderKL as a diffusers folder (config.json + diffusion_pytorch_model.safetensors). */
-export function saveVAE(dir: string, params: VAEParams, config: AutoencoderKLConfig, options: SaveOptions = {}): Promise<void> {
+export function saveVAE(dir: string, params: VAEParams, config: AutoencoderKLConfig, options: DiffusersSaveOptions = {}): Promise<void> {
   return saveDiffusersComponent(dir, "AutoencoderKL", config, params as Params, options);
 }
 

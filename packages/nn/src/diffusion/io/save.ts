@@ -3,7 +3,7 @@ import { flattenParams, type Params } from "../../params.js";
 import { joinPath as join } from "./folder.js";
 
 /** Options of {@link saveDiffusersComponent}. */
-export interface SaveOptions {
+export interface DiffusersSaveOptions {
   /** Storage dtype of every tensor (default F32); with F16/BF16 the file gets the `variant` suffix unless given. */
   dtype?: FloatStorageDType;
   /** Weights variant suffix ("fp16" writes `diffusion_pytorch_model.fp16.safetensors`). */
@@ -14,7 +14,7 @@ export interface SaveOptions {
  * Writes a diffusers component folder: `config.json` (with `_class_name`) and
  * `diffusion_pytorch_model[.variant].safetensors` holding the parameters under their state_dict names.
  */
-export async function saveDiffusersComponent(dir: string, className: string, config: object, params: Params, options: SaveOptions = {}): Promise<void> {
+export async function saveDiffusersComponent(dir: string, className: string, config: object, params: Params, options: DiffusersSaveOptions = {}): Promise<void> {
   const fs = await import("node:fs/promises");
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(join(dir, "config.json"), `${JSON.stringify({ _class_name: className, ...config }, null, 2)}\n`);

@@ -34,6 +34,7 @@ export abstract class NoiseSchedule {
   /** The number of inference steps set by `setTimesteps`, or null. */
   numInferenceSteps: number | null = null;
 
+  /** Builds the schedule from a resolved config. */
   protected constructor(protected readonly base: ResolvedSchedulerBase) {
     this.betas = makeBetas(base);
     const { alphas, alphasCumprod } = alphasFromBetas(this.betas);

@@ -68,3 +68,20 @@ export function resolveSchedulerBase(config: SchedulerConfigBase, who: string): 
   if (!Number.isInteger(r.steps_offset)) throw new Error(`${who}: steps_offset must be an integer, got ${r.steps_offset}`);
   return r;
 }
+
+/**
+ * The SD-2.1-base scheduler settings (its `scheduler_config.json`, a PNDM config whose schedule DIVA trains
+ * with): scaled_linear betas 0.00085..0.012 over 1000 steps, epsilon prediction, no clipping.
+ */
+export const SD21_BASE_SCHEDULER_CONFIG: DDPMSchedulerConfig & DDIMSchedulerConfig = {
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: "scaled_linear",
+  trained_betas: null,
+  clip_sample: false,
+  prediction_type: "epsilon",
+  set_alpha_to_one: false,
+  steps_offset: 1,
+  timestep_spacing: "leading",
+};

@@ -25,6 +25,7 @@ export class DDIMScheduler extends NoiseSchedule {
   /** alpha_prod used for the step after the last timestep (1 with `set_alpha_to_one`, else alphas_cumprod[0]). */
   readonly finalAlphaCumprod: number;
 
+  /** A scheduler for a diffusers `scheduler_config.json` (missing fields take diffusers' defaults). */
   constructor(config: DDIMSchedulerConfig = {}) {
     super(resolveSchedulerBase(config, "DDIMScheduler"));
     this.finalAlphaCumprod = (config.set_alpha_to_one ?? true) ? 1 : this.alphasCumprod[0]!;

@@ -20,6 +20,7 @@ export class DDPMScheduler extends NoiseSchedule {
   readonly varianceType: VarianceType;
   private customTimesteps = false;
 
+  /** A scheduler for a diffusers `scheduler_config.json` (missing fields take diffusers' defaults). */
   constructor(config: DDPMSchedulerConfig = {}) {
     super(resolveSchedulerBase(config, "DDPMScheduler"));
     this.varianceType = config.variance_type ?? "fixed_small";

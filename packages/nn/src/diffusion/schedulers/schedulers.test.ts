@@ -5,7 +5,7 @@ import { DDIMScheduler } from "./ddim.js";
 import { DDPMScheduler } from "./ddpm.js";
 import { linspaceF32 } from "./float32.js";
 import { inferenceTimesteps } from "./timesteps.js";
-import type { DDPMSchedulerConfig } from "./config.js";
+import { SD21_BASE_SCHEDULER_CONFIG, type DDPMSchedulerConfig } from "./config.js";
 
 const fixture = await loadFixture("ddpm_scheduler");
 
@@ -19,6 +19,7 @@ describe.skipIf(!fixture)("DDPM parity with diffusers (ddpm_scheduler fixture)",
     const sched = new DDPMScheduler(config);
     expect(Array.from(sched.betas)).toEqual(host("betas"));
     expect(Array.from(sched.alphasCumprod)).toEqual(host("alphas_cumprod"));
+    expect(Array.from(new DDPMScheduler(SD21_BASE_SCHEDULER_CONFIG).alphasCumprod)).toEqual(host("alphas_cumprod"));
   });
 });
 

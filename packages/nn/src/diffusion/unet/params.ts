@@ -1,23 +1,23 @@
-import type { Conv2dParams, LinearParams, NormParams, ResnetParams, SamplerParams, Transformer2DParams } from "../blocks/params.js";
+import type { Conv2dParams, LinearParams, NormParams, ResnetBlock2DParams, ConvSamplerParams, Transformer2DModelParams } from "../blocks/params.js";
 
 /** A down block: resnets, one Transformer2DModel per resnet in cross-attention blocks, an optional downsampler. */
 export type UNetDownBlockParams = {
-  resnets: ResnetParams[];
-  attentions?: Transformer2DParams[];
-  downsamplers?: SamplerParams[];
+  resnets: ResnetBlock2DParams[];
+  attentions?: Transformer2DModelParams[];
+  downsamplers?: ConvSamplerParams[];
 };
 
 /** An up block: resnets over the concatenated skips, optional attentions and upsampler. */
 export type UNetUpBlockParams = {
-  resnets: ResnetParams[];
-  attentions?: Transformer2DParams[];
-  upsamplers?: SamplerParams[];
+  resnets: ResnetBlock2DParams[];
+  attentions?: Transformer2DModelParams[];
+  upsamplers?: ConvSamplerParams[];
 };
 
 /** The mid block: resnet, (attention, resnet). */
 export type UNetMidBlockParams = {
-  resnets: ResnetParams[];
-  attentions?: Transformer2DParams[];
+  resnets: ResnetBlock2DParams[];
+  attentions?: Transformer2DModelParams[];
 };
 
 /** UNet2DConditionModel parameters under their diffusers state_dict names (`down_blocks.0.resnets.1.conv1.weight`). */

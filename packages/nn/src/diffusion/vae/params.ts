@@ -1,12 +1,12 @@
-import type { AttentionParams, Conv2dParams, NormParams, ResnetParams, SamplerParams } from "../blocks/params.js";
+import type { AttentionBlockParams, Conv2dParams, NormParams, ResnetBlock2DParams, ConvSamplerParams } from "../blocks/params.js";
 
 /** The VAE mid block: resnet, single-head spatial attention, resnet. */
-export type VAEMidBlockParams = { attentions?: AttentionParams[]; resnets: ResnetParams[] };
+export type VAEMidBlockParams = { attentions?: AttentionBlockParams[]; resnets: ResnetBlock2DParams[] };
 
 /** The encoder: conv_in, DownEncoderBlock2Ds, mid block, norm, conv_out (to 2 x latent channels). */
 export type VAEEncoderParams = {
   conv_in: Conv2dParams;
-  down_blocks: { resnets: ResnetParams[]; downsamplers?: SamplerParams[] }[];
+  down_blocks: { resnets: ResnetBlock2DParams[]; downsamplers?: ConvSamplerParams[] }[];
   mid_block: VAEMidBlockParams;
   conv_norm_out: NormParams;
   conv_out: Conv2dParams;
@@ -15,7 +15,7 @@ export type VAEEncoderParams = {
 /** The decoder: conv_in, mid block, UpDecoderBlock2Ds, norm, conv_out. */
 export type VAEDecoderParams = {
   conv_in: Conv2dParams;
-  up_blocks: { resnets: ResnetParams[]; upsamplers?: SamplerParams[] }[];
+  up_blocks: { resnets: ResnetBlock2DParams[]; upsamplers?: ConvSamplerParams[] }[];
   mid_block: VAEMidBlockParams;
   conv_norm_out: NormParams;
   conv_out: Conv2dParams;

@@ -19,7 +19,7 @@ const USAGE_READBACK = 0x0001 | 0x0008; // MAP_READ | COPY_DST
 export interface WebGPUBackendOptions {
   /** Dispatches queued before a submission without waiting for a read (default 64). */
   readonly maxDispatchesPerSubmit?: number;
-  /** Bytes of freed buffers kept for reuse (default 1 GiB, at most a quarter of maxBufferSize x 4). */
+  /** Bytes of freed buffers kept for reuse (default: 1 GiB or maxBufferSize, whichever is smaller). */
   readonly maxCachedBytes?: number;
 }
 

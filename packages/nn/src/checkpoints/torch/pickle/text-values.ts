@@ -25,7 +25,19 @@ export function parseFloatLine(line: string): number | undefined {
   return Number(t);
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "\n": "",
+};
 
 /** STRING's payload: a quoted Python 2 string literal with backslash escapes (decoded as Latin-1). */
 export function parseQuotedString(line: string): string | undefined {

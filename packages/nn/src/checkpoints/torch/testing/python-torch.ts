@@ -18,7 +18,8 @@ export function findTorchPython(): TorchPython {
   if (found) return found;
   for (const python of CANDIDATES) {
     try {
-      const version = execFileSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "ignore"] }).trim();
+      const probe = ["-c", "import torch; print(torch.__version__)"];
+      const version = execFileSync(python, probe, { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "ignore"] }).trim();
       found = { python, version };
       return found;
     } catch {

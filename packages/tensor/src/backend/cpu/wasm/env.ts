@@ -40,14 +40,21 @@ export function hasSharedArrayBuffer(): boolean {
  * thread may not).
  */
 export function canBlock(): boolean {
-  if (!hasSharedArrayBuffer()) return false;
-  try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-    return true;
-  } catch {
-    return false;
+  if (blocking === undefined) {
+    blocking = false;
+    if (hasSharedArrayBuffer()) {
+      try {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+        blocking = true;
+      } catch {
+        blocking = false;
+      }
+    }
   }
+  return blocking;
 }
+
+let blocking: boolean | undefined;
 
 /** Number of hardware threads (os.availableParallelism in Node, navigator.hardwareConcurrency elsewhere). */
 export function hardwareThreads(): number {

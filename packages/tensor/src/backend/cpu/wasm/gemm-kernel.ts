@@ -9,9 +9,9 @@ import type { ModuleBuilder } from "./asm/module.js";
 
 /** Blocking parameters of the GEMM kernel (elements, not bytes). */
 export interface GemmBlocking {
-  /** Rows of the register tile (1..8). */
+  /** Rows of the register tile (a multiple of 4 for the `shuffle` A load). */
   mr: number;
-  /** Columns of the register tile, a multiple of 4 (4..16). */
+  /** Columns of the register tile, a multiple of 4. */
   nr: number;
   /** Inner-dimension block (packed panels are KC deep). */
   kc: number;
@@ -148,11 +148,12 @@ function storeTile(c: Code, addr: Ex<"i32">, acc: Local<"v128">, accumulate: Loc
 }
 
 /**
- * Emits the micro-kernel for `rows` rows: `micro(pa, pb, kc, c, ldc, nr, accumulate)` computes a
- * rows x NR tile over kc from packed panels and stores (or adds) its first `nr` columns to C.
+ * Emits the micro-kernel for `rows` rows and `NV` vectors of columns: `micro(pa, pb, kc, c, ldc, nr,
+ * accumulate)` computes a rows x 4NV tile over kc from packed panels (strips MR rows and NR columns wide)
+ * and stores (or adds) its first `nr` columns to C. Edge tiles use the variant that fits them.
  */
-function emitMicro(mod: ModuleBuilder, bl: GemmBlocking, rows: number): FuncRef {
-  const MR = bl.mr, NR = bl.nr, NV = NR / 4, U = bl.unroll;
+function emitMicro(mod: ModuleBuilder, bl: GemmBlocking, rows: number, NV: number): FuncRef {
+  const MR = bl.mr, NR = bl.nr, U = bl.unroll;
   return mod.func(
     undefined,
     [i32, i32, i32, i32, i32, i32, i32] as const,
@@ -198,7 +199,7 @@ function emitMicro(mod: ModuleBuilder, bl: GemmBlocking, rows: number): FuncRef 
       } else loopOver(kc, 1);
       // Epilogue.
       c.if(
-        I.eq(nr, NR),
+        I.eq(nr, NV * 4),
         () => {
           for (let r = 0; r < rows; r++) {
             const row = r === 0 ? cp : I.add(cp, I.mul(ldc, r));
@@ -242,7 +243,11 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
   const MR = bl.mr, NR = bl.nr, KC = bl.kc, MC = bl.mc, NC = bl.nc;
   const packA = emitPackA(mod, bl);
   const packB = emitPackB(mod, bl);
-  const micros = Array.from({ length: MR }, (_, r) => emitMicro(mod, bl, r + 1));
+  const NV = NR / 4;
+  // Table entry (rows - 1) * NV + (vectors - 1) holds the micro-kernel for that edge shape.
+  const micros: FuncRef[] = [];
+  for (let r = 1; r <= MR; r++) for (let v = 1; v <= NV; v++) micros.push(emitMicro(mod, bl, r, v));
+  mod.setTable(micros);
   const p12 = [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32] as const;
   const gemm = mod.func("gemm", p12, undefined, (c, [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, work]) => {
     c.set(rsa, I.shl(rsa, 2));
@@ -272,12 +277,11 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
               c.set(pa, I.add(apack, I.shl(I.mul(ir, kc), 2)));
               c.set(ct, I.add(I.add(cRow, I.mul(ir, ldc)), I.shl(jr, 2)));
               const args = [pa, pb, kc, ct, ldc, nr, accum];
+              const entry = I.add(I.mul(I.sub(mr, 1), NV), I.shrS(I.sub(nr, 1), 2));
               c.if(
-                I.eq(mr, MR),
-                () => c.call(micros[MR - 1]!, args),
-                () => {
-                  for (let r = 1; r < MR; r++) c.if(I.eq(mr, r), () => c.call(micros[r - 1]!, args));
-                },
+                I.and(I.eq(mr, MR), I.eq(nr, NR)),
+                () => c.call(micros[micros.length - 1]!, args),
+                () => c.callIndirect(micros[0]!, entry, args),
               );
             });
           });

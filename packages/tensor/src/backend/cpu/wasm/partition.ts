@@ -12,7 +12,7 @@ export interface GemmSplit {
 }
 
 /** Below this many flops per thread, an extra thread costs more than it saves. */
-export const MIN_FLOPS_PER_THREAD = 1 << 22;
+export const MIN_FLOPS_PER_THREAD = 1 << 20;
 
 /** Splits `units` units of size `unit` (the last may be short, total `total`) into `parts` near-equal ranges. */
 function ranges(total: number, unit: number, parts: number): [number, number][] {

@@ -2,7 +2,7 @@
  * `softmaxRowsF32`: softmax over the last axis of contiguous rows, by the WebAssembly SIMD kernel
  * (vector exp) split by rows over the configured threads.
  */
-import { splitRows } from "./partition.js";
+import { MIN_FLOPS_PER_THREAD, splitRows } from "./partition.js";
 import { kernelRuntime } from "./runtime.js";
 import { getCpuThreads } from "./threads.js";
 
@@ -56,7 +56,7 @@ export function softmaxRowsF32(
   }
   const cost = 40 * cols;
   const want = opts.threads ?? getCpuThreads();
-  const threads = rows * cost >= 2 * (1 << 22) ? rt.threads(want) : 1;
+  const threads = rows * cost >= 2 * MIN_FLOPS_PER_THREAD ? rt.threads(want) : 1;
   const xAddr = rt.addressOf(x), outAddr = rt.addressOf(out);
   const addrs = rt.layout(threads, [outAddr === undefined ? total * 4 : 0]);
   if (!addrs) {

@@ -16,6 +16,8 @@ export class FuncRef<R extends ValType | void = ValType | void> {
   constructor(
     readonly index: number,
     readonly result: R,
+    /** Index of the function's type (for `call_indirect`). */
+    readonly typeIndex: number,
   ) {}
 }
 
@@ -170,6 +172,17 @@ export class Code implements EmitTarget {
       for (const a of args) (typeof a === "number" ? I.const(a) : a).emit(t);
       t.w.u8(Op.call).u32(fn.index);
     });
+  }
+
+  /**
+   * Calls, for its effect, entry `index` of the module's function table; `signature` is any function
+   * with the callee's type (the engine checks it at run time).
+   */
+  callIndirect(signature: FuncRef, index: I32, args: readonly (Ex | number)[]): void {
+    for (const a of args) (typeof a === "number" ? I.const(a) : a).emit(this);
+    this.value("i32", index);
+    this.w.u8(Op.callIndirect).u32(signature.typeIndex).u8(0x00);
+    if (signature.result !== undefined) this.w.u8(Op.drop);
   }
 
   /** Returns from the function (with a value when it has a result). */

@@ -31,6 +31,7 @@ export class ModuleBuilder {
   private readonly typeBytes: Uint8Array[] = [];
   private readonly funcs: FuncDef[] = [];
   private memory: MemoryImport | undefined;
+  private table: FuncRef[] = [];
 
   /** @param relaxed whether emitted code may use relaxed-SIMD instructions (fused multiply-add). */
   constructor(readonly relaxed: boolean) {}
@@ -68,7 +69,12 @@ export class ModuleBuilder {
     body(code, locals as unknown as ParamLocals<P>);
     const typeIndex = this.typeIndex(params, result === undefined ? [] : [result]);
     this.funcs.push({ typeIndex, code, exportName });
-    return new FuncRef(this.funcs.length - 1, result as unknown as R extends ValType ? R : void);
+    return new FuncRef(this.funcs.length - 1, result as unknown as R extends ValType ? R : void, typeIndex);
+  }
+
+  /** Sets the module's function table (entry i calls `funcs[i]`, for `Code.callIndirect`). */
+  setTable(funcs: readonly FuncRef[]): void {
+    this.table = [...funcs];
   }
 
   /** Encodes the module. */
@@ -94,11 +100,21 @@ export class ModuleBuilder {
       w.u32(this.funcs.length);
       for (const f of this.funcs) w.u32(f.typeIndex);
     });
+    const table = this.table;
+    if (table.length) {
+      section(4, (w) => w.u32(1).u8(0x70).u8(0x00).u32(table.length));
+    }
     const exported = this.funcs.map((f, i) => [f.exportName, i] as const).filter((e) => e[0] !== undefined);
     section(7, (w) => {
       w.u32(exported.length);
       for (const [name, i] of exported) w.name(name!).u8(0x00).u32(i);
     });
+    if (table.length) {
+      section(9, (w) => {
+        w.u32(1).u8(0x00).u8(0x41).s32(0).u8(0x0b).u32(table.length);
+        for (const f of table) w.u32(f.index);
+      });
+    }
     section(10, (w) => {
       w.u32(this.funcs.length);
       for (const f of this.funcs) w.sized(f.code.encode());

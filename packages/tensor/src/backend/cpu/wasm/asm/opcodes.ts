@@ -22,6 +22,7 @@ export const Op = {
   brIf: 0x0d,
   return: 0x0f,
   call: 0x10,
+  callIndirect: 0x11,
   drop: 0x1a,
   select: 0x1b,
   localGet: 0x20,

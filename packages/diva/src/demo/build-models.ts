@@ -1,0 +1,70 @@
+/**
+ * Rebuilds the demo's tiny models from seeds: `npm run demo:build-models` (all stages) or with
+ * `--stage clip|vae|unet` to redo one. Each stage writes its safetensors into packages/diva/assets/demo.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { readSafetensors } from "@diva/tensor";
+import { unflattenParams, type ClipParams, type OpenClipConfig, type VAEParams } from "@diva/nn";
+import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
+import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
+import { trainTinyClip } from "./models/clip-train.js";
+import { trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
+import { DEMO_ASSETS, DEMO_FILES, writeDemoModel } from "./models/store.js";
+import { WordTokenizer } from "./models/tokenizer.js";
+import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
+
+const { values } = parseArgs({
+  options: {
+    stage: { type: "string", default: "all" },
+    seed: { type: "string", default: "1" },
+    "clip-steps": { type: "string", default: "3000" },
+    "vae-steps": { type: "string", default: "1500" },
+    "unet-steps": { type: "string", default: "4000" },
+    out: { type: "string", default: DEMO_ASSETS },
+  },
+});
+const seed = Number(values.seed);
+const out = values.out!;
+const log = (stage: string, every: number) => (step: number, loss: number) => {
+  if (step % every === 0) console.log(`${stage} step ${step} loss ${loss.toFixed(4)}`);
+};
+
+/** The tokenizer vocabulary: every word of sample captions, full captions, statements and class names. */
+function buildTokenizer(): WordTokenizer {
+  const texts: string[] = ["a photo of a ."];
+  for (const c of take(clipTrainingStream({ seed: 99, detailProbability: 1 }), 3000)) texts.push(c.caption);
+  for (const c of take(diffusionTrainingStream({ seed: 99 }), 3000)) texts.push(c.caption);
+  for (const p of buildMmvpBenchmark().items) texts.push(p.statement);
+  texts.push(...SHAPE_KINDS);
+  return WordTokenizer.fromTexts(texts, DEMO_CONTEXT_LENGTH);
+}
+
+const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: String(seed) };
+const stage = values.stage!;
+
+if (stage === "all" || stage === "clip") {
+  const tokenizer = buildTokenizer();
+  const config = tinyClipConfig(tokenizer.vocabSize);
+  console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
+  const clip = await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: 64, lr: 2e-3, detailProbability: 0.15, onStep: log("clip", 50) });
+  await writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), ...provenance });
+}
+
+async function loadClip(): Promise<{ clip: ClipParams; config: OpenClipConfig; tokenizer: WordTokenizer }> {
+  const f = await readSafetensors(join(out, DEMO_FILES.clip));
+  const config = JSON.parse(f.metadata["config"]!) as OpenClipConfig;
+  return { clip: unflattenParams(f.tensors) as unknown as ClipParams, config, tokenizer: new WordTokenizer(JSON.parse(f.metadata["vocabulary"]!), DEMO_CONTEXT_LENGTH) };
+}
+
+if (stage === "all" || stage === "vae") {
+  const vae = await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 32, lr: 1e-3, klWeight: 1e-4, onStep: log("vae", 50) });
+  await writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), ...provenance });
+}
+
+if (stage === "all" || stage === "unet") {
+  const { clip, config, tokenizer } = await loadClip();
+  const vae = unflattenParams((await readSafetensors(join(out, DEMO_FILES.vae))).tensors) as unknown as VAEParams;
+  const unet = await trainTinyUnet(vae, clip, config, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 1e-3, onStep: log("unet", 50) });
+  await writeDemoModel(join(out, DEMO_FILES.unet), unet, { config: JSON.stringify(TINY_UNET_CONFIG), ...provenance });
+}
