@@ -9,3 +9,4 @@ export * from "./layers/index.js";
 export * from "./clip/index.js";
 export * from "./parity/index.js";
 export * from "./diffusion/index.js";
+export * from "./checkpoints/torch/index.js";

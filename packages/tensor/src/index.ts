@@ -16,6 +16,8 @@ import { fastKernels } from "./backend/cpu/fast.js";
 import { registerBackend } from "./engine/backends.js";
 import "./ops/table.js";
 import "./ops/methods.js";
+// Registers the "webgpu" factory; Dawn (Node) is imported only inside it, on `await useBackend("webgpu")`.
+import "./backend/webgpu/index.js";
 
 // DIVA_CPU_KERNELS=reference selects the plain TypeScript kernels (the fast ones are compared with them in tests)
 const cpuKernelChoice = typeof process !== "undefined" ? process.env?.["DIVA_CPU_KERNELS"] : undefined;
@@ -31,6 +33,7 @@ export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBac
 export { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";
 export { fastKernels } from "./backend/cpu/fast.js";
 export { setCpuThreads, getCpuThreads } from "./backend/cpu/wasm/threads.js";
+export { createWebGPUBackend, WebGPUBackend, type WebGPUAdapterSummary, type WebGPUBackendOptions } from "./backend/webgpu/index.js";
 export { memory, type MemoryInfo } from "./engine/memory.js";
 export { tidy, keep, dispose, scope } from "./engine/tidy.js";
 export { mapTree, treeLeaves, flattenTree, type TensorTree } from "./tree.js";

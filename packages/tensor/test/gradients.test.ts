@@ -39,7 +39,7 @@ describe("VJPs against central finite differences (float64, cpu)", () => {
           const r = new Rand(seed);
           checkGradFD(c.build(shape, r), r);
         },
-        c.runs ?? 8,
+        c.runs ?? 15,
       );
     });
   }

@@ -5,7 +5,7 @@
 import { tidy, type Tensor } from "@diva/tensor";
 import type { Fixture } from "../parity/fixture.js";
 import { registerParityRunner, type ParityRunner } from "../parity/registry.js";
-import { diffusionFixtureKind, diffusionFixtureOutputs, diffusionTolerance, type DiffusionFixture, type DiffusionFixtureKind } from "./parity.js";
+import { diffusionFixtureKind, diffusionFixtureOutputs, diffusionReferenceNames, diffusionTolerance, type DiffusionFixture, type DiffusionFixtureKind } from "./parity.js";
 
 /** A parity-check fixture in the form the diffusion producers read (all tensors by full name, parsed metadata). */
 function asDiffusionFixture(f: Fixture): DiffusionFixture {
@@ -28,6 +28,8 @@ function runner(kind: DiffusionFixtureKind, name: string): ParityRunner {
     name,
     matches: (f) => diffusionFixtureKind(asDiffusionFixture(f)) === kind,
     tolerance: (n) => diffusionTolerance(kind, n),
+    // scheduler fixtures keep expected values (betas, step.*) without an output. prefix
+    referenceNames: (f) => diffusionReferenceNames(asDiffusionFixture(f), kind),
     async run(f, wanted) {
       const produce = await diffusionFixtureOutputs(asDiffusionFixture(f), kind);
       // Everything made while producing and not returned (unrequested intermediates) is freed.
