@@ -1,5 +1,16 @@
-import { add, indexSelect, mseLoss, mul, noGrad, normal, randint, reshape, sqrt, sub, tensor, tidy, type RandomKey, type Tensor, splitKey } from "@diva/tensor";
+import { mseLoss, mul, noGrad, normal, randint, splitKey, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { divaCondition, type ConditionSpec, type Projection } from "./condition.js";
+
+/**
+ * The training noise schedule DIVA needs: `@diva/nn`'s `DDPMScheduler` satisfies it (diffusers' `add_noise`
+ * with the SD `scaled_linear` schedule, coefficients in float32).
+ */
+export interface NoiseScheduleLike {
+  /** Number of training timesteps T (1000 for SD); timesteps are drawn uniformly from [0, T). */
+  readonly numTrainTimesteps: number;
+  /** Forward noising: sqrt(acp[t]) x0 + sqrt(1 - acp[t]) noise, per image; `timesteps` int32 [B]. */
+  addNoise(x0: Tensor, noise: Tensor, timesteps: Tensor): Tensor;
+}
 
 /**
  * The frozen diffusion model as DIVA uses it. Functions, so that any UNet/VAE implementation (or a stand-in in
@@ -12,8 +23,8 @@ export interface FrozenDiffusion {
   readonly scalingFactor: number;
   /** The UNet's noise prediction for noisy latents, int32 timesteps [B] and the condition [B, T, C]. */
   predictNoise(latents: Tensor, timesteps: Tensor, condition: Tensor): Tensor;
-  /** alphas_cumprod of the DDPM training schedule, as float32 values. */
-  readonly alphasCumprod: Float32Array;
+  /** The DDPM training schedule (a `DDPMScheduler`). */
+  readonly scheduler: NoiseScheduleLike;
 }
 
 /** The trainable part: CLIP's vision parameters and the new projection. */
@@ -48,23 +59,8 @@ export function encodeLatents(diffusion: FrozenDiffusion, vaeImages: Tensor): Te
 }
 
 /**
- * DDPM forward noising: sqrt(acp[t]) x0 + sqrt(1 - acp[t]) noise, per image (diffusers' `add_noise`).
- * @param timesteps int32 [B].
- */
-export function addNoise(alphasCumprod: Float32Array, x0: Tensor, noise: Tensor, timesteps: Tensor): Tensor {
-  return tidy(() => {
-    const acp = tensor(alphasCumprod, { device: x0.device });
-    const a = indexSelect(acp, 0, timesteps);
-    const shape = [x0.shape[0]!, ...x0.shape.slice(1).map(() => 1)];
-    const sa = reshape(sqrt(a), shape);
-    const sb = reshape(sqrt(sub(1, a)), shape);
-    return add(mul(x0, sa), mul(noise, sb));
-  });
-}
-
-/**
  * The DIVA objective for one noise draw: latents z0 (VAE mean x scaling factor), noise ~ N(0, I), t uniform in
- * [0, T), z_t = addNoise(z0, noise, t); the frozen UNet predicts the noise from z_t conditioned on
+ * [0, T), z_t = scheduler.addNoise(z0, noise, t); the frozen UNet predicts the noise from z_t conditioned on
  * `divaCondition(visionTokens(images))`; the loss is the MSE to the true noise.
  *
  * Differentiate it w.r.t. `trainable` only: the frozen models' weights are constants, so the backward pass
@@ -81,8 +77,8 @@ export function divaLoss<V>(trainable: DivaTrainable<V>, batch: DivaBatch, ctx: 
       throw new Error(`divaLoss: ${batch.clipImages.shape[0]} CLIP images but ${B} VAE images/latents`);
     }
     const noise = normal(kNoise, z0.shape, { device: z0.device });
-    const t = randint(kTime, [B], 0, ctx.diffusion.alphasCumprod.length, { device: z0.device });
-    const zt = addNoise(ctx.diffusion.alphasCumprod, z0, noise, t);
+    const t = randint(kTime, [B], 0, ctx.diffusion.scheduler.numTrainTimesteps, { device: z0.device });
+    const zt = ctx.diffusion.scheduler.addNoise(z0, noise, t);
     const tokens = ctx.visionTokens(trainable.vision, batch.clipImages);
     const cond = divaCondition(tokens, ctx.condition, trainable.projection, ctx.textEmbedding, kPatch);
     const pred = ctx.diffusion.predictNoise(zt, t, cond);

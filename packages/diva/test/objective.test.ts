@@ -17,7 +17,7 @@ import {
 } from "@diva/tensor";
 import { divaLoss, type FrozenDiffusion } from "../src/objective.js";
 import { divaStep, drawWeight, type DivaState } from "../src/step.js";
-import { sgdInit } from "@diva/nn";
+import { DDPMScheduler, SD21_BASE_SCHEDULER_CONFIG, sgdInit } from "@diva/nn";
 
 const k = splitKey(randomKey(3), 8);
 
@@ -25,11 +25,10 @@ const k = splitKey(randomKey(3), 8);
 function standInDiffusion(): FrozenDiffusion & { weights: Tensor[] } {
   const w1 = normal(k[0]!, [6, 6]);
   const w2 = normal(k[1]!, [4, 6]);
-  const acp = new Float32Array(1000).map((_, i) => Math.fround(1 - i / 1000));
   return {
     weights: [w1, w2],
     scalingFactor: 0.5,
-    alphasCumprod: acp,
+    scheduler: new DDPMScheduler(SD21_BASE_SCHEDULER_CONFIG),
     encodeMean: (images) => reshape(mean(images, 1), [images.shape[0]!, 1, images.shape[2]!, images.shape[3]!]),
     predictNoise: (latents, _t, cond) => {
       // latents [B,1,2,2] -> [B,4]; mix with the condition's mean token through two frozen layers

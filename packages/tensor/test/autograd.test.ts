@@ -190,6 +190,20 @@ describe("grad and valueAndGrad", () => {
     expect(data(g)).toEqual([6, 12]);
   });
 
+  it("recovers from a function that throws: nothing leaks and later gradients work (also nested)", () => {
+    const x = tensor([1, 2]);
+    const before = memory().tensors;
+    const boom = (t: Tensor) => {
+      mul(t, 2);
+      throw new Error("boom");
+    };
+    expect(() => grad(boom)(x)).toThrow("boom");
+    expect(() => grad((t: Tensor) => sum(grad(boom)(t)))(x)).toThrow("boom");
+    expect(memory().tensors).toBe(before);
+    expect(data(grad((t: Tensor) => sum(mul(t, t)))(x))).toEqual([2, 4]);
+    expect(data(grad((t: Tensor) => sum(grad((u: Tensor) => sum(mul(mul(u, u), u)))(t)))(x))).toEqual([6, 12]);
+  });
+
   it("works inside tidy and returns gradients that survive it", () => {
     const x = tensor([1, 2]);
     const before = memory().tensors;

@@ -204,7 +204,9 @@ describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
         const r = new Rand(seed);
         const k = r.int(1, shape.length);
         const ns = shape.slice(shape.length - k);
-        const x = genInput(shape, r, floats(-3, 3), layout);
+        // (no "expanded" layout: a row of equal values has variance 0, and then the float32 rounding of its mean
+        // is amplified by 1/sqrt(eps))
+        const x = genInput(shape, r, floats(-3, 3), layout === "expanded" ? "strided" : layout);
         const w = r.bool() ? genInput(ns, r, floats(), "contiguous") : null;
         const b = r.bool() ? genInput(ns, r, floats(), "contiguous") : null;
         const eps = r.pick([1e-5, 1e-3]);
@@ -224,7 +226,7 @@ describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
         const groups = r.int(1, 3);
         const C = groups * r.int(1, 3);
         const shape = [r.int(1, 2), C, ...spatial];
-        const x = genInput(shape, r, floats(-3, 3), layout);
+        const x = genInput(shape, r, floats(-3, 3), layout === "expanded" ? "strided" : layout); // (see layerNorm)
         const w = r.bool() ? genInput([C], r, floats(), "contiguous") : null;
         const b = r.bool() ? genInput([C], r, floats(), "contiguous") : null;
         const want = groupNormRef(x.ref, groups, w?.ref ?? null, b?.ref ?? null, 1e-5);

@@ -80,6 +80,8 @@ export interface MmvpOptions {
   readonly batchSize?: number;
   /** Image features to use: the standard embedding (default) or a custom one (e.g. class token + patch mean). */
   readonly imageFeatures?: (images: Tensor) => Tensor;
+  /** Called after each batch with pairs scored so far and the number of pairs. */
+  onProgress?(done: number, total: number): void;
 }
 
 /**
@@ -119,6 +121,7 @@ export async function evalMMVP(clip: ClipForEval, benchmarkDir: string, options:
       const bPicksB = sims[(i + 1) * n + i + 1]! > sims[(i + 1) * n + i]!;
       solved.push({ id: a.id, type: a.type, solved: aPicksA && bPicksB });
     });
+    options.onProgress?.(solved.length, pairs.length);
   }
   const types = [...new Set(items.map((it) => it.type))];
   const perPattern: Record<string, number> = {};

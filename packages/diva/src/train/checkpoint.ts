@@ -45,27 +45,70 @@ export async function listCheckpoints(dir: string): Promise<string[]> {
     .map((n) => join(dir, n));
 }
 
-/**
- * Loads the newest checkpoint of `dir` into the structure of `template` (the freshly initialised state), or
- * null when there is none. Missing or mis-shaped entries are errors naming the key.
- */
-export async function loadLatestCheckpoint<V>(dir: string, template: DivaState<V>): Promise<{ state: DivaState<V>; meta: CheckpointMeta; path: string } | null> {
-  const all = await listCheckpoints(dir);
-  const path = all.at(-1);
-  if (!path) return null;
+/** A checkpoint file that could not be used, with the reason. */
+export interface RejectedCheckpoint {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** A checkpoint loaded into the structure of a training state. */
+export interface LoadedCheckpoint<V> {
+  readonly state: DivaState<V>;
+  readonly meta: CheckpointMeta;
+  readonly path: string;
+  /** Newer checkpoint files that were unreadable or did not fit (skipped in favour of this one). */
+  readonly rejected: readonly RejectedCheckpoint[];
+}
+
+/** Loads one checkpoint file into the structure of `template`; missing or mis-shaped entries are errors naming the key. */
+export async function loadCheckpoint<V>(path: string, template: DivaState<V>): Promise<{ state: DivaState<V>; meta: CheckpointMeta }> {
   const { tensors, metadata } = await readSafetensors(path);
-  const take = <T>(prefix: string, tree: T): T =>
-    mapTree(tree, (t, p) => {
-      const name = `${prefix}.${p}`;
-      const v = tensors[name];
-      if (!v) throw new Error(`checkpoint ${path}: missing "${name}"`);
-      if (v.shape.join(",") !== t.shape.join(",")) throw new Error(`checkpoint ${path}: "${name}" is [${v.shape}] but the model has [${t.shape}]`);
-      return v;
-    });
-  const params = take("params", template.params);
-  const hasMomentum = Object.keys(tensors).some((k) => k.startsWith("momentum."));
-  const momentum = hasMomentum ? take("momentum", template.params) : null;
-  const meta = JSON.parse(metadata["diva"] ?? "null") as CheckpointMeta | null;
-  if (!meta) throw new Error(`checkpoint ${path}: no "diva" metadata`);
-  return { state: { params, optimizer: { step: Number(metadata["optimizerStep"] ?? meta.step), momentum }, step: meta.step }, meta, path };
+  try {
+    const take = <T>(prefix: string, tree: T): T =>
+      mapTree(tree, (t, p) => {
+        const name = `${prefix}.${p}`;
+        const v = tensors[name];
+        if (!v) throw new Error(`checkpoint ${path}: missing "${name}"`);
+        if (v.shape.join(",") !== t.shape.join(",")) throw new Error(`checkpoint ${path}: "${name}" is [${v.shape}] but the model has [${t.shape}]`);
+        return v;
+      });
+    const meta = JSON.parse(metadata["diva"] ?? "null") as CheckpointMeta | null;
+    if (!meta) throw new Error(`checkpoint ${path}: no "diva" metadata`);
+    const params = take("params", template.params);
+    const hasMomentum = Object.keys(tensors).some((k) => k.startsWith("momentum."));
+    const momentum = hasMomentum ? take("momentum", template.params) : null;
+    return { state: { params, optimizer: { step: Number(metadata["optimizerStep"] ?? meta.step), momentum }, step: meta.step }, meta };
+  } catch (e) {
+    for (const t of Object.values(tensors)) t.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Loads the newest usable checkpoint of `dir` into the structure of `template` (the freshly initialised
+ * state), or null when there is none. A newest file that cannot be read (say, copied in half by hand) is
+ * passed over for the one before it and listed in `rejected`; if none can be read, the error names them all.
+ * Temporary files of interrupted writes are never considered.
+ */
+export async function loadLatestCheckpoint<V>(dir: string, template: DivaState<V>): Promise<LoadedCheckpoint<V> | null> {
+  const all = await listCheckpoints(dir);
+  const rejected: RejectedCheckpoint[] = [];
+  for (const path of all.reverse()) {
+    try {
+      const { state, meta } = await loadCheckpoint(path, template);
+      return { state, meta, path, rejected };
+    } catch (e) {
+      rejected.push({ path, reason: (e as Error).message });
+    }
+  }
+  if (rejected.length) throw new Error(`no usable checkpoint in ${dir}:\n${rejected.map((r) => `  ${r.path}: ${r.reason}`).join("\n")}`);
+  return null;
+}
+
+/** Removes temporary files left by checkpoint writes that were killed (`.diva-step-*.tmp`). Returns their paths. */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((n) => n.startsWith(`.${PREFIX}`) && n.endsWith(".tmp")).map((n) => join(dir, n));
+  for (const p of stale) await rm(p, { force: true });
+  return stale;
 }

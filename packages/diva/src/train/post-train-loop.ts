@@ -1,11 +1,11 @@
-import { foldIn, randomKey, type Tensor } from "@diva/tensor";
+import { dispose, foldIn, randomKey, type Tensor } from "@diva/tensor";
 import { sgdInit } from "@diva/nn";
 import type { ConditionSpec, Projection } from "../condition.js";
 import { ImageStream } from "../data/stream.js";
 import type { FrozenDiffusion } from "../objective.js";
 import type { Normalization } from "../presets.js";
 import { divaStep, type DivaState, type DivaStepOptions } from "../step.js";
-import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { loadLatestCheckpoint, removeStaleTempFiles, saveCheckpoint } from "./checkpoint.js";
 
 /** A progress event of post-training. */
 export interface ProgressEvent {
@@ -50,6 +50,15 @@ export interface PostTrainLoopOptions<V> {
   onProgress?(e: ProgressEvent): void;
   /** Called with skipped image names as they happen. */
   onSkip?(names: readonly string[]): void;
+  /** Called after each checkpoint is written. */
+  onCheckpoint?(path: string, step: number): void;
+  /** Called with notes on resuming (checkpoints passed over, temp files of a killed write removed). */
+  onWarning?(message: string): void;
+  /**
+   * Stops the run after the step in progress: a checkpoint is written (when `checkpointDir` is set) and the
+   * result has `stopped: true`. Resuming later continues the same loss curve.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The outcome of post-training. */
@@ -58,6 +67,10 @@ export interface PostTrainLoopResult<V> {
   readonly losses: readonly number[];
   readonly skipped: number;
   readonly resumedFrom: number;
+  /** True when `signal` stopped the run before `steps`. */
+  readonly stopped: boolean;
+  /** The last checkpoint written or resumed from, if any. */
+  readonly checkpoint?: string;
 }
 
 /**
@@ -74,15 +87,20 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   let consumed = 0;
   let skipped = 0;
   let resumedFrom = 0;
+  let checkpoint: string | undefined;
   if (o.checkpointDir && (o.resume ?? true)) {
+    const stale = await removeStaleTempFiles(o.checkpointDir);
+    if (stale.length) o.onWarning?.(`removed ${stale.length} temporary file(s) of an interrupted checkpoint write: ${stale.join(", ")}`);
     const ck = await loadLatestCheckpoint(o.checkpointDir, state);
     if (ck) {
+      for (const r of ck.rejected) o.onWarning?.(`passed over unreadable checkpoint ${r.path}: ${r.reason}`);
       if (ck.meta.seed !== o.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${o.seed}`);
       state = ck.state;
       losses = [...ck.meta.losses];
       consumed = ck.meta.consumed;
       skipped = ck.meta.skipped;
       resumedFrom = ck.meta.step;
+      checkpoint = ck.path;
     }
   }
   const stream = await ImageStream.open(
@@ -94,8 +112,19 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: o.condition, textEmbedding: o.textEmbedding };
   const started = Date.now();
   let images = 0;
+  let stopped = false;
+  let savedStep = resumedFrom;
+  const save = async () => {
+    checkpoint = await saveCheckpoint(o.checkpointDir!, state, { step: state.step, consumed: stream.consumed, seed: o.seed, losses, skipped });
+    savedStep = state.step;
+    o.onCheckpoint?.(checkpoint, state.step);
+  };
   try {
     while (state.step < o.steps) {
+      if (o.signal?.aborted) {
+        stopped = true;
+        break;
+      }
       const micro = [];
       for (let m = 0; m < o.imagesPerStep / o.microBatch; m++) {
         const b = await stream.next(o.microBatch);
@@ -111,6 +140,8 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
         b.vaeImages.dispose();
       }
       if (!Number.isFinite(r.loss)) {
+        dispose(r.state.params);
+        dispose(r.state.optimizer.momentum);
         throw new Error(`postTrain: the loss became ${r.loss} at step ${state.step + 1}; stopping (the last good checkpoint is kept)`);
       }
       state = r.state;
@@ -129,11 +160,12 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
         skipped,
       });
       if (o.checkpointDir && o.checkpointEvery && (state.step % o.checkpointEvery === 0 || state.step === o.steps)) {
-        await saveCheckpoint(o.checkpointDir, state, { step: state.step, consumed: stream.consumed, seed: o.seed, losses, skipped });
+        await save();
       }
     }
+    if (stopped && o.checkpointDir && savedStep !== state.step) await save();
   } finally {
     await stream.close();
   }
-  return { state, losses, skipped, resumedFrom };
+  return { state, losses, skipped, resumedFrom, stopped, ...(checkpoint ? { checkpoint } : {}) };
 }

@@ -13,3 +13,4 @@ export * from "./model.js";
 export * from "./infer-config.js";
 export * from "./load.js";
 export * from "./load-hf-text.js";
+export * from "./tokenizer.js";

@@ -236,7 +236,7 @@ function emitMicro(mod: ModuleBuilder, bl: GemmBlocking, rows: number, NV: numbe
  * `gemmBatch(a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, m, n, k, count, work)`, the same over
  * `count` problems whose bases advance by the batch strides (elements; 0 broadcasts).
  */
-export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef; gemmBatch: FuncRef } {
+export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef; gemmBatch: FuncRef; gemmChunks: FuncRef } {
   if (bl.nr % 4 !== 0 || bl.mc % bl.mr !== 0 || bl.nc % bl.nr !== 0 || (bl.aLoad === "shuffle" && bl.mr % 4 !== 0)) {
     throw new Error(`bad GEMM blocking ${JSON.stringify(bl)}`);
   }
@@ -304,5 +304,52 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
       });
     },
   );
-  return { gemm, gemmBatch };
+  const gemmChunks = emitGemmChunks(mod, gemm);
+  return { gemm, gemmBatch, gemmChunks };
+}
+
+/**
+ * Emits `gemmChunks(a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, m, n, k, count, work, counter,
+ * rows, cols)`: the batched problem of `gemmBatch` cut into chunks of `rows` x `cols` of C per batch
+ * entry; every thread running it takes the next chunk from the shared i32 at byte address `counter`
+ * (atomically) until none are left, so a slow or descheduled thread holds up nothing.
+ */
+function emitGemmChunks(mod: ModuleBuilder, gemm: FuncRef): FuncRef {
+  const p19: "i32"[] = new Array(19).fill(i32);
+  return mod.func(
+    "gemmChunks",
+    p19,
+    undefined,
+    (c, [a, sba, rsa, csa, b, sbb, rsb, csb, cp, sbc, ldc, m, n, k, count, work, counter, rows, cols]) => {
+      const perRow = c.let(i32, I.divU(I.add(n, I.sub(cols, 1)), cols));
+      const perBatch = c.let(i32, I.mul(I.divU(I.add(m, I.sub(rows, 1)), rows), perRow));
+      const total = c.let(i32, I.mul(perBatch, count));
+      const idx = c.local(i32), bi = c.local(i32), rem = c.local(i32), r0 = c.local(i32), c0 = c.local(i32);
+      c.block((done) => {
+        c.loop((next) => {
+          c.set(idx, I.atomicAdd(counter, 1));
+          c.brIf(done, I.geS(idx, total));
+          c.set(bi, I.divU(idx, perBatch));
+          c.set(rem, I.remU(idx, perBatch));
+          c.set(r0, I.mul(I.divU(rem, perRow), rows));
+          c.set(c0, I.mul(I.remU(rem, perRow), cols));
+          c.call(gemm, [
+            I.add(I.add(a, I.shl(I.mul(bi, sba), 2)), I.shl(I.mul(r0, rsa), 2)),
+            rsa,
+            csa,
+            I.add(I.add(b, I.shl(I.mul(bi, sbb), 2)), I.shl(I.mul(c0, csb), 2)),
+            rsb,
+            csb,
+            I.add(I.add(cp, I.shl(I.mul(bi, sbc), 2)), I.shl(I.add(I.mul(r0, ldc), c0), 2)),
+            ldc,
+            I.minS(rows, I.sub(m, r0)),
+            I.minS(cols, I.sub(n, c0)),
+            k,
+            work,
+          ]);
+          c.br(next);
+        });
+      });
+    },
+  );
 }

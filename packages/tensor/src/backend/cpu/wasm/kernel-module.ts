@@ -7,7 +7,7 @@ import { emitGemm, type GemmBlocking } from "./gemm-kernel.js";
 import { emitSoftmax } from "./softmax-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "softmaxRows"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];

@@ -3,7 +3,7 @@
  * dimensions), run by the WebAssembly SIMD GEMM on every configured thread.
  */
 import { matmulF32Fallback } from "./fallback.js";
-import { MIN_FLOPS_PER_THREAD, splitGemm } from "./partition.js";
+import { MIN_FLOPS_PER_THREAD, planGemm } from "./partition.js";
 import type { Task } from "./pool.js";
 import { kernelRuntime, type KernelRuntime } from "./runtime.js";
 import { collapseBatch, compactSize, gatherCompact, spanOf } from "./strided.js";
@@ -171,19 +171,18 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
   const [bPtr, [sbb, rsb, csb]] = load(rt, b, bBase, bSizes, bStrides, pb, bAt) as [number, [number, number, number]];
   const cAt = outAddress === undefined ? cTmp : outAddress + outAt * 4;
   const { mr, nr } = rt.blocking;
-  const split = splitGemm(count, m, n, k, job.threads, mr, nr);
-  const kernel = rt.kernel("gemmBatch");
-  const tasks: Task[] = split.ranges.map(([s, e], t) => {
-    const work = rt.scratch(t);
-    switch (split.dim) {
-      case "batch":
-        return { kernel, args: [aPtr + s * sba * 4, sba, rsa, csa, bPtr + s * sbb * 4, sbb, rsb, csb, cAt + s * m * n * 4, m * n, n, m, n, k, e - s, work] };
-      case "rows":
-        return { kernel, args: [aPtr + s * rsa * 4, sba, rsa, csa, bPtr, sbb, rsb, csb, cAt + s * n * 4, m * n, n, e - s, n, k, count, work] };
-      case "cols":
-        return { kernel, args: [aPtr, sba, rsa, csa, bPtr + s * csb * 4, sbb, rsb, csb, cAt + s * 4, m * n, n, m, e - s, k, count, work] };
-    }
-  });
+  const plan = planGemm(count, m, n, k, job.threads, mr, nr);
+  const common = [aPtr, sba, rsa, csa, bPtr, sbb, rsb, csb, cAt, m * n, n, m, n, k, count];
+  let tasks: Task[];
+  if (plan.threads === 1) tasks = [{ kernel: rt.kernel("gemmBatch"), args: [...common, rt.scratch(0)] }];
+  else {
+    rt.resetCounter();
+    const kernel = rt.kernel("gemmChunks");
+    tasks = Array.from({ length: Math.min(plan.threads, plan.total) }, (_, t) => ({
+      kernel,
+      args: [...common, rt.scratch(t), rt.counterAddress, plan.rows, plan.cols],
+    }));
+  }
   rt.run(tasks);
   if (outAddress === undefined) job.out.set(rt.f32().subarray(cAt >> 2, (cAt >> 2) + count * m * n), outAt);
 }

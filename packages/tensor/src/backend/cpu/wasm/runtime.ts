@@ -77,6 +77,14 @@ export class KernelRuntime {
     return this.heap;
   }
 
+  /** Byte address of the shared work counter of chunked kernels (below the resident arrays). */
+  readonly counterAddress = 0;
+
+  /** Zeroes the work counter before a chunked job. */
+  resetCounter(): void {
+    Atomics.store(new Int32Array(this.memory.buffer, this.counterAddress, 1), 0, 0);
+  }
+
   /** Byte address of thread `t`'s scratch (valid after `layout`). */
   scratch(t: number): number {
     return this.scratchBase + t * this.scratchBytes;

@@ -3,7 +3,7 @@
  * `set(x, I.add(x, 4))` instead of raw opcodes; the type parameter keeps i32, f32 and v128 apart.
  */
 import type { ByteWriter } from "./bytes.js";
-import { Op, SimdOp, type ValType } from "./opcodes.js";
+import { AtomicOp, Op, SimdOp, type ValType } from "./opcodes.js";
 
 /** What an expression needs from the function it is emitted into. */
 export interface EmitTarget {
@@ -102,6 +102,16 @@ export const I = {
       t.w.u8(Op.i32Load);
       memarg(t, 2, offset);
     }),
+  /** Atomically adds `v` to the i32 at `addr` (4-byte aligned) and yields the previous value. */
+  atomicAdd: (addr: I32, v: I32) =>
+    new Ex("i32", (t) => {
+      i32Of(addr).emit(t);
+      i32Of(v).emit(t);
+      t.w.u8(Op.atomicPrefix).u32(AtomicOp.i32AtomicRmwAdd);
+      memarg(t, 2, 0);
+    }),
+  divU: (a: I32, b: I32) => bin("i32", Op.i32DivU, i32Of(a), i32Of(b)),
+  remU: (a: I32, b: I32) => bin("i32", Op.i32RemU, i32Of(a), i32Of(b)),
 } as const;
 
 /** f32 expressions. */

@@ -74,6 +74,7 @@ export const Op = {
   f32Min: 0x96,
   f32Max: 0x97,
   simdPrefix: 0xfd,
+  atomicPrefix: 0xfe,
 } as const;
 
 /** SIMD opcodes (encoded as 0xfd followed by the number in unsigned LEB128). */
@@ -119,6 +120,11 @@ export const SimdOp = {
   f32x4ConvertI32x4S: 0xfa,
   f32x4RelaxedMadd: 0x105,
   f32x4RelaxedNmadd: 0x106,
+} as const;
+
+/** Atomic opcodes (encoded as 0xfe followed by the number in unsigned LEB128). */
+export const AtomicOp = {
+  i32AtomicRmwAdd: 0x1e,
 } as const;
 
 /** Block type "no result". */

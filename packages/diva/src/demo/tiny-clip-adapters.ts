@@ -1,0 +1,47 @@
+import { noGrad, splitKey, tidy, uniform, type RandomKey, type Tensor } from "@diva/tensor";
+import { clipVisionForward, encodeImage, encodeText, unetForward, vaeEncode, DDPMScheduler, type ClipParams } from "@diva/nn";
+import type { Projection } from "../condition.js";
+import type { ClipForEval } from "../eval/clip-model.js";
+import type { FrozenDiffusion } from "../objective.js";
+import { OPENAI_NORMALIZATION } from "../presets.js";
+import { DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
+import { textCondition } from "./models/diffusion-train.js";
+import type { DemoModels } from "./models/store.js";
+
+/** The tiny CLIP with `vision` swapped in, as the evaluations see it. */
+export function tinyClipForEval(m: DemoModels, vision: ClipParams["visual"] = m.clip.visual): ClipForEval {
+  const params = { ...m.clip, visual: vision };
+  return {
+    imageSize: DEMO_IMAGE_SIZE,
+    normalization: OPENAI_NORMALIZATION,
+    encodeImage: (x: Tensor) => encodeImage(params, m.clipConfig, x),
+    encodeText: (texts) => tidy(() => encodeText(params, m.clipConfig, m.tokenizer.tokenize(texts))),
+  };
+}
+
+/** CLIP vision tokens DIVA conditions on: tokens after ln_post, projected ([B, 1 + P, embed_dim]). */
+export function tinyVisionTokens(m: DemoModels): (vision: ClipParams["visual"], images: Tensor) => Tensor {
+  return (vision, images) => clipVisionForward({ ...m.clip, visual: vision }, m.clipConfig, images).projectedTokens;
+}
+
+/** The frozen tiny diffusion model in the form DIVA uses. */
+export function tinyDiffusion(m: DemoModels): FrozenDiffusion {
+  return {
+    scalingFactor: TINY_VAE_CONFIG.scaling_factor ?? 1,
+    scheduler: new DDPMScheduler(DEMO_SCHEDULER),
+    encodeMean: (x) => vaeEncode(m.vae, x, TINY_VAE_CONFIG).mean,
+    predictNoise: (z, t, cond) => unetForward(m.unet, z, t, cond, TINY_UNET_CONFIG),
+  };
+}
+
+/** The constant text embedding of "a photo of a ." from the diffusion model's text encoder ([L, width]). */
+export function tinyPromptEmbedding(m: DemoModels): Tensor {
+  return noGrad(() => tidy(() => textCondition(m.clip, m.clipConfig, m.tokenizer, ["a photo of a ."]).reshape([-1, m.clipConfig.text_cfg.width ?? 64])));
+}
+
+/** A fresh projection CLIP dim -> cross-attention dim with torch.nn.Linear's default init (uniform ±1/sqrt(in)). */
+export function initProjection(key: RandomKey, inDim: number, outDim: number): Projection {
+  const bound = 1 / Math.sqrt(inDim);
+  const [kw, kb] = splitKey(key) as [RandomKey, RandomKey];
+  return { weight: uniform(kw, [outDim, inDim], { min: -bound, max: bound }), bias: uniform(kb, [outDim], { min: -bound, max: bound }) };
+}

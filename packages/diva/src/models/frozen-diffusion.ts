@@ -1,0 +1,87 @@
+import { dispose, tidy, type Device, type Tensor } from "@diva/tensor";
+import {
+  DDPMScheduler,
+  loadSchedulerConfig,
+  loadUNet,
+  loadVAE,
+  resolveVAEConfig,
+  SD21_BASE_SCHEDULER_CONFIG,
+  unetForward,
+  vaeEncode,
+  type AutoencoderKLConfig,
+  type DDPMSchedulerConfig,
+  type UNet2DConditionConfig,
+  type UNetParams,
+  type VAEParams,
+} from "@diva/nn";
+import type { FrozenDiffusion, NoiseScheduleLike } from "../objective.js";
+
+/** The parts of a Stable Diffusion model DIVA keeps frozen. */
+export interface DiffusionParts {
+  readonly unet: UNetParams;
+  readonly unetConfig: UNet2DConditionConfig;
+  readonly vae: VAEParams;
+  readonly vaeConfig: AutoencoderKLConfig;
+  readonly scheduler: NoiseScheduleLike;
+}
+
+/**
+ * The frozen diffusion model over loaded weights: the VAE posterior mean (`vaeEncode(...).mean`), the VAE
+ * config's `scaling_factor` (0.18215 for SD), the UNet's noise prediction and the scheduler's `addNoise`.
+ */
+export function frozenDiffusion(parts: DiffusionParts): FrozenDiffusion {
+  return {
+    encodeMean: (images: Tensor) => tidy(() => vaeEncode(parts.vae, images, parts.vaeConfig).mean),
+    scalingFactor: resolveVAEConfig(parts.vaeConfig).scalingFactor,
+    predictNoise: (latents: Tensor, timesteps: Tensor, condition: Tensor) => unetForward(parts.unet, latents, timesteps, condition, parts.unetConfig),
+    scheduler: parts.scheduler,
+  };
+}
+
+/** A Stable Diffusion folder loaded for DIVA. */
+export interface LoadedDiffusion extends DiffusionParts {
+  readonly diffusion: FrozenDiffusion;
+  /** The UNet's cross-attention width (1024 for SD 2.1): the projection's output size. */
+  readonly crossAttentionDim: number;
+  /** Frees the UNet and VAE weights. */
+  dispose(): void;
+}
+
+/** The UNet's cross-attention dim (a list of equal values is accepted, as diffusers allows). */
+export function crossAttentionDimOf(config: UNet2DConditionConfig): number {
+  const c = config.cross_attention_dim;
+  const values: readonly number[] = typeof c === "number" ? [c] : (c ?? [1280]);
+  if (new Set(values).size !== 1) throw new Error(`UNet config: cross_attention_dim ${JSON.stringify(c)} differs per block; DIVA needs one width`);
+  return values[0]!;
+}
+
+/**
+ * Loads the UNet (`unet/`), the VAE (`vae/`) and the DDPM training schedule (`scheduler/scheduler_config.json`,
+ * else SD 2.1's scaled_linear 0.00085..0.012 over 1000 steps) of a diffusers Stable Diffusion folder.
+ * Errors name the folder and, for a checkpoint that does not match its config, the keys.
+ */
+export async function loadFrozenDiffusion(sdDir: string, options: { device?: Device } = {}): Promise<LoadedDiffusion> {
+  const device = options.device ? { device: options.device } : {};
+  const unet = await loadUNet(sdDir, device);
+  let vae;
+  try {
+    vae = await loadVAE(sdDir, device);
+  } catch (e) {
+    dispose(unet.params);
+    throw e;
+  }
+  const schedulerConfig: DDPMSchedulerConfig = await loadSchedulerConfig(sdDir).catch(() => SD21_BASE_SCHEDULER_CONFIG);
+  const parts: DiffusionParts = {
+    unet: unet.params,
+    unetConfig: unet.config,
+    vae: vae.params,
+    vaeConfig: vae.config,
+    scheduler: new DDPMScheduler(schedulerConfig),
+  };
+  return {
+    ...parts,
+    diffusion: frozenDiffusion(parts),
+    crossAttentionDim: crossAttentionDimOf(unet.config),
+    dispose: () => dispose([parts.unet, parts.vae]),
+  };
+}

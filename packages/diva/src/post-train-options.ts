@@ -1,0 +1,66 @@
+import { getPreset, type DivaPreset } from "./presets.js";
+
+/** Numeric settings of a post-training run, defaults filled in from the preset's recipe. */
+export interface ResolvedRunSettings {
+  readonly preset: DivaPreset;
+  readonly steps: number;
+  readonly imagesPerStep: number;
+  readonly microBatch: number;
+  readonly lr: number;
+  readonly seed: number;
+  readonly draws: number;
+  readonly checkpointEvery: number;
+  readonly warmupSteps: number;
+}
+
+/** The settings {@link resolveRunSettings} reads. */
+export interface RunSettingsInput {
+  readonly preset: string | DivaPreset;
+  readonly steps?: number;
+  readonly imagesPerStep?: number;
+  readonly microBatch?: number;
+  readonly lr?: number;
+  readonly seed?: number;
+  readonly draws?: number;
+  readonly checkpointEvery?: number;
+}
+
+/** The largest divisor of `n` that is at most `cap`. */
+export function largestDivisorAtMost(n: number, cap: number): number {
+  for (let d = Math.min(n, cap); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+  return x;
+}
+
+/**
+ * Resolves a run's numbers: `steps`, `imagesPerStep` and the learning rate default to the preset's recipe,
+ * `microBatch` to the largest divisor of imagesPerStep up to 16, `checkpointEvery` to 100, `seed` to 0.
+ * Errors name the option (and an unknown preset lists the known ones).
+ */
+export function resolveRunSettings(o: RunSettingsInput): ResolvedRunSettings {
+  const preset = typeof o.preset === "string" ? getPreset(o.preset) : o.preset;
+  const steps = positiveInt("steps", o.steps, preset.recipe.steps);
+  const imagesPerStep = positiveInt("imagesPerStep", o.imagesPerStep, preset.recipe.imagesPerStep);
+  const microBatch = positiveInt("microBatch", o.microBatch, largestDivisorAtMost(imagesPerStep, 16));
+  if (imagesPerStep % microBatch !== 0) throw new Error(`imagesPerStep ${imagesPerStep} is not a multiple of microBatch ${microBatch}`);
+  const lr = o.lr ?? preset.recipe.lr;
+  if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`lr must be a positive number, got ${o.lr}`);
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 2^32), got ${o.seed}`);
+  return {
+    preset,
+    steps,
+    imagesPerStep,
+    microBatch,
+    lr,
+    seed,
+    draws: positiveInt("draws", o.draws, preset.recipe.drawsPerImage),
+    checkpointEvery: positiveInt("checkpointEvery", o.checkpointEvery, 100),
+    warmupSteps: Math.round(preset.recipe.warmupFraction * steps),
+  };
+}

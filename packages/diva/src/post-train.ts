@@ -1,0 +1,205 @@
+import { dispose, foldIn, noGrad, randomKey, tidy, useBackend, zeros, type Device } from "@diva/tensor";
+import { resolveVitTower, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
+import { requirePath, prepareOutput } from "./inputs.js";
+import { exportPostTrainedClip, type ClipExportReport } from "./models/clip-export.js";
+import { loadClipCheckpoint } from "./models/clip-checkpoint.js";
+import { loadFrozenDiffusion } from "./models/frozen-diffusion.js";
+import { initProjection } from "./models/projection.js";
+import { sdPromptEmbedding } from "./models/prompt-embedding.js";
+import { findClipTokenizer } from "./models/tokenizer.js";
+import { clipVisionTokens } from "./models/vision-tokens.js";
+import { resolveRunSettings } from "./post-train-options.js";
+import type { DivaPreset } from "./presets.js";
+import { postTrainLoop, type ProgressEvent } from "./train/post-train-loop.js";
+
+export type { ProgressEvent } from "./train/post-train-loop.js";
+
+/** Options of {@link postTrain}. */
+export interface PostTrainOptions {
+  /** A preset name (`openai-vit-l-14`, ...; see PRESETS) or a preset object (custom models). */
+  readonly preset: string | DivaPreset;
+  /** The CLIP checkpoint: open_clip, OpenAI or Hugging Face names, `.safetensors` or a PyTorch `.pt`/`.bin`. */
+  readonly clip: string;
+  /** A diffusers Stable Diffusion 2.1-base folder (`unet/`, `vae/`, `text_encoder/`, `scheduler/`, `tokenizer/`). */
+  readonly sd: string;
+  /** A folder of JPEG/PNG/WebP images (searched recursively) or webdataset `.tar` shards (a folder or one file). */
+  readonly images: string;
+  /** Where the post-trained CLIP goes (`.safetensors`, the input's tensor names, projection dropped). */
+  readonly out: string;
+  /** CLIP's BPE vocabulary (default: `bpe_simple_vocab_16e6.txt.gz` beside the CLIP checkpoint, else the SD folder's `tokenizer/merges.txt`). */
+  readonly bpe?: string;
+  /** Optimizer steps (default: the recipe's 4600). */
+  readonly steps?: number;
+  /** Images per optimizer step (default: the recipe's 640). */
+  readonly imagesPerStep?: number;
+  /** Images per forward pass; a step accumulates imagesPerStep / microBatch of them (default: the largest divisor up to 16). */
+  readonly microBatch?: number;
+  /** Peak learning rate (default: the recipe's 1e-4). */
+  readonly lr?: number;
+  /** Noise draws per image per step (default: the recipe's 2). */
+  readonly draws?: number;
+  /** Use the reference code's weighting of the draws (see DivaStepOptions.referenceDrawWeighting). */
+  readonly referenceDrawWeighting?: boolean;
+  /** Seed of the data order, crops, noise, timesteps, patch draws and projection init (default 0). */
+  readonly seed?: number;
+  /** Folder for checkpoints; omit to train without them. */
+  readonly checkpointDir?: string;
+  /** Steps between checkpoints (default 100; the last step is always saved). */
+  readonly checkpointEvery?: number;
+  /** Continue from the newest checkpoint in checkpointDir (default true). */
+  readonly resume?: boolean;
+  /** Backend to run on (`cpu`, `webgpu`); it becomes the default device. Default: the current default. */
+  readonly device?: Device;
+  /** Stops after the step in progress; a checkpoint is written and nothing is exported. */
+  readonly signal?: AbortSignal;
+  /** Step, loss, images/s and ETA after every step. */
+  onProgress?(e: ProgressEvent): void;
+  /** Images that could not be decoded (skipped, never fatal), with the reason. */
+  onSkip?(names: readonly string[]): void;
+  /** What the run is doing (loading, resuming, checkpoints, export) and warnings. */
+  onLog?(message: string): void;
+}
+
+/** The outcome of {@link postTrain}. */
+export interface PostTrainResult {
+  /** The exported CLIP; absent when the run was stopped through `signal`. */
+  readonly out?: string;
+  readonly exported?: ClipExportReport;
+  /** Steps done in total (including those before a resume). */
+  readonly steps: number;
+  /** Loss per step from step 1 (including those before a resume). */
+  readonly losses: readonly number[];
+  /** Unreadable images skipped in total. */
+  readonly skipped: number;
+  /** Unreadable images skipped in this session, with the reason. */
+  readonly skippedImages: readonly string[];
+  /** The step the run resumed from (0 for a fresh run). */
+  readonly resumedFrom: number;
+  /** True when `signal` stopped the run early. */
+  readonly stopped: boolean;
+  /** The last checkpoint written or resumed from. */
+  readonly checkpoint?: string;
+}
+
+function visionTokenDim(model: ClipModel, tokens: (v: ClipVisualParams, images: ReturnType<typeof zeros>) => ReturnType<typeof zeros>): number {
+  if (!usesTimmTower(model.config)) {
+    const proj = (model.params.visual as ClipVisionParams).proj;
+    return proj ? proj.shape[1]! : resolveVitTower(model.config).width;
+  }
+  const size = model.config.vision_cfg.image_size ?? 224;
+  const r = typeof size === "number" ? size : size[0];
+  const t = noGrad(() => tidy(() => tokens(model.params.visual, zeros([1, 3, r, r]))));
+  const d = t.shape[2]!;
+  t.dispose();
+  return d;
+}
+
+/**
+ * DIVA post-training of a CLIP vision tower with diffusion feedback (arXiv 2407.20171), end to end: loads the
+ * CLIP and the frozen SD 2.1-base (VAE, UNet, DDPM schedule, and the text encoder for the constant embedding
+ * of "a photo of a ."), initialises the projection as torch.nn.Linear, streams and preprocesses the images
+ * (RandomResizedCrop for the VAE, the same crop at the CLIP resolution), trains with the preset's recipe
+ * (`divaStep`: SGD momentum, cosine with warm-up, clipping, accumulation), checkpoints atomically and resumes,
+ * then exports the CLIP in the input's names with the projection dropped.
+ *
+ * @example
+ * ```ts
+ * const r = await postTrain({ preset: "openai-vit-l-14", clip: "ViT-L-14.safetensors", sd: "sd-2-1-base",
+ *   images: "cc3m/", out: "ViT-L-14-diva.safetensors", checkpointDir: "ckpt/" });
+ * ```
+ */
+export async function postTrain(options: PostTrainOptions): Promise<PostTrainResult> {
+  const s = resolveRunSettings(options);
+  const log = (m: string) => options.onLog?.(m);
+  if (!/\.safetensors$/i.test(options.out)) throw new Error(`out ${options.out} must end in .safetensors`);
+  await requirePath(options.clip, "CLIP checkpoint", "file");
+  await requirePath(options.sd, "Stable Diffusion folder", "folder");
+  await requirePath(options.images, "images");
+  await prepareOutput(options.out, "out");
+  if (options.device) await useBackend(options.device);
+
+  const { tokenizer, path: bpePath } = await findClipTokenizer({ bpe: options.bpe, clip: options.clip, sd: options.sd });
+  log(`tokenizer: ${bpePath}`);
+  log(`loading CLIP ${options.clip}`);
+  const clip = await loadClipCheckpoint(options.clip);
+  const model = clip.model;
+  const { visual: initialVisual, ...frozenClip } = model.params;
+  const owned: unknown[] = [frozenClip];
+  try {
+    const size = model.config.vision_cfg.image_size ?? 224;
+    const clipSize = typeof size === "number" ? size : size[0];
+    if (clipSize !== s.preset.vision.imageSize) {
+      throw new Error(`preset ${s.preset.name} is for a ${s.preset.vision.imageSize}px vision tower, but ${options.clip} is ${clipSize}px`);
+    }
+    log(`loading Stable Diffusion ${options.sd}`);
+    const textEmbedding = await sdPromptEmbedding(options.sd, tokenizer);
+    owned.push(textEmbedding);
+    const sd = await loadFrozenDiffusion(options.sd);
+    owned.push(sd.unet, sd.vae);
+    if (textEmbedding.shape[1] !== sd.crossAttentionDim) {
+      throw new Error(`${options.sd}: the text encoder's width ${textEmbedding.shape[1]} differs from the UNet's cross_attention_dim ${sd.crossAttentionDim}`);
+    }
+    const visionTokens = clipVisionTokens(model.config);
+    const projection = initProjection(foldIn(randomKey(s.seed), 2_000_003), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
+    log(`training ${s.steps} steps x ${s.imagesPerStep} images (micro-batch ${s.microBatch}) with preset ${s.preset.name}`);
+    const skippedImages: string[] = [];
+    const r = await postTrainLoop({
+      vision: initialVisual,
+      projection,
+      visionTokens,
+      diffusion: sd.diffusion,
+      textEmbedding,
+      condition: s.preset.condition,
+      normalization: s.preset.normalization,
+      clipImageSize: clipSize,
+      vaeImageSize: s.preset.recipe.vaeCrop.size,
+      cropScale: s.preset.recipe.vaeCrop.scale,
+      images: options.images,
+      steps: s.steps,
+      imagesPerStep: s.imagesPerStep,
+      microBatch: s.microBatch,
+      recipe: {
+        lr: s.lr,
+        momentum: s.preset.recipe.momentum,
+        clipNorm: s.preset.recipe.clipNorm,
+        warmupSteps: s.warmupSteps,
+        draws: s.draws,
+        referenceDrawWeighting: options.referenceDrawWeighting ?? false,
+      },
+      seed: s.seed,
+      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, checkpointEvery: s.checkpointEvery } : {}),
+      resume: options.resume ?? true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (e) => options.onProgress?.(e),
+      onSkip: (names) => {
+        skippedImages.push(...names);
+        options.onSkip?.(names);
+      },
+      onCheckpoint: (path, step) => log(`checkpoint ${path} (step ${step})`),
+      onWarning: log,
+    });
+    owned.push(r.state.params, r.state.optimizer.momentum);
+    if (r.resumedFrom > 0) log(`resumed from step ${r.resumedFrom}`);
+    const base = {
+      steps: r.state.step,
+      losses: r.losses,
+      skipped: r.skipped,
+      skippedImages,
+      resumedFrom: r.resumedFrom,
+      stopped: r.stopped,
+      ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
+    };
+    if (r.stopped) return base;
+    log(`exporting ${options.out}`);
+    const exported = await exportPostTrainedClip({
+      source: options.clip,
+      visual: r.state.params.vision,
+      layout: clip.layout,
+      out: options.out,
+      metadata: { diva_post_train: JSON.stringify({ preset: s.preset.name, steps: s.steps, imagesPerStep: s.imagesPerStep, seed: s.seed }) },
+    });
+    return { ...base, out: options.out, exported };
+  } finally {
+    dispose(owned);
+  }
+}
