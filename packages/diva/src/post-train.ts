@@ -1,4 +1,4 @@
-import { dispose, foldIn, noGrad, randomKey, tidy, useBackend, zeros, type Device } from "@diva/tensor";
+import { dispose, foldIn, noGrad, randomKey, tidy, useBackend, zeros, type Device, type Tensor } from "@diva/tensor";
 import { resolveVitTower, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
 import { requirePath, prepareOutput } from "./inputs.js";
 import { exportPostTrainedClip, type ClipExportReport } from "./models/clip-export.js";
@@ -81,7 +81,7 @@ export interface PostTrainResult {
   readonly checkpoint?: string;
 }
 
-function visionTokenDim(model: ClipModel, tokens: (v: ClipVisualParams, images: ReturnType<typeof zeros>) => ReturnType<typeof zeros>): number {
+function visionTokenDim(model: ClipModel, tokens: (v: ClipVisualParams, images: Tensor) => Tensor): number {
   if (!usesTimmTower(model.config)) {
     const proj = (model.params.visual as ClipVisionParams).proj;
     return proj ? proj.shape[1]! : resolveVitTower(model.config).width;
@@ -124,7 +124,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
   const clip = await loadClipCheckpoint(options.clip);
   const model = clip.model;
   const { visual: initialVisual, ...frozenClip } = model.params;
-  const owned: unknown[] = [frozenClip];
+  const owned: unknown[] = [frozenClip, initialVisual];
   try {
     const size = model.config.vision_cfg.image_size ?? 224;
     const clipSize = typeof size === "number" ? size : size[0];
@@ -141,6 +141,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
     }
     const visionTokens = clipVisionTokens(model.config);
     const projection = initProjection(foldIn(randomKey(s.seed), 2_000_003), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
+    owned.push(projection);
     log(`training ${s.steps} steps x ${s.imagesPerStep} images (micro-batch ${s.microBatch}) with preset ${s.preset.name}`);
     const skippedImages: string[] = [];
     const r = await postTrainLoop({
