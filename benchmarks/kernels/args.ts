@@ -21,7 +21,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json PATH] [--only di
   --json      also write the rows as JSON to PATH
   --only      contenders whose name contains one of these (comma-separated)
   --cases     cases whose label contains one of these (comma-separated)
-  --max-ms    a contender slower than this on a case skips larger cases of that kind`;
+  --max-ms    skip a case when a contender's earlier rates predict a run longer than this (default 30000, quick 5000)`;
 
 /** Parses `argv` (without the node and script paths). */
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -44,6 +44,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     only: list("--only"),
     cases,
     measure: quick ? QUICK : FULL,
-    maxMs: Number(value("--max-ms") ?? (quick ? 2000 : 8000)),
+    maxMs: Number(value("--max-ms") ?? (quick ? 5000 : 30000)),
   };
 }

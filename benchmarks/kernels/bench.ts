@@ -14,7 +14,7 @@ export interface BenchOptions {
   readonly cases: readonly BenchCase[];
   readonly contenders: readonly Contender[];
   readonly measure: MeasureOptions;
-  /** A contender slower than this on a case skips the larger cases of the same kind. */
+  /** A case predicted (from the contender's earlier rates) to take longer than this per run is skipped. */
   readonly maxMs: number;
   /** Writes the rows as JSON here. */
   readonly json?: string;
@@ -40,12 +40,13 @@ function empty(c: BenchCase, contender: string, note: string): ResultRow {
 /** Measures every case on one contender. */
 async function runContender(k: Contender, o: BenchOptions, inputs: Map<BenchCase, Float32Array[]>, log: (s: string) => void): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  const tooSlow = new Map<string, number>(); // kind -> flops of the case that was too slow
+  // FLOP/ms seen on this contender, per kind of case, to predict (and skip) runs longer than maxMs
+  const rate = new Map<string, number>();
   for (const c of o.cases) {
     const flops = flopsOf(c);
-    const slowAt = tooSlow.get(c.kind);
-    if (slowAt !== undefined && flops >= slowAt) {
-      rows.push(empty(c, k.name, `skipped: a smaller ${c.kind} took over ${o.maxMs} ms`));
+    const known = rate.get(c.kind) ?? (rate.size ? Math.max(...rate.values()) : undefined);
+    if (known !== undefined && flops / known > o.maxMs) {
+      rows.push(empty(c, k.name, `skipped: predicted ${Math.round(flops / known)} ms per run from earlier cases, over --max-ms ${o.maxMs}`));
       continue;
     }
     log(`  ${k.name}: ${c.label}`);
@@ -54,7 +55,7 @@ async function runContender(k: Contender, o: BenchOptions, inputs: Map<BenchCase
       try {
         const m = await measure(p, o.measure);
         rows.push({ case: c.label, origin: c.origin, kind: c.kind, flops, contender: k.name, ms: m.ms, gflops: flops / (m.ms * 1e6), repeats: m.repeats, batch: m.batch, firstMs: m.firstMs });
-        if (m.ms > o.maxMs) tooSlow.set(c.kind, flops);
+        rate.set(c.kind, flops / m.ms);
       } finally {
         p.dispose();
       }

@@ -2,11 +2,13 @@
  * @jax-js/jax as contenders, on its "cpu", "wasm" and "webgpu" devices (webgpu through Dawn's
  * `navigator.gpu`, the same adapter as ours). Each op is a `jit`-compiled function. jax-js evaluates
  * lazily and frees an array that is disposed before it was computed, so every run's output is kept until
- * the sync, which awaits `blockUntilReady` on all of them.
+ * the sync, which awaits `blockUntilReady` on all of them. On Node 20 its einsum (used by attention) needs
+ * the Iterator helpers that `installIteratorHelpers` adds.
  */
 import { inputShapes, type BenchCase } from "../cases.js";
 import type { Contender, PreparedCase } from "../contender.js";
 import { permuteHost } from "../host-layout.js";
+import { installIteratorHelpers } from "../iterator-helpers.js";
 import { installNavigatorGpu } from "../navigator-gpu.js";
 
 type Jax = typeof import("@jax-js/jax");
@@ -37,6 +39,7 @@ export function jaxContender(device: JaxDevice): Contender {
     name: `jax-js ${device}`,
     async setup() {
       if (device === "webgpu") await installNavigatorGpu();
+      installIteratorHelpers();
       jax = await import("@jax-js/jax");
       const got = await jax.init(device);
       if (!got.includes(device)) throw new Error(`jax.init("${device}") returned [${got.join(", ")}]`);
@@ -44,7 +47,7 @@ export function jaxContender(device: JaxDevice): Contender {
         const info = jax.getWebGPUDevice().adapterInfo;
         return `adapter ${[info.vendor, info.architecture, info.description].filter(Boolean).join(" / ") || "unknown"}`;
       }
-      return device === "wasm" ? "1 thread" : "JavaScript interpreter";
+      return device === "wasm" ? "1 thread" : "JavaScript interpreter (cases predicted to exceed --max-ms are skipped)";
     },
     async prepare(c, inputs) {
       const j = jax!;

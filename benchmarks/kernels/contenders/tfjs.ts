@@ -2,7 +2,8 @@
  * @tensorflow/tfjs as contenders: its "wasm" backend (XNNPACK; single-threaded in Node) and its "webgpu"
  * backend on Dawn's `navigator.gpu` (the same adapter as ours). Convolutions run in tfjs's native NHWC
  * layout; attention is matmul + softmax + matmul (tfjs has no fused attention); layer norm is composed
- * from `moments`. GPU work is waited for by submitting tfjs's queue and awaiting `onSubmittedWorkDone`.
+ * from `moments`. GPU work is waited for by ending tfjs's compute pass, submitting its encoder and awaiting
+ * `onSubmittedWorkDone`.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -18,6 +19,8 @@ type TfTensor = import("@tensorflow/tfjs").Tensor;
 interface TfWebGPUBackend {
   device: GPUDevice;
   adapterInfo?: { vendor?: string; architecture?: string };
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
   submitQueue(): void;
 }
 
@@ -116,7 +119,10 @@ export function tfjsContender(backend: "wasm" | "webgpu"): Contender {
         },
         async sync() {
           if (backend === "webgpu") {
+            // what tfjs itself does before a readback: close the open pass, submit the encoder
             const be = t.backend() as unknown as TfWebGPUBackend;
+            be.ensureCommandEncoderReady();
+            be.endComputePassEncoder();
             be.submitQueue();
             await be.device.queue.onSubmittedWorkDone();
           } // the wasm backend runs each op synchronously

@@ -1,10 +1,10 @@
-import { dispose, foldIn, noGrad, randomKey, tidy, useBackend, zeros, type Device, type Tensor } from "@diva/tensor";
+import { dispose, noGrad, tidy, useBackend, zeros, type Device, type Tensor } from "@diva/tensor";
 import { resolveVitTower, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
 import { requirePath, prepareOutput } from "./inputs.js";
 import { exportPostTrainedClip, type ClipExportReport } from "./models/clip-export.js";
 import { loadClipCheckpoint } from "./models/clip-checkpoint.js";
-import { loadFrozenDiffusion } from "./models/frozen-diffusion.js";
-import { initProjection } from "./models/projection.js";
+import { loadFrozenDiffusion, requireSdFolder } from "./models/frozen-diffusion.js";
+import { initProjection, projectionKey } from "./models/projection.js";
 import { sdPromptEmbedding } from "./models/prompt-embedding.js";
 import { findClipTokenizer } from "./models/tokenizer.js";
 import { clipVisionTokens } from "./models/vision-tokens.js";
@@ -114,6 +114,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
   if (!/\.safetensors$/i.test(options.out)) throw new Error(`out ${options.out} must end in .safetensors`);
   await requirePath(options.clip, "CLIP checkpoint", "file");
   await requirePath(options.sd, "Stable Diffusion folder", "folder");
+  await requireSdFolder(options.sd);
   await requirePath(options.images, "images");
   await prepareOutput(options.out, "out");
   if (options.device) await useBackend(options.device);
@@ -140,7 +141,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       throw new Error(`${options.sd}: the text encoder's width ${textEmbedding.shape[1]} differs from the UNet's cross_attention_dim ${sd.crossAttentionDim}`);
     }
     const visionTokens = clipVisionTokens(model.config);
-    const projection = initProjection(foldIn(randomKey(s.seed), 2_000_003), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
+    const projection = initProjection(projectionKey(s.seed), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
     owned.push(projection);
     log(`training ${s.steps} steps x ${s.imagesPerStep} images (micro-batch ${s.microBatch}) with preset ${s.preset.name}`);
     const skippedImages: string[] = [];

@@ -16,7 +16,7 @@ export async function decodeImage(source: string | Uint8Array, name = typeof sou
     const { data, info } = await sharp(source, { failOn: "error" }).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
     return fromInterleaved(data, info.width, info.height, info.channels);
   } catch (e) {
-    throw new Error(`${name}: cannot decode image (${(e as Error).message})`);
+    throw new Error(`${name}: cannot decode image (${(e as Error).message.split("\n")[0]!.trim()})`);
   }
 }
 

@@ -84,7 +84,8 @@ export class ImageStream {
         clip.push(views.clip);
         names.push(rec.name);
       } catch (e) {
-        skipped.push(`${rec.name}: ${(e as Error).message}`);
+        const why = (e as Error).message;
+        skipped.push(why.startsWith(rec.name) ? why : `${rec.name}: ${why}`);
         if (skipped.length > 1000 && vae.length === 0) throw new Error(`dataset: over 1000 consecutive unreadable images (last: ${skipped.at(-1)})`);
       }
     }

@@ -9,7 +9,7 @@ import { unflattenParams, type ClipParams, type OpenClipConfig, type VAEParams }
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
-import { trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
+import { textEncoderConfig, trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
 import { DEMO_ASSETS, DEMO_FILES, writeDemoModel } from "./models/store.js";
 import { WordTokenizer } from "./models/tokenizer.js";
 import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     "clip-steps": { type: "string", default: "3000" },
     "vae-steps": { type: "string", default: "1500" },
     "unet-steps": { type: "string", default: "4000" },
+    /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
+    "budget-s": { type: "string" },
     out: { type: "string", default: DEMO_ASSETS },
   },
 });
@@ -42,29 +44,41 @@ function buildTokenizer(): WordTokenizer {
 
 const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: String(seed) };
 const stage = values.stage!;
+const budgetSeconds = values["budget-s"] === undefined ? undefined : Number(values["budget-s"]);
+/** Saves progress every 250 steps and at the end, so that a cut run still leaves weights behind. */
+const snapshots = (write: (params: unknown, steps: number) => Promise<void>) => ({
+  budgetSeconds,
+  snapshotEvery: 250,
+  onSnapshot: async (params: unknown, step: number, total: number) => {
+    await write(params, step);
+    console.log(`snapshot at step ${step} of ${total}`);
+  },
+});
 
 if (stage === "all" || stage === "clip") {
   const tokenizer = buildTokenizer();
   const config = tinyClipConfig(tokenizer.vocabSize);
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
-  const clip = await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: 64, lr: 2e-3, detailProbability: 0.15, onStep: log("clip", 50) });
-  await writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), ...provenance });
-}
-
-async function loadClip(): Promise<{ clip: ClipParams; config: OpenClipConfig; tokenizer: WordTokenizer }> {
-  const f = await readSafetensors(join(out, DEMO_FILES.clip));
-  const config = JSON.parse(f.metadata["config"]!) as OpenClipConfig;
-  return { clip: unflattenParams(f.tensors) as unknown as ClipParams, config, tokenizer: new WordTokenizer(JSON.parse(f.metadata["vocabulary"]!), DEMO_CONTEXT_LENGTH) };
+  const write = (clip: unknown, steps: number) =>
+    writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
+  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: 64, lr: 2e-3, detailProbability: 0.15, onStep: log("clip", 50), ...snapshots(write) });
 }
 
 if (stage === "all" || stage === "vae") {
-  const vae = await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 32, lr: 1e-3, klWeight: 1e-4, onStep: log("vae", 50) });
-  await writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), ...provenance });
+  const write = (vae: unknown, steps: number) => writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: String(steps), ...provenance });
+  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 32, lr: 1e-3, klWeight: 1e-4, onStep: log("vae", 50), ...snapshots(write) });
 }
 
 if (stage === "all" || stage === "unet") {
-  const { clip, config, tokenizer } = await loadClip();
+  const tokenizer = buildTokenizer();
   const vae = unflattenParams((await readSafetensors(join(out, DEMO_FILES.vae))).tensors) as unknown as VAEParams;
-  const unet = await trainTinyUnet(vae, clip, config, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 1e-3, onStep: log("unet", 50) });
-  await writeDemoModel(join(out, DEMO_FILES.unet), unet, { config: JSON.stringify(TINY_UNET_CONFIG), ...provenance });
+  const write = (diffusion: unknown, steps: number) =>
+    writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {
+      config: JSON.stringify(TINY_UNET_CONFIG),
+      text_config: JSON.stringify(textEncoderConfig(tokenizer.vocabSize)),
+      vocabulary: JSON.stringify(tokenizer.words),
+      steps: String(steps),
+      ...provenance,
+    });
+  await trainTinyUnet(vae, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 1e-3, onStep: log("unet", 50), ...snapshots(write) });
 }

@@ -85,3 +85,16 @@ export async function loadFrozenDiffusion(sdDir: string, options: { device?: Dev
     dispose: () => dispose([parts.unet, parts.vae]),
   };
 }
+
+/** Checks that `sdDir` is a diffusers SD folder with `unet/`, `vae/` and `text_encoder/` (each with config.json); the error lists what is missing. */
+export async function requireSdFolder(sdDir: string): Promise<void> {
+  const { stat } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const missing: string[] = [];
+  for (const sub of ["unet", "vae", "text_encoder"]) {
+    if (!(await stat(join(sdDir, sub, "config.json")).then((s) => s.isFile(), () => false))) missing.push(`${sub}/config.json`);
+  }
+  if (missing.length) {
+    throw new Error(`Stable Diffusion folder ${sdDir} lacks ${missing.join(", ")} (expected a diffusers folder such as stabilityai/stable-diffusion-2-1-base)`);
+  }
+}

@@ -1,4 +1,4 @@
-import { splitKey, uniform, type Device, type RandomKey } from "@diva/tensor";
+import { foldIn, randomKey, splitKey, uniform, type Device, type RandomKey } from "@diva/tensor";
 import type { Projection } from "../condition.js";
 
 /**
@@ -17,4 +17,9 @@ export function initProjection(key: RandomKey, inDim: number, outDim: number, op
     weight: uniform(kw, [outDim, inDim], { min: -bound, max: bound, ...options }),
     bias: uniform(kb, [outDim], { min: -bound, max: bound, ...options }),
   };
+}
+
+/** The key `postTrain` initialises the projection from, for a run's seed. */
+export function projectionKey(seed: number): RandomKey {
+  return foldIn(randomKey(seed), 2_000_003);
 }

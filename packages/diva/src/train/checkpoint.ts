@@ -11,6 +11,8 @@ export interface CheckpointMeta {
   readonly seed: number;
   readonly losses: readonly number[];
   readonly skipped: number;
+  /** The settings that shape the loss curve; a resumed run must match them. */
+  readonly run?: Readonly<Record<string, number | string | boolean>>;
 }
 
 const PREFIX = "diva-step-";

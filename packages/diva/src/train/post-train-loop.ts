@@ -88,6 +88,14 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   let skipped = 0;
   let resumedFrom = 0;
   let checkpoint: string | undefined;
+  const run: Record<string, number | boolean> = {
+    steps: o.steps,
+    imagesPerStep: o.imagesPerStep,
+    microBatch: o.microBatch,
+    draws: o.recipe.draws,
+    lr: o.recipe.lr,
+    referenceDrawWeighting: o.recipe.referenceDrawWeighting ?? false,
+  };
   if (o.checkpointDir && (o.resume ?? true)) {
     const stale = await removeStaleTempFiles(o.checkpointDir);
     if (stale.length) o.onWarning?.(`removed ${stale.length} temporary file(s) of an interrupted checkpoint write: ${stale.join(", ")}`);
@@ -95,6 +103,11 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     if (ck) {
       for (const r of ck.rejected) o.onWarning?.(`passed over unreadable checkpoint ${r.path}: ${r.reason}`);
       if (ck.meta.seed !== o.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${o.seed}`);
+      for (const [k, v] of Object.entries(ck.meta.run ?? {})) {
+        if (run[k] !== v) {
+          throw new Error(`postTrain: checkpoint ${ck.path} was made with ${k} ${v}, not ${run[k]}; resume with the same settings, or start afresh (another checkpoint folder, or --no-resume / resume: false)`);
+        }
+      }
       state = ck.state;
       losses = [...ck.meta.losses];
       consumed = ck.meta.consumed;
@@ -115,7 +128,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   let stopped = false;
   let savedStep = resumedFrom;
   const save = async () => {
-    checkpoint = await saveCheckpoint(o.checkpointDir!, state, { step: state.step, consumed: stream.consumed, seed: o.seed, losses, skipped });
+    checkpoint = await saveCheckpoint(o.checkpointDir!, state, { step: state.step, consumed: stream.consumed, seed: o.seed, losses, skipped, run });
     savedStep = state.step;
     o.onCheckpoint?.(checkpoint, state.step);
   };

@@ -16,6 +16,7 @@ import { adamwInit, adamwStep, cosineWithWarmup, encodeImage, encodeText, initCl
 import { clipTrainingStream, take, type CaptionedImage } from "../world/index.js";
 import { DEMO_IMAGE_SIZE } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
+import { StepBudget } from "./budget.js";
 import { OPENAI_NORMALIZATION } from "../../presets.js";
 
 /** Options of the tiny CLIP's contrastive training. */
@@ -27,6 +28,11 @@ export interface ClipTrainOptions {
   /** Probability that a caption mentions each fine attribute (web captions leave detail out). */
   readonly detailProbability: number;
   onStep?(step: number, loss: number): void;
+  /** Wall-clock budget: the step count is cut to fit it after 10 timed steps (see StepBudget). */
+  readonly budgetSeconds?: number;
+  /** Called every `snapshotEvery` steps and at the end with the current parameters (to save progress). */
+  onSnapshot?(params: unknown, step: number, totalSteps: number): Promise<void>;
+  readonly snapshotEvery?: number;
 }
 
 /** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
@@ -61,17 +67,20 @@ export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordToken
   let opt = adamwInit<ClipParams>();
   const stream = clipTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE, detailProbability: o.detailProbability });
   const lossGrad = valueAndGrad((p: ClipParams, x: Tensor, ids: Tensor) => contrastiveLoss(p, config, x, ids));
-  for (let step = 0; step < o.steps; step++) {
+  const budget = new StepBudget(o.steps, o.budgetSeconds);
+  for (let step = 0; step < budget.total(); step++) {
     const batch: CaptionedImage[] = take(stream, o.batchSize);
     const x = worldBatchToTensor(batch.map((b) => b.image));
     const ids = tokenizer.tokenize(batch.map((b) => b.caption));
     const [loss, grads] = lossGrad(params, x, ids);
-    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: o.steps, warmupSteps: Math.ceil(o.steps * 0.05) });
+    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
     const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0.1 }, lr);
     o.onStep?.(step, (await loss.data())[0]!);
     dispose([loss, grads, x, ids, params, opt.m, opt.v]);
     params = next;
     opt = nextOpt;
+    const total = budget.afterStep(step);
+    if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
   }
   dispose([opt.m, opt.v]);
   return params;

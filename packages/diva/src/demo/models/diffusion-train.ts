@@ -20,7 +20,8 @@ import {
 import {
   adamwInit,
   adamwStep,
-  clipTextForward,
+  applyClipText,
+  initClipText,
   cosineWithWarmup,
   DDPMScheduler,
   initUNet,
@@ -29,14 +30,15 @@ import {
   unetForward,
   vaeDecode,
   vaeEncode,
-  type ClipParams,
-  type OpenClipConfig,
+  type ClipTextParams,
+  type ClipTextTowerConfig,
   type UNetParams,
   type VAEParams,
 } from "@diva/nn";
 import { diffusionTrainingStream, take } from "../world/index.js";
-import { DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
+import { DEMO_CONTEXT_LENGTH, DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
+import { StepBudget } from "./budget.js";
 import { tensor } from "@diva/tensor";
 
 /** Options shared by the diffusion trainings. */
@@ -46,6 +48,11 @@ export interface DiffusionTrainOptions {
   readonly batchSize: number;
   readonly lr: number;
   onStep?(step: number, loss: number): void;
+  /** Wall-clock budget: the step count is cut to fit it after 10 timed steps (see StepBudget). */
+  readonly budgetSeconds?: number;
+  /** Called every `snapshotEvery` steps and at the end with the current parameters (to save progress). */
+  onSnapshot?(params: unknown, step: number, totalSteps: number): Promise<void>;
+  readonly snapshotEvery?: number;
 }
 
 /** World images as a [B, 3, 32, 32] tensor in [-1, 1] (the VAE's input range). */
@@ -72,61 +79,75 @@ export async function trainTinyVae(o: DiffusionTrainOptions & { klWeight: number
       return add(mseLoss(recon, x), mul(kl, o.klWeight));
     }),
   );
-  for (let step = 0; step < o.steps; step++) {
+  const budget = new StepBudget(o.steps, o.budgetSeconds);
+  for (let step = 0; step < budget.total(); step++) {
     const x = worldToVaeInput(take(stream, o.batchSize).map((b) => b.image));
     const [loss, grads] = lossGrad(params, x, foldIn(randomKey(o.seed + 1), step));
-    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: o.steps, warmupSteps: Math.ceil(o.steps * 0.05) });
+    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
     const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0 }, lr);
     o.onStep?.(step, (await loss.data())[0]!);
     dispose([loss, grads, x, params, opt.m, opt.v]);
     params = next;
     opt = nextOpt;
+    const total = budget.afterStep(step);
+    if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
   }
   dispose([opt.m, opt.v]);
   return params;
 }
 
-/** The text condition of the tiny diffusion model: the tiny CLIP text tower's tokens after ln_final [B, L, width]. */
-export function textCondition(clip: ClipParams, clipConfig: OpenClipConfig, tokenizer: WordTokenizer, texts: readonly string[]): Tensor {
-  return noGrad(() => tidy(() => clipTextForward(clip, clipConfig, tokenizer.tokenize(texts)).lastHiddenState));
+/** The tiny diffusion model's own text encoder: an open_clip-layout text tower (SD's is a CLIP text model too). */
+export function textEncoderConfig(vocabSize: number): ClipTextTowerConfig {
+  return { embed_dim: 64, quick_gelu: false, text_cfg: { context_length: DEMO_CONTEXT_LENGTH, vocab_size: vocabSize, width: 64, heads: 4, layers: 2 } };
+}
+
+/** The text condition of the tiny diffusion model: its text encoder's tokens after ln_final [B, L, width]. */
+export function textCondition(text: ClipTextParams, config: ClipTextTowerConfig, tokenizer: WordTokenizer, texts: readonly string[]): Tensor {
+  return tidy(() => applyClipText(text, tokenizer.tokenize(texts), config).lastHiddenState);
+}
+
+/** The UNet and its text encoder, trained together. */
+export interface TinyDiffusionParams {
+  readonly unet: UNetParams;
+  readonly text: ClipTextParams;
 }
 
 /**
- * Trains the tiny UNet on VAE latents (posterior mean x scaling factor) with epsilon prediction, conditioned on
- * full captions through the frozen tiny CLIP text tower; 10% of captions are dropped to the empty prompt.
+ * Trains the tiny UNet and its text encoder from scratch on VAE latents (posterior mean x scaling factor) with
+ * epsilon prediction, conditioned on full captions; 10% of captions are dropped to the empty prompt.
  */
-export async function trainTinyUnet(
-  vae: VAEParams,
-  clip: ClipParams,
-  clipConfig: OpenClipConfig,
-  tokenizer: WordTokenizer,
-  o: DiffusionTrainOptions,
-): Promise<UNetParams> {
-  let params = keep(initUNet(randomKey(o.seed), TINY_UNET_CONFIG));
-  let opt = adamwInit<UNetParams>();
+export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o: DiffusionTrainOptions): Promise<TinyDiffusionParams> {
+  const textConfig = textEncoderConfig(tokenizer.vocabSize);
+  let params: TinyDiffusionParams = keep({ unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) });
+  let opt = adamwInit<TinyDiffusionParams>();
   const sched = new DDPMScheduler(DEMO_SCHEDULER);
   const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
-  const lossGrad = valueAndGrad((p: UNetParams, zt: Tensor, t: Tensor, cond: Tensor, noise: Tensor) =>
-    mseLoss(unetForward(p, zt, t, cond, TINY_UNET_CONFIG), noise),
+  const lossGrad = valueAndGrad((p: TinyDiffusionParams, zt: Tensor, t: Tensor, ids: string[], noise: Tensor) =>
+    mseLoss(unetForward(p.unet, zt, t, textCondition(p.text, textConfig, tokenizer, ids), TINY_UNET_CONFIG), noise),
   );
   const scale = TINY_VAE_CONFIG.scaling_factor ?? 1;
-  for (let step = 0; step < o.steps; step++) {
+  const budget = new StepBudget(o.steps, o.budgetSeconds);
+  for (let step = 0; step < budget.total(); step++) {
     const batch = take(stream, o.batchSize);
     const k = foldIn(randomKey(o.seed + 2), step);
-    const drop = Array.from({ length: batch.length }, (_, i) => ((step * 7919 + i * 104729) % 10 === 0 ? "" : batch[i]!.caption));
-    const inputs = tidy(() => {
-      const z0 = mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), TINY_VAE_CONFIG).mean, scale);
-      const noise = normal(foldIn(k, 0), z0.shape);
-      const t = randint(foldIn(k, 1), [batch.length], 0, sched.alphasCumprod.length);
-      return { zt: sched.addNoise(z0, noise, t), t, noise, cond: textCondition(clip, clipConfig, tokenizer, drop) };
-    });
-    const [loss, grads] = lossGrad(params, inputs.zt, inputs.t, inputs.cond, inputs.noise);
-    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: o.steps, warmupSteps: Math.ceil(o.steps * 0.05) });
+    const captions = batch.map((b, i) => ((step * 7919 + i * 104729) % 10 === 0 ? "" : b.caption));
+    const inputs = noGrad(() =>
+      tidy(() => {
+        const z0 = mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), TINY_VAE_CONFIG).mean, scale);
+        const noise = normal(foldIn(k, 0), z0.shape);
+        const t = randint(foldIn(k, 1), [batch.length], 0, sched.alphasCumprod.length);
+        return { zt: sched.addNoise(z0, noise, t), t, noise };
+      }),
+    );
+    const [loss, grads] = lossGrad(params, inputs.zt, inputs.t, captions, inputs.noise);
+    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
     const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0 }, lr);
     o.onStep?.(step, (await loss.data())[0]!);
     dispose([loss, grads, inputs, params, opt.m, opt.v]);
     params = next;
     opt = nextOpt;
+    const total = budget.afterStep(step);
+    if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
   }
   dispose([opt.m, opt.v]);
   return params;

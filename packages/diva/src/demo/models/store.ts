@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flattenTree, readSafetensors, writeSafetensors } from "@diva/tensor";
-import { unflattenParams, type ClipParams, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
+import { unflattenParams, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
 import { WordTokenizer } from "./tokenizer.js";
 
 /** Folder of the shipped demo weights. */
@@ -14,10 +14,14 @@ export interface DemoModels {
   readonly tokenizer: WordTokenizer;
   readonly vae: VAEParams;
   readonly unet: UNetParams;
+  /** The diffusion model's own text encoder (an open_clip-layout text tower). */
+  readonly textEncoder: ClipTextParams;
+  readonly textEncoderConfig: ClipTextTowerConfig;
 }
 
 /** File names of the shipped models. */
 export const DEMO_FILES = { clip: "tiny-clip.safetensors", vae: "tiny-vae.safetensors", unet: "tiny-unet.safetensors" } as const;
+// tiny-unet.safetensors holds the UNet under "unet." and its text encoder under "text.".
 
 /** Writes one model's parameters as fp16 safetensors (small files), with its metadata. */
 export async function writeDemoModel(path: string, params: unknown, metadata: Record<string, string>): Promise<void> {
@@ -42,6 +46,8 @@ export async function loadDemoModels(dir = DEMO_ASSETS): Promise<DemoModels> {
     clipConfig,
     tokenizer: new WordTokenizer(words, clipConfig.text_cfg.context_length ?? 24),
     vae: unflattenParams(vae.tensors) as unknown as VAEParams,
-    unet: unflattenParams(unet.tensors) as unknown as UNetParams,
+    unet: (unflattenParams(unet.tensors) as unknown as { unet: UNetParams }).unet,
+    textEncoder: (unflattenParams(unet.tensors) as unknown as { text: ClipTextParams }).text,
+    textEncoderConfig: JSON.parse(unet.metadata["text_config"]!) as ClipTextTowerConfig,
   };
 }

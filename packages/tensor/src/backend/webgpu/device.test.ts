@@ -58,6 +58,16 @@ describe.skipIf(!b)("webgpu device, queue and memory", () => {
     expect(used).toBeLessThanOrEqual(8);
   });
 
+  it("reads started together share one submission", async () => {
+    const xs = [1, 2, 3, 4, 5].map((v) => viewOf(b!, [v, v + 1], "float32", [2]));
+    const sums = xs.map((x) => b!.kernels.add([x, x], {}, { shape: [2], dtype: "float32" }));
+    b!.flush();
+    const before = b!.stats().submissions;
+    const got = await Promise.all(sums.map((s) => readAll(b!, s, "float32", 2)));
+    expect(got).toEqual([1, 2, 3, 4, 5].map((v) => [2 * v, 2 * v + 2]));
+    expect(b!.stats().submissions - before).toBe(1);
+  });
+
   it("reuses freed buffers only after a submission", async () => {
     const o = { shape: [1000], dtype: "float32" } as const;
     const s1 = b!.kernels.fill([], { value: 1, ...o }, o) as WebGPUStorage;

@@ -91,4 +91,14 @@ describe.skipIf(!b)("webgpu matmul", () => {
     expect(await readAll(b!, s, "float32", 6)).toEqual([0, 0, 0, 0, 0, 0]);
   });
   it("128x256 @ 256x192", () => check(C([128, 256]), C([256, 192]), [128, 192]));
+  it("vec4 loads along K, M and N, batched, with partial tiles", async () => {
+    await check(C([3, 72, 64]), C([3, 64, 84]), [3, 72, 84]); // A along K, B along N
+    await check(CT([3, 72, 64]), CT([3, 64, 84]), [3, 72, 84]); // A along M, B along K
+    await check({ shape: [2, 36, 40], strides: [0, 40, 1], offset: 8 }, C([2, 40, 68]), [2, 36, 68]); // broadcast batch, offset 8
+  });
+  it("scalar fallback where vec4 does not fit: odd offset, odd row stride, K not a multiple of 4", async () => {
+    await check({ shape: [40, 36], strides: [36, 1], offset: 3 }, C([36, 44]), [40, 44]);
+    await check({ shape: [40, 36], strides: [37, 1], offset: 0 }, { shape: [36, 44], strides: [45, 1], offset: 1 }, [40, 44]);
+    await check(C([40, 35]), C([35, 44]), [40, 44]);
+  });
 });

@@ -50,6 +50,8 @@ export class WebGPUBackend implements Backend {
   readonly ctx: GpuContext;
   /** Kept referenced for the device's lifetime (Dawn crashes if its GPU object is collected). */
   private readonly choice: AdapterChoice;
+  /** The submission reads started in the current microtask turn wait for (see `flushSoon`). */
+  private pendingFlush: Promise<void> | undefined;
 
   constructor(choice: AdapterChoice, device: GPUDevice, options: WebGPUBackendOptions = {}) {
     this.choice = choice;
@@ -89,9 +91,10 @@ export class WebGPUBackend implements Backend {
   }
 
   /**
-   * Reads `size` elements from element `offset`: submits the queued work with a copy into a mappable buffer
-   * and maps it. Rejects with the first device error recorded since the last read (a shader that failed to
-   * compile, out of memory, validation) and after device loss.
+   * Reads `size` elements from element `offset`: records a copy into a mappable buffer, submits the queued
+   * work (reads started together, as in `Promise.all`, share one submission) and maps it. Rejects with the
+   * first device error recorded since the last read (a shader that failed to compile, out of memory,
+   * validation) and after device loss.
    */
   async read(storage: Storage, dtype: DType, offset: number, size: number): Promise<TypedArray> {
     const ctx = this.ctx;
@@ -110,8 +113,8 @@ export class WebGPUBackend implements Backend {
     const len = end - alignedStart;
     const staging = ctx.pool.acquire(len, USAGE_READBACK);
     ctx.queue.copy(s.buffer, alignedStart, staging, 0, len);
-    ctx.queue.flush();
     try {
+      await this.flushSoon();
       await this.check();
       try {
         await staging.mapAsync(0x0001, 0, len);
@@ -135,6 +138,19 @@ export class WebGPUBackend implements Backend {
     if (s.freed) return;
     s.freed = true;
     this.ctx.pool.release(s.buffer);
+  }
+
+  /**
+   * Submits the queued work once the current microtask turn has run, so that every read started in it
+   * shares one submission; the staging buffers are mapped only after it (mapping before the submission
+   * that writes them would be a validation error).
+   */
+  private flushSoon(): Promise<void> {
+    this.pendingFlush ??= Promise.resolve().then(() => {
+      this.pendingFlush = undefined;
+      this.ctx.queue.flush();
+    });
+    return this.pendingFlush;
   }
 
   /** Submits all queued work now. */

@@ -42,8 +42,9 @@ export function cpuKernelInfo(): CpuKernelInfo {
 
 /**
  * Starts the worker threads ahead of use and resolves with the number of threads available (the caller
- * included). Optional in Node (workers start on first use); in a browser worker, call it before
- * synchronous kernels so the workers are running when needed.
+ * included; 1 where this thread may not block, such as a browser's main thread). Optional in Node
+ * (workers start on first use); in a browser worker, await it before synchronous kernels so the workers
+ * are running when needed.
  */
 export async function startCpuThreads(n = getCpuThreads()): Promise<number> {
   const rt = kernelRuntime();

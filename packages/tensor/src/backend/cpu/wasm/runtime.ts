@@ -163,7 +163,7 @@ export class KernelRuntime {
 
   /** Starts `n - 1` workers and resolves when they are ready (browsers: call before synchronous use). */
   async startThreads(n = getCpuThreads()): Promise<number> {
-    if (n <= 1 || !this.shared) return 1;
+    if (n <= 1 || !this.shared || !canBlock()) return 1;
     if (!this.pool) this.pool = new WorkerPool(this.module, this.memory, taskKernels);
     this.pool.grow(Math.min(n, MAX_WORKERS + 1) - 1, false);
     await this.pool.whenReady();

@@ -1,5 +1,6 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
+import type { Binding } from "../queue.js";
 import { wgslComputeType, wgslStorageType, type WgslComputeType, type WgslStorageType } from "../dtypes.js";
 import { broadcastTo, collapse, numel } from "../layout.js";
 import { Params } from "../params.js";
@@ -20,6 +21,12 @@ interface MatmulShape {
   readonly TN: number;
   readonly aKFast: boolean;
   readonly bNFast: boolean;
+  /** A is read as vec4 along its contiguous dim (K when aKFast, else M); needs TM = 4 for M. */
+  readonly aVec: boolean;
+  /** B is read as vec4 along its contiguous dim (N when bNFast, else K); needs TN = 4 for N. */
+  readonly bVec: boolean;
+  /** Output rows are written as vec4 (TN = 4, N % 4 == 0). */
+  readonly outVec: boolean;
   readonly T: WgslComputeType;
   readonly aType: WgslStorageType;
   readonly bType: WgslStorageType;
@@ -40,6 +47,53 @@ function lane(v: string, n: number, i: number): string {
 }
 
 /**
+ * Staging of A's BK x BM slice with one vec4 load per thread (TM = 4, so the tile holds S*S vectors):
+ * along K when A is K-contiguous (four workgroup writes, one per k), else along M (one vec4 write).
+ * Element indices are multiples of 4 (`vecOperand` checked the strides and offset), and the vector's
+ * dimension is a multiple of 4, so a vector is either wholly inside the matrix or wholly outside.
+ */
+function vecStageA(m: MatmulShape): string {
+  const { S } = m;
+  const BM = S * 4;
+  if (m.aKFast) {
+    const writes = [0, 1, 2, 3].map((q) => `As[(kk + ${q}u) * ${BM / 4}u + i / 4u][i % 4u] = v[${q}];`).join(" ");
+    return `{
+      let kk = (t % ${S / 4}u) * 4u; let i = t / ${S / 4}u;
+      var v = vec4<T>(0);
+      if (row0 + i < M && k0 + kk < K) { v = A[u32(i32(zp0) + i32(row0 + i) * sAm + i32(k0 + kk)) / 4u]; }
+      ${writes}
+    }`;
+  }
+  return `{
+      let ig = t % ${S}u; let kk = t / ${S}u;
+      var v = vec4<T>(0);
+      if (row0 + ig * 4u < M && k0 + kk < K) { v = A[u32(i32(zp0) + i32(row0 + ig * 4u) + i32(k0 + kk) * sAk) / 4u]; }
+      As[kk * ${BM / 4}u + ig] = v;
+    }`;
+}
+
+/** Staging of B's BK x BN slice with one vec4 load per thread (TN = 4): along N or along K, as for A. */
+function vecStageB(m: MatmulShape): string {
+  const { S } = m;
+  const BN = S * 4;
+  if (m.bNFast) {
+    return `{
+      let jg = t % ${S}u; let kk = t / ${S}u;
+      var v = vec4<T>(0);
+      if (col0 + jg * 4u < N && k0 + kk < K) { v = B[u32(i32(zp1) + i32(k0 + kk) * sBk + i32(col0 + jg * 4u)) / 4u]; }
+      Bs[kk * ${BN / 4}u + jg] = v;
+    }`;
+  }
+  const writes = [0, 1, 2, 3].map((q) => `Bs[(kk + ${q}u) * ${BN / 4}u + j / 4u][j % 4u] = v[${q}];`).join(" ");
+  return `{
+      let kk = (t % ${S / 4}u) * 4u; let j = t / ${S / 4}u;
+      var v = vec4<T>(0);
+      if (col0 + j < N && k0 + kk < K) { v = B[u32(i32(zp1) + i32(k0 + kk) + i32(col0 + j) * sBn) / 4u]; }
+      ${writes}
+    }`;
+}
+
+/**
  * The tiled kernel. Workgroup memory holds a BK x BM slice of A and a BK x BN slice of B as vectors of TM
  * (resp. TN) lanes, so each step of the inner loop is one vector load of A, one of B and TM vector
  * multiply-adds into the thread's TM x TN register tile (rows ty*TM.., columns tx*TN..).
@@ -52,8 +106,10 @@ function matmulSource(m: MatmulShape): string {
   const acc: string[] = [];
   const fma: string[] = [];
   const stores: string[] = [];
+  const vecStores: string[] = [];
   for (let i = 0; i < TM; i++) {
     acc.push(`var acc${i} = ${vec(TN)}(0);`);
+    vecStores.push(`if (r0 + ${i}u < M && c0 < N) { out[(obase + (r0 + ${i}u) * N + c0) / 4u] = acc${i}; }`);
     fma.push(`acc${i} = acc${i} + ${lane("a", TM, i)} * b;`);
     for (let j = 0; j < TN; j++) {
       stores.push(`if (r0 + ${i}u < M && c0 + ${j}u < N) { out[obase + (r0 + ${i}u) * N + c0 + ${j}u] = ${storeAs(lane(`acc${i}`, TN, j), T, m.outType)}; }`);
@@ -63,8 +119,22 @@ function matmulSource(m: MatmulShape): string {
   const bIdx = m.bNFast ? `let j = e % ${BN}u; let kk = e / ${BN}u;` : `let kk = e % ${BK}u; let j = e / ${BK}u;`;
   const aStore = TM === 1 ? `As[kk * ${BM}u + i] = v;` : `As[kk * ${BM / TM}u + i / ${TM}u][i % ${TM}u] = v;`;
   const bStore = TN === 1 ? `Bs[kk * ${BN}u + j] = v;` : `Bs[kk * ${BN / TN}u + j / ${TN}u][j % ${TN}u] = v;`;
-  const body = `fn lda(p: i32) -> T { return ${loadAs("A[u32(p)]", m.aType, T)}; }
-fn ldb(p: i32) -> T { return ${loadAs("B[u32(p)]", m.bType, T)}; }
+  const scalarStageA = `for (var l = 0u; l < ${TM}u; l = l + 1u) {
+      let e = t + l * ${S * S}u;
+      ${aIdx}
+      var v = T(0);
+      if (row0 + i < M && k0 + kk < K) { v = lda(i32(zp0) + i32(row0 + i) * sAm + i32(k0 + kk) * sAk); }
+      ${aStore}
+    }`;
+  const scalarStageB = `for (var l = 0u; l < ${TN}u; l = l + 1u) {
+      let e = t + l * ${S * S}u;
+      ${bIdx}
+      var v = T(0);
+      if (col0 + j < N && k0 + kk < K) { v = ldb(i32(zp1) + i32(k0 + kk) * sBk + i32(col0 + j) * sBn); }
+      ${bStore}
+    }`;
+  const body = `${m.aVec ? "" : `fn lda(p: i32) -> T { return ${loadAs("A[u32(p)]", m.aType, T)}; }`}
+${m.bVec ? "" : `fn ldb(p: i32) -> T { return ${loadAs("B[u32(p)]", m.bType, T)}; }`}
 var<workgroup> As: array<${vec(TM)}, ${(BK * BM) / TM}>;
 var<workgroup> Bs: array<${vec(TN)}, ${(BK * BN) / TN}>;
 @compute @workgroup_size(${S}, ${S})
@@ -86,20 +156,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let t = ty * ${S}u + tx;
   ${acc.join("\n  ")}
   for (var k0 = 0u; k0 < K; k0 = k0 + ${BK}u) {
-    for (var l = 0u; l < ${TM}u; l = l + 1u) {
-      let e = t + l * ${S * S}u;
-      ${aIdx}
-      var v = T(0);
-      if (row0 + i < M && k0 + kk < K) { v = lda(i32(zp0) + i32(row0 + i) * sAm + i32(k0 + kk) * sAk); }
-      ${aStore}
-    }
-    for (var l = 0u; l < ${TN}u; l = l + 1u) {
-      let e = t + l * ${S * S}u;
-      ${bIdx}
-      var v = T(0);
-      if (col0 + j < N && k0 + kk < K) { v = ldb(i32(zp1) + i32(k0 + kk) * sBk + i32(col0 + j) * sBn); }
-      ${bStore}
-    }
+    ${m.aVec ? vecStageA(m) : scalarStageA}
+    ${m.bVec ? vecStageB(m) : scalarStageB}
     workgroupBarrier();
     for (var kk = 0u; kk < ${BK}u; kk = kk + 1u) {
       let a = As[kk * ${BM / TM}u + ty];
@@ -110,15 +168,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let r0 = row0 + ty * ${TM}u;
   let c0 = col0 + tx * ${TN}u;
-  ${stores.join("\n  ")}
+  ${m.outVec ? vecStores.join("\n  ") : stores.join("\n  ")}
 }`;
   return wgslModule({
     T,
     paramWords: m.paramWords,
     buffers: [
-      { name: "A", type: m.aType },
-      { name: "B", type: m.bType },
-      { name: "out", type: m.outType, write: true },
+      { name: "A", type: m.aVec ? "vec4<f32>" : m.aType },
+      { name: "B", type: m.bVec ? "vec4<f32>" : m.bType },
+      { name: "out", type: m.outVec ? "vec4<f32>" : m.outType, write: true },
     ],
     body,
   });
@@ -163,7 +221,18 @@ export function matmul(ctx: GpuContext, a: TensorView, b: TensorView, out: Outpu
   const bType = wgslStorageType(b.dtype);
   const outType = wgslStorageType(out.dtype);
   const rank = it.shape.length;
-  const key = `matmul2|${T}|${aType},${bType}>${outType}|r${rank}|S${S}|${TM}x${TN}|${aKFast ? "ak" : "am"}${bNFast ? "bn" : "bk"}`;
+  const f32 = T === "f32" && aType === "f32" && bType === "f32";
+  const aBatchStrides = it.shape.length ? it.operands[0]!.strides : [];
+  const bBatchStrides = it.shape.length ? it.operands[1]!.strides : [];
+  const aVec =
+    f32 && TM === 4 && vecOperand(a.offset, aBatchStrides, aKFast ? sAk : sAm, aKFast ? sAm : sAk, aKFast ? K : M, sa.bindSize);
+  const bVec =
+    f32 && TN === 4 && vecOperand(b.offset, bBatchStrides, bNFast ? sBn : sBk, bNFast ? sBk : sBn, bNFast ? N : K, sb.bindSize);
+  const outVec = T === "f32" && outType === "f32" && TN === 4 && N % 4 === 0;
+  const vecKey = `${aVec ? "A4" : ""}${bVec ? "B4" : ""}${outVec ? "O4" : ""}`;
+  const key = `matmul3|${T}|${aType},${bType}>${outType}|r${rank}|S${S}|${TM}x${TN}|${aKFast ? "ak" : "am"}${bNFast ? "bn" : "bk"}|${vecKey}`;
+  const aBind = aVec ? vecBinding(sa) : bind(sa);
+  const bBind = bVec ? vecBinding(sb) : bind(sb);
   const maxZ = ctx.maxGroups;
   for (let first = 0; first < batches; first += maxZ) {
     const params = new Params();
@@ -176,9 +245,31 @@ export function matmul(ctx: GpuContext, a: TensorView, b: TensorView, out: Outpu
     params.i32(sBn);
     params.u32(first);
     const base = writeIteration(params, it);
-    const source = () => matmulSource({ S, TM, TN, aKFast, bNFast, T, aType, bType, outType, rank, base, paramWords: params.length });
+    const source = () =>
+      matmulSource({ S, TM, TN, aKFast, bNFast, aVec, bVec, outVec, T, aType, bType, outType, rank, base, paramWords: params.length });
     const z = Math.min(maxZ, batches - first);
-    ctx.run(key, source, params, [bind(sa), bind(sb), bind(result)], [Math.ceil(N / BN), Math.ceil(M / BM), z]);
+    ctx.run(key, source, params, [aBind, bBind, bind(result)], [Math.ceil(N / BN), Math.ceil(M / BM), z]);
   }
   return result;
+}
+
+/**
+ * True when an operand can be read as vec4 along its contiguous dimension: unit stride there, that
+ * dimension's size a multiple of 4, and the other matrix stride, every batch stride and the offset
+ * multiples of 4 (so every vector starts at an element index divisible by 4).
+ */
+function vecOperand(offset: number, batchStrides: readonly number[], fastStride: number, slowStride: number, fastSize: number, bytes: number): boolean {
+  return (
+    fastStride === 1 &&
+    fastSize % 4 === 0 &&
+    slowStride % 4 === 0 &&
+    offset % 4 === 0 &&
+    batchStrides.every((st) => st % 4 === 0) &&
+    bytes >= 16
+  );
+}
+
+/** A binding of a storage as whole vec4s (the vectors a kernel reads lie wholly inside the storage). */
+function vecBinding(s: WebGPUStorage): Binding {
+  return { buffer: s.buffer, size: Math.floor(s.bindSize / 16) * 16 };
 }

@@ -4,8 +4,8 @@ import { prelude } from "./prelude.js";
 /** A storage buffer a kernel binds (binding 1, 2, ... in order). */
 export interface BufferDecl {
   readonly name: string;
-  /** Element type; `atomic<...>` for kernels that accumulate with atomics. */
-  readonly type: WgslStorageType | "atomic<u32>" | "atomic<i32>";
+  /** Element type; `atomic<...>` for kernels that accumulate with atomics, `vec4<f32>` for vectorised access. */
+  readonly type: WgslStorageType | "atomic<u32>" | "atomic<i32>" | "vec4<f32>";
   /** True for the output(s); inputs are read-only. */
   readonly write?: boolean;
 }

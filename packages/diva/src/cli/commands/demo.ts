@@ -1,0 +1,23 @@
+import { Command } from "commander";
+import { backendOption, nonNegativeInt, positiveInt, type BackendName } from "../parse.js";
+
+/** `diva demo`: the built-in demo on tiny shipped models (loaded only when the command runs). */
+export function demoCommand(): Command {
+  return new Command("demo")
+    .description("run DIVA end to end on the shipped tiny models and a synthetic MMVP world, and write a report")
+    .option("--steps <n>", "DIVA optimizer steps per seed", positiveInt)
+    .option("--seed <n...>", "seed(s); the report averages over them", (v: string, prev: number[] | undefined) => [...(prev ?? []), nonNegativeInt(v)])
+    .option("--out <dir>", "report folder", "report")
+    .option("--quick", "a few steps only (smoke test)")
+    .addOption(backendOption())
+    .action(async (flags: { steps?: number; seed?: number[]; out: string; quick?: boolean; backend: BackendName }) => {
+      const { runDemo } = await import("../../demo/run.js");
+      await runDemo({
+        ...(flags.steps ? { steps: flags.steps } : {}),
+        ...(flags.seed?.length ? { seeds: flags.seed } : {}),
+        out: flags.out,
+        backend: flags.backend,
+        quick: flags.quick ?? false,
+      });
+    });
+}

@@ -1,0 +1,98 @@
+import { Command, Option } from "commander";
+import type { ClipModel } from "@diva/nn";
+import { clsPatchMeanFeatures, loadedClipForEval } from "../../eval/loaded-clip.js";
+import type { ClipForEval } from "../../eval/clip-model.js";
+import { evalMMVP } from "../../eval/mmvp.js";
+import { evalZeroShotFolder, readTemplates } from "../../eval/zeroshot-folder.js";
+import { requirePath } from "../../inputs.js";
+import { loadClipCheckpoint } from "../../models/clip-checkpoint.js";
+import { findClipTokenizer } from "../../models/tokenizer.js";
+import { resolvePreset } from "../../preset-file.js";
+import { selectBackend } from "../backend.js";
+import { backendOption, positiveInt, type BackendName } from "../parse.js";
+import { lazyProgress } from "../progress.js";
+
+interface CommonFlags {
+  clip: string;
+  preset: string;
+  bpe?: string;
+  batchSize: number;
+  backend: BackendName;
+  json?: boolean;
+}
+
+/** Loads the CLIP, its tokenizer and the preset's normalisation for an evaluation. */
+async function loadForEval(flags: CommonFlags): Promise<{ model: ClipModel; clip: ClipForEval }> {
+  const preset = await resolvePreset(flags.preset);
+  await selectBackend(flags.backend);
+  const { tokenizer } = await findClipTokenizer({ bpe: flags.bpe, clip: flags.clip });
+  const { model } = await loadClipCheckpoint(flags.clip);
+  const clip = loadedClipForEval(model, preset, tokenizer);
+  if (clip.imageSize !== preset.vision.imageSize) {
+    throw new Error(`preset ${preset.name} is for a ${preset.vision.imageSize}px vision tower, but ${flags.clip} is ${clip.imageSize}px`);
+  }
+  return { model, clip };
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .requiredOption("--clip <file>", "CLIP checkpoint (.safetensors or .pt/.bin; open_clip/OpenAI/Hugging Face names)")
+    .requiredOption("--preset <name|file.json>", "preset giving the image normalisation and resolution")
+    .option("--bpe <file>", "CLIP BPE vocabulary (default: bpe_simple_vocab_16e6.txt.gz beside --clip)")
+    .option("--batch-size <n>", "images per forward pass", positiveInt, 16)
+    .option("--json", "print the result as JSON")
+    .addOption(backendOption());
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function mmvpCommand(): Command {
+  return common(new Command("mmvp").description("score a CLIP on MMVP-VLM (Questions.csv + MLLM_VLM Images/)"))
+    .requiredOption("--benchmark <dir>", "the MMVP-VLM folder")
+    .addOption(new Option("--variant <name>", "image feature: the standard embedding or class token + mean of patch tokens").choices(["standard", "cls-patch-mean"]).default("standard"))
+    .action(async (flags: CommonFlags & { benchmark: string; variant: "standard" | "cls-patch-mean" }) => {
+      await requirePath(flags.benchmark, "MMVP benchmark folder", "folder");
+      const { model, clip } = await loadForEval(flags);
+      const bar = lazyProgress("MMVP [{bar}] {value}/{total} pairs | ETA {eta}s", (d, total) => `MMVP ${d}/${total} pairs`);
+      const r = await evalMMVP(clip, flags.benchmark, {
+        batchSize: flags.batchSize,
+        ...(flags.variant === "cls-patch-mean" ? { imageFeatures: clsPatchMeanFeatures(model) } : {}),
+        onProgress: (done, total) => bar.update(done, total),
+      }).finally(() => bar.stop());
+      if (flags.json) {
+        console.log(JSON.stringify({ perPattern: r.perPattern, average: r.average }, null, 2));
+        return;
+      }
+      const width = Math.max(...Object.keys(r.perPattern).map((k) => k.length));
+      for (const [k, v] of Object.entries(r.perPattern)) console.log(`${k.padEnd(width)}  ${pct(v)}`);
+      console.log(`${"average".padEnd(width)}  ${pct(r.average)}`);
+    });
+}
+
+function zeroShotCommand(): Command {
+  return common(new Command("zeroshot").description("zero-shot classification accuracy on a folder with one subfolder of images per class"))
+    .requiredOption("--images <dir>", "folder of class subfolders (the subfolder name is the class name, _ read as a space)")
+    .option("--templates <openai|file>", "prompt templates: OpenAI's 80 ImageNet ones, or a file with one template per line ({} = class)", "openai")
+    .action(async (flags: CommonFlags & { images: string; templates: string }) => {
+      await requirePath(flags.images, "images folder", "folder");
+      const templates = await readTemplates(flags.templates);
+      const { clip } = await loadForEval(flags);
+      const bar = lazyProgress("zero-shot [{bar}] {value}/{total} images | ETA {eta}s", (d, total) => `zero-shot ${d}/${total} images`);
+      const r = await evalZeroShotFolder(clip, flags.images, {
+        templates,
+        batchSize: flags.batchSize,
+        onProgress: (done, total) => bar.update(done, total),
+      }).finally(() => bar.stop());
+      for (const s of r.skipped) console.error(`skipped unreadable image ${s}`);
+      if (flags.json) {
+        console.log(JSON.stringify({ accuracy: r.accuracy, perClass: r.perClass, count: r.count, skipped: r.skipped.length }, null, 2));
+        return;
+      }
+      console.log(`zero-shot accuracy ${pct(r.accuracy)} over ${r.count} images, ${Object.keys(r.perClass).length} classes, ${templates.length} templates`);
+    });
+}
+
+/** `diva eval mmvp|zeroshot`. */
+export function evalCommand(): Command {
+  return new Command("eval").description("evaluate a CLIP checkpoint").addCommand(mmvpCommand()).addCommand(zeroShotCommand());
+}

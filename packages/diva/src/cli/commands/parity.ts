@@ -1,0 +1,15 @@
+import { Command } from "commander";
+import { parityMain } from "@diva/nn";
+import { positiveNumber } from "../parse.js";
+
+/** `diva parity FILE...`: checks models against reference fixtures (delegates to `@diva/nn`'s parityMain). */
+export function parityCommand(): Command {
+  return new Command("parity")
+    .description("check our models against PyTorch reference fixtures (.safetensors written by the fixture scripts)")
+    .argument("<files...>", "fixture files")
+    .option("--tol <x>", "one relative tolerance for every result", positiveNumber)
+    .action(async (files: string[], flags: { tol?: number }) => {
+      const args = flags.tol !== undefined ? ["--tol", String(flags.tol), ...files] : files;
+      process.exitCode = await parityMain(args);
+    });
+}

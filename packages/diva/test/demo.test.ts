@@ -1,0 +1,26 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runDemo } from "../src/demo/run.js";
+
+describe("built-in demo (shortened)", () => {
+  it("runs end to end: evaluation, DIVA steps, evaluation, report files", async () => {
+    const out = await mkdtemp(join(tmpdir(), "demo-report-"));
+    const report = await runDemo({ quick: true, out, verbose: false });
+    expect(report.seeds).toHaveLength(1);
+    const s = report.seeds[0]!;
+    expect(s.losses).toHaveLength(2);
+    for (const l of s.losses) expect(Number.isFinite(l)).toBe(true);
+    expect(Object.keys(s.before.mmvp)).toHaveLength(9);
+    for (const v of [s.before.mmvpAverage, s.after.mmvpAverage, s.before.zeroShot, s.after.zeroShot]) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+    expect(json.seeds[0].losses).toEqual(s.losses);
+    expect(await readFile(join(out, "report.md"), "utf8")).toContain("MMVP average");
+    expect(await readFile(join(out, "loss.svg"), "utf8")).toContain("<svg");
+    expect(await readFile(join(out, "mmvp-patterns.svg"), "utf8")).toContain("<svg");
+  });
+});
