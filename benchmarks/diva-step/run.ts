@@ -175,12 +175,13 @@ async function main(): Promise<void> {
   const torchMedian = torch ? median(torch.result.times_ms) : null;
   for (const r of rows) if (r.medianMs !== null && torchMedian !== null) r.ratioToTorch = r.medianMs / torchMedian;
 
-  // The table.
+  // The table (long adapter names are cut there and printed whole below it).
+  const short = (d: string): string => (d.length > 60 ? `${d.slice(0, 59)}…` : d);
   const cols = ["backend", "ms/step median", "min", "ratio to PyTorch", "GFLOP/s (est.)", "detail"];
   const cells = rows.map((r) =>
     r.medianMs === null
       ? [r.backend, "-", "-", "-", "-", r.status]
-      : [r.backend, r.medianMs.toFixed(1), r.minMs!.toFixed(1), r.ratioToTorch === null ? "-" : `${r.ratioToTorch.toFixed(2)}x`, r.gflops!.toFixed(1), r.detail],
+      : [r.backend, r.medianMs.toFixed(1), r.minMs!.toFixed(1), r.ratioToTorch === null ? "-" : `${r.ratioToTorch.toFixed(2)}x`, r.gflops!.toFixed(1), short(r.detail)],
   );
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const fmt = (row: string[]): string => row.map((c, i) => (i === 0 || i === row.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   for (const row of cells) console.log(fmt(row));
 
   console.log("");
+  for (const r of ours) if (r.adapter) console.log(`${r.device} adapter: ${r.adapter}`);
   if (torch) {
     const t = torch.result;
     console.log(`PyTorch: torch ${t.torch} (Python ${t.python}, ${PYTHON}), ${t.threads} intra-op threads, mkldnn ${t.mkldnn}; BLAS ${t.blas.join(", ") || "none mapped"}${t.openblas_core ? ` (OpenBLAS core ${t.openblas_core})` : ""}`);

@@ -8,8 +8,8 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ShapeMaps } from "./ours.js";
 
-/** The interpreter that has Debian's python3-torch. */
-export const PYTHON = "/usr/bin/python3";
+/** The interpreter that has Debian's python3-torch (`DIVA_TORCH_PYTHON` overrides it). */
+export const PYTHON = process.env.DIVA_TORCH_PYTHON ?? "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("./torch_step.py", import.meta.url));
 
 /** What torch_step.py reports. */

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Builds .gpu/: everything the GPU check needs on a machine with no Node, no npm and no network (the device
-# machine with an NVIDIA H200), under 60 MB. Run here, from anywhere in the repository:
+# Builds .gpu/gpu-check/: everything the GPU check needs on a machine with no Node, no npm and no network (the
+# device machine with an NVIDIA H200); with the shared .gpu/node.xz about 30 MB. Run here, from anywhere in
+# the repository:
 #
 #   bash scripts/gpu-check/build.sh
 #
-# Contents of .gpu/ (ignored by git through .git/info/exclude):
-#   gpu-check.mjs    scripts/gpu-check/main.ts and @diva/tensor (from source) bundled by esbuild
-#   node.xz          this machine's /usr/bin/node (xz), unpacked to /tmp on the device
-#   dawn.node.xz     the webgpu package's linux-x64 Dawn binary (xz); webgpu/ holds its index.js, package.json
-#   libvulkan1_*.deb Debian's Vulkan loader, unpacked (dpkg -x, into /tmp) only if the device has none
-#   run.sh           the device-side script (a copy of scripts/gpu-check/run.sh)
+# Contents (.gpu/ is ignored by git through .git/info/exclude; other device scripts keep their files beside):
+#   .gpu/node.xz                this machine's Node binary (xz), shared with other device scripts
+#   .gpu/gpu-check/gpu-check.mjs    scripts/gpu-check/main.ts with @diva/tensor (from source), bundled by esbuild
+#   .gpu/gpu-check/dawn.node.xz     the webgpu package's linux-x64 Dawn binary (xz); webgpu/ has its index.js
+#   .gpu/gpu-check/libvulkan1_*.deb Debian's Vulkan loader, unpacked (into /tmp) only if the device has none
+#   .gpu/gpu-check/run.sh           the device-side script (a copy of scripts/gpu-check/run.sh)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-out="$root/.gpu"
+out="$root/.gpu/gpu-check"
 cd "$root"
 mkdir -p "$out/webgpu"
 
@@ -24,9 +25,10 @@ npx --no-install esbuild scripts/gpu-check/main.ts --bundle --platform=node --fo
   --banner:js="import { createRequire as __divaRequire } from 'node:module'; const require = __divaRequire(import.meta.url);"
 
 node_bin="$(readlink -f "$(command -v node)")"
-if [ ! -f "$out/node.xz" ] || [ "$node_bin" -nt "$out/node.xz" ]; then
+node_xz="$root/.gpu/node.xz"
+if [ ! -f "$node_xz" ] || [ "$node_bin" -nt "$node_xz" ]; then
   echo "gpu-check build: compressing $node_bin ($(node --version))"
-  xz -T0 -9 -c "$node_bin" >"$out/node.xz"
+  xz -T0 -9 -c "$node_bin" >"$node_xz.tmp" && mv "$node_xz.tmp" "$node_xz"
 fi
 
 dawn="node_modules/webgpu/dist/linux-x64/dawn.node"
@@ -48,5 +50,5 @@ fi
 
 cp scripts/gpu-check/run.sh "$out/run.sh"
 chmod +x "$out/run.sh"
-echo "gpu-check build: $(du -sh "$out" | cut -f1) in $out:"
-ls -la "$out"
+echo "gpu-check build: $(du -sh "$out" | cut -f1) in $out, $(du -sh "$root/.gpu" | cut -f1) in all of .gpu:"
+ls -la "$out" "$node_xz"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the GPU check on the device machine (NVIDIA GPU, no Node, no network). From the repository root:
 #
-#   bash .gpu/run.sh [--quick] [--ops-only] [--bench-only] [--filter TEXT]
+#   bash .gpu/gpu-check/run.sh [--quick] [--ops-only] [--bench-only] [--filter TEXT]
 #
 # Unpacks the carried Node and Dawn binaries into /tmp, finds a Vulkan loader (Debian's libvulkan1, carried,
 # when the system has none) and the NVIDIA Vulkan driver (VK_DRIVER_FILES when no ICD is installed), then runs
@@ -17,7 +17,7 @@ unxz_to() { # unxz_to SRC DST
     python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"
   fi
 }
-[ -x "$work/node" ] || { unxz_to "$here/node.xz" "$work/node"; chmod +x "$work/node"; }
+[ -x "$work/node" ] || { unxz_to "$here/../node.xz" "$work/node"; chmod +x "$work/node"; }
 [ -f "$work/node_modules/webgpu/dist/linux-x64/dawn.node" ] || unxz_to "$here/dawn.node.xz" "$work/node_modules/webgpu/dist/linux-x64/dawn.node"
 cp "$here/webgpu/package.json" "$here/webgpu/index.js" "$work/node_modules/webgpu/"
 cp "$here/gpu-check.mjs" "$work/"
@@ -27,7 +27,7 @@ for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
   [ -d "$d" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
 # A Vulkan loader: the system's, else the carried Debian package unpacked under $work (not into /).
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1'; then
+if ! ldconfig -p 2>/dev/null | grep -c 'libvulkan.so.1' >/dev/null; then
   deb="$(ls "$here"/libvulkan1_*.deb | head -n 1)"
   if command -v dpkg >/dev/null 2>&1; then dpkg -x "$deb" "$work/vulkan"; else
     mkdir -p "$work/vulkan" && (cd "$work/vulkan" && ar x "$deb" && tar xf data.tar.*)

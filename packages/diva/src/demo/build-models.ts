@@ -66,7 +66,7 @@ if (stage === "all" || stage === "clip") {
 
 if (stage === "all" || stage === "vae") {
   const write = (vae: unknown, steps: number) => writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: String(steps), ...provenance });
-  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 32, lr: 1e-3, klWeight: 1e-4, onStep: log("vae", 50), ...snapshots(write) });
+  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: 2e-3, klWeight: 1e-4, onStep: log("vae", 50), ...snapshots(write) });
 }
 
 if (stage === "all" || stage === "unet") {

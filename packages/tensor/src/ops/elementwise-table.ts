@@ -1,7 +1,7 @@
 /**
  * The elementwise ops, each defined once: a JavaScript expression (for the CPU backend's generated loops) and a
  * WGSL expression (for the WebGPU backend's generated shaders), over the variables `x` (and `y`).
- * Helper functions named here (erf, ...) are provided by each backend's prelude.
+ * Helper functions named here (erf, sigmoid, roundEven in JS; erf_, ... in WGSL) are provided by each backend.
  */
 
 /** How a unary op's result dtype follows its input: `same` keeps it, `float` turns ints into float32. */
@@ -31,7 +31,7 @@ export const UNARY = {
   sin: { js: "Math.sin(x)", wgsl: "sin_(x)", kind: "float" },
   cos: { js: "Math.cos(x)", wgsl: "cos_(x)", kind: "float" },
   tanh: { js: "Math.tanh(x)", wgsl: "tanh_(x)", kind: "float" },
-  sigmoid: { js: "(x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))", wgsl: "sigmoid_(x)", kind: "float" },
+  sigmoid: { js: "sigmoid(x)", wgsl: "sigmoid_(x)", kind: "float" },
   erf: { js: "erf(x)", wgsl: "erf_(x)", kind: "float" },
   gelu: { js: "0.5 * x * (1 + erf(x * 0.7071067811865476))", wgsl: "T(0.5) * x * (T(1) + erf_(x * T(0.7071067811865476)))", kind: "float" },
   geluTanh: {
@@ -39,8 +39,8 @@ export const UNARY = {
     wgsl: "T(0.5) * x * (T(1) + tanh_(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)))",
     kind: "float",
   },
-  quickGelu: { js: "x / (1 + Math.exp(-1.702 * x))", wgsl: "x * sigmoid_(T(1.702) * x)", kind: "float" },
-  silu: { js: "x / (1 + Math.exp(-x))", wgsl: "x * sigmoid_(x)", kind: "float" },
+  quickGelu: { js: "x * sigmoid(1.702 * x)", wgsl: "x * sigmoid_(T(1.702) * x)", kind: "float" },
+  silu: { js: "x * sigmoid(x)", wgsl: "x * sigmoid_(x)", kind: "float" },
   softplus: { js: "(x > 20 ? x : Math.log1p(Math.exp(x)))", wgsl: "softplus_(x)", kind: "float" },
   floor: { js: "Math.floor(x)", wgsl: "floor(x)", kind: "same" },
   ceil: { js: "Math.ceil(x)", wgsl: "ceil(x)", kind: "same" },

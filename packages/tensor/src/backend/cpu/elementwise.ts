@@ -2,7 +2,7 @@ import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { allocHost, castScalar, type DType, type TypedArray } from "../../dtype.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
 import { sizeOf } from "../../shape.js";
-import { erf, roundEven } from "./math.js";
+import { erf, roundEven, sigmoid } from "./math.js";
 import { broadcastStridesTo, runLoop } from "./loops.js";
 import { CpuStorage, dataOf } from "./storage.js";
 
@@ -30,7 +30,7 @@ export function binaryKernel(name: BinaryOpName) {
   };
 }
 
-const HELPERS = { erf, roundEven };
+const HELPERS = { erf, roundEven, sigmoid };
 
 /** A kernel input as the loops read it: broadcast to the output shape. */
 function operand(v: TensorView, shape: readonly number[]) {

@@ -1,6 +1,6 @@
 import type { KernelAttrs, OutputInfo, TensorView, Window2d } from "../backend.js";
 import { allocHost } from "../../dtype.js";
-import { windowOutSize } from "../../shape.js";
+import { isContiguous, windowOutSize } from "../../shape.js";
 import { offsetsOf, CpuStorage, dataOf } from "./storage.js";
 
 
@@ -53,7 +53,9 @@ export function foldKernel(inputs: readonly TensorView[], attrs: KernelAttrs["fo
   const [N, C, H, W] = out.shape as [number, number, number, number];
   const g = geometry(H, W, attrs);
   const src = dataOf(cols);
-  const offs = offsetsOf(cols.shape, cols.strides, cols.offset);
+  // contiguous columns (the usual case: a matmul's gradient) are read in order without an offset table
+  const offs = isContiguous(cols.shape, cols.strides) ? null : offsetsOf(cols.shape, cols.strides, cols.offset);
+  const base0 = cols.offset;
   const acc = new Float64Array(N * C * H * W);
   let p = 0;
   for (let n = 0; n < N; n++)
@@ -65,7 +67,7 @@ export function foldKernel(inputs: readonly TensorView[], attrs: KernelAttrs["fo
             const r = g.rows[ki * g.oh + oi]!;
             for (let oj = 0; oj < g.ow; oj++, p++) {
               const c2 = g.cols[kj * g.ow + oj]!;
-              if (r >= 0 && c2 >= 0) acc[base + r * W + c2] += src[offs[p]!]!;
+              if (r >= 0 && c2 >= 0) acc[base + r * W + c2] += src[offs === null ? base0 + p : offs[p]!]!;
             }
           }
     }
