@@ -235,6 +235,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  console.error(`diva-step: ${(e as Error).message}`);
+  process.exitCode = 2;
+}
 // The WebGPU (Dawn) and CPU worker handles keep the event loop alive.
 process.exit(process.exitCode ?? 0);

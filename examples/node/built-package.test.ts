@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureTensorBuilt } from "../browser/build.js";
+import { ensureTensorBuilt } from "../ensure-built.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const required = process.env.CI === "true" && process.env.DIVA_REQUIRE_WEBGPU === "1";

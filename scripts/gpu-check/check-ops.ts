@@ -2,17 +2,18 @@
  * The op comparison: runs every kernel case and gradient case on the cpu and webgpu backends and compares
  * the results elementwise (see compare.ts for the tolerances).
  */
-import { tidy, type Tensor } from "@diva/tensor";
+import { getBackend, tidy, type Tensor } from "@diva/tensor";
 import { compare } from "./compare.js";
 import { KERNEL_CASES, type OpCase } from "./kernel-cases.js";
 import { Maker } from "./maker.js";
+import { F16_CASES } from "./f16-cases.js";
 import { VJP_CASES } from "./vjp-cases.js";
 
 /** One compared case. */
 export interface OpCheckRow {
-  /** "forward" (a kernel's cases) or "vjp". */
-  readonly group: "forward" | "vjp";
-  /** Kernel name (forward) or "vjp". */
+  /** "forward" (a kernel's cases), "vjp", or "float16" (cases run only with shader-f16). */
+  readonly group: "forward" | "vjp" | "float16";
+  /** Kernel name (forward), "vjp" or "float16". */
   readonly op: string;
   readonly label: string;
   readonly ok: boolean;
@@ -92,6 +93,8 @@ export async function checkOps(o: CheckOpsOptions = {}): Promise<OpCheckRow[]> {
   const todo: [OpCheckRow["group"], string, OpCase][] = [];
   for (const [op, cases] of Object.entries(KERNEL_CASES)) for (const c of cases) todo.push(["forward", op, c]);
   for (const c of VJP_CASES) todo.push(["vjp", "vjp", c]);
+  if (getBackend("webgpu").supports("float16")) for (const c of F16_CASES) todo.push(["float16", "float16", c]);
+  else console.log("gpu-check: float16 cases skipped: the adapter lacks shader-f16");
   for (const [group, op, c] of todo) {
     if (o.filter && !`${op} ${c.label}`.includes(o.filter)) continue;
     const row = await checkCase(group, op, c);

@@ -23,11 +23,11 @@ export const TINY_VAE_CONFIG: AutoencoderKLConfig = {
   out_channels: 3,
   down_block_types: ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
   up_block_types: ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
-  block_out_channels: [16, 32, 32],
+  block_out_channels: [8, 16, 16],
   layers_per_block: 1,
   act_fn: "silu",
   latent_channels: 4,
-  norm_num_groups: 8,
+  norm_num_groups: 4,
   sample_size: DEMO_IMAGE_SIZE,
   scaling_factor: 1,
 };

@@ -39,7 +39,7 @@ import { diffusionTrainingStream, take } from "../world/index.js";
 import { DEMO_CONTEXT_LENGTH, DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
 import { StepBudget } from "./budget.js";
-import { tensor } from "@diva/tensor";
+import { concat, indexSelect, random, tensor } from "@diva/tensor";
 
 /** Options shared by the diffusion trainings. */
 export interface DiffusionTrainOptions {
@@ -48,6 +48,8 @@ export interface DiffusionTrainOptions {
   readonly batchSize: number;
   readonly lr: number;
   onStep?(step: number, loss: number): void;
+  /** Images encoded once for UNet training (default 4096). */
+  readonly datasetSize?: number;
   /** Wall-clock budget: the step count is cut to fit it after 10 timed steps (see StepBudget). */
   readonly budgetSeconds?: number;
   /** Called every `snapshotEvery` steps and at the end with the current parameters (to save progress). */
@@ -96,6 +98,31 @@ export async function trainTinyVae(o: DiffusionTrainOptions & { klWeight: number
   return params;
 }
 
+/** Scaled VAE latents [N, 4, 8, 8] and full captions of `size` images of the diffusion training stream. */
+function encodeDataset(vae: VAEParams, seed: number, size: number): { latents: Tensor; captions: string[] } {
+  const stream = diffusionTrainingStream({ seed, size: DEMO_IMAGE_SIZE });
+  const captions: string[] = [];
+  const chunks: Tensor[] = [];
+  const scale = TINY_VAE_CONFIG.scaling_factor ?? 1;
+  for (let done = 0; done < size; done += 64) {
+    const batch = take(stream, Math.min(64, size - done));
+    captions.push(...batch.map((b) => b.caption));
+    chunks.push(noGrad(() => tidy(() => mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), TINY_VAE_CONFIG).mean, scale))));
+  }
+  const latents = keep(concat(chunks, 0));
+  dispose(chunks);
+  return { latents, captions };
+}
+
+/** Indices of the batch for `step`: epochs over a seeded permutation of the dataset. */
+function batchIndices(n: number, batch: number, step: number, seed: number): number[] {
+  const perEpoch = Math.floor(n / batch);
+  const epoch = Math.floor(step / perEpoch);
+  const order = random.samplePermutation(foldIn(randomKey(seed + 3), epoch), n);
+  const start = (step % perEpoch) * batch;
+  return Array.from(order.subarray(start, start + batch));
+}
+
 /** The tiny diffusion model's own text encoder: an open_clip-layout text tower (SD's is a CLIP text model too). */
 export function textEncoderConfig(vocabSize: number): ClipTextTowerConfig {
   return { embed_dim: 64, quick_gelu: false, text_cfg: { context_length: DEMO_CONTEXT_LENGTH, vocab_size: vocabSize, width: 64, heads: 4, layers: 2 } };
@@ -121,21 +148,21 @@ export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o:
   let params: TinyDiffusionParams = keep({ unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) });
   let opt = adamwInit<TinyDiffusionParams>();
   const sched = new DDPMScheduler(DEMO_SCHEDULER);
-  const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
   const lossGrad = valueAndGrad((p: TinyDiffusionParams, zt: Tensor, t: Tensor, ids: string[], noise: Tensor) =>
     mseLoss(unetForward(p.unet, zt, t, textCondition(p.text, textConfig, tokenizer, ids), TINY_UNET_CONFIG), noise),
   );
-  const scale = TINY_VAE_CONFIG.scaling_factor ?? 1;
+  // the VAE is frozen: encode a fixed set of captioned images once, then train for epochs over their latents
+  const data = encodeDataset(vae, o.seed, o.datasetSize ?? 4096);
   const budget = new StepBudget(o.steps, o.budgetSeconds);
   for (let step = 0; step < budget.total(); step++) {
-    const batch = take(stream, o.batchSize);
     const k = foldIn(randomKey(o.seed + 2), step);
-    const captions = batch.map((b, i) => ((step * 7919 + i * 104729) % 10 === 0 ? "" : b.caption));
+    const idx = batchIndices(data.captions.length, o.batchSize, step, o.seed);
+    const captions = idx.map((j, i) => ((step * 7919 + i * 104729) % 10 === 0 ? "" : data.captions[j]!));
     const inputs = noGrad(() =>
       tidy(() => {
-        const z0 = mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), TINY_VAE_CONFIG).mean, scale);
+        const z0 = indexSelect(data.latents, 0, tensor(Int32Array.from(idx)));
         const noise = normal(foldIn(k, 0), z0.shape);
-        const t = randint(foldIn(k, 1), [batch.length], 0, sched.alphasCumprod.length);
+        const t = randint(foldIn(k, 1), [idx.length], 0, sched.alphasCumprod.length);
         return { zt: sched.addNoise(z0, noise, t), t, noise };
       }),
     );
@@ -149,6 +176,6 @@ export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o:
     const total = budget.afterStep(step);
     if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
   }
-  dispose([opt.m, opt.v]);
+  dispose([opt.m, opt.v, data.latents]);
   return params;
 }
