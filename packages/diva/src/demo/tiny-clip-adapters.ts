@@ -4,7 +4,7 @@ import type { Projection } from "../condition.js";
 import type { ClipForEval } from "../eval/clip-model.js";
 import type { FrozenDiffusion } from "../objective.js";
 import { OPENAI_NORMALIZATION } from "../presets.js";
-import { DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
+import { DEMO_IMAGE_SIZE, DEMO_SCHEDULER } from "./models/configs.js";
 import { textCondition } from "./models/diffusion-train.js";
 import type { DemoModels } from "./models/store.js";
 
@@ -27,10 +27,10 @@ export function tinyVisionTokens(m: DemoModels): (vision: ClipParams["visual"], 
 /** The frozen tiny diffusion model in the form DIVA uses. */
 export function tinyDiffusion(m: DemoModels): FrozenDiffusion {
   return {
-    scalingFactor: TINY_VAE_CONFIG.scaling_factor ?? 1,
+    scalingFactor: m.vaeConfig.scaling_factor ?? 1,
     scheduler: new DDPMScheduler(DEMO_SCHEDULER),
-    encodeMean: (x) => vaeEncode(m.vae, x, TINY_VAE_CONFIG).mean,
-    predictNoise: (z, t, cond) => unetForward(m.unet, z, t, cond, TINY_UNET_CONFIG),
+    encodeMean: (x) => vaeEncode(m.vae, x, m.vaeConfig).mean,
+    predictNoise: (z, t, cond) => unetForward(m.unet, z, t, cond, m.unetConfig),
   };
 }
 

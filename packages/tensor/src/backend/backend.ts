@@ -34,8 +34,14 @@ export interface Window2d {
   readonly dilation: readonly [number, number];
 }
 
-type UnaryAttrs = { [K in UnaryOpName]: Record<string, never> };
-type BinaryAttrs = { [K in BinaryOpName]: Record<string, never> };
+type UnaryAttrs = {
+  /** An elementwise unary op from the `UNARY` table; no attributes. */
+  [K in UnaryOpName]: Record<string, never>;
+};
+type BinaryAttrs = {
+  /** An elementwise binary op from the `BINARY` table (operands broadcast); no attributes. */
+  [K in BinaryOpName]: Record<string, never>;
+};
 
 /**
  * Every op a backend implements, with its attributes. Kernel inputs are strided views of any layout

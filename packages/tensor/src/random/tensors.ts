@@ -49,7 +49,7 @@ function shapeCount(fn: string, shape: unknown): number {
 
 /**
  * A tensor of floats uniform in `[min, max)` (default [0, 1), float32). Same values as
- * {@link sampleUniform} with the same key, on every device.
+ * {@link random.sampleUniform} with the same key, on every device.
  *
  * @example
  * ```ts
@@ -67,7 +67,7 @@ export function uniform<D extends SampleFloatDType = "float32">(
 
 /**
  * A tensor of normal floats (default mean 0, std 1, float32), Box-Muller on pairs of uniforms. Same
- * values as {@link sampleNormal} with the same key.
+ * values as {@link random.sampleNormal} with the same key.
  */
 export function normal<D extends SampleFloatDType = "float32">(
   key: RandomKey,
@@ -80,7 +80,7 @@ export function normal<D extends SampleFloatDType = "float32">(
 
 /**
  * A tensor of normal floats truncated to `[lower, upper]` (default [-2, 2] in output units, as PyTorch's
- * `trunc_normal_`), by inverse-CDF sampling. Same values as {@link sampleTruncatedNormal}.
+ * `trunc_normal_`), by inverse-CDF sampling. Same values as {@link random.sampleTruncatedNormal}.
  */
 export function truncatedNormal<D extends SampleFloatDType = "float32">(
   key: RandomKey,
@@ -93,14 +93,14 @@ export function truncatedNormal<D extends SampleFloatDType = "float32">(
 
 /**
  * An int32 tensor of integers uniform in `[low, high)`, exactly unbiased (Lemire's multiply-shift with
- * rejection; see {@link sampleRandint}).
+ * rejection; see {@link random.sampleRandint}).
  */
 export function randint(key: RandomKey, shape: Shape, low: number, high: number, opts: DeviceOption = {}): Tensor<"int32"> {
   const data = randintImpl("randint", key, shapeCount("randint", shape), low, high);
   return fromHost(data, "int32", shape, opts.device) as Tensor<"int32">;
 }
 
-/** A bool tensor whose elements are true with probability `p` (see {@link sampleBernoulli}). */
+/** A bool tensor whose elements are true with probability `p` (see {@link random.sampleBernoulli}). */
 export function bernoulli(key: RandomKey, p: number, shape: Shape, opts: DeviceOption = {}): Tensor<"bool"> {
   const data = bernoulliImpl("bernoulli", key, shapeCount("bernoulli", shape), p);
   return fromHost(data, "bool", shape, opts.device) as Tensor<"bool">;
@@ -114,7 +114,7 @@ export function permutation(key: RandomKey, n: number, opts: DeviceOption = {}):
 
 /**
  * An int32 tensor of shape `[count]` of indices drawn from `0..n-1`, uniformly or weighted by
- * `probabilities`, with replacement (default) or without (see {@link sampleChoice}).
+ * `probabilities`, with replacement (default) or without (see {@link random.sampleChoice}).
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { flattenTree, readSafetensors, writeSafetensors } from "@diva/tensor";
-import { unflattenParams, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
+import { unflattenParams, type AutoencoderKLConfig, type UNet2DConditionConfig, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
 import { WordTokenizer } from "./tokenizer.js";
 
 /** Folder of the shipped demo weights. */
@@ -13,7 +13,9 @@ export interface DemoModels {
   readonly clipConfig: OpenClipConfig;
   readonly tokenizer: WordTokenizer;
   readonly vae: VAEParams;
+  readonly vaeConfig: AutoencoderKLConfig;
   readonly unet: UNetParams;
+  readonly unetConfig: UNet2DConditionConfig;
   /** The diffusion model's own text encoder (an open_clip-layout text tower). */
   readonly textEncoder: ClipTextParams;
   readonly textEncoderConfig: ClipTextTowerConfig;
@@ -46,6 +48,8 @@ export async function loadDemoModels(dir = DEMO_ASSETS): Promise<DemoModels> {
     clipConfig,
     tokenizer: new WordTokenizer(words, clipConfig.text_cfg.context_length ?? 24),
     vae: unflattenParams(vae.tensors) as unknown as VAEParams,
+    vaeConfig: JSON.parse(vae.metadata["config"]!) as AutoencoderKLConfig,
+    unetConfig: JSON.parse(unet.metadata["config"]!) as UNet2DConditionConfig,
     unet: (unflattenParams(unet.tensors) as unknown as { unet: UNetParams }).unet,
     textEncoder: (unflattenParams(unet.tensors) as unknown as { text: ClipTextParams }).text,
     textEncoderConfig: JSON.parse(unet.metadata["text_config"]!) as ClipTextTowerConfig,
