@@ -9,7 +9,7 @@
  * await postTrain({ preset: "openai-vit-l-14", clip: "ViT-L-14.safetensors", sd: "stable-diffusion-2-1-base",
  *   images: "cc3m-shards/", out: "ViT-L-14-diva.safetensors", checkpointDir: "checkpoints/" });
  * ```
- * @module
+ * @module @diva/core
  */
 export * from "./condition.js";
 export * from "./objective.js";

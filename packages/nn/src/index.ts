@@ -1,7 +1,7 @@
 /**
  * @diva/nn: layers as pure functions over parameter trees named like the reference checkpoints, CLIP towers and
  * tokenizer, the Stable Diffusion UNet and VAE, schedulers, optimizers and checkpoint loading.
- * @module
+ * @module @diva/nn
  */
 export * from "./params.js";
 export * from "./optim/index.js";

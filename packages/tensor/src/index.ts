@@ -8,7 +8,7 @@
  * const [loss, g] = valueAndGrad((w: Tensor) => sum(square(w)))(tensor([1, 2, 3]));
  * console.log(await loss.item(), await g.data()); // 14, [2, 4, 6]
  * ```
- * @module
+ * @module @diva/tensor
  */
 import "./polyfill.js";
 import { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";

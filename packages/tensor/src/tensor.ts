@@ -40,6 +40,7 @@ export class Tensor<D extends DType = DType> implements TensorView {
   /** @internal Use `tensor()` and the ops to make tensors. */
   constructor(
     ref: StorageRef,
+    /** Element type. */
     readonly dtype: D,
     shape: Shape,
     strides?: readonly number[],

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { readSafetensors } from "@diva/tensor";
-import { unflattenParams, type ClipParams, type OpenClipConfig, type VAEParams } from "@diva/nn";
+import { unflattenParams, type VAEParams } from "@diva/nn";
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";

@@ -35,9 +35,15 @@ export interface ClipVisionCfg {
   /** open_clip returns tokens too (informational here: the towers always return them). */
   output_tokens?: boolean;
   /** LayerNorm arguments (`eps`). */
-  norm_kwargs?: { eps?: number } | null;
+  norm_kwargs?: {
+    /** LayerNorm epsilon (default 1e-5). */
+    eps?: number;
+  } | null;
   /** nn.GELU arguments (`approximate: "tanh"`). */
-  act_kwargs?: { approximate?: "none" | "tanh" } | null;
+  act_kwargs?: {
+    /** "tanh" selects the tanh approximation of GELU. */
+    approximate?: "none" | "tanh";
+  } | null;
   /** CoCa attentional pooler (not supported). */
   attentional_pool?: boolean | string;
   /** open_clip custom blocks (not supported). */
@@ -105,9 +111,15 @@ export interface ClipTextCfg {
   /** open_clip returns tokens too (informational). */
   output_tokens?: boolean;
   /** LayerNorm arguments (`eps`). */
-  norm_kwargs?: { eps?: number } | null;
+  norm_kwargs?: {
+    /** LayerNorm epsilon (default 1e-5). */
+    eps?: number;
+  } | null;
   /** nn.GELU arguments (`approximate: "tanh"`). */
-  act_kwargs?: { approximate?: "none" | "tanh" } | null;
+  act_kwargs?: {
+    /** "tanh" selects the tanh approximation of GELU. */
+    approximate?: "none" | "tanh";
+  } | null;
   /** Hugging Face text tower (not supported in this layout; see the HF CLIPTextModel instead). */
   hf_model_name?: string | null;
   /** "clip" (default); "modern" is not supported. */

@@ -66,9 +66,17 @@ export interface HfClipTextParams {
   /** The transformer. */
   text_model: {
     /** Token and position tables. */
-    embeddings: { token_embedding: EmbeddingParams; position_embedding: EmbeddingParams };
+    embeddings: {
+      /** Token table [vocab, hidden]. */
+      token_embedding: EmbeddingParams;
+      /** Position table [positions, hidden]. */
+      position_embedding: EmbeddingParams;
+    };
     /** Blocks. */
-    encoder: { layers: HfClipEncoderLayerParams[] };
+    encoder: {
+      /** The encoder layers, in order. */
+      layers: HfClipEncoderLayerParams[];
+    };
     /** Final norm. */
     final_layer_norm: NormParams;
   };

@@ -77,7 +77,12 @@ export function encodeText(params: ClipParams, config: OpenClipConfig, ids: Tens
 }
 
 /** open_clip's `get_logits`: exp(logit_scale) * normalised image @ normalised text^T (+ logit_bias). */
-export function clipLogits(params: ClipParams, config: OpenClipConfig, pixels: Tensor, ids: Tensor): { logitsPerImage: Tensor; logitsPerText: Tensor } {
+export function clipLogits(params: ClipParams, config: OpenClipConfig, pixels: Tensor, ids: Tensor): {
+  /** [images, texts] scaled cosine similarities (plus the SigLIP bias). */
+  logitsPerImage: Tensor;
+  /** The transpose, [texts, images]. */
+  logitsPerText: Tensor;
+} {
   return tidy(() => {
     const img = encodeImage(params, config, pixels, { normalize: true });
     const txt = encodeText(params, config, ids, { normalize: true });
@@ -148,7 +153,12 @@ export class ClipModel {
   }
 
   /** Similarity logits between images and texts. */
-  logits(pixels: Tensor, ids: Tensor): { logitsPerImage: Tensor; logitsPerText: Tensor } {
+  logits(pixels: Tensor, ids: Tensor): {
+    /** [images, texts] scaled cosine similarities (plus the SigLIP bias). */
+    logitsPerImage: Tensor;
+    /** The transpose, [texts, images]. */
+    logitsPerText: Tensor;
+  } {
     return clipLogits(this.params, this.config, pixels, ids);
   }
 

@@ -99,7 +99,12 @@ export function isHfClipLayout(names: Iterable<string>): boolean {
  * returned under `unmapped` with their HF names (position-id buffers are dropped silently). The input is
  * not modified or disposed; new tensors are made only for stacked q/k/v and transposed projections.
  */
-export function hfClipToOpenClip(flat: Record<string, Tensor>): { tensors: Record<string, Tensor>; unmapped: Record<string, Tensor> } {
+export function hfClipToOpenClip(flat: Record<string, Tensor>): {
+  /** The tensors under open_clip names. */
+  tensors: Record<string, Tensor>;
+  /** Tensors the map does not know, under their HF names. */
+  unmapped: Record<string, Tensor>;
+} {
   const out: Record<string, Tensor> = {};
   const used = new Set<string>();
   const take = (n: string) => {
@@ -135,7 +140,12 @@ export function hfClipToOpenClip(flat: Record<string, Tensor>): { tensors: Recor
 }
 
 /** The inverse of {@link hfClipToOpenClip}: open_clip names (root text tower, `visual.` ViT) to HF CLIPModel names. */
-export function openClipToHfClip(flat: Record<string, Tensor>): { tensors: Record<string, Tensor>; unmapped: Record<string, Tensor> } {
+export function openClipToHfClip(flat: Record<string, Tensor>): {
+  /** The tensors under HF CLIPModel names. */
+  tensors: Record<string, Tensor>;
+  /** Tensors the map does not know, under their open_clip names. */
+  unmapped: Record<string, Tensor>;
+} {
   const out: Record<string, Tensor> = {};
   const used = new Set<string>();
   const take = (n: string) => {

@@ -16,7 +16,12 @@ export interface TimmVisualParams {
   /** The timm model. */
   trunk: TimmVitParams;
   /** open_clip's head after the trunk ("linear": proj, "mlp": mlp). */
-  head?: { proj?: LinearParams; mlp?: FcMlpParams };
+  head?: {
+    /** Linear projection (proj "linear"). */
+    proj?: LinearParams;
+    /** Two-layer GELU MLP projection (proj "mlp"). */
+    mlp?: FcMlpParams;
+  };
 }
 
 /** The timm config of the trunk of an open_clip vision_cfg with timm_model_name. */

@@ -50,7 +50,15 @@ export interface AttentionPoolLatentParams {
 /** timm `VisionTransformer` parameters. */
 export interface TimmVitParams {
   /** Patch embedding. */
-  patch_embed: { proj: { weight: Tensor; bias?: Tensor } };
+  patch_embed: {
+    /** The patch conv. */
+    proj: {
+      /** [width, 3, patch, patch]. */
+      weight: Tensor;
+      /** [width]. */
+      bias?: Tensor;
+    };
+  };
   /** Class token [1, 1, width]. */
   cls_token?: Tensor;
   /** Register tokens [1, R, width]. */

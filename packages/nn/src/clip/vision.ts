@@ -14,7 +14,10 @@ import { applyClipTransformer, clipTransformerSpecs, type BlockSelection, type C
 /** Parameters of the ViT tower under their open_clip names (prefix `visual.` in a full CLIP checkpoint). */
 export interface ClipVisionParams {
   /** Patch embedding conv, [width, 3, patch, patch], no bias. */
-  conv1: { weight: Tensor };
+  conv1: {
+    /** [width, 3, patch, patch]. */
+    weight: Tensor;
+  };
   /** Class token [width]. */
   class_embedding: Tensor;
   /** Position table [1 + grid_h * grid_w, width]. */

@@ -16,7 +16,9 @@ export type DiffusionFixtureKind = "unet" | "vae" | "ddpm_scheduler" | "ddim_sch
 
 /** A fixture in the ../shared/fixtures format: tensors plus `__metadata__` with JSON values parsed. */
 export interface DiffusionFixture {
+  /** All tensors of the file: weights, `input.*`, `output.*`, `intermediate.*`, `grad.*`. */
   tensors: Record<string, Tensor>;
+  /** `__metadata__` entries, JSON values parsed. */
   meta: Record<string, unknown>;
 }
 

@@ -5,8 +5,11 @@ export type VjpResult = readonly (Tensor | null)[];
 
 /** Everything a VJP may use: the op's inputs, its output and its attributes. */
 export interface VjpContext<A> {
+  /** The op's inputs, as recorded on the tape. */
   readonly inputs: readonly Tensor[];
+  /** The op's output. */
   readonly output: Tensor;
+  /** The op's attributes. */
   readonly attrs: A;
   /**
    * Which inputs need a cotangent. A VJP may return null for the others and skip their work (so a frozen

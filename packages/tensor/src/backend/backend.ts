@@ -13,24 +13,35 @@ export interface Storage {
 
 /** A strided view of a storage, as kernels receive their inputs. Offsets and strides are in elements. */
 export interface TensorView {
+  /** The storage the view reads. */
   readonly storage: Storage;
+  /** Element type. */
   readonly dtype: DType;
+  /** Logical shape. */
   readonly shape: Shape;
+  /** Step in elements per dimension (0 for a broadcast dimension). */
   readonly strides: readonly number[];
+  /** Element index of the view's first element in the storage. */
   readonly offset: number;
 }
 
 /** Output description handed to a kernel: it returns a new contiguous storage of this shape and dtype. */
 export interface OutputInfo {
+  /** Shape of the output. */
   readonly shape: Shape;
+  /** dtype of the output. */
   readonly dtype: DType;
 }
 
 /** Attributes of a 2-D sliding window (im2col / col2im). */
 export interface Window2d {
+  /** Window size [kh, kw]. */
   readonly kernel: readonly [number, number];
+  /** Step between windows [sh, sw]. */
   readonly stride: readonly [number, number];
+  /** Zero padding on each side [ph, pw]. */
   readonly padding: readonly [number, number];
+  /** Spacing between window taps [dh, dw]. */
   readonly dilation: readonly [number, number];
 }
 
@@ -49,42 +60,110 @@ type BinaryAttrs = {
  */
 export interface KernelAttrs extends UnaryAttrs, BinaryAttrs {
   /** Output of `shape` and `dtype` filled with `value`; no inputs. */
-  fill: { value: number; shape: Shape; dtype: DType };
+  fill: {
+    /** The fill value. */
+    value: number;
+    /** Output shape. */
+    shape: Shape;
+    /** Output dtype. */
+    dtype: DType;
+  };
   /** Copy of the input with dtype conversion (float to int truncates toward zero, nonzero to bool is 1). */
-  cast: { dtype: DType };
+  cast: {
+    /** Target dtype. */
+    dtype: DType;
+  };
   /** Copy of a strided view into a contiguous buffer. */
   contiguous: Record<string, never>;
   /** where(cond, a, b), all broadcast to the output shape. */
   where: Record<string, never>;
   /** clamp(x, min, max); a null bound is absent. */
-  clamp: { min: number | null; max: number | null };
+  clamp: {
+    /** Lower bound, or null for none. */
+    min: number | null;
+    /** Upper bound, or null for none. */
+    max: number | null;
+  };
   /** Reductions over sorted `axes`; the output shape keeps reduced dims as size 1 (the op reshapes after). */
-  sum: { axes: readonly number[] };
-  prod: { axes: readonly number[] };
-  max: { axes: readonly number[] };
-  min: { axes: readonly number[] };
-  /** Index of the first extreme value along `axis` (output int32, reduced dim kept as size 1). */
-  argmax: { axis: number };
-  argmin: { axis: number };
+  sum: {
+    /** Reduced axes, sorted. */
+    axes: readonly number[];
+  };
+  /** Product over sorted `axes` (reduced dims kept as size 1). */
+  prod: {
+    /** Reduced axes, sorted. */
+    axes: readonly number[];
+  };
+  /** Maximum over sorted `axes` (reduced dims kept as size 1). */
+  max: {
+    /** Reduced axes, sorted. */
+    axes: readonly number[];
+  };
+  /** Minimum over sorted `axes` (reduced dims kept as size 1). */
+  min: {
+    /** Reduced axes, sorted. */
+    axes: readonly number[];
+  };
+  /** Index of the first largest value along `axis` (output int32, reduced dim kept as size 1). */
+  argmax: {
+    /** The reduced axis. */
+    axis: number;
+  };
+  /** Index of the first smallest value along `axis` (output int32, reduced dim kept as size 1). */
+  argmin: {
+    /** The reduced axis. */
+    axis: number;
+  };
   /** Batched matmul: inputs [..., m, k] and [..., k, n] already broadcast over batch dims to the output's. */
   matmul: Record<string, never>;
   /** im2col: [N, C, H, W] -> [N, C*kh*kw, L] (L = output positions). */
   unfold: Window2d;
   /** col2im (adjoint of unfold): [N, C*kh*kw, L] -> [N, C, H, W], overlapping entries summed. */
-  fold: Window2d & { readonly outputSize: readonly [number, number] };
+  fold: Window2d & {
+    /** Spatial size [H, W] of the output image. */
+    readonly outputSize: readonly [number, number];
+  };
   /** out[i][j][k] = x[index[i][j][k]][j][k] along `axis` (torch.gather); index int32. */
-  gather: { axis: number };
+  gather: {
+    /** The indexed axis. */
+    axis: number;
+  };
   /** out = base; out[index[i][j]][j] += src[i][j] along `axis` (torch.scatter_add). Inputs: base, index, src. */
-  scatterAdd: { axis: number };
+  scatterAdd: {
+    /** The indexed axis. */
+    axis: number;
+  };
   /** Selects entries `index` (int32, 1-D) along `axis`. */
-  indexSelect: { axis: number };
+  indexSelect: {
+    /** The indexed axis. */
+    axis: number;
+  };
   /** A tensor of the output shape filled with `value`, with the input written at `starts` stepping `steps`. */
-  scatterSlice: { shape: Shape; starts: readonly number[]; steps: readonly number[]; value: number };
+  scatterSlice: {
+    /** Output shape. */
+    shape: Shape;
+    /** Per-dimension index where the input's first element lands. */
+    starts: readonly number[];
+    /** Per-dimension step between the input's elements in the output. */
+    steps: readonly number[];
+    /** Value of the output elements the input does not cover. */
+    value: number;
+  };
   /** Concatenation of all inputs along `axis`. */
-  concat: { axis: number };
-  /** Softmax / log-softmax along `axis`. */
-  softmax: { axis: number };
-  logSoftmax: { axis: number };
+  concat: {
+    /** The concatenation axis. */
+    axis: number;
+  };
+  /** Softmax along `axis`. */
+  softmax: {
+    /** The normalised axis. */
+    axis: number;
+  };
+  /** Log-softmax along `axis`. */
+  logSoftmax: {
+    /** The normalised axis. */
+    axis: number;
+  };
 }
 
 /** Names of all kernels. */
@@ -98,7 +177,9 @@ export type KernelTable = { [K in KernelName]: Kernel<KernelAttrs[K]> };
 
 /** A compute backend. */
 export interface Backend {
+  /** The device name tensors on this backend report. */
   readonly name: Device;
+  /** One kernel per kernel op. */
   readonly kernels: KernelTable;
   /** dtypes this backend can store. */
   supports(dtype: DType): boolean;

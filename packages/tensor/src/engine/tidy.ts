@@ -35,7 +35,12 @@ export function dispose(tree: unknown): void {
 }
 
 /** A scope usable with `using`: tensors created while it is open are disposed when it closes, except kept ones. */
-export function scope(): { [Symbol.dispose](): void; keep<T>(t: T): T } {
+export function scope(): {
+  /** Closes the scope: disposes the tensors created inside that were not kept. */
+  [Symbol.dispose](): void;
+  /** Marks the tensors of a tree to survive the scope; returns the tree. */
+  keep<T>(t: T): T;
+} {
   const s = beginScope();
   const survivors = new Set<Tensor>();
   return {

@@ -11,8 +11,11 @@ export interface ByteSource {
 
 /** A tensor's elements on the host, ready for `fromHost`. */
 export interface HostTensor {
+  /** The elements, row-major. */
   readonly data: TypedArray;
+  /** Element type of `data`. */
   readonly dtype: DType;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
 }
 

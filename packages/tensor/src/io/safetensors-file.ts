@@ -26,7 +26,9 @@ export interface SafetensorsReadOptions extends DecodeOptions {
 
 /** What a file says about one tensor, without reading it. */
 export interface SafetensorsEntryInfo {
+  /** The dtype as stored in the file. */
   readonly dtype: SafetensorsDType;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
   /** Bytes the tensor occupies in the file. */
   readonly byteLength: number;

@@ -9,7 +9,9 @@ import {
 
 /** Where and how one tensor is stored in a safetensors file. */
 export interface SafetensorsTensorInfo {
+  /** The dtype as stored in the file. */
   readonly dtype: SafetensorsDType;
+  /** The tensor's shape. */
   readonly shape: readonly number[];
   /** `[begin, end)` byte range relative to the start of the data section. */
   readonly dataOffsets: readonly [number, number];

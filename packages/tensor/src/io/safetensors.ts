@@ -40,7 +40,9 @@ export interface ReadSafetensorsOptions {
 
 /** Tensors and metadata of a safetensors file. */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   readonly tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` (empty when absent). */
   readonly metadata: Record<string, string>;
 }
 

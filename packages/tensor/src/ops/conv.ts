@@ -33,8 +33,11 @@ function outSize(op: string, x: Tensor, w: Window2d): [number, number] {
 
 /** Options of a sliding window op. */
 export interface WindowOptions {
+  /** Step between windows (default 1). */
   stride?: Size2;
+  /** Zero padding on each side (default 0). */
   padding?: Size2;
+  /** Spacing between window taps (default 1). */
   dilation?: Size2;
 }
 
@@ -54,6 +57,7 @@ export function fold(cols: Tensor, outputSize: Size2, kernel: Size2, options: Wi
 export interface Conv2dOptions extends Omit<WindowOptions, "padding"> {
   /** Padding, or "same"/"valid" as torch accepts ("same" needs stride 1). */
   padding?: Size2 | "same" | "valid";
+  /** Number of channel groups; divides the input and output channels (default 1). */
   groups?: number;
 }
 
@@ -97,7 +101,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
 
 /** Options of average pooling. */
 export interface AvgPoolOptions {
+  /** Step between windows (default: the kernel size). */
   stride?: Size2;
+  /** Zero padding on each side (default 0). */
   padding?: Size2;
   /** Count padded zeros in the average (torch's default true). */
   countIncludePad?: boolean;
@@ -136,8 +142,11 @@ export function avgPool1d(x: Tensor, kernel: number, options: { stride?: number;
 
 /** Options of interpolate: give `size` or `scaleFactor`. */
 export interface InterpolateOptions {
+  /** Output size [H, W]; takes precedence over `scaleFactor`. */
   size?: Size2;
+  /** Scale of the output size (floored), per axis or one for both. */
   scaleFactor?: number | readonly [number, number];
+  /** Sampling (default "nearest"). */
   mode?: "nearest" | "bilinear";
   /** bilinear only: torch's align_corners (default false). */
   alignCorners?: boolean;

@@ -8,7 +8,9 @@ import { runKernel } from "./registry.js";
 
 /** Options of the creation functions. */
 export interface CreateOptions<D extends DType = DType> {
+  /** Element type (default: what the data or template tensor implies, else float32). */
   dtype?: D;
+  /** Device (default: the template tensor's, else the default device; see `setDefaultDevice`). */
   device?: Device;
 }
 

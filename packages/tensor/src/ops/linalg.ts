@@ -59,7 +59,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 }
 
 /** Registry entry of the matmul kernel (operands already broadcast to the same batch dims). */
-export const linalgDefs: { matmul: KernelOpDef<KernelAttrs["matmul"]> } = {
+export const linalgDefs: {
+  /** Shape/dtype rule and VJP of the batched matmul kernel. */
+  matmul: KernelOpDef<KernelAttrs["matmul"]>;
+} = {
   matmul: {
     infer: ([a, b]) => {
       const r = a!.rank;

@@ -145,6 +145,7 @@ function reduceLoss(l: Tensor, reduction: "mean" | "sum" | "none"): Tensor {
 
 /** Options of crossEntropy. */
 export interface CrossEntropyOptions {
+  /** How per-example losses are combined (default "mean"). */
   reduction?: "mean" | "sum" | "none";
   /** Mix the target with the uniform distribution (torch's label_smoothing). */
   labelSmoothing?: number;

@@ -23,19 +23,42 @@ export interface ViewResult {
 
 /** Attributes of the view ops: they re-stride their input's storage. */
 export interface ViewAttrs {
+  /** The same view under a new handle. */
   identity: Record<string, never>;
-  reshape: { shape: readonly number[] };
-  permute: { perm: readonly number[] };
-  expand: { shape: readonly number[] };
+  /** A new shape with the same number of elements. */
+  reshape: {
+    /** The new shape. */
+    shape: readonly number[];
+  };
+  /** Reordered dimensions. */
+  permute: {
+    /** `perm[i]` is the input dimension that becomes dimension i. */
+    perm: readonly number[];
+  };
+  /** Size-1 dimensions broadcast to a larger size (stride 0). */
+  expand: {
+    /** The broadcast shape. */
+    shape: readonly number[];
+  };
   /** Per-dimension start, step (non-zero, may be negative) and length of the result. */
-  slice: { starts: readonly number[]; steps: readonly number[]; sizes: readonly number[] };
+  slice: {
+    /** Index of the first element per dimension. */
+    starts: readonly number[];
+    /** Step per dimension (non-zero, may be negative). */
+    steps: readonly number[];
+    /** Length of the result per dimension. */
+    sizes: readonly number[];
+  };
 }
 
+/** Names of the view ops. */
 export type ViewName = keyof ViewAttrs;
 
 /** Registry entry of a view op. */
 export interface ViewOpDef<A> {
+  /** Computes the output's shape, strides and offset over the input's storage. */
   view(x: Tensor, attrs: A): ViewResult;
+  /** Gradient rule, written with other ops. */
   vjp: Vjp<A>;
 }
 
@@ -53,7 +76,12 @@ export function installOps(k: KernelOpTable, v: ViewOpTable): void {
 }
 
 /** The registered op definitions (for docs and tests). */
-export function opTables(): { kernels: KernelOpTable; views: ViewOpTable } {
+export function opTables(): {
+  /** Definitions of the kernel ops. */
+  kernels: KernelOpTable;
+  /** Definitions of the view ops. */
+  views: ViewOpTable;
+} {
   if (!kernelOps || !viewOps) throw new Error("op tables not installed");
   return { kernels: kernelOps, views: viewOps };
 }

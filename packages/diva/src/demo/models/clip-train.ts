@@ -2,9 +2,7 @@ import {
   add,
   arange,
   crossEntropy,
-  dispose,
   exp,
-  keep,
   randomKey,
   tensor,
   tidy,
@@ -12,27 +10,19 @@ import {
   valueAndGrad,
   type Tensor,
 } from "@diva/tensor";
-import { adamwInit, adamwStep, cosineWithWarmup, encodeImage, encodeText, initClip, type ClipParams, type OpenClipConfig } from "@diva/nn";
+import { encodeImage, encodeText, initClip, type ClipParams, type OpenClipConfig } from "@diva/nn";
 import { clipTrainingStream, take, type CaptionedImage } from "../world/index.js";
 import { DEMO_IMAGE_SIZE } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
-import { StepBudget } from "./budget.js";
+import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
 import { OPENAI_NORMALIZATION } from "../../presets.js";
 
 /** Options of the tiny CLIP's contrastive training. */
-export interface ClipTrainOptions {
+export interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
   readonly seed: number;
-  readonly steps: number;
   readonly batchSize: number;
-  readonly lr: number;
   /** Probability that a caption mentions each fine attribute (web captions leave detail out). */
   readonly detailProbability: number;
-  onStep?(step: number, loss: number): void;
-  /** Wall-clock budget: the step count is cut to fit it after 10 timed steps (see StepBudget). */
-  readonly budgetSeconds?: number;
-  /** Called every `snapshotEvery` steps and at the end with the current parameters (to save progress). */
-  onSnapshot?(params: unknown, step: number, totalSteps: number): Promise<void>;
-  readonly snapshotEvery?: number;
 }
 
 /** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
@@ -63,25 +53,13 @@ export function contrastiveLoss(params: ClipParams, config: OpenClipConfig, imag
 
 /** Trains a tiny CLIP from scratch on sparse captions of the synthetic world (AdamW, cosine schedule). */
 export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordTokenizer, o: ClipTrainOptions): Promise<ClipParams> {
-  let params = keep(initClip(randomKey(o.seed), config));
-  let opt = adamwInit<ClipParams>();
   const stream = clipTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE, detailProbability: o.detailProbability });
   const lossGrad = valueAndGrad((p: ClipParams, x: Tensor, ids: Tensor) => contrastiveLoss(p, config, x, ids));
-  const budget = new StepBudget(o.steps, o.budgetSeconds);
-  for (let step = 0; step < budget.total(); step++) {
+  return trainLoop(initClip(randomKey(o.seed), config), { ...o, weightDecay: 0.1 }, (params) => {
     const batch: CaptionedImage[] = take(stream, o.batchSize);
     const x = worldBatchToTensor(batch.map((b) => b.image));
     const ids = tokenizer.tokenize(batch.map((b) => b.caption));
     const [loss, grads] = lossGrad(params, x, ids);
-    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
-    const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0.1 }, lr);
-    o.onStep?.(step, (await loss.data())[0]!);
-    dispose([loss, grads, x, ids, params, opt.m, opt.v]);
-    params = next;
-    opt = nextOpt;
-    const total = budget.afterStep(step);
-    if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
-  }
-  dispose([opt.m, opt.v]);
-  return params;
+    return { loss, grads, temporaries: [x, ids] };
+  });
 }

@@ -18,11 +18,8 @@ import {
   type Tensor,
 } from "@diva/tensor";
 import {
-  adamwInit,
-  adamwStep,
   applyClipText,
   initClipText,
-  cosineWithWarmup,
   DDPMScheduler,
   initUNet,
   initVAE,
@@ -38,23 +35,15 @@ import {
 import { diffusionTrainingStream, take } from "../world/index.js";
 import { DEMO_CONTEXT_LENGTH, DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
-import { StepBudget } from "./budget.js";
+import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
 import { concat, indexSelect, random, tensor } from "@diva/tensor";
 
 /** Options shared by the diffusion trainings. */
-export interface DiffusionTrainOptions {
+export interface DiffusionTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
   readonly seed: number;
-  readonly steps: number;
   readonly batchSize: number;
-  readonly lr: number;
-  onStep?(step: number, loss: number): void;
   /** Images encoded once for UNet training (default 4096). */
   readonly datasetSize?: number;
-  /** Wall-clock budget: the step count is cut to fit it after 10 timed steps (see StepBudget). */
-  readonly budgetSeconds?: number;
-  /** Called every `snapshotEvery` steps and at the end with the current parameters (to save progress). */
-  onSnapshot?(params: unknown, step: number, totalSteps: number): Promise<void>;
-  readonly snapshotEvery?: number;
 }
 
 /** World images as a [B, 3, 32, 32] tensor in [-1, 1] (the VAE's input range). */
@@ -69,8 +58,6 @@ export function worldToVaeInput(items: readonly { data: Float32Array }[]): Tenso
 
 /** Trains the tiny VAE: reconstruction MSE of a posterior sample plus a small KL term. */
 export async function trainTinyVae(o: DiffusionTrainOptions & { klWeight: number }): Promise<VAEParams> {
-  let params = keep(initVAE(randomKey(o.seed), TINY_VAE_CONFIG));
-  let opt = adamwInit<VAEParams>();
   const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
   const lossGrad = valueAndGrad((p: VAEParams, x: Tensor, k: ReturnType<typeof randomKey>) =>
     tidy(() => {
@@ -81,21 +68,11 @@ export async function trainTinyVae(o: DiffusionTrainOptions & { klWeight: number
       return add(mseLoss(recon, x), mul(kl, o.klWeight));
     }),
   );
-  const budget = new StepBudget(o.steps, o.budgetSeconds);
-  for (let step = 0; step < budget.total(); step++) {
+  return trainLoop(initVAE(randomKey(o.seed), TINY_VAE_CONFIG), { ...o, weightDecay: 0 }, (params, step) => {
     const x = worldToVaeInput(take(stream, o.batchSize).map((b) => b.image));
     const [loss, grads] = lossGrad(params, x, foldIn(randomKey(o.seed + 1), step));
-    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
-    const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0 }, lr);
-    o.onStep?.(step, (await loss.data())[0]!);
-    dispose([loss, grads, x, params, opt.m, opt.v]);
-    params = next;
-    opt = nextOpt;
-    const total = budget.afterStep(step);
-    if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
-  }
-  dispose([opt.m, opt.v]);
-  return params;
+    return { loss, grads, temporaries: x };
+  });
 }
 
 /** Scaled VAE latents [N, 4, 8, 8] and full captions of `size` images of the diffusion training stream. */
@@ -145,16 +122,14 @@ export interface TinyDiffusionParams {
  */
 export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o: DiffusionTrainOptions): Promise<TinyDiffusionParams> {
   const textConfig = textEncoderConfig(tokenizer.vocabSize);
-  let params: TinyDiffusionParams = keep({ unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) });
-  let opt = adamwInit<TinyDiffusionParams>();
+  const init: TinyDiffusionParams = { unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) };
   const sched = new DDPMScheduler(DEMO_SCHEDULER);
   const lossGrad = valueAndGrad((p: TinyDiffusionParams, zt: Tensor, t: Tensor, ids: string[], noise: Tensor) =>
     mseLoss(unetForward(p.unet, zt, t, textCondition(p.text, textConfig, tokenizer, ids), TINY_UNET_CONFIG), noise),
   );
   // the VAE is frozen: encode a fixed set of captioned images once, then train for epochs over their latents
   const data = encodeDataset(vae, o.seed, o.datasetSize ?? 4096);
-  const budget = new StepBudget(o.steps, o.budgetSeconds);
-  for (let step = 0; step < budget.total(); step++) {
+  const result = await trainLoop(init, { ...o, weightDecay: 0 }, (params, step) => {
     const k = foldIn(randomKey(o.seed + 2), step);
     const idx = batchIndices(data.captions.length, o.batchSize, step, o.seed);
     const captions = idx.map((j, i) => ((step * 7919 + i * 104729) % 10 === 0 ? "" : data.captions[j]!));
@@ -167,15 +142,8 @@ export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o:
       }),
     );
     const [loss, grads] = lossGrad(params, inputs.zt, inputs.t, captions, inputs.noise);
-    const lr = cosineWithWarmup(step, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
-    const [next, nextOpt] = adamwStep(params, grads, opt, { lr, weightDecay: 0 }, lr);
-    o.onStep?.(step, (await loss.data())[0]!);
-    dispose([loss, grads, inputs, params, opt.m, opt.v]);
-    params = next;
-    opt = nextOpt;
-    const total = budget.afterStep(step);
-    if (o.onSnapshot && ((o.snapshotEvery && (step + 1) % o.snapshotEvery === 0) || step + 1 === total)) await o.onSnapshot(params, step + 1, total);
-  }
-  dispose([opt.m, opt.v, data.latents]);
-  return params;
+    return { loss, grads, temporaries: inputs };
+  });
+  data.latents.dispose();
+  return result;
 }

@@ -1,17 +1,9 @@
 /** The nine MMVP visual patterns, spelled exactly as the MMVP-VLM folder and `Type` column names. */
 
-/** Pattern names in benchmark order (ids 1-30 are the first pattern, 31-60 the second, ...). */
-export const MMVP_PATTERN_NAMES = [
-  "Orientation and Direction",
-  "Presence of Specific Features",
-  "State and Condition",
-  "Quantity and Count",
-  "Positional and Relational Context",
-  "Color and Appearance",
-  "Structural Characteristics",
-  "Texts",
-  "Viewpoint and Perspective",
-] as const;
+import { MMVP_PATTERNS } from "../../eval/mmvp.js";
+
+/** Pattern names in benchmark order (ids 1-30 are the first pattern, 31-60 the second, ...): the evaluator's list. */
+export const MMVP_PATTERN_NAMES = MMVP_PATTERNS;
 
 /** One MMVP pattern. */
 export type MmvpPatternName = (typeof MMVP_PATTERN_NAMES)[number];

@@ -2,8 +2,11 @@ import type { ParamShapes } from "../blocks/shapes.js";
 
 /** A parameter whose stored shape differs from the one the config implies. */
 export interface DiffusersShapeMismatch {
+  /** The parameter's name. */
   name: string;
+  /** Shape the config implies. */
   expected: readonly number[];
+  /** Shape in the checkpoint. */
   actual: readonly number[];
 }
 

@@ -19,8 +19,11 @@ export interface DiffusersLoadOptions {
 
 /** A loaded model component: its parameter tree, its config and how the checkpoint matched it. */
 export interface LoadedDiffusersComponent<P, C> {
+  /** The parameter tree, named like the diffusers state dict. */
   params: P;
+  /** The component's config (`config.json`). */
   config: C;
+  /** Missing, unexpected and mismatched names. */
   report: DiffusersCheckpointReport;
   /** The folder the component was read from. */
   dir: string;

@@ -39,7 +39,13 @@ export function loadVAE(dir: string, options: DiffusersLoadOptions = {}): Promis
 }
 
 /** Reads a scheduler config (`scheduler_config.json` of `dir` or of `dir/scheduler`), for DDPMScheduler or DDIMScheduler. */
-export async function loadSchedulerConfig(dir: string): Promise<DDPMSchedulerConfig & DDIMSchedulerConfig & { _class_name?: string }> {
+export async function loadSchedulerConfig(dir: string): Promise<
+  DDPMSchedulerConfig &
+    DDIMSchedulerConfig & {
+      /** The scheduler class the file was written for, e.g. "PNDMScheduler". */
+      _class_name?: string;
+    }
+> {
   const path = await firstExisting([joinPath(dir, "scheduler_config.json"), joinPath(dir, "scheduler", "scheduler_config.json")]);
   if (!path) throw new Error(`${dir}: no scheduler_config.json here or in scheduler/`);
   return readJson(path);

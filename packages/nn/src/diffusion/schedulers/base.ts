@@ -35,7 +35,10 @@ export abstract class NoiseSchedule {
   numInferenceSteps: number | null = null;
 
   /** Builds the schedule from a resolved config. */
-  protected constructor(protected readonly base: ResolvedSchedulerBase) {
+  protected constructor(
+    /** The resolved config the schedule was built from. */
+    protected readonly base: ResolvedSchedulerBase,
+  ) {
     this.betas = makeBetas(base);
     const { alphas, alphasCumprod } = alphasFromBetas(this.betas);
     this.alphas = alphas;

@@ -166,7 +166,16 @@ export class WebGPUBackend implements Backend {
   }
 
   /** Pool statistics (bytes in use and cached) and the number of compiled pipelines. */
-  stats(): { liveBytes: number; cachedBytes: number; pipelines: number; submissions: number } {
+  stats(): {
+    /** Bytes of buffers in use by live storages. */
+    liveBytes: number;
+    /** Bytes of freed buffers kept in the pool for reuse. */
+    cachedBytes: number;
+    /** Compiled compute pipelines in the cache. */
+    pipelines: number;
+    /** Queue submissions so far. */
+    submissions: number;
+  } {
     return { ...this.ctx.pool.stats(), pipelines: this.ctx.pipelines.size, submissions: this.ctx.queue.submitted };
   }
 

@@ -46,14 +46,13 @@ export function makeOperand(rand: () => number, batchShape: readonly number[], r
   }
   const data = new Float32Array(l.offset + acc + 3);
   for (let i = 0; i < data.length; i++) data[i] = rand();
-  let rowStride = l.transposed ? 1 : lead;
+  const rowStride = l.transposed ? 1 : lead;
   let colStride = l.transposed ? lead : 1;
   let offset = l.offset;
   if (l.flipCols && cols > 1) {
     offset += (cols - 1) * colStride;
     colStride = -colStride;
   }
-  void rowStride;
   return { data, offset, rowStride, colStride, batchStrides };
 }
 
