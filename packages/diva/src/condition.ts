@@ -27,9 +27,28 @@ import {
  * condition must then have as many tokens as the embedding, 77) or `mean` (its mean over tokens, added to every token).
  */
 export type ConditionSpec =
-  | { readonly kind: "clsRandomPatches"; readonly numPatches: number; readonly text: "add" | "mean" }
-  | { readonly kind: "clsAllPatches"; readonly text: "add" | "mean" }
-  | { readonly kind: "pooledAvgPool"; readonly window: number; readonly text: "add" | "mean" };
+  | {
+      /** Class token + random patch tokens. */
+      readonly kind: "clsRandomPatches";
+      /** Patch tokens drawn per image, with replacement. */
+      readonly numPatches: number;
+      /** How the text embedding joins. */
+      readonly text: "add" | "mean";
+    }
+  | {
+      /** Class token + every patch token. */
+      readonly kind: "clsAllPatches";
+      /** How the text embedding joins. */
+      readonly text: "add" | "mean";
+    }
+  | {
+      /** Pooled token + average-pooled patch tokens. */
+      readonly kind: "pooledAvgPool";
+      /** Window (and stride) of the 1-D average pooling. */
+      readonly window: number;
+      /** How the text embedding joins. */
+      readonly text: "add" | "mean";
+    };
 
 /** The trainable projection from CLIP's embedding dim to the UNet's cross-attention dim (torch.nn.Linear layout). */
 export interface Projection {

@@ -29,7 +29,9 @@ export interface FrozenDiffusion {
 
 /** The trainable part: CLIP's vision parameters and the new projection. */
 export interface DivaTrainable<V> {
+  /** CLIP's vision tower parameters. */
   readonly vision: V;
+  /** The projection to the UNet's cross-attention width. */
   readonly projection: Projection;
 }
 
@@ -37,7 +39,9 @@ export interface DivaTrainable<V> {
 export interface DivaLossContext<V> {
   /** CLIP vision tokens after ln_post and the output projection: images [B, 3, R, R] -> [B, 1 + P, D]. */
   visionTokens(vision: V, images: Tensor): Tensor;
+  /** The frozen VAE, UNet and noise schedule. */
   readonly diffusion: FrozenDiffusion;
+  /** How the visual tokens become the condition. */
   readonly condition: ConditionSpec;
   /** The SD text encoder's output for "a photo of a ." [L, C] (constant). */
   readonly textEmbedding: Tensor;

@@ -2,26 +2,43 @@ import { getPreset, type DivaPreset } from "./presets.js";
 
 /** Numeric settings of a post-training run, defaults filled in from the preset's recipe. */
 export interface ResolvedRunSettings {
+  /** The preset. */
   readonly preset: DivaPreset;
+  /** Optimizer steps. */
   readonly steps: number;
+  /** Images per optimizer step (gradients accumulated over micro-batches). */
   readonly imagesPerStep: number;
+  /** Images per forward/backward pass; divides imagesPerStep. */
   readonly microBatch: number;
+  /** Peak learning rate. */
   readonly lr: number;
+  /** Seed of the data order, crops, noise and timesteps. */
   readonly seed: number;
+  /** Noise draws per image per step. */
   readonly draws: number;
+  /** Steps between checkpoints. */
   readonly checkpointEvery: number;
+  /** Warm-up steps (the recipe's warm-up fraction of steps, rounded). */
   readonly warmupSteps: number;
 }
 
 /** The settings {@link resolveRunSettings} reads. */
 export interface RunSettingsInput {
+  /** A preset name or a preset. */
   readonly preset: string | DivaPreset;
+  /** Optimizer steps (default: the recipe's). */
   readonly steps?: number;
+  /** Images per optimizer step (default: the recipe's). */
   readonly imagesPerStep?: number;
+  /** Images per pass (default: the largest divisor of imagesPerStep up to 16). */
   readonly microBatch?: number;
+  /** Peak learning rate (default: the recipe's). */
   readonly lr?: number;
+  /** Seed (default 0). */
   readonly seed?: number;
+  /** Noise draws per image per step (default: the recipe's). */
   readonly draws?: number;
+  /** Steps between checkpoints (default 100). */
   readonly checkpointEvery?: number;
 }
 

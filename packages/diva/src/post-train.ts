@@ -64,6 +64,7 @@ export interface PostTrainOptions {
 export interface PostTrainResult {
   /** The exported CLIP; absent when the run was stopped through `signal`. */
   readonly out?: string;
+  /** What the export wrote; absent when the run was stopped. */
   readonly exported?: ClipExportReport;
   /** Steps done in total (including those before a resume). */
   readonly steps: number;

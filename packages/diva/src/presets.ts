@@ -2,7 +2,9 @@ import type { ConditionSpec } from "./condition.js";
 
 /** Per-channel normalisation of CLIP inputs. */
 export interface Normalization {
+  /** Per-channel mean (RGB, in [0, 1] units). */
   readonly mean: readonly [number, number, number];
+  /** Per-channel standard deviation. */
   readonly std: readonly [number, number, number];
 }
 
@@ -17,17 +19,29 @@ export const SIGLIP_NORMALIZATION: Normalization = { mean: [0.5, 0.5, 0.5], std:
 
 /** The reference training recipe. */
 export interface Recipe {
+  /** The optimizer (SGD with momentum). */
   readonly optimizer: "sgd";
+  /** Peak learning rate. */
   readonly lr: number;
+  /** SGD momentum. */
   readonly momentum: number;
   /** Fraction of steps spent in linear warm-up. */
   readonly warmupFraction: number;
+  /** Gradient clipping by global norm. */
   readonly clipNorm: number;
+  /** Images per optimizer step. */
   readonly imagesPerStep: number;
+  /** Optimizer steps. */
   readonly steps: number;
+  /** Noise draws per image per step. */
   readonly drawsPerImage: number;
   /** RandomResizedCrop for the VAE input. */
-  readonly vaeCrop: { readonly size: number; readonly scale: readonly [number, number] };
+  readonly vaeCrop: {
+    /** Output side in pixels. */
+    readonly size: number;
+    /** Area fraction range. */
+    readonly scale: readonly [number, number];
+  };
 }
 
 /** DIVA's recipe (paper and reference code). */
@@ -45,28 +59,46 @@ export const DIVA_RECIPE: Recipe = {
 
 /** Vision tower architecture in open_clip's `vision_cfg` terms (timm for SigLIP). */
 export interface VisionArch {
+  /** OpenAI-style ViT (class token, ln_post, proj) or timm SigLIP ViT (attention-pool head). */
   readonly family: "openai-vit" | "siglip-vit";
+  /** Input resolution. */
   readonly imageSize: number;
+  /** Patch size. */
   readonly patchSize: number;
+  /** Transformer width. */
   readonly width: number;
+  /** Transformer blocks. */
   readonly layers: number;
+  /** Attention heads. */
   readonly heads: number;
+  /** Hidden width of the MLPs. */
   readonly mlpDim: number;
   /** Dim of the tokens DIVA reads (after the output projection; SigLIP has none). */
   readonly embedDim: number;
+  /** MLP activation. */
   readonly activation: "quick_gelu" | "gelu" | "gelu_tanh";
 }
 
 /** A reference model DIVA was run on. */
 export interface DivaPreset {
+  /** Preset name, e.g. "openai-vit-l-14". */
   readonly name: string;
   /** open_clip model name and pretrained tag of the reference checkpoint. */
-  readonly openClip: { readonly model: string; readonly pretrained: string };
+  readonly openClip: {
+    /** open_clip model name, e.g. "ViT-L-14". */
+    readonly model: string;
+    /** open_clip pretrained tag, e.g. "openai". */
+    readonly pretrained: string;
+  };
+  /** The vision tower's architecture. */
   readonly vision: VisionArch;
+  /** The CLIP input normalisation. */
   readonly normalization: Normalization;
+  /** How the visual tokens become the condition. */
   readonly condition: ConditionSpec;
   /** SD-2.1-base's cross-attention dim: the projection's output size. */
   readonly crossAttentionDim: number;
+  /** The training recipe. */
   readonly recipe: Recipe;
 }
 

@@ -6,11 +6,15 @@ import { divaLoss, encodeLatents, type DivaBatch, type DivaLossContext, type Div
 export interface DivaStepOptions {
   /** Peak learning rate (reference: 1e-4). */
   readonly lr: number;
+  /** SGD momentum (reference: 0.9). */
   readonly momentum: number;
+  /** SGD weight decay (default 0). */
   readonly weightDecay?: number;
   /** Global gradient-norm clip (reference: 1.0); 0 disables. */
   readonly clipNorm: number;
+  /** Length of the cosine schedule in steps. */
   readonly totalSteps: number;
+  /** Linear warm-up steps. */
   readonly warmupSteps: number;
   /** Noise draws per image per step (reference: 2). */
   readonly draws: number;
@@ -23,18 +27,23 @@ export interface DivaStepOptions {
 
 /** Training state: parameters, optimizer state, step counter. */
 export interface DivaState<V> {
+  /** The trainable parameters. */
   readonly params: DivaTrainable<V>;
+  /** SGD momentum buffers. */
   readonly optimizer: SgdState<DivaTrainable<V>>;
+  /** Steps completed. */
   readonly step: number;
 }
 
 /** What one step reports. */
 export interface DivaStepResult<V> {
+  /** The new state (the old one is disposed). */
   readonly state: DivaState<V>;
   /** Mean loss over micro-batches and draws. */
   readonly loss: number;
   /** Global gradient norm before clipping. */
   readonly gradNorm: number;
+  /** Learning rate used for this step. */
   readonly lr: number;
 }
 

@@ -4,7 +4,9 @@ import type { Normalization } from "../presets.js";
 
 /** An RGB image as planar float data in [0, 1]. */
 export interface RgbImage {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
   /** CHW, three planes of width*height floats in [0, 1]. */
   readonly data: Float32Array;
@@ -40,9 +42,13 @@ export function toInterleaved(img: RgbImage): Uint8Array {
 
 /** A crop box in source pixels. */
 export interface CropBox {
+  /** Left edge. */
   readonly left: number;
+  /** Top edge. */
   readonly top: number;
+  /** Width. */
   readonly width: number;
+  /** Height. */
   readonly height: number;
 }
 

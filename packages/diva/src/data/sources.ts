@@ -7,13 +7,19 @@ import tar from "tar-stream";
 export interface ImageRecord {
   /** Where it came from, for reports: `path` or `shard.tar:member`. */
   readonly name: string;
+  /** The encoded file (JPEG, PNG or WebP). */
   readonly bytes: Uint8Array;
 }
 
 const IMAGE_EXTS = new Set([".jpg", ".jpeg", ".png", ".webp"]);
 
 /** The files of a dataset: image files of a folder (recursively) or `.tar` shards, in sorted order. */
-export async function listDataset(path: string): Promise<{ kind: "folder" | "shards"; files: string[] }> {
+export async function listDataset(path: string): Promise<{
+  /** Image files of a folder, or webdataset `.tar` shards. */
+  kind: "folder" | "shards";
+  /** The image files or the shards, sorted. */
+  files: string[];
+}> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new Error(`dataset: ${path} does not exist`);
   if (info.isFile()) {

@@ -6,17 +6,25 @@ import type { Normalization } from "../presets.js";
 
 /** Options of the DIVA image stream. */
 export interface ImageStreamOptions {
+  /** Seed of the epoch order and the crops. */
   readonly seed: number;
+  /** Side of the square VAE view (RandomResizedCrop). */
   readonly vaeSize: number;
+  /** Side of the square CLIP view. */
   readonly clipSize: number;
+  /** Area fraction range of the VAE view's RandomResizedCrop. */
   readonly cropScale: readonly [number, number];
+  /** CLIP's mean/std normalisation of the CLIP view. */
   readonly normalization: Normalization;
 }
 
 /** A batch ready for `divaLoss`, with what was skipped on the way. */
 export interface StreamBatch {
+  /** [B, 3, clipSize, clipSize], CLIP-normalised. */
   readonly clipImages: Tensor;
+  /** [B, 3, vaeSize, vaeSize], in [-1, 1]. */
   readonly vaeImages: Tensor;
+  /** Source name of each image. */
   readonly names: readonly string[];
   /** Records that failed to decode (corrupted or truncated), by name with the reason. */
   readonly skipped: readonly string[];

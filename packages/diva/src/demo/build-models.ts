@@ -18,9 +18,9 @@ const { values } = parseArgs({
   options: {
     stage: { type: "string", default: "all" },
     seed: { type: "string", default: "1" },
-    "clip-steps": { type: "string", default: "3000" },
-    "vae-steps": { type: "string", default: "1500" },
-    "unet-steps": { type: "string", default: "4000" },
+    "clip-steps": { type: "string", default: "1200" },
+    "vae-steps": { type: "string", default: "300" },
+    "unet-steps": { type: "string", default: "2000" },
     /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
     "budget-s": { type: "string" },
     out: { type: "string", default: DEMO_ASSETS },
@@ -80,5 +80,5 @@ if (stage === "all" || stage === "unet") {
       steps: String(steps),
       ...provenance,
     });
-  await trainTinyUnet(vae, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 1e-3, onStep: log("unet", 50), ...snapshots(write) });
+  await trainTinyUnet(vae, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 2e-3, onStep: log("unet", 50), ...snapshots(write) });
 }

@@ -5,6 +5,7 @@ import type { Normalization } from "../presets.js";
 export interface ClipForEval {
   /** Input resolution of the vision tower. */
   readonly imageSize: number;
+  /** Mean/std the images are normalised with. */
   readonly normalization: Normalization;
   /** Image embeddings [B, E] for normalised images [B, 3, R, R]. */
   encodeImage(images: Tensor): Tensor;

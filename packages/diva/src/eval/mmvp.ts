@@ -21,9 +21,13 @@ export const MMVP_PATTERNS = [
 
 /** One MMVP question: an image and the statement describing it. */
 export interface MmvpItem {
+  /** `Question ID`; pairs are (odd id, id + 1). */
   readonly id: number;
+  /** `Type`: the visual pattern. */
   readonly type: string;
+  /** `Statement` describing the image. */
   readonly statement: string;
+  /** Path of `<images>/<Type>/<id>.jpg` (or .jpeg/.png/.webp). */
   readonly imagePath: string;
 }
 
@@ -34,7 +38,14 @@ export interface MmvpResult {
   /** Mean of the per-pattern scores. */
   readonly average: number;
   /** Solved flag of every pair, by the odd question id. */
-  readonly pairs: readonly { readonly id: number; readonly type: string; readonly solved: boolean }[];
+  readonly pairs: readonly {
+    /** The pair's odd question id. */
+    readonly id: number;
+    /** The pair's pattern. */
+    readonly type: string;
+    /** Both statements picked their own image. */
+    readonly solved: boolean;
+  }[];
 }
 
 const IMAGE_DIRS = ["MLLM_VLM Images", "MLLM_VLM_Images"];

@@ -8,7 +8,12 @@ import { zeroShotClassEmbeddings, zeroShotPredict, type ZeroShotResult } from ".
 const IMAGE_EXTS = new Set([".jpg", ".jpeg", ".png", ".webp"]);
 
 /** A folder of class subfolders: class name (the subfolder's name, `_` read as a space) -> image paths. */
-export async function readClassFolders(dir: string): Promise<{ classNames: string[]; images: Map<string, string[]> }> {
+export async function readClassFolders(dir: string): Promise<{
+  /** Class names, in sorted folder order. */
+  classNames: string[];
+  /** Image paths per class name. */
+  images: Map<string, string[]>;
+}> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw new Error(`zero-shot: ${dir} does not exist or is not a folder`);
   });
@@ -42,7 +47,12 @@ export async function evalZeroShotFolder(
   clip: ClipForEval,
   dir: string,
   options: { templates?: readonly string[]; batchSize?: number; onProgress?(done: number, total: number): void } = {},
-): Promise<ZeroShotResult & { skipped: string[] }> {
+): Promise<
+  ZeroShotResult & {
+    /** Images that could not be decoded, with the reason. */
+    skipped: string[];
+  }
+> {
   const { classNames, images } = await readClassFolders(dir);
   const all = [...images].flatMap(([name, paths]) => paths.map((p) => ({ path: p, target: classNames.indexOf(name), name })));
   const classEmb = zeroShotClassEmbeddings(clip, classNames, options.templates ?? OPENAI_IMAGENET_TEMPLATES);

@@ -7,7 +7,9 @@ import { OPENAI_IMAGENET_TEMPLATES } from "./templates.js";
 export interface ZeroShotResult {
   /** Top-1 accuracy in [0, 1]. */
   readonly accuracy: number;
+  /** Top-1 accuracy per class name. */
   readonly perClass: Record<string, number>;
+  /** Number of images scored. */
   readonly count: number;
 }
 

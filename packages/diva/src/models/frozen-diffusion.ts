@@ -18,10 +18,15 @@ import type { FrozenDiffusion, NoiseScheduleLike } from "../objective.js";
 
 /** The parts of a Stable Diffusion model DIVA keeps frozen. */
 export interface DiffusionParts {
+  /** UNet weights. */
   readonly unet: UNetParams;
+  /** UNet config. */
   readonly unetConfig: UNet2DConditionConfig;
+  /** VAE weights. */
   readonly vae: VAEParams;
+  /** VAE config. */
   readonly vaeConfig: AutoencoderKLConfig;
+  /** The training noise schedule. */
   readonly scheduler: NoiseScheduleLike;
 }
 
@@ -40,6 +45,7 @@ export function frozenDiffusion(parts: DiffusionParts): FrozenDiffusion {
 
 /** A Stable Diffusion folder loaded for DIVA. */
 export interface LoadedDiffusion extends DiffusionParts {
+  /** The frozen model DIVA's loss calls. */
   readonly diffusion: FrozenDiffusion;
   /** The UNet's cross-attention width (1024 for SD 2.1): the projection's output size. */
   readonly crossAttentionDim: number;

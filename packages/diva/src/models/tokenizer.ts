@@ -31,7 +31,12 @@ export function tokenizerCandidates(search: TokenizerSearch): string[] {
  * the explicit `bpe` file, else `bpe_simple_vocab_16e6.txt.gz` beside the CLIP checkpoint, else the SD
  * folder's `tokenizer/merges.txt`. The error lists every path tried.
  */
-export async function findClipTokenizer(search: TokenizerSearch): Promise<{ tokenizer: ClipTokenizer; path: string }> {
+export async function findClipTokenizer(search: TokenizerSearch): Promise<{
+  /** The loaded tokenizer. */
+  tokenizer: ClipTokenizer;
+  /** The vocabulary file it was loaded from. */
+  path: string;
+}> {
   const tried = tokenizerCandidates(search);
   for (const path of tried) {
     if (!(await isFile(path))) continue;

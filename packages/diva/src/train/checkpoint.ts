@@ -5,11 +5,15 @@ import type { DivaState } from "../step.js";
 
 /** Progress saved with a checkpoint so that a resumed run continues identically. */
 export interface CheckpointMeta {
+  /** Steps completed. */
   readonly step: number;
   /** Data records consumed (including skipped ones). */
   readonly consumed: number;
+  /** The run's seed. */
   readonly seed: number;
+  /** Loss of every step so far. */
   readonly losses: readonly number[];
+  /** Unreadable images skipped so far. */
   readonly skipped: number;
   /** The settings that shape the loss curve; a resumed run must match them. */
   readonly run?: Readonly<Record<string, number | string | boolean>>;
@@ -49,21 +53,34 @@ export async function listCheckpoints(dir: string): Promise<string[]> {
 
 /** A checkpoint file that could not be used, with the reason. */
 export interface RejectedCheckpoint {
+  /** The file. */
   readonly path: string;
+  /** Why it was passed over. */
   readonly reason: string;
 }
 
 /** A checkpoint loaded into the structure of a training state. */
 export interface LoadedCheckpoint<V> {
+  /** Parameters and optimizer state. */
   readonly state: DivaState<V>;
+  /** The saved progress. */
   readonly meta: CheckpointMeta;
+  /** The file loaded. */
   readonly path: string;
   /** Newer checkpoint files that were unreadable or did not fit (skipped in favour of this one). */
   readonly rejected: readonly RejectedCheckpoint[];
 }
 
 /** Loads one checkpoint file into the structure of `template`; missing or mis-shaped entries are errors naming the key. */
-export async function loadCheckpoint<V>(path: string, template: DivaState<V>): Promise<{ state: DivaState<V>; meta: CheckpointMeta }> {
+export async function loadCheckpoint<V>(
+  path: string,
+  template: DivaState<V>,
+): Promise<{
+  /** Parameters and optimizer state. */
+  state: DivaState<V>;
+  /** The saved progress. */
+  meta: CheckpointMeta;
+}> {
   const { tensors, metadata } = await readSafetensors(path);
   try {
     const take = <T>(prefix: string, tree: T): T =>

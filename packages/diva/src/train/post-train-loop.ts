@@ -9,11 +9,17 @@ import { loadLatestCheckpoint, removeStaleTempFiles, saveCheckpoint } from "./ch
 
 /** A progress event of post-training. */
 export interface ProgressEvent {
+  /** Steps completed. */
   readonly step: number;
+  /** Steps of the run. */
   readonly totalSteps: number;
+  /** The step's mean loss. */
   readonly loss: number;
+  /** Global gradient norm before clipping. */
   readonly gradNorm: number;
+  /** Learning rate of the step. */
   readonly lr: number;
+  /** Training throughput. */
   readonly imagesPerSecond: number;
   /** Estimated seconds left. */
   readonly etaSeconds: number;
@@ -23,30 +29,45 @@ export interface ProgressEvent {
 
 /** Everything the loop needs, with the models already built. */
 export interface PostTrainLoopOptions<V> {
+  /** Initial CLIP vision parameters. */
   readonly vision: V;
+  /** Initial projection. */
   readonly projection: Projection;
+  /** CLIP vision tokens (after ln_post and the output projection) of normalised images. */
   visionTokens(vision: V, images: Tensor): Tensor;
+  /** The frozen VAE, UNet and schedule. */
   readonly diffusion: FrozenDiffusion;
+  /** The SD text encoder's output for "a photo of a ." [L, C]. */
   readonly textEmbedding: Tensor;
+  /** How the visual tokens become the condition. */
   readonly condition: ConditionSpec;
+  /** CLIP input normalisation. */
   readonly normalization: Normalization;
+  /** Side of the CLIP view. */
   readonly clipImageSize: number;
+  /** Side of the VAE view. */
   readonly vaeImageSize: number;
+  /** Area fraction range of the VAE view's RandomResizedCrop (default [0.9, 1]). */
   readonly cropScale?: readonly [number, number];
   /** Folder of images or webdataset shards. */
   readonly images: string;
+  /** Optimizer steps. */
   readonly steps: number;
   /** Images per optimizer step. */
   readonly imagesPerStep: number;
   /** Images per forward pass (gradient accumulation splits a step into imagesPerStep / microBatch passes). */
   readonly microBatch: number;
+  /** Optimizer and loss settings of each step. */
   readonly recipe: Omit<DivaStepOptions, "totalSteps">;
+  /** Seed of data order, crops, noise and timesteps. */
   readonly seed: number;
   /** Where checkpoints go; omit to train without checkpoints. */
   readonly checkpointDir?: string;
+  /** Steps between checkpoints (none when omitted; the last step is always saved when set). */
   readonly checkpointEvery?: number;
   /** Continue from the newest checkpoint in checkpointDir (default true). */
   readonly resume?: boolean;
+  /** Called after every step. */
   onProgress?(e: ProgressEvent): void;
   /** Called with skipped image names as they happen. */
   onSkip?(names: readonly string[]): void;
@@ -63,9 +84,13 @@ export interface PostTrainLoopOptions<V> {
 
 /** The outcome of post-training. */
 export interface PostTrainLoopResult<V> {
+  /** The trained parameters and optimizer state. */
   readonly state: DivaState<V>;
+  /** Loss of every step, including those before a resume. */
   readonly losses: readonly number[];
+  /** Unreadable images skipped. */
   readonly skipped: number;
+  /** Step the run resumed from (0 for a fresh run). */
   readonly resumedFrom: number;
   /** True when `signal` stopped the run before `steps`. */
   readonly stopped: boolean;

@@ -8,13 +8,49 @@ import { unflattenParams, type Params } from "../params.js";
 
 /** How one parameter is initialised (the PyTorch `nn.init` schemes the references use). */
 export type Init =
-  | { readonly kind: "zeros" }
-  | { readonly kind: "ones" }
-  | { readonly kind: "constant"; readonly value: number }
-  | { readonly kind: "normal"; readonly std: number; readonly mean?: number }
-  | { readonly kind: "uniform"; readonly low: number; readonly high: number }
+  | {
+      /** All zeros. */
+      readonly kind: "zeros";
+    }
+  | {
+      /** All ones. */
+      readonly kind: "ones";
+    }
+  | {
+      /** Every element equal to `value`. */
+      readonly kind: "constant";
+      /** The value. */
+      readonly value: number;
+    }
+  | {
+      /** Normal distribution. */
+      readonly kind: "normal";
+      /** Standard deviation. */
+      readonly std: number;
+      /** Mean (default 0). */
+      readonly mean?: number;
+    }
+  | {
+      /** Uniform on `[low, high)`. */
+      readonly kind: "uniform";
+      /** Lower bound. */
+      readonly low: number;
+      /** Upper bound. */
+      readonly high: number;
+    }
   /** Normal truncated to `[lower, upper]` in output units (torch `trunc_normal_`; default ±2 std, as timm's `trunc_normal_tf_`). */
-  | { readonly kind: "truncNormal"; readonly std: number; readonly mean?: number; readonly lower?: number; readonly upper?: number };
+  | {
+      /** Truncated normal. */
+      readonly kind: "truncNormal";
+      /** Standard deviation. */
+      readonly std: number;
+      /** Mean (default 0). */
+      readonly mean?: number;
+      /** Lower cut (default mean - 2 std). */
+      readonly lower?: number;
+      /** Upper cut (default mean + 2 std). */
+      readonly upper?: number;
+    };
 
 /** Shape and initialiser of one parameter. */
 export interface ParamSpec {

@@ -3,9 +3,13 @@ import { zipTrees } from "./tree-zip.js";
 
 /** Options of AdamW (torch.optim.AdamW semantics). */
 export interface AdamWOptions {
+  /** Learning rate. */
   lr: number;
+  /** Decay of the first moment (default 0.9). */
   beta1?: number;
+  /** Decay of the second moment (default 0.999). */
   beta2?: number;
+  /** Added to the denominator (default 1e-8). */
   eps?: number;
   /** Decoupled weight decay (default 0.01 as torch). */
   weightDecay?: number;
@@ -13,8 +17,11 @@ export interface AdamWOptions {
 
 /** AdamW state: step count and first/second moment trees. */
 export interface AdamWState<P> {
+  /** Steps taken. */
   readonly step: number;
+  /** First moments, shaped like the parameters (null before the first step). */
   readonly m: P | null;
+  /** Second moments, shaped like the parameters (null before the first step). */
   readonly v: P | null;
 }
 

@@ -2,7 +2,9 @@
 export interface CosineScheduleOptions {
   /** Peak learning rate, reached at the end of warm-up. */
   lr: number;
+  /** Step at which the cosine reaches `minLr`. */
   totalSteps: number;
+  /** Steps of linear warm-up (default 0). */
   warmupSteps?: number;
   /** Floor of the cosine (default 0). */
   minLr?: number;

@@ -3,16 +3,23 @@ import { zipTrees } from "./tree-zip.js";
 
 /** Options of SGD (torch.optim.SGD semantics). */
 export interface SgdOptions {
+  /** Learning rate. */
   lr: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
+  /** Dampening of the momentum (default 0). */
   dampening?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (default false). */
   nesterov?: boolean;
 }
 
 /** SGD state: the momentum buffers, a tree shaped like the parameters (absent before the first step). */
 export interface SgdState<P> {
+  /** Steps taken. */
   readonly step: number;
+  /** Momentum buffers, shaped like the parameters (null before the first step). */
   readonly momentum: P | null;
 }
 

@@ -5,11 +5,17 @@ export type BetaSchedule = "linear" | "scaled_linear" | "squaredcos_cap_v2" | "s
 
 /** What decides the betas (the matching fields of a diffusers scheduler config). */
 export interface BetaScheduleOptions {
+  /** Number of diffusion steps T. */
   readonly num_train_timesteps: number;
+  /** First beta (before the schedule's transform). */
   readonly beta_start: number;
+  /** Last beta (before the schedule's transform). */
   readonly beta_end: number;
+  /** How betas go from start to end. */
   readonly beta_schedule: BetaSchedule;
+  /** Explicit betas (length T), overriding the schedule. */
   readonly trained_betas?: readonly number[] | null;
+  /** Rescale to zero terminal SNR (Lin et al. 2023). */
   readonly rescale_betas_zero_snr?: boolean;
 }
 
@@ -74,7 +80,12 @@ function rescaleZeroTerminalSnr(betas: Float32Array): Float32Array {
 }
 
 /** alphas = 1 - betas and their cumulative product, both float32 as diffusers holds them. */
-export function alphasFromBetas(betas: Float32Array): { alphas: Float32Array; alphasCumprod: Float32Array } {
+export function alphasFromBetas(betas: Float32Array): {
+  /** 1 - betas. */
+  alphas: Float32Array;
+  /** Cumulative product of the alphas. */
+  alphasCumprod: Float32Array;
+} {
   const alphas = betas.map((b) => sub32(1, b));
   return { alphas, alphasCumprod: cumprodF32(alphas) };
 }

@@ -11,28 +11,41 @@ export type VarianceType = "fixed_small" | "fixed_small_log" | "fixed_large" | "
 
 /** Fields shared by the DDPM and DDIM scheduler configs (diffusers' `scheduler_config.json`). */
 export interface SchedulerConfigBase {
+  /** Number of diffusion steps T (default 1000). */
   num_train_timesteps?: number;
+  /** First beta (default 0.0001). */
   beta_start?: number;
+  /** Last beta (default 0.02). */
   beta_end?: number;
+  /** Beta schedule (default "linear"). */
   beta_schedule?: BetaSchedule;
+  /** Explicit betas overriding the schedule (default null). */
   trained_betas?: readonly number[] | null;
+  /** Clamp the predicted clean sample to +-clip_sample_range (default true). */
   clip_sample?: boolean;
+  /** Bound of `clip_sample` (default 1). */
   clip_sample_range?: number;
+  /** What the model predicts (default "epsilon"). */
   prediction_type?: PredictionType;
   /** Dynamic thresholding (Imagen); not supported, must be false. */
   thresholding?: boolean;
+  /** Spacing of the inference timesteps (default "leading"). */
   timestep_spacing?: TimestepSpacing;
+  /** Offset added to the inference timesteps (default 0; SD uses 1). */
   steps_offset?: number;
+  /** Rescale betas to zero terminal SNR (default false). */
   rescale_betas_zero_snr?: boolean;
 }
 
 /** `DDPMScheduler` config; missing fields take diffusers' defaults. Unknown fields are ignored. */
 export interface DDPMSchedulerConfig extends SchedulerConfigBase {
+  /** Variance of a reverse step (default "fixed_small"). */
   variance_type?: VarianceType;
 }
 
 /** `DDIMScheduler` config; missing fields take diffusers' defaults. Unknown fields are ignored. */
 export interface DDIMSchedulerConfig extends SchedulerConfigBase {
+  /** Use alpha-bar 1 for the step before t = 0 (else alpha-bar of step 0; default true). */
   set_alpha_to_one?: boolean;
 }
 

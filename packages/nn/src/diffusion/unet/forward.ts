@@ -130,6 +130,7 @@ export function unetForward(params: UNetParams, sample: Tensor, timesteps: UNetT
 
 /** The UNet output and its intermediates, keyed by diffusers module name. */
 export interface UNetOutputWithIntermediates {
+  /** The prediction, as unetForward returns it. */
   sample: Tensor;
   /** `time_proj`, `time_embedding`, `conv_in`, `down_blocks.i`, `mid_block`, `up_blocks.i`, `conv_norm_out`. */
   intermediates: Record<string, Tensor>;

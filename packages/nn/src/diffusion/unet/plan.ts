@@ -4,49 +4,98 @@ import type { UNet2DConditionConfig } from "./config.js";
 
 /** One down block, fully resolved. */
 export interface DownBlockPlan {
+  /** The diffusers block class. */
   type: "CrossAttnDownBlock2D" | "DownBlock2D";
+  /** The block's resnets, in order. */
   resnets: ResnetSpec[];
   /** One Transformer2DModel per resnet for cross-attention blocks, else empty. */
   attentions: Transformer2DSpec[];
   /** Channels and padding of the stride-2 conv, or null for the last block. */
-  downsample: { channels: number; padding: number } | null;
+  downsample: {
+    /** Channels in and out. */
+    channels: number;
+    /** Padding of the conv. */
+    padding: number;
+  } | null;
 }
 
 /** One up block, fully resolved. */
 export interface UpBlockPlan {
+  /** The diffusers block class. */
   type: "CrossAttnUpBlock2D" | "UpBlock2D";
+  /** The block's resnets (layers_per_block + 1), each taking a skip connection. */
   resnets: ResnetSpec[];
+  /** One Transformer2DModel per resnet for cross-attention blocks, else empty. */
   attentions: Transformer2DSpec[];
   /** Channels of the nearest-2x + conv upsampler, or null for the last block. */
-  upsample: { channels: number } | null;
+  upsample: {
+    /** Channels in and out. */
+    channels: number;
+  } | null;
 }
 
 /** The mid block, fully resolved. */
 export interface MidBlockPlan {
+  /** The diffusers block class. */
   type: "UNetMidBlock2DCrossAttn" | "UNetMidBlock2D";
+  /** Two resnets with attention between them, or one without. */
   resnets: ResnetSpec[];
+  /** One Transformer2DModel for the cross-attention mid block, else empty. */
   attentions: Transformer2DSpec[];
 }
 
 /** A UNet2DConditionModel config turned into explicit per-layer specs (what diffusers' constructor derives). */
 export interface UNetPlan {
+  /** Input latent channels. */
   inChannels: number;
+  /** Output channels. */
   outChannels: number;
+  /** Kernel size of conv_in. */
   convInKernel: number;
+  /** Kernel size of conv_out. */
   convOutKernel: number;
+  /** Map the input from [0, 1] to [-1, 1]. */
   centerInputSample: boolean;
   /** Sinusoidal features: width, flip_sin_to_cos, downscale_freq_shift. */
-  timeProj: { dim: number; flipSinToCos: boolean; freqShift: number };
+  timeProj: {
+    /** Number of features. */
+    dim: number;
+    /** [cos, sin] order. */
+    flipSinToCos: boolean;
+    /** downscale_freq_shift. */
+    freqShift: number;
+  };
   /** TimestepEmbedding widths and activations. */
-  timeEmbedding: { inDim: number; dim: number; act: string; postAct: string | null };
+  timeEmbedding: {
+    /** Input width (the sinusoidal features). */
+    inDim: number;
+    /** Output width. */
+    dim: number;
+    /** Activation between the two linears. */
+    act: string;
+    /** Activation after the second linear, or null. */
+    postAct: string | null;
+  };
   /** Activation applied to the embedding before the blocks (time_embedding_act_fn), or null. */
   timeEmbedAct: string | null;
+  /** Activation of the resnets and before conv_out. */
   act: string;
+  /** The down blocks. */
   down: DownBlockPlan[];
+  /** The mid block, or null. */
   mid: MidBlockPlan | null;
+  /** The up blocks. */
   up: UpBlockPlan[];
   /** conv_norm_out groups and eps, or null when norm_num_groups is null. */
-  normOut: { channels: number; groups: number; eps: number } | null;
+  normOut: {
+    /** Channels normalised. */
+    channels: number;
+    /** GroupNorm groups. */
+    groups: number;
+    /** GroupNorm epsilon. */
+    eps: number;
+  } | null;
+  /** block_out_channels[0], the width of conv_in's output. */
   blockOut0: number;
 }
 

@@ -2,24 +2,41 @@
  * The fields of diffusers' `AutoencoderKL` config.json; missing fields take diffusers' defaults.
  */
 export interface AutoencoderKLConfig {
+  /** Image channels in (default 3). */
   in_channels?: number;
+  /** Image channels out (default 3). */
   out_channels?: number;
+  /** Encoder blocks; only "DownEncoderBlock2D" (default one per block_out_channels entry). */
   down_block_types?: readonly string[];
+  /** Decoder blocks; only "UpDecoderBlock2D" (default one per block_out_channels entry). */
   up_block_types?: readonly string[];
+  /** Channels of each resolution level (default [64]; SD: [128, 256, 512, 512]). */
   block_out_channels?: readonly number[];
+  /** Resnets per encoder block; decoder blocks get one more (default 1). */
   layers_per_block?: number;
+  /** Activation (default "silu"). */
   act_fn?: string;
+  /** Latent channels (default 4). */
   latent_channels?: number;
+  /** GroupNorm groups (default 32). */
   norm_num_groups?: number;
+  /** Image size the model was trained at (informational). */
   sample_size?: number | readonly [number, number];
   /** Latents are multiplied by this before the UNet (pipelines do it; encode/decode do not). */
   scaling_factor?: number;
+  /** Latent shift that pipelines apply with scaling_factor (default null; encode/decode do not). */
   shift_factor?: number | null;
+  /** Per-channel latent mean (not supported: must be null). */
   latents_mean?: readonly number[] | null;
+  /** Per-channel latent std (not supported: must be null). */
   latents_std?: readonly number[] | null;
+  /** Run in float32 under fp16 (ignored). */
   force_upcast?: boolean;
+  /** The encoder output goes through quant_conv (default true). */
   use_quant_conv?: boolean;
+  /** Latents go through post_quant_conv before the decoder (default true). */
   use_post_quant_conv?: boolean;
+  /** The mid blocks have attention (default true). */
   mid_block_add_attention?: boolean;
 }
 
@@ -40,17 +57,29 @@ export const SD21_BASE_VAE_CONFIG: AutoencoderKLConfig = {
 
 /** An AutoencoderKL config with every field this implementation reads filled in. */
 export interface ResolvedVAEConfig {
+  /** Image channels in. */
   inChannels: number;
+  /** Image channels out. */
   outChannels: number;
+  /** Channels of each level. */
   blockOutChannels: number[];
+  /** Resnets per encoder block. */
   layersPerBlock: number;
+  /** Activation. */
   act: string;
+  /** Latent channels. */
   latentChannels: number;
+  /** GroupNorm groups. */
   groups: number;
+  /** Latent scaling factor (0.18215 for SD). */
   scalingFactor: number;
+  /** Latent shift, or null. */
   shiftFactor: number | null;
+  /** Whether quant_conv exists. */
   useQuantConv: boolean;
+  /** Whether post_quant_conv exists. */
   usePostQuantConv: boolean;
+  /** Whether the mid blocks have attention. */
   midBlockAttention: boolean;
 }
 

@@ -102,7 +102,12 @@ export function vaeEncodeWithIntermediates(
   params: VAEParams,
   x: Tensor,
   config: AutoencoderKLConfig,
-): { posterior: LatentDistribution; intermediates: Record<string, Tensor> } {
+): {
+  /** The latent distribution, as vaeEncode returns it. */
+  posterior: LatentDistribution;
+  /** `encoder` and `encoder.mid_block` outputs. */
+  intermediates: Record<string, Tensor>;
+} {
   const c = resolve(config);
   return tidy(() => {
     const intermediates: Record<string, Tensor> = {};
