@@ -43,7 +43,7 @@ const [kx, kn] = splitKey(randomKey(0));
 const X = normal(kx, [64, 3]);
 const trueW = tensor([[2], [-1], [0.5]]);
 const Y = matmul(X, trueW).add(normal(kn, [64, 1]).mul(0.01));
-let params = { w: tensor([[0], [0], [0]]), b: tensor([0]) };
+let params: { w: Tensor; b: Tensor } = { w: tensor([[0], [0], [0]]), b: tensor([0]) };
 const mse = (p: typeof params) => mean(square(matmul(X, p.w).add(p.b).sub(Y)));
 const before = memory().tensors;
 for (let step = 0; step < 200; step++) {
@@ -55,9 +55,11 @@ for (let step = 0; step < 200; step++) {
   params.b.dispose();
   params = next;
 }
-console.log("fitted w =", Array.from(await params.w.data(), (v) => +v.toFixed(3)), "(true: 2, -1, 0.5)");
-console.log("final mse =", (await tidy(() => mse(params)).item()).toExponential(2));
 console.log("live tensors before/after the loop:", before, memory().tensors);
+console.log("fitted w =", Array.from(await params.w.data(), (v) => +v.toFixed(3)), "(true: 2, -1, 0.5)");
+const finalLoss = mse(params);
+console.log("final mse =", (await finalLoss.item()).toExponential(2));
+finalLoss.dispose();
 
 // 5. `using` scopes: tensors made inside are disposed at the end of the block unless kept.
 const kept = (() => {

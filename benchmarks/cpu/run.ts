@@ -44,7 +44,10 @@ interface Entry {
   key: string;
   runner: MatmulRunner;
   status: "ok" | string;
+  /** Wall-clock seconds per run, by size. */
   times: Map<number, number[]>;
+  /** Process CPU seconds over all timed runs, by size. */
+  cpu: Map<number, number>;
   errors: Map<number, string>;
 }
 
@@ -55,6 +58,8 @@ interface Row {
   size: number;
   medianMs: number | null;
   gflops: number | null;
+  /** GFLOP per CPU-second of the contender's process (all its threads): efficiency, robust to load. */
+  gflopsPerCpuSecond: number | null;
   samples: number;
   status: string;
 }
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
   const entries: Entry[] = [];
   for (const [key, runner] of candidates) {
     if (args.only && !args.only.includes(key)) continue;
-    const e: Entry = { key, runner, status: "ok", times: new Map(), errors: new Map() };
+    const e: Entry = { key, runner, status: "ok", times: new Map(), cpu: new Map(), errors: new Map() };
     try {
       await runner.setup();
     } catch (err) {
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
       try {
         await e.runner.time(inputs, Math.max(1, Math.ceil(reps / 2))); // warm-up
         e.times.set(n, []);
+        e.cpu.set(n, 0);
       } catch (err) {
         e.errors.set(n, (err as Error).message.split("\n")[0]!);
       }
@@ -120,7 +126,9 @@ async function main(): Promise<void> {
         if (!ts) continue;
         await settle();
         try {
-          ts.push(...(await e.runner.time(inputs, reps)));
+          const t = await e.runner.time(inputs, reps);
+          ts.push(...t.wall);
+          e.cpu.set(n, e.cpu.get(n)! + t.cpu);
         } catch (err) {
           e.errors.set(n, (err as Error).message.split("\n")[0]!);
           e.times.delete(n);
@@ -143,7 +151,9 @@ async function main(): Promise<void> {
       const ts = e.times.get(n);
       const status = e.status !== "ok" ? e.status : e.errors.get(n) ?? "ok";
       const med = ts && ts.length ? median(ts) : null;
-      rows.push({ runner: e.runner.name, threads: e.runner.threads, size: n, medianMs: med === null ? null : med * 1e3, gflops: med === null ? null : gflops(n, med), samples: ts?.length ?? 0, status });
+      const cpu = e.cpu.get(n);
+      const perCpu = ts?.length && cpu ? (2 * n ** 3 * ts.length) / cpu / 1e9 : null;
+      rows.push({ runner: e.runner.name, threads: e.runner.threads, size: n, medianMs: med === null ? null : med * 1e3, gflops: med === null ? null : gflops(n, med), gflopsPerCpuSecond: perCpu, samples: ts?.length ?? 0, status });
       return col(med === null ? "-" : gflops(n, med).toFixed(1));
     });
     const tail = e.status !== "ok" ? `  ${e.status}` : e.errors.size ? `  errors: ${[...e.errors].map(([n, m]) => `${n}: ${m}`).join("; ")}` : "";
@@ -161,6 +171,15 @@ async function main(): Promise<void> {
       });
       console.log(`${label(e).padEnd(width)} ${cells.join("")}`);
     }
+  }
+  console.log(`\nGFLOP per CPU-second of the contender's process (all threads; efficiency, less sensitive to load)`);
+  for (const e of entries) {
+    if (e.status !== "ok") continue;
+    const cells = args.sizes.map((n) => {
+      const r = rows.find((x) => x.runner === e.runner.name && x.threads === e.runner.threads && x.size === n);
+      return col(r?.gflopsPerCpuSecond == null || !Number.isFinite(r.gflopsPerCpuSecond) ? "-" : r.gflopsPerCpuSecond.toFixed(1));
+    });
+    console.log(`${label(e).padEnd(width)} ${cells.join("")}`);
   }
   console.log(`\nload average at the end: ${os.loadavg()[0]!.toFixed(2)} (figures are only comparable on an otherwise idle machine)`);
   const notes = entries.filter((e) => e.runner.note);

@@ -1,7 +1,7 @@
 """PyTorch side of the CPU benchmark: answers JSON requests on stdin with matmul timings on stdout.
 
 Started by benchmarks/cpu/peers/torch.ts as `python3 torch_matmul.py THREADS`. First line out describes the
-configuration; then each request line {"n": N, "repeats": R} gets {"times": [seconds, ...]}.
+configuration; then each request line {"n": N, "repeats": R} gets {"times": [seconds, ...], "cpu": process CPU seconds}.
 """
 import ctypes
 import ctypes.util
@@ -61,12 +61,13 @@ def main():
             cache = {n: (torch.rand(n, n, dtype=torch.float32) - 0.5, torch.rand(n, n, dtype=torch.float32) - 0.5)}
         a, b = cache[n]
         times = []
+        cpu0 = time.process_time()
         with torch.no_grad():
             for _ in range(int(req["repeats"])):
                 t0 = time.perf_counter()
                 torch.mm(a, b)
                 times.append(time.perf_counter() - t0)
-        print(json.dumps({"times": times}), flush=True)
+        print(json.dumps({"times": times, "cpu": time.process_time() - cpu0}), flush=True)
 
 
 if __name__ == "__main__":

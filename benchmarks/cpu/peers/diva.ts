@@ -4,7 +4,7 @@
  * tensors are uploaded before timing).
  */
 import { allocF32, freeF32, matmulF32 } from "../../../packages/tensor/src/backend/cpu/wasm/index.js";
-import type { MatmulInputs, MatmulRunner } from "./runner.js";
+import { timeInProcess, type MatmulInputs, type MatmulRunner } from "./runner.js";
 
 /** Runs `matmulF32` with `threads` threads; `resident` keeps A, B and C in the kernel memory. */
 export function divaRunner(threads: number, resident = false): MatmulRunner {
@@ -19,14 +19,11 @@ export function divaRunner(threads: number, resident = false): MatmulRunner {
         rb.set(b);
       }
       const out = resident ? allocF32(n * n) : new Float32Array(n * n);
-      const ts: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
-        matmulF32({ data: ra, offset: 0, rowStride: n, colStride: 1 }, { data: rb, offset: 0, rowStride: n, colStride: 1 }, out, n, n, n, { threads });
-        ts.push((performance.now() - t0) / 1e3);
-      }
+      const t = await timeInProcess(repeats, () =>
+        matmulF32({ data: ra, offset: 0, rowStride: n, colStride: 1 }, { data: rb, offset: 0, rowStride: n, colStride: 1 }, out, n, n, n, { threads }),
+      );
       if (resident) for (const x of [ra, rb, out]) freeF32(x);
-      return ts;
+      return t;
     },
     async close() {},
   };

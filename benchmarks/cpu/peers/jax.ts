@@ -1,7 +1,7 @@
 /**
  * @jax-js/jax on its "wasm" device.
  */
-import type { MatmulInputs, MatmulRunner } from "./runner.js";
+import { timeInProcess, type MatmulInputs, type MatmulRunner } from "./runner.js";
 
 type Jax = typeof import("@jax-js/jax");
 
@@ -20,16 +20,10 @@ export function jaxWasmRunner(): MatmulRunner {
     async time({ n, a, b }: MatmulInputs, repeats: number) {
       const np = jax!.numpy;
       const ja = np.array(a, { shape: [n, n] }), jb = np.array(b, { shape: [n, n] });
-      const ts: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
-        const c = np.matmul(ja.ref, jb.ref);
-        c.dataSync();
-        ts.push((performance.now() - t0) / 1e3);
-      }
+      const timing = await timeInProcess(repeats, () => np.matmul(ja.ref, jb.ref).dataSync());
       ja.dispose();
       jb.dispose();
-      return ts;
+      return timing;
     },
     async close() {},
   };

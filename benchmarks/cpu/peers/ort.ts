@@ -1,7 +1,7 @@
 /**
  * onnxruntime-node (CPU execution provider) running a one-node MatMul model built in the script.
  */
-import type { MatmulInputs, MatmulRunner } from "./runner.js";
+import { timeInProcess, type MatmulInputs, type MatmulRunner } from "./runner.js";
 import { matmulModel } from "../onnx-model.js";
 
 type Ort = typeof import("onnxruntime-node");
@@ -30,14 +30,8 @@ export function ortRunner(threads: number): MatmulRunner {
         sessions.set(n, s);
       }
       const feeds = { A: new o.Tensor("float32", a, [n, n]), B: new o.Tensor("float32", b, [n, n]) };
-      const ts: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
-        const res = await s.run(feeds);
-        ts.push((performance.now() - t0) / 1e3);
-        res.C?.dispose();
-      }
-      return ts;
+      const session = s;
+      return timeInProcess(repeats, async () => (await session.run(feeds)).C?.dispose());
     },
     async close() {
       for (const s of sessions.values()) await s.release();

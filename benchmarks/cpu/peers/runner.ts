@@ -9,6 +9,25 @@ export interface MatmulInputs {
   b: Float32Array;
 }
 
+/** Timings of a batch of runs. */
+export interface Timing {
+  wall: number[];
+  cpu: number;
+}
+
+/** Times `repeats` calls of a synchronous or asynchronous function in this process. */
+export async function timeInProcess(repeats: number, run: () => unknown): Promise<Timing> {
+  const wall: number[] = [];
+  const c0 = process.cpuUsage();
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await run();
+    wall.push((performance.now() - t0) / 1e3);
+  }
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 };
+}
+
 /** One contender: a library at a thread count. */
 export interface MatmulRunner {
   /** Row label in the table. */
@@ -19,8 +38,11 @@ export interface MatmulRunner {
   readonly note?: string;
   /** Loads the library; throws with a reason when it is unavailable. */
   setup(): Promise<void>;
-  /** Seconds for each of `repeats` runs of A @ B (after the caller's warm-up runs). */
-  time(inputs: MatmulInputs, repeats: number): Promise<number[]>;
+  /**
+   * Wall-clock seconds for each of `repeats` runs of A @ B (after the caller's warm-up runs), and the CPU
+   * seconds the runner's process spent on them in total (all its threads).
+   */
+  time(inputs: MatmulInputs, repeats: number): Promise<Timing>;
   /** Releases resources (child processes, sessions). */
   close(): Promise<void>;
 }

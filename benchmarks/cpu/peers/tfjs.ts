@@ -3,7 +3,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { MatmulInputs, MatmulRunner } from "./runner.js";
+import { timeInProcess, type MatmulInputs, type MatmulRunner } from "./runner.js";
 
 type Tf = typeof import("@tensorflow/tfjs");
 
@@ -32,17 +32,14 @@ export function tfjsWasmRunner(): MatmulRunner {
     async time({ n, a, b }: MatmulInputs, repeats: number) {
       const t = tf!;
       const ta = t.tensor2d(a, [n, n]), tb = t.tensor2d(b, [n, n]);
-      const ts: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
+      const timing = await timeInProcess(repeats, () => {
         const c = t.matMul(ta, tb);
         c.dataSync();
-        ts.push((performance.now() - t0) / 1e3);
         c.dispose();
-      }
+      });
       ta.dispose();
       tb.dispose();
-      return ts;
+      return timing;
     },
     async close() {},
   };

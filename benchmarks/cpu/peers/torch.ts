@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { MatmulInputs, MatmulRunner } from "./runner.js";
+import type { MatmulInputs, MatmulRunner, Timing } from "./runner.js";
 
 const script = fileURLToPath(new URL("../torch_matmul.py", import.meta.url));
 
@@ -105,11 +105,11 @@ export function torchRunner(threads: number, config: TorchConfig): MatmulRunner 
         (hello.openblas_core ? ` core ${String(hello.openblas_core)} threads ${String(hello.openblas_threads)}` : "") +
         (Object.keys(env2).length ? `; ${Object.entries(env2).map(([k, v]) => `${k}=${v}`).join(" ")}` : "; no OpenBLAS/OpenMP env");
     },
-    async time({ n }: MatmulInputs, repeats: number) {
+    async time({ n }: MatmulInputs, repeats: number): Promise<Timing> {
       child!.stdin.write(JSON.stringify({ n, repeats }) + "\n");
-      const res = JSON.parse(await nextLine()) as { times?: number[]; error?: string };
+      const res = JSON.parse(await nextLine()) as { times?: number[]; cpu?: number; error?: string };
       if (!res.times) throw new Error(res.error ?? "no times");
-      return res.times;
+      return { wall: res.times, cpu: res.cpu ?? Number.NaN };
     },
     async close() {
       child?.stdin.end();

@@ -99,6 +99,13 @@ export interface MmvpOptions {
  * Scores a CLIP on MMVP-VLM: for each pair (odd id, id + 1) and each of its statements ("a photo of " +
  * statement), the similarity is softmaxed over the pair's two images; the pair counts only if both statements
  * pick their own image. Per-pattern score = solved pairs / pairs; the benchmark score is the mean over patterns.
+ *
+ * @example
+ * ```ts
+ * const { model } = await loadClipCheckpoint("ViT-L-14-diva.safetensors");
+ * const clip = loadedClipForEval(model, getPreset("openai-vit-l-14"), await ClipTokenizer.fromFile("bpe_simple_vocab_16e6.txt.gz"));
+ * const { perPattern, average } = await evalMMVP(clip, "MMVP_VLM/");
+ * ```
  */
 export async function evalMMVP(clip: ClipForEval, benchmarkDir: string, options: MmvpOptions = {}): Promise<MmvpResult> {
   const items = await readMmvpBenchmark(benchmarkDir);

@@ -92,6 +92,13 @@ async function configBeside(path: string): Promise<unknown> {
  * with the restricted unpickler; DFN and open_clip releases ship that way; OpenAI's TorchScript archives are
  * not state dicts), or a flat name -> tensor map, in open_clip, OpenAI or Hugging Face names (a leading
  * `state_dict.` / `module.` is stripped). Returns the model in open_clip layout.
+ *
+ * @example
+ * ```ts
+ * const { model, layout } = await loadClip("open_clip_model.safetensors"); // layout: "open_clip" or "hf"
+ * const { ids, shape } = (await ClipTokenizer.fromFile("bpe_simple_vocab_16e6.txt.gz")).tokenize(["a dog"]);
+ * const text = model.encodeText(fromHost(ids, "int32", shape), { normalize: true });
+ * ```
  */
 export async function loadClip(source: string | Uint8Array | Record<string, Tensor>, options: LoadClipOptions = {}): Promise<LoadedClip> {
   let flat: Record<string, Tensor>;

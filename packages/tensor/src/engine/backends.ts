@@ -34,7 +34,16 @@ export async function initBackend(device: Device): Promise<Backend> {
   return backend;
 }
 
-/** Initialises `device` and makes it the default for new tensors. */
+/**
+ * Initialises `device` and makes it the default for new tensors.
+ *
+ * @example
+ * ```ts
+ * await useBackend("webgpu"); // Dawn in Node, navigator.gpu in a browser
+ * const y = matmul(tensor([[1, 2]]), tensor([[3], [4]])); // runs on the GPU
+ * console.log(await y.data());
+ * ```
+ */
 export async function useBackend(device: Device): Promise<Backend> {
   const b = await initBackend(device);
   defaultDevice = device;
