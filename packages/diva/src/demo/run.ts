@@ -12,7 +12,7 @@ import { DEMO_IMAGE_SIZE } from "./models/configs.js";
 import { DEMO_ASSETS, loadDemoModels, type DemoModels } from "./models/store.js";
 import { writeReport, reportTable, type DemoReport, type DemoScores, type DemoSeedResult } from "./report.js";
 import { initProjection, tinyClipForEval, tinyDiffusion, tinyPromptEmbedding, tinyVisionTokens } from "./tiny-clip-adapters.js";
-import { divaImageStream, generateMmvpBenchmark, generateZeroShotSet, take, writePng, zeroShotPrompt, type ShapeKind } from "./world/index.js";
+import { divaImageStream, generateMmvpBenchmark, generateZeroShotSet, take, writePng, withArticle, type ShapeKind } from "./world/index.js";
 
 /** Options of the built-in demo. */
 export interface DemoOptions {
@@ -34,7 +34,7 @@ export interface DemoOptions {
 }
 
 /** The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. */
-export const DEMO_RECIPE = { lr: 1e-3, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, trainImages: 2400 } as const;
+export const DEMO_RECIPE = { lr: 0.05, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, trainImages: 2400 } as const;
 
 async function evaluate(m: DemoModels, vision: ClipParams["visual"], benchmarkDir: string, zeroShot: Record<string, Tensor>, classNames: string[]): Promise<DemoScores> {
   const clip = tinyClipForEval(m, vision);
@@ -48,7 +48,8 @@ function zeroShotTensors(): { images: Record<string, Tensor>; classNames: string
   const images: Record<string, Tensor> = {};
   const classNames: string[] = [];
   for (const kind of set.classNames) {
-    const name = zeroShotPrompt(kind as ShapeKind);
+    // caption-style class prompts ("a circle", "an arrow"): the tiny CLIP's captions never say "a photo of"
+    const name = withArticle(kind);
     classNames.push(name);
     images[name] = tidy(() =>
       stack(
