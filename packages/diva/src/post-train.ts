@@ -40,6 +40,8 @@ export interface PostTrainOptions {
   readonly draws?: number;
   /** Use the reference code's weighting of the draws (see DivaStepOptions.referenceDrawWeighting). */
   readonly referenceDrawWeighting?: boolean;
+  /** Feed the VAE as the reference code does (ImageNet un-normalisation of the CLIP input); default "clean". */
+  readonly vaeInput?: "clean" | "reference";
   /** Seed of the data order, crops, noise, timesteps, patch draws and projection init (default 0). */
   readonly seed?: number;
   /** Folder for checkpoints; omit to train without them. */
@@ -157,6 +159,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       clipImageSize: clipSize,
       vaeImageSize: s.preset.recipe.vaeCrop.size,
       cropScale: s.preset.recipe.vaeCrop.scale,
+      vaeInput: options.vaeInput ?? "clean",
       images: options.images,
       steps: s.steps,
       imagesPerStep: s.imagesPerStep,

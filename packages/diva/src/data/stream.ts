@@ -14,8 +14,25 @@ export interface ImageStreamOptions {
   readonly clipSize: number;
   /** Area fraction range of the VAE view's RandomResizedCrop. */
   readonly cropScale: readonly [number, number];
+  /**
+   * VAE input: "clean" is 2 * x - 1 of the [0, 1] image; "reference" reproduces the reference code, which
+   * un-normalises the CLIP-normalised image with ImageNet statistics: 2 * (x_clip * std_imagenet + mean_imagenet) - 1.
+   */
+  readonly vaeInput?: "clean" | "reference";
   /** CLIP's mean/std normalisation of the CLIP view. */
   readonly normalization: Normalization;
+}
+
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+
+/**
+ * The affine map (x - m) / s that equals "normalise with `clip`, then un-normalise with ImageNet statistics":
+ * ((x - mc) / sc) * si + mi = (x - (mc - mi * sc / si)) / (sc / si).
+ */
+function reNormalization(clip: Normalization): Normalization {
+  const m = [0, 1, 2].map((c) => clip.mean[c]! - (IMAGENET.mean[c]! * clip.std[c]!) / IMAGENET.std[c]!) as [number, number, number];
+  const s = [0, 1, 2].map((c) => clip.std[c]! / IMAGENET.std[c]!) as [number, number, number];
+  return { mean: m, std: s };
 }
 
 /** A batch ready for `divaLoss`, with what was skipped on the way. */
@@ -97,7 +114,11 @@ export class ImageStream {
         if (skipped.length > 1000 && vae.length === 0) throw new Error(`dataset: over 1000 consecutive unreadable images (last: ${skipped.at(-1)})`);
       }
     }
-    const vaeImages = tidy(() => sub(mul(imagesToTensor(vae), 2), 1));
+    const vaeImages = tidy(() =>
+      this.options.vaeInput === "reference"
+        ? sub(mul(imagesToTensor(vae, reNormalization(this.options.normalization)), 2), 1)
+        : sub(mul(imagesToTensor(vae), 2), 1),
+    );
     const clipImages = imagesToTensor(clip, this.options.normalization);
     return { clipImages, vaeImages, names, skipped };
   }

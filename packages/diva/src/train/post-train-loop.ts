@@ -49,6 +49,8 @@ export interface PostTrainLoopOptions<V> {
   readonly vaeImageSize: number;
   /** Area fraction range of the VAE view's RandomResizedCrop (default [0.9, 1]). */
   readonly cropScale?: readonly [number, number];
+  /** VAE input form: "clean" (default) or the reference code's "reference" quirk (see ImageStreamOptions). */
+  readonly vaeInput?: "clean" | "reference";
   /** Folder of images or webdataset shards. */
   readonly images: string;
   /** Optimizer steps. */
@@ -143,7 +145,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   }
   const stream = await ImageStream.open(
     o.images,
-    { seed: o.seed, vaeSize: o.vaeImageSize, clipSize: o.clipImageSize, cropScale: o.cropScale ?? [0.9, 1], normalization: o.normalization },
+    { seed: o.seed, vaeSize: o.vaeImageSize, clipSize: o.clipImageSize, cropScale: o.cropScale ?? [0.9, 1], normalization: o.normalization, vaeInput: o.vaeInput },
     consumed,
   );
   const root = randomKey(o.seed);
