@@ -7,8 +7,10 @@ import { runDemo } from "../src/demo/run.js";
 describe("built-in demo (shortened)", () => {
   it("runs end to end: evaluation, DIVA steps, evaluation, report files", async () => {
     const out = await mkdtemp(join(tmpdir(), "demo-report-"));
-    const report = await runDemo({ quick: true, out, verbose: false });
-    expect(report.seeds).toHaveLength(1);
+    // two seeds: the second must start from the untouched shipped weights (training works on copies)
+    const report = await runDemo({ quick: true, out, verbose: false, seeds: [1, 2] });
+    expect(report.seeds).toHaveLength(2);
+    for (const seed of report.seeds) for (const l of seed.losses) expect(Number.isFinite(l)).toBe(true);
     const s = report.seeds[0]!;
     expect(s.losses).toHaveLength(2);
     for (const l of s.losses) expect(Number.isFinite(l)).toBe(true);

@@ -1,4 +1,4 @@
-import { dispose, foldIn, randomKey, type Tensor } from "@diva/tensor";
+import { type Tensor, clone, dispose, foldIn, keep, mapTree, randomKey } from "@diva/tensor";
 import { sgdInit } from "@diva/nn";
 import type { ConditionSpec, Projection } from "../condition.js";
 import { ImageStream } from "../data/stream.js";
@@ -109,7 +109,12 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   if (o.imagesPerStep % o.microBatch !== 0) {
     throw new Error(`postTrain: imagesPerStep ${o.imagesPerStep} is not a multiple of microBatch ${o.microBatch}`);
   }
-  let state: DivaState<V> = { params: { vision: o.vision, projection: o.projection }, optimizer: sgdInit(), step: 0 };
+  // train on copies: each optimizer step disposes the parameters it replaces, and the caller's stay theirs
+  let state: DivaState<V> = {
+    params: keep(mapTree({ vision: o.vision, projection: o.projection }, (t) => clone(t))),
+    optimizer: sgdInit(),
+    step: 0,
+  };
   let losses: number[] = [];
   let consumed = 0;
   let skipped = 0;
@@ -135,6 +140,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
           throw new Error(`postTrain: checkpoint ${ck.path} was made with ${k} ${v}, not ${run[k]}; resume with the same settings, or start afresh (another checkpoint folder, or --no-resume / resume: false)`);
         }
       }
+      dispose(state.params);
       state = ck.state;
       losses = [...ck.meta.losses];
       consumed = ck.meta.consumed;
