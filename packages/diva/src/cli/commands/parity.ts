@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { parityMain } from "@diva/nn";
-import { positiveNumber } from "../parse.js";
+import { selectBackend } from "../backend.js";
+import { backendOption, positiveNumber, type BackendName } from "../parse.js";
 
 /** `diva parity FILE...`: checks models against reference fixtures (delegates to `@diva/nn`'s parityMain). */
 export function parityCommand(): Command {
@@ -8,7 +9,9 @@ export function parityCommand(): Command {
     .description("check our models against PyTorch reference fixtures (.safetensors written by the fixture scripts)")
     .argument("<files...>", "fixture files")
     .option("--tol <x>", "one relative tolerance for every result", positiveNumber)
-    .action(async (files: string[], flags: { tol?: number }) => {
+    .addOption(backendOption())
+    .action(async (files: string[], flags: { tol?: number; backend: BackendName }) => {
+      await selectBackend(flags.backend);
       const args = flags.tol !== undefined ? ["--tol", String(flags.tol), ...files] : files;
       process.exitCode = await parityMain(args);
     });
