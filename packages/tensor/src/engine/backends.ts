@@ -2,6 +2,8 @@ import type { Backend, Device } from "../backend/backend.js";
 
 const backends = new Map<Device, Backend>();
 const factories = new Map<Device, () => Promise<Backend>>();
+// initialisations in flight, so that concurrent callers share one device instead of creating two
+const pending = new Map<Device, Promise<Backend>>();
 let defaultDevice: Device = "cpu";
 
 /** Registers a ready backend (the CPU backend registers itself on import). */
@@ -29,7 +31,12 @@ export async function initBackend(device: Device): Promise<Backend> {
   if (existing) return existing;
   const factory = factories.get(device);
   if (!factory) throw new Error(`unknown device "${device}"; known: ${[...new Set([...backends.keys(), ...factories.keys()])].join(", ")}`);
-  const backend = await factory();
+  let p = pending.get(device);
+  if (!p) {
+    p = factory().finally(() => pending.delete(device));
+    pending.set(device, p);
+  }
+  const backend = await p;
   backends.set(device, backend);
   return backend;
 }
