@@ -23,6 +23,8 @@ const { values } = parseArgs({
     "unet-steps": { type: "string", default: "2000" },
     /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
     "budget-s": { type: "string" },
+    /** Cut the stage at this many steps (warm-up still from the requested count): repeats a budgeted run exactly. */
+    cap: { type: "string" },
     out: { type: "string", default: DEMO_ASSETS },
   },
 });
@@ -46,8 +48,10 @@ const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: S
 const stage = values.stage!;
 const budgetSeconds = values["budget-s"] === undefined ? undefined : Number(values["budget-s"]);
 /** Saves progress every 250 steps and at the end, so that a cut run still leaves weights behind. */
+const maxSteps = values.cap === undefined ? undefined : Number(values.cap);
 const snapshots = (write: (params: unknown, steps: number) => Promise<void>) => ({
   budgetSeconds,
+  maxSteps,
   snapshotEvery: 250,
   onSnapshot: async (params: unknown, step: number, total: number) => {
     await write(params, step);

@@ -9,9 +9,11 @@ export class StepBudget {
   constructor(
     requested: number,
     private readonly budgetSeconds?: number,
+    /** A fixed cut (what a budgeted run ended at), so that such a run can be repeated exactly. */
+    cap?: number,
     private readonly probeSteps = 10,
   ) {
-    this.steps = requested;
+    this.steps = cap === undefined ? requested : Math.min(requested, cap);
   }
 
   /** Call after each step; returns the (possibly reduced) total number of steps. */

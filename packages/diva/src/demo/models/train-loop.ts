@@ -10,6 +10,8 @@ export interface TrainLoopOptions {
   onStep?(step: number, loss: number): void;
   /** Wall-clock budget: the step count is cut to fit it after 10 timed steps (see StepBudget). */
   readonly budgetSeconds?: number;
+  /** Cut the run at this many steps, keeping the schedule's warm-up of `steps` (repeats a budgeted run). */
+  readonly maxSteps?: number;
   /** Called every `snapshotEvery` steps and at the end with the current parameters (to save progress). */
   onSnapshot?(params: unknown, step: number, totalSteps: number): Promise<void>;
   readonly snapshotEvery?: number;
@@ -26,7 +28,7 @@ export async function trainLoop<P>(
 ): Promise<P> {
   let params = keep(init);
   let opt = adamwInit<P>();
-  const budget = new StepBudget(o.steps, o.budgetSeconds);
+  const budget = new StepBudget(o.steps, o.budgetSeconds, o.maxSteps);
   for (let i = 0; i < budget.total(); i++) {
     const { loss, grads, temporaries } = step(params, i);
     const lr = cosineWithWarmup(i, { lr: o.lr, totalSteps: budget.total(), warmupSteps: Math.ceil(o.steps * 0.05) });
