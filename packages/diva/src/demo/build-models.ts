@@ -23,8 +23,13 @@ const { values } = parseArgs({
     "unet-steps": { type: "string", default: "2000" },
     /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
     "budget-s": { type: "string" },
-    /** Cut the stage at this many steps (warm-up still from the requested count): repeats a budgeted run exactly. */
-    cap: { type: "string" },
+    /**
+     * Cut a stage at this many steps (warm-up still from the requested count), as a wall-clock budget did when the
+     * shipped models were trained: with these defaults the command rebuilds the shipped files exactly.
+     */
+    "clip-cap": { type: "string" },
+    "vae-cap": { type: "string" },
+    "unet-cap": { type: "string", default: "523" },
     out: { type: "string", default: DEMO_ASSETS },
   },
 });
@@ -48,8 +53,8 @@ const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: S
 const stage = values.stage!;
 const budgetSeconds = values["budget-s"] === undefined ? undefined : Number(values["budget-s"]);
 /** Saves progress every 250 steps and at the end, so that a cut run still leaves weights behind. */
-const maxSteps = values.cap === undefined ? undefined : Number(values.cap);
-const snapshots = (write: (params: unknown, steps: number) => Promise<void>) => ({
+const cap = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+const snapshots = (write: (params: unknown, steps: number) => Promise<void>, maxSteps: number | undefined) => ({
   budgetSeconds,
   maxSteps,
   snapshotEvery: 250,
@@ -65,12 +70,12 @@ if (stage === "all" || stage === "clip") {
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
   const write = (clip: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
-  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: 64, lr: 2e-3, detailProbability: 0.15, onStep: log("clip", 50), ...snapshots(write) });
+  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: 64, lr: 2e-3, detailProbability: 0.15, onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
 }
 
 if (stage === "all" || stage === "vae") {
   const write = (vae: unknown, steps: number) => writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: String(steps), ...provenance });
-  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: 2e-3, klWeight: 1e-4, onStep: log("vae", 50), ...snapshots(write) });
+  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: 2e-3, klWeight: 1e-4, onStep: log("vae", 50), ...snapshots(write, cap(values["vae-cap"])) });
 }
 
 if (stage === "all" || stage === "unet") {
@@ -84,5 +89,5 @@ if (stage === "all" || stage === "unet") {
       steps: String(steps),
       ...provenance,
     });
-  await trainTinyUnet(vae, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 2e-3, onStep: log("unet", 50), ...snapshots(write) });
+  await trainTinyUnet(vae, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 2e-3, onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }
