@@ -14,6 +14,7 @@ import type { ResampleOptions } from "../layers/resample.js";
 import { resizePosEmbed, squareGrid } from "./pos-embed.js";
 import { selectedBlocks, type BlockSelection, type LayerScaleParams } from "./transformer.js";
 import { resolveTimmVit, type TimmVitConfig, type TimmVitSpec } from "./timm-config.js";
+import type { ClipVisionOutput } from "./vision.js";
 
 /** timm ViT `Block`. */
 export interface TimmBlockParams {
@@ -79,20 +80,12 @@ export interface TimmVitParams {
   head?: LinearParams;
 }
 
-/** Everything a timm ViT forward pass yields. */
-export interface TimmVitOutput {
-  /** Pooled vector after fc_norm and head ([B, num_classes or width]). */
-  imageEmbeds: Tensor;
-  /** Pooled vector after fc_norm, before head ([B, width]; the attention-pooled token for SigLIP). */
-  pooled: Tensor;
-  /** All tokens after the final norm ([B, prefix + N, width]). */
-  lastHiddenState: Tensor;
-  /** lastHiddenState through the head (per token), or lastHiddenState without one. */
-  projectedTokens: Tensor;
-  /** Input of block 0. */
-  embeddings: Tensor;
-  /** Raw outputs of the selected blocks. */
-  blocks: Record<number, Tensor>;
+/**
+ * Everything a timm ViT forward pass yields: the fields of an open_clip vision pass (here `pooled` is the
+ * attention-pooled token for SigLIP and `projectedTokens` the tokens through the head, or unchanged without one),
+ * plus the number of prefix tokens.
+ */
+export interface TimmVitOutput extends ClipVisionOutput {
   /** Number of prefix (class/register) tokens at the start of the sequence. */
   numPrefixTokens: number;
 }
