@@ -52,27 +52,36 @@ function useTree(M: number, R: number): boolean {
 }
 
 /**
- * sum / prod / max / min over sorted `axes` (output keeps them as size-1 dims). Small reductions use one
- * thread per output element; large ones one workgroup per output element with a workgroup-memory tree.
- * Floats accumulate in f32 (float16 too); max/min propagate NaN.
+ * What both reduction kernels set up: the output, and (when it is not empty) the input binding and the uniforms
+ * (M outputs, R inputs per output, the identity, then the kept and reduced iteration spaces).
  */
-export function reduce(ctx: GpuContext, op: ReduceOp, x: TensorView, axes: readonly number[], out: OutputInfo): WebGPUStorage {
+function prepare(ctx: GpuContext, op: ReduceOp | "argmax" | "argmin", x: TensorView, axes: readonly number[], out: OutputInfo, T: WgslComputeType) {
   const { keptIt, redIt, M, R } = splitAxes(x, axes);
   const result = ctx.alloc(out.dtype, M, op, out.shape);
-  if (M === 0) return result;
+  if (M === 0) return { result, run: null };
   const src = gpuStorage(x, op);
-  const T = wgslComputeType(out.dtype);
-  const inType = wgslStorageType(x.dtype);
-  const outType = wgslStorageType(out.dtype);
   const params = new Params();
   params.u32(M);
   params.u32(R);
   params.u32(identityBits(op, T));
   const kBase = writeIteration(params, keptIt);
   const rBase = writeIteration(params, redIt);
-  const kr = keptIt.shape.length;
-  const rr = redIt.shape.length;
-  const tree = useTree(M, R);
+  const run = { result, M, R, src, params, kBase, rBase, kr: keptIt.shape.length, rr: redIt.shape.length, tree: useTree(M, R) };
+  return { result, run };
+}
+
+/**
+ * sum / prod / max / min over sorted `axes` (output keeps them as size-1 dims). Small reductions use one
+ * thread per output element; large ones one workgroup per output element with a workgroup-memory tree.
+ * Floats accumulate in f32 (float16 too); max/min propagate NaN.
+ */
+export function reduce(ctx: GpuContext, op: ReduceOp, x: TensorView, axes: readonly number[], out: OutputInfo): WebGPUStorage {
+  const T = wgslComputeType(out.dtype);
+  const s = prepare(ctx, op, x, axes, out, T);
+  if (!s.run) return s.result;
+  const { result, M, R, src, params, kBase, rBase, kr, rr, tree } = s.run;
+  const inType = wgslStorageType(x.dtype);
+  const outType = wgslStorageType(out.dtype);
   const c = COMBINE[op];
   const key = `reduce|${op}|${T}|${inType}>${outType}|k${kr}|r${rr}|${tree ? "tree" : "flat"}`;
   const load = `ld(kp0 + qp0)`;
@@ -130,21 +139,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
  * Index (int32) of the first maximum / minimum along `axis`; NaN counts as the extreme (as in PyTorch).
  */
 export function argReduce(ctx: GpuContext, op: "argmax" | "argmin", x: TensorView, axis: number, out: OutputInfo): WebGPUStorage {
-  const { keptIt, redIt, M, R } = splitAxes(x, [axis]);
-  const result = ctx.alloc("int32", M, op, out.shape);
-  if (M === 0) return result;
-  const src = gpuStorage(x, op);
   const T = wgslComputeType(x.dtype);
+  const s = prepare(ctx, op, x, [axis], { shape: out.shape, dtype: "int32" }, T);
+  if (!s.run) return s.result;
+  const { result, M, R, src, params, kBase, rBase, kr, rr, tree } = s.run;
   const inType = wgslStorageType(x.dtype);
-  const params = new Params();
-  params.u32(M);
-  params.u32(R);
-  params.u32(identityBits(op, T));
-  const kBase = writeIteration(params, keptIt);
-  const rBase = writeIteration(params, redIt);
-  const kr = keptIt.shape.length;
-  const rr = redIt.shape.length;
-  const tree = useTree(M, R);
   const cmp = op === "argmax" ? ">" : "<";
   const key = `arg|${op}|${T}|${inType}|k${kr}|r${rr}|${tree ? "tree" : "flat"}`;
   const source = () => {
