@@ -1,41 +1,27 @@
 import type { ParamShapes } from "../blocks/shapes.js";
+import { isCleanReport, type ParamReport, type ShapeMismatch } from "../../layers/validate.js";
 
-/** A parameter whose stored shape differs from the one the config implies. */
-export interface DiffusersShapeMismatch {
-  /** The parameter's name. */
-  name: string;
-  /** Shape the config implies. */
-  expected: readonly number[];
-  /** Shape in the checkpoint. */
-  actual: readonly number[];
-}
+/** A parameter whose stored shape differs from the one the config implies (the layers' ShapeMismatch). */
+export type DiffusersShapeMismatch = ShapeMismatch;
 
-/** How a checkpoint's names and shapes compare with what a config expects. */
-export interface DiffusersCheckpointReport {
-  /** Expected by the config, absent from the checkpoint. */
-  missing: string[];
-  /** Present in the checkpoint, not expected by the config. */
-  unexpected: string[];
-  /** Present in both with different shapes. */
-  mismatched: DiffusersShapeMismatch[];
-}
+/** How a checkpoint's names and shapes compare with what a config expects (the layers' ParamReport). */
+export type DiffusersCheckpointReport = ParamReport;
 
 /** Compares stored names and shapes with the expected ones. */
 export function checkShapes(stored: ReadonlyMap<string, readonly number[]>, expected: ParamShapes): DiffusersCheckpointReport {
-  const report: DiffusersCheckpointReport = { missing: [], unexpected: [], mismatched: [] };
+  const missing: string[] = [];
+  const mismatched: ShapeMismatch[] = [];
   for (const [name, shape] of expected) {
     const actual = stored.get(name);
-    if (!actual) report.missing.push(name);
-    else if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) report.mismatched.push({ name, expected: shape, actual });
+    if (!actual) missing.push(name);
+    else if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) mismatched.push({ name, expected: shape, actual });
   }
-  for (const name of stored.keys()) if (!expected.has(name)) report.unexpected.push(name);
-  return report;
+  const unexpected = [...stored.keys()].filter((name) => !expected.has(name));
+  return { missing, unexpected, mismatched };
 }
 
 /** True when nothing is missing, unexpected or mis-shaped. */
-export function isClean(r: DiffusersCheckpointReport): boolean {
-  return r.missing.length === 0 && r.unexpected.length === 0 && r.mismatched.length === 0;
-}
+export const isClean = isCleanReport;
 
 function list(names: readonly string[], max = 10): string {
   const shown = names.slice(0, max).join(", ");
