@@ -10,3 +10,4 @@ export * from "./clip/index.js";
 export * from "./parity/index.js";
 export * from "./diffusion/index.js";
 export * from "./checkpoints/torch/index.js";
+export * from "./presets/index.js";

@@ -1,0 +1,3 @@
+/** Named reference configurations: the CLIP models DIVA was run on and Stable Diffusion 2.1-base. */
+export * from "./clip.js";
+export * from "./stable-diffusion.js";
