@@ -73,13 +73,21 @@ const preset = (model: string, pretrained: string, config: OpenClipConfig): Clip
 
 /** The reference CLIP models of the DIVA paper, by preset name. */
 export const CLIP_PRESETS = {
+  /** OpenAI CLIP ViT-L/14 at 224. */
   "openai-vit-l-14": preset("ViT-L-14", "openai", vitL14(224)),
+  /** OpenAI CLIP ViT-L/14 at 336. */
   "openai-vit-l-14-336": preset("ViT-L-14-336", "openai", vitL14(336)),
+  /** MetaCLIP ViT-L/14 (fullcc 2.5B). */
   "metaclip-vit-l-14": preset("ViT-L-14-quickgelu", "metaclip_fullcc", vitL14(224)),
+  /** MetaCLIP ViT-H/14 (fullcc 2.5B). */
   "metaclip-vit-h-14": preset("ViT-H-14-quickgelu", "metaclip_fullcc", vitH14(224)),
+  /** SigLIP SO400M/14 at 224 (WebLI). */
   "siglip-so400m-14-224": preset("ViT-SO400M-14-SigLIP", "webli", so400m(224)),
+  /** SigLIP SO400M/14 at 384 (WebLI). */
   "siglip-so400m-14-384": preset("ViT-SO400M-14-SigLIP-384", "webli", so400m(384)),
+  /** DFN ViT-H/14 at 224 (DFN-5B). */
   "dfn-vit-h-14": preset("ViT-H-14-quickgelu", "dfn5b", vitH14(224)),
+  /** DFN ViT-H/14 at 378 (DFN-5B). */
   "dfn-vit-h-14-378": preset("ViT-H-14-378-quickgelu", "dfn5b", vitH14(378)),
 } as const satisfies Record<string, ClipPreset>;
 
