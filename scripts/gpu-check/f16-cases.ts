@@ -33,5 +33,8 @@ export const F16_CASES: readonly OpCase[] = [
   f16Case("sum [400,300] axis 1", HALF_ACCUM, (mk) => T.sum(half(mk, [400, 300], -1, 1), 1)),
   f16Case("softmax [128,1000]", HALF, (mk) => T.softmax(half(mk, [128, 1000]), -1)),
   f16Case("layerNorm + gelu [64,384]", HALF_ACCUM, (mk) => T.gelu(T.layerNorm(half(mk, [64, 384]), [384]))),
+  f16Case("groupNorm + SiLU [2,64,16,16] 32 groups", HALF_ACCUM, (mk) => T.groupNorm(half(mk, [2, 64, 16, 16]), 32, { weight: half(mk, [64]), bias: half(mk, [64]), activation: "silu" })),
+  f16Case("attention [2,8,77,64] causal", HALF_ACCUM, (mk) => T.scaledDotProductAttention(half(mk, [2, 8, 77, 64], -1, 1), half(mk, [2, 8, 77, 64], -1, 1), half(mk, [2, 8, 77, 64]), { isCausal: true })),
+  f16Case("biasActivation quickGelu [300,257]", HALF, (mk) => T.biasActivation(half(mk, [300, 257]), half(mk, [257]), "quickGelu")),
   f16Case("conv2d [2,16,20,20] * [32,16,3,3]", HALF_ACCUM, (mk) => T.conv2d(half(mk, [2, 16, 20, 20], -1, 1), half(mk, [32, 16, 3, 3], -0.25, 0.25), null, { padding: 1 })),
 ];

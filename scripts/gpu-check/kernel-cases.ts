@@ -232,4 +232,30 @@ export const KERNEL_CASES: { readonly [K in KernelName]: readonly OpCase[] } = {
     { label: "[512,1000] last axis", tol: TOL.accum, run: (mk) => T.logSoftmax(mk.floats([512, 1000], -8, 8), -1) },
     { label: "transposed [77,300] axis 1", tol: TOL.accum, run: (mk) => T.logSoftmax(T.transpose(mk.floats([300, 77], -8, 8)), 1) },
   ],
+  layerNorm: [
+    { label: "[512,768] with affine", tol: TOL.accum, run: (mk) => T.layerNorm(mk.floats([512, 768], -3, 3), [768], mk.floats([768]), mk.floats([768])) },
+    { label: "transposed [64,8,100] over [8,100], no affine", tol: TOL.accum, run: (mk) => T.layerNorm(T.permute(mk.floats([8, 64, 100], -3, 3), [1, 0, 2]), [8, 100]) },
+    { label: "[1000,20] eps 1e-3, weight only", tol: TOL.accum, run: (mk) => T.layerNorm(mk.floats([1000, 20], -3, 3), [20], { weight: mk.floats([20]), eps: 1e-3 }) },
+  ],
+  groupNorm: [
+    { label: "[2,64,32,32] 32 groups + SiLU", tol: TOL.accum, run: (mk) => T.groupNorm(mk.floats([2, 64, 32, 32], -3, 3), 32, { weight: mk.floats([64]), bias: mk.floats([64]), activation: "silu" }) },
+    { label: "[4,96,9,9] 8 groups", tol: TOL.accum, run: (mk) => T.groupNorm(mk.floats([4, 96, 9, 9], -3, 3), 8, mk.floats([96]), mk.floats([96]), 1e-6) },
+    { label: "permuted [3,40,17] 4 groups, no affine", tol: TOL.accum, run: (mk) => T.groupNorm(T.permute(mk.floats([40, 3, 17], -3, 3), [1, 0, 2]), 4) },
+  ],
+  attention: [
+    { label: "q k v [2,8,77,64] causal", tol: TOL.accum, run: (mk) => T.scaledDotProductAttention(mk.floats([2, 8, 77, 64]), mk.floats([2, 8, 77, 64]), mk.floats([2, 8, 77, 64]), { isCausal: true }) },
+    { label: "q [2,8,256,40] k v [2,8,77,40] (cross-attention)", tol: TOL.accum, run: (mk) => T.scaledDotProductAttention(mk.floats([2, 8, 256, 40]), mk.floats([2, 8, 77, 40]), mk.floats([2, 8, 77, 40])) },
+    { label: "q [4,197,64] transposed k, v Dv 80, additive mask [197,197]", tol: TOL.accum, run: (mk) =>
+      T.scaledDotProductAttention(mk.floats([4, 197, 64]), T.transpose(mk.floats([4, 64, 197])), mk.floats([4, 197, 80]), { mask: mk.floats([197, 197], -2, 0) }) },
+    { label: "q [3,50,160] bool mask [3,1,70], scale 0.1", tol: TOL.accum, run: (mk) =>
+      T.scaledDotProductAttention(mk.floats([3, 50, 160]), mk.floats([3, 70, 160]), mk.floats([3, 70, 160]), { mask: T.logicalOr(mk.bools([3, 1, 70]), T.lt(T.arange(0, 70, 1, { device: mk.device }), 1)), scale: 0.1 }) },
+  ],
+  biasAct: [
+    ...(["none", "relu", "gelu", "geluTanh", "quickGelu", "silu"] as const).map((act) => ({
+      label: `[300,257] + [257], ${act}`,
+      tol: TOL.transcendental,
+      run: (mk: Maker) => T.biasActivation(mk.floats([300, 257], -4, 4), mk.floats([257]), act),
+    })),
+    { label: "transposed [257,300] + [257], gelu", tol: TOL.transcendental, run: (mk) => T.biasActivation(T.transpose(mk.floats([300, 257], -4, 4)), mk.floats([300]), "gelu") },
+  ],
 };

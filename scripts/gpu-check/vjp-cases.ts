@@ -35,6 +35,12 @@ export const VJP_CASES: readonly OpCase[] = [
   vcase("conv2d [4,64,16,16] * [64,64,3,3], pad 1", TOL.accum, (mk) => [mk.floats([4, 64, 16, 16]), mk.floats([64, 64, 3, 3], -0.1, 0.1)], (x, w) => T.conv2d(x!, w!, null, { padding: 1 })),
   vcase("layerNorm [64,384]", TOL.composite, (mk) => [mk.floats([64, 384], -3, 3), mk.floats([384]), mk.floats([384])], (x, w, b) => T.layerNorm(x!, [384], w!, b!)),
   vcase("groupNorm [2,32,9,9], 8 groups", TOL.composite, (mk) => [mk.floats([2, 32, 9, 9], -3, 3), mk.floats([32]), mk.floats([32])], (x, w, b) => T.groupNorm(x!, 8, w!, b!)),
+  vcase("groupNorm + SiLU [2,32,9,9], 8 groups", TOL.composite, (mk) => [mk.floats([2, 32, 9, 9], -3, 3), mk.floats([32]), mk.floats([32])], (x, w, b) =>
+    T.groupNorm(x!, 8, { weight: w!, bias: b!, activation: "silu" }),
+  ),
+  vcase("linear + gelu [64,96] by [80,96] + [80]", TOL.composite, (mk) => [mk.floats([64, 96]), mk.floats([80, 96]), mk.floats([80])], (x, w, b) =>
+    T.linear(x!, w!, b!, { activation: "gelu" }),
+  ),
   vcase("softmax [64,200]", TOL.composite, (mk) => [mk.floats([64, 200], -5, 5)], (x) => T.softmax(x!, -1)),
   vcase("logSoftmax [64,200] axis 0", TOL.composite, (mk) => [mk.floats([64, 200], -5, 5)], (x) => T.logSoftmax(x!, 0)),
   vcase(

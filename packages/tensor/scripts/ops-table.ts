@@ -148,7 +148,8 @@ const SAMPLES: Record<string, Sample> = {
   // nn
   crossEntropy: two(X, () => i32([2, 0]), (l, t) => T.crossEntropy(l, t)),
   dropout: one(X, (x) => T.dropout(x, 0.5, T.randomKey(0))),
-  groupNorm: one(img, (x) => T.groupNorm(x, 2)),
+  groupNorm: one(img, (x) => T.groupNorm(x, 2, { activation: "silu" })),
+  biasActivation: two(X, () => f([0.1, -0.2, 0.3]), (x, b) => T.biasActivation(x, b, "gelu")),
   layerNorm: one(X, (x) => T.layerNorm(x, [3])),
   logSoftmax: one(X, (x) => T.logSoftmax(x)),
   mseLoss: two(X, P, (a, b) => T.mseLoss(a, b)),

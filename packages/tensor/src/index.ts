@@ -21,16 +21,16 @@ import "./backend/webgpu/index.js";
 
 // DIVA_CPU_KERNELS=reference selects the plain TypeScript kernels (the fast ones are compared with them in tests)
 const cpuKernelChoice = typeof process !== "undefined" ? process.env?.["DIVA_CPU_KERNELS"] : undefined;
-registerBackend(createCpuBackend(cpuKernelChoice === "reference" ? referenceKernels : fastKernels));
+registerBackend(cpuKernelChoice === "reference" ? createCpuBackend(referenceKernels) : createCpuBackend(fastKernels, { recycle: true }));
 
 export { Tensor, type NestedArray } from "./tensor.js";
 export type { DType, FloatDType, TypedArray, TypedArrayFor } from "./dtype.js";
 export { isFloat, promoteTypes } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { broadcastShapes, sizeOf } from "./shape.js";
-export type { Backend, Device, Kernel, KernelAttrs, KernelName, KernelTable, OutputInfo, Storage, TensorView, Window2d } from "./backend/backend.js";
+export type { Backend, BiasActivation, Device, Kernel, KernelAttrs, KernelName, KernelTable, NormActivation, OutputInfo, Storage, TensorView, Window2d } from "./backend/backend.js";
 export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBackendFactory, setDefaultDevice, useBackend, initialisedDevices } from "./engine/backends.js";
-export { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";
+export { createCpuBackend, referenceKernels, type CpuBackendOptions } from "./backend/cpu/index.js";
 export { fastKernels } from "./backend/cpu/fast.js";
 export { setCpuThreads, getCpuThreads } from "./backend/cpu/wasm/threads.js";
 export { createWebGPUBackend, WebGPUBackend, type WebGPUAdapterSummary, type WebGPUBackendOptions } from "./backend/webgpu/index.js";

@@ -10,6 +10,13 @@ import {
   avgPool1d,
   avgPool2d,
   bernoulli,
+  biasActivation,
+  cast,
+  dispose,
+  getBackend,
+  mul,
+  tidy,
+  type Tensor,
   conv2d,
   crossEntropy,
   dropout,
@@ -43,6 +50,7 @@ import {
   sdpaRef,
   softmaxLine,
   sumOf,
+  unaryRef,
   unfoldRef,
   zip,
   type WindowRef,
@@ -68,7 +76,7 @@ function randomWindow(r: Rand, H: number, W: number): WindowRef {
 }
 
 coverage.cover("conv2d", "unfold", "fold", "avgPool2d", "avgPool1d", "interpolate");
-coverage.cover("softmax", "logSoftmax", "layerNorm", "groupNorm", "scaledDotProductAttention", "dropout", "mseLoss", "crossEntropy");
+coverage.cover("softmax", "logSoftmax", "layerNorm", "groupNorm", "scaledDotProductAttention", "biasActivation", "dropout", "mseLoss", "crossEntropy");
 
 describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
   const runs = (n: number) => runsFor(device, n);
@@ -212,7 +220,19 @@ describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
         const eps = r.pick([1e-5, 1e-3]);
         const want = layerNormRef(x.ref, k, w?.ref ?? null, b?.ref ?? null, eps);
         const ins = [f32(x), ...(w ? [f32(w)] : []), ...(b ? [f32(b)] : [])];
-        await checkOp(device, ins, (t, ...p) => layerNorm(t, ns, w ? p[0] : null, b ? p[w ? 1 : 0] : null, eps), want, F, tolFor(device, "composite"), `layerNorm [${shape}] over [${ns}]`);
+        const asOptions = r.bool();
+        await checkOp(
+          device,
+          ins,
+          (t, ...p) => {
+            const [weight, bias] = [w ? p[0] : null, b ? p[w ? 1 : 0] : null];
+            return asOptions ? layerNorm(t, ns, { weight, bias, eps }) : layerNorm(t, ns, weight, bias, eps);
+          },
+          want,
+          F,
+          tolFor(device, "composite"),
+          `layerNorm [${shape}] over [${ns}]${asOptions ? " (options)" : ""}`,
+        );
       },
       runs(30),
     );
@@ -229,9 +249,23 @@ describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
         const x = genInput(shape, r, floats(-3, 3), layout === "expanded" ? "strided" : layout); // (see layerNorm)
         const w = r.bool() ? genInput([C], r, floats(), "contiguous") : null;
         const b = r.bool() ? genInput([C], r, floats(), "contiguous") : null;
-        const want = groupNormRef(x.ref, groups, w?.ref ?? null, b?.ref ?? null, 1e-5);
+        const activation = r.pick(["positional", "none", "silu"] as const);
+        const eps = r.pick([1e-5, 1e-6]);
+        const normed = groupNormRef(x.ref, groups, w?.ref ?? null, b?.ref ?? null, eps);
+        const want = activation === "silu" ? map(normed, unaryRef.silu!) : normed;
         const ins = [f32(x), ...(w ? [f32(w)] : []), ...(b ? [f32(b)] : [])];
-        await checkOp(device, ins, (t, ...p) => groupNorm(t, groups, w ? p[0] : null, b ? p[w ? 1 : 0] : null), want, F, tolFor(device, "composite"), `groupNorm [${shape}] groups ${groups}`);
+        await checkOp(
+          device,
+          ins,
+          (t, ...p) => {
+            const [weight, bias] = [w ? p[0] : null, b ? p[w ? 1 : 0] : null];
+            return activation === "positional" ? groupNorm(t, groups, weight, bias, eps) : groupNorm(t, groups, { weight, bias, eps, activation });
+          },
+          want,
+          F,
+          tolFor(device, "composite"),
+          `groupNorm [${shape}] groups ${groups} ${activation}`,
+        );
       },
       runs(30),
     );
@@ -272,6 +306,77 @@ describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
       },
       runs(30),
     );
+  });
+
+  it("scaledDotProductAttention over many key tiles and query blocks (Lq, Lk > tile sizes)", async () => {
+    await prop(
+      fc.record({ seed: seedArb, lq: layoutArb, lk: layoutArb }),
+      async ({ seed, lq, lk }) => {
+        const r = new Rand(seed);
+        const [B, Lq, Lk, D, Dv] = [r.int(1, 2), r.int(60, 140), r.int(30, 100), r.int(1, 40), r.int(1, 40)];
+        const q = genInput([B, Lq, D], r, floats(), lq);
+        const k = genInput([B, Lk, D], r, floats(), lk);
+        const v = genInput([B, Lk, Dv], r, floats(), "contiguous");
+        const causal = r.bool();
+        const maskKind = r.pick(["none", "float"] as const);
+        const mask = maskKind === "float" ? genInput([Lq, Lk], r, floats(-3, 0), "contiguous") : null;
+        const want = sdpaRef(q.ref, k.ref, v.ref, { mask: mask?.ref ?? null, causal });
+        const ins = [f32(q), f32(k), f32(v), ...(mask ? [f32(mask)] : [])];
+        await checkOp(device, ins, (qq, kk, vv, mm) => scaledDotProductAttention(qq, kk, vv, { mask: mm ?? null, isCausal: causal }), want, F, tolFor(device, "composite"), `sdpa [${B},${Lq},${D}] Lk ${Lk} Dv ${Dv} causal ${causal} mask ${maskKind}`);
+      },
+      runs(8),
+    );
+  });
+
+  it("scaledDotProductAttention: a query row with no visible key is NaN (as the unfused softmax), others unaffected", async () => {
+    const q = tensor([[1, 0], [0, 1]], { device });
+    const k = tensor([[1, 1], [2, 0]], { device });
+    const v = tensor([[1, 2], [3, 4]], { device });
+    const mask = tensor([[false, false], [true, false]], { device, dtype: "bool" });
+    const out = await scaledDotProductAttention(q, k, v, { mask }).data();
+    expect(Array.from(out.slice(0, 2)).every(Number.isNaN)).toBe(true);
+    expect(Array.from(out.slice(2))).toEqual([1, 2]);
+    [q, k, v, mask].forEach((t) => t.dispose());
+  });
+
+  it("biasActivation: act(x + bias) over the last axis for every activation", async () => {
+    await prop(
+      fc.record({ shape: shapeArb(1, 4), seed: seedArb, layout: layoutArb }),
+      async ({ shape, seed, layout }) => {
+        const r = new Rand(seed);
+        const act = r.pick(["none", "relu", "gelu", "geluTanh", "quickGelu", "silu"] as const);
+        const x = genInput(shape, r, floats(-4, 4), layout);
+        const b = genInput([shape[shape.length - 1]!], r, floats(), r.pick(["contiguous", "flipped", "strided"] as const));
+        const f = act === "none" ? (t: number) => t : unaryRef[act]!;
+        const want = zip(x.ref, b.ref, (u, w) => f(u + w));
+        await checkOp(device, [f32(x), f32(b)], (t, bb) => biasActivation(t, bb, act), want, F, tolFor(device, "transcendental"), `biasActivation [${shape}] ${act}`);
+      },
+      runs(30),
+    );
+  });
+
+  const half = device === "webgpu" && getBackend("webgpu").supports("float16");
+  if (device === "webgpu" && !half) console.warn("Skipping the float16 fused-kernel test: the WebGPU adapter lacks shader-f16");
+  it.skipIf(!half)("float16 storage: fused layerNorm, groupNorm + SiLU, attention and biasActivation match float32", async () => {
+    const r = new Rand(11);
+    // values on a 1/256 grid in [-4, 4]: exact in float16, so only the f16 rounding of results differs
+    const grid = (shape: number[]) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.round(r.uniform(-4, 4) * 256) / 256), { shape, device });
+    const [x, w, b] = [grid([6, 70]), grid([70]), grid([70])];
+    const [img, cw, cb] = [grid([2, 8, 5, 5]), grid([8]), grid([8])];
+    const [q, k, v] = [grid([2, 70, 24]), grid([2, 40, 24]), grid([2, 40, 16])];
+    const cases: [string, (h: (t: Tensor) => Tensor) => Tensor][] = [
+      ["layerNorm", (h) => layerNorm(h(x), [70], h(w), h(b))],
+      ["groupNorm + silu", (h) => groupNorm(h(img), 4, { weight: h(cw), bias: h(cb), activation: "silu" })],
+      ["attention (causal)", (h) => scaledDotProductAttention(h(mul(q, 0.25)), h(mul(k, 0.25)), h(v), { isCausal: true })],
+      ["biasActivation gelu", (h) => biasActivation(h(x), h(b), "gelu")],
+    ];
+    for (const [name, f] of cases) {
+      const full = await f((t) => t).data();
+      const halfOut = await tidy(() => cast(f((t) => cast(t, "float16")), "float32")).data();
+      const worst = Math.max(...Array.from(full, (u, i) => Math.abs(u - halfOut[i]!) / (1e-2 + 1e-2 * Math.abs(u))));
+      expect(worst, `${name}: float16 vs float32`).toBeLessThanOrEqual(1);
+    }
+    dispose([x, w, b, img, cw, cb, q, k, v]);
   });
 
   it("dropout: keyed, inverted scaling, identity when not training or p = 0", async () => {

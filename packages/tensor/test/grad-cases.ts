@@ -10,6 +10,7 @@ import {
   atan2,
   avgPool1d,
   avgPool2d,
+  biasActivation,
   broadcastTensors,
   broadcastTo,
   cast,
@@ -587,6 +588,71 @@ export const NN_CASES: GradCase[] = [
       const nsz = s.slice(s.length - k);
       return { label: `layerNorm [${s}] over [${nsz}]`, inputs: [inp(s, r), inp(nsz, r), inp(nsz, r)], f: ([x, w, b]) => layerNorm(x!, nsz, w!, b!, 1e-3) };
     },
+  },
+  {
+    name: "layerNorm (no affine, weight only, bias only; options form)",
+    shape: shapeArb(1, 3, 4),
+    build: (shape, r) => {
+      const s = shape.reduce((a, b) => a * b, 1) < 2 ? [...shape, 2] : shape;
+      const nsz = s.slice(s.length - 1);
+      const kind = r.pick(["none", "weight", "bias"] as const);
+      const params = kind === "none" ? [] : [inp(nsz, r)];
+      return {
+        label: `layerNorm [${s}] over [${nsz}] ${kind}`,
+        inputs: [inp(s, r), ...params],
+        f: ([x, p]) => layerNorm(x!, nsz, { weight: kind === "weight" ? p! : null, bias: kind === "bias" ? p! : null, eps: 1e-3 }),
+      };
+    },
+  },
+  {
+    name: "groupNorm with fused SiLU (options form, with and without affine)",
+    build: (_s, r) => {
+      const groups = r.int(1, 2);
+      const C = groups * r.int(1, 2);
+      const shape = [r.int(1, 2), C, ...Array.from({ length: r.int(0, 2) }, () => r.int(1, 3))];
+      if (shape.slice(2).reduce((a, b) => a * b, C / groups) < 2) shape.push(2);
+      const affine = r.bool(0.7);
+      return {
+        label: `groupNorm+silu [${shape}] groups ${groups} affine ${affine}`,
+        inputs: [inp(shape, r), ...(affine ? [inp([C], r), inp([C], r)] : [])],
+        f: ([x, w, b]) => groupNorm(x!, groups, { weight: w ?? null, bias: b ?? null, eps: 1e-3, activation: "silu" }),
+      };
+    },
+  },
+  {
+    name: "biasActivation (every activation) and linear with an activation",
+    shape: shapeArb(1, 3, 4),
+    build: (shape, r) => {
+      const act = r.pick(["none", "relu", "gelu", "geluTanh", "quickGelu", "silu"] as const);
+      const n = shape[shape.length - 1]!;
+      // relu: keep x + b away from its kink
+      const x = inp(shape, r, act === "relu" ? awayFromZero : floats(-3, 3));
+      const b = inp([n], r, act === "relu" ? floats(-0.04, 0.04) : floats());
+      const [fi, fo] = [r.int(1, 3), r.int(1, 3)];
+      const lx = inp([r.int(1, 3), fi], r, floats(-1, 1));
+      const w = inp([fo, fi], r, floats(-1, 1));
+      const lb = inp([fo], r, floats(-1, 1));
+      const lact = act === "relu" ? "silu" : act;
+      return {
+        label: `biasActivation [${shape}] ${act}; linear [${lx.ref.shape}] -> ${fo} ${lact}`,
+        inputs: [x, b, lx, w, lb],
+        f: ([xx, bb, l, ww, lbb]) => concat([reshape(biasActivation(xx!, bb!, act), [-1]), reshape(linear(l!, ww!, lbb!, { activation: lact }), [-1])]),
+      };
+    },
+    runs: 25,
+  },
+  {
+    name: "scaledDotProductAttention (differentiable additive mask, longer sequences)",
+    build: (_s, r) => {
+      const [Lq, Lk, D, Dv] = [r.int(1, 6), r.int(1, 6), r.int(1, 3), r.int(1, 3)];
+      const causal = r.bool(0.3);
+      return {
+        label: `sdpa [${Lq},${D}] k [${Lk}] v [${Dv}] additive mask input causal ${causal}`,
+        inputs: [inp([2, Lq, D], r), inp([1, Lk, D], r), inp([1, Lk, Dv], r), inp([Lq, Lk], r, floats(-1, 0))],
+        f: ([q, k, v, m]) => scaledDotProductAttention(q!, k!, v!, { mask: m!, isCausal: causal, scale: 0.7 }),
+      };
+    },
+    runs: 10,
   },
   {
     name: "groupNorm",

@@ -6,10 +6,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  biasActivation,
   conv2d,
   dispose,
   exp,
   grad,
+  groupNorm,
   layerNorm,
   logsumexp,
   matmul,
@@ -167,6 +169,26 @@ describe("gradients of gradients against differences of the first gradient", () 
         const padding = r.int(0, 1);
         const vals = [randomNd([1, C, H, W], r, floats()), randomNd([O, C / groups, 2, 2], r, floats())];
         checkHessianVector(`conv2d groups ${groups} stride ${stride} padding ${padding}`, ([x, w]) => tanh(conv2d(x!, w!, null, { stride, padding, groups })), vals, r);
+      },
+      6,
+    );
+  });
+
+  it("groupNorm with fused SiLU and biasActivation (gelu, silu)", async () => {
+    await prop(
+      seedArb,
+      (seed) => {
+        const r = new Rand(seed);
+        const [C, S] = [2 * r.int(1, 2), r.int(2, 3)];
+        checkHessianVector(
+          `groupNorm+silu [1,${C},${S}]`,
+          ([x, w, b]) => groupNorm(x!, 2, { weight: w!, bias: b!, eps: 1e-3, activation: "silu" }),
+          [randomNd([1, C, S], r, floats()), randomNd([C], r, floats()), randomNd([C], r, floats())],
+          r,
+        );
+        const act = r.pick(["gelu", "silu", "geluTanh", "quickGelu"] as const);
+        const n = r.int(1, 3);
+        checkHessianVector(`biasActivation ${act} [2,${n}]`, ([x, b]) => biasActivation(x!, b!, act), [randomNd([2, n], r, floats()), randomNd([n], r, floats())], r);
       },
       6,
     );

@@ -1,5 +1,5 @@
 /** Activation functions by the names the reference configs use. */
-import { gelu, quickGelu, relu, silu, type Tensor } from "@diva/tensor";
+import { gelu, quickGelu, relu, silu, type BiasActivation, type Tensor } from "@diva/tensor";
 
 /**
  * Activation names as they appear in reference configs: open_clip (`quick_gelu` flag -> "quick_gelu", else
@@ -36,4 +36,22 @@ export function applyActivation(x: Tensor, name: ActivationName): Tensor {
     case "swish":
       return silu(x);
   }
+}
+
+const FUSED: Record<ActivationName, BiasActivation> = {
+  quick_gelu: "quickGelu",
+  gelu: "gelu",
+  gelu_tanh: "geluTanh",
+  gelu_new: "geluTanh",
+  gelu_pytorch_tanh: "geluTanh",
+  relu: "relu",
+  silu: "silu",
+  swish: "silu",
+};
+
+/** The activation `name` as @diva/tensor's fused bias + activation kernel names it (`linear(..., { activation })`). */
+export function fusedActivation(name: ActivationName): BiasActivation {
+  const f = FUSED[name];
+  if (!f) throw new Error(`activation: unknown activation ${JSON.stringify(name)} (expected one of ${NAMES.join(", ")})`);
+  return f;
 }

@@ -1,5 +1,6 @@
 /** Linear layer over a `{ weight, bias }` parameter tree (torch.nn.Linear layout: weight [out, in]). */
 import { linear, type Tensor } from "@diva/tensor";
+import { fusedActivation, type ActivationName } from "./activation.js";
 import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
 import type { RandomKey } from "@diva/tensor";
 
@@ -21,9 +22,12 @@ export interface LinearConfig {
   bias?: boolean;
 }
 
-/** y = x @ weight^T + bias. */
-export function applyLinear(params: LinearParams, x: Tensor): Tensor {
-  return linear(x, params.weight, params.bias ?? null);
+/**
+ * y = x @ weight^T + bias, then the optional `activation`, which runs fused with the bias add (one kernel,
+ * `act(x + bias)`) instead of as a separate pass.
+ */
+export function applyLinear(params: LinearParams, x: Tensor, activation?: ActivationName): Tensor {
+  return linear(x, params.weight, params.bias ?? null, activation ? { activation: fusedActivation(activation) } : {});
 }
 
 /** Specs of a linear layer with torch's default init (uniform ±1/sqrt(in_features) for weight and bias). */

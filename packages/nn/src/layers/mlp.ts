@@ -4,7 +4,7 @@
  * projection, `net.2` output linear).
  */
 import { chunk, mul, gelu, tidy, type RandomKey, type Tensor } from "@diva/tensor";
-import { applyActivation, type ActivationName } from "./activation.js";
+import type { ActivationName } from "./activation.js";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
 import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs } from "./specs.js";
 
@@ -44,7 +44,7 @@ export interface MlpConfig {
 /** out(act(in(x))), for either naming. */
 export function applyMlp(params: MlpParams, x: Tensor, activation: ActivationName): Tensor {
   const [a, b] = "c_fc" in params ? [params.c_fc, params.c_proj] : [params.fc1, params.fc2];
-  return tidy(() => applyLinear(b, applyActivation(applyLinear(a, x), activation)));
+  return tidy(() => applyLinear(b, applyLinear(a, x, activation)));
 }
 
 /** Specs of a two-linear MLP (torch default Linear init). */
@@ -109,7 +109,7 @@ export function applyFeedForward(params: FeedForwardParams, x: Tensor, config: P
   const out = params.net[2] as LinearParams;
   return tidy(() => {
     const fn = config.activation_fn ?? "geglu";
-    const h = fn === "geglu" ? applyGeglu(act, x) : applyActivation(applyLinear(act.proj, x), fn === "gelu" ? "gelu" : "gelu_tanh");
+    const h = fn === "geglu" ? applyGeglu(act, x) : applyLinear(act.proj, x, fn === "gelu" ? "gelu" : "gelu_tanh");
     return applyLinear(out, h);
   });
 }

@@ -164,7 +164,64 @@ export interface KernelAttrs extends UnaryAttrs, BinaryAttrs {
     /** The normalised axis. */
     axis: number;
   };
+  /**
+   * Fused layer normalisation over the trailing `dims` dims (biased variance). Inputs: x, then the weight and
+   * the bias (each of the normalized shape) when present.
+   */
+  layerNorm: {
+    /** Number of trailing dims normalised over. */
+    dims: number;
+    /** Variance epsilon. */
+    eps: number;
+    /** Whether a weight input follows x. */
+    weight: boolean;
+    /** Whether a bias input follows (x and the weight). */
+    bias: boolean;
+  };
+  /**
+   * Fused group normalisation of [N, C, ...] over groups of C/groups channels, with the optional per-channel
+   * affine ([C] weight and bias inputs after x) and an optional activation of the result.
+   */
+  groupNorm: {
+    /** Number of groups (divides C). */
+    groups: number;
+    /** Variance epsilon. */
+    eps: number;
+    /** Whether a weight input follows x. */
+    weight: boolean;
+    /** Whether a bias input follows (x and the weight). */
+    bias: boolean;
+    /** Activation applied to the normalised (and affine-transformed) values. */
+    activation: NormActivation;
+  };
+  /**
+   * Fused scaled-dot-product attention softmax(q k^T * scale + mask) v. Inputs q [..., Lq, D], k [..., Lk, D],
+   * v [..., Lk, Dv] and, unless `mask` is "none", a mask [..., Lq, Lk]; batch dims already broadcast to the
+   * output's [..., Lq, Dv].
+   */
+  attention: {
+    /** Score scale. */
+    scale: number;
+    /** Mask out keys after each query position (key j > query i). */
+    causal: boolean;
+    /** Kind of the mask input: none, boolean (true = attend) or additive (same float dtype as q). */
+    mask: "none" | "bool" | "add";
+  };
+  /** act(x + bias): bias (1-D, the size of x's last dim) broadcast over the last axis, then an activation. */
+  biasAct: {
+    /** The activation. */
+    activation: BiasActivation;
+  };
 }
+
+/** Activation fused into groupNorm. */
+export type NormActivation = "none" | "silu";
+
+/**
+ * Activation fused into biasAct: none, ReLU, exact (erf) GELU, tanh-approximated GELU, QuickGELU
+ * (x sigmoid(1.702 x)) or SiLU.
+ */
+export type BiasActivation = "none" | "relu" | "gelu" | "geluTanh" | "quickGelu" | "silu";
 
 /** Names of all kernels. */
 export type KernelName = keyof KernelAttrs;

@@ -1,11 +1,12 @@
-import type { KernelAttrs } from "../backend/backend.js";
+import type { BiasActivation, KernelAttrs } from "../backend/backend.js";
 import { promoteTypes } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
 import { broadcastShapes, fmt } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import { biasActivation } from "./bias-act.js";
 import { add } from "./elementwise.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
-import { expand, reshape, transpose } from "./shape.js";
+import { expand, reshape, transpose, viewStrides } from "./shape.js";
 import { castTo } from "./util.js";
 
 /**
@@ -36,6 +37,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const m = a2.shape[a2.rank - 2]!;
     const n = b2.shape[b2.rank - 1]!;
     const dt = promoteTypes(a.dtype, b.dtype);
+    const rows = ba.reduce((x, y) => x * y, m);
+    if (ba.length > 0 && bb.length === 0 && viewStrides(a2.shape, a2.strides, [rows, k])) {
+      // [..., m, k] @ [k, n] with the batch dims mergeable into the rows: one GEMM, whose weight gradient
+      // is one GEMM too (a batched one would need a sum over the batch)
+      const out = reshape(runKernel("matmul", [reshape(castTo(a2, dt), [rows, k]), castTo(b2, dt)], {}), [...ba, m, n]);
+      return b.rank === 1 ? reshape(out, [...ba, m]) : out;
+    }
     const ae = expand(castTo(a2, dt), [...batch, m, k]);
     const be = expand(castTo(b2, dt), [...batch, k, n]);
     const out = runKernel("matmul", [ae, be], {});
@@ -46,15 +54,27 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** y = x @ weight^T + bias, with weight [out, in] as torch.nn.Linear stores it. */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+/** Options of linear. */
+export interface LinearOptions {
+  /** Activation applied to x @ weight^T + bias, fused with the bias add (default "none"). */
+  activation?: BiasActivation;
+}
+
+/**
+ * y = act(x @ weight^T + bias), with weight [out, in] as torch.nn.Linear stores it. With an `activation`, the
+ * bias add and the activation run as one fused kernel (`biasActivation`).
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options: LinearOptions = {}): Tensor {
   if (weight.rank !== 2) throw new Error(`linear: weight must be [out, in], got ${fmt(weight.shape)}`);
   if (x.shape[x.rank - 1] !== weight.shape[1]) {
     throw new Error(`linear: input ${fmt(x.shape)} has ${x.shape[x.rank - 1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
   }
+  const act = options.activation ?? "none";
   return tidy(() => {
     const y = matmul(x, transpose(weight));
-    return bias ? add(y, bias) : y;
+    if (act === "none") return bias ? add(y, bias) : y;
+    if (bias && (bias.rank !== 1 || bias.dtype !== y.dtype)) return biasActivation(add(y, bias), null, act);
+    return biasActivation(y, bias ?? null, act);
   });
 }
 

@@ -5,14 +5,17 @@ import { fmt, normAxis } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { RandomKey } from "../random/index.js";
 import { bernoulli } from "../random/index.js";
-import { fromHost, full } from "./creation.js";
+import { full } from "./creation.js";
 import { gather } from "./indexing.js";
-import { add, cast, div, exp, mul, rsqrt, square, sub, where } from "./elementwise.js";
-import { matmul } from "./linalg.js";
+import { add, cast, div, exp, mul, square, sub, where } from "./elementwise.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { mean, sum } from "./reduce.js";
-import { reshape, transpose } from "./shape.js";
+import { reshape } from "./shape.js";
 import { castTo } from "./util.js";
+
+export { layerNorm, groupNorm, type LayerNormOptions, type GroupNormOptions } from "./norm.js";
+export { scaledDotProductAttention, type AttentionOptions } from "./attention.js";
+export { biasActivation } from "./bias-act.js";
 
 function floatInput(op: string, x: Tensor): void {
   if (!isFloat(x.dtype)) throw new Error(`${op}: expected a float tensor, got ${x.dtype}`);
@@ -33,95 +36,6 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis("logSoftmax", axis, x.rank);
   if (x.rank === 0) return tidy(() => reshape(runKernel("logSoftmax", [reshape(x, [1])], { axis: 0 }), []));
   return runKernel("logSoftmax", [x], { axis: a });
-}
-
-/**
- * Layer normalisation over the trailing dims `normalizedShape` (torch.nn.functional.layer_norm): biased variance,
- * then the optional elementwise affine `weight`/`bias` of that shape.
- */
-export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  floatInput("layerNorm", x);
-  const k = normalizedShape.length;
-  if (k === 0 || k > x.rank || normalizedShape.some((d, i) => d !== x.shape[x.rank - k + i])) {
-    throw new Error(`layerNorm: normalized shape ${fmt(normalizedShape)} does not match the end of input ${fmt(x.shape)}`);
-  }
-  for (const [name, p] of [["weight", weight], ["bias", bias]] as const) {
-    if (p && (p.rank !== k || p.shape.some((d, i) => d !== normalizedShape[i]))) {
-      throw new Error(`layerNorm: ${name} ${fmt(p.shape)} must have the normalized shape ${fmt(normalizedShape)}`);
-    }
-  }
-  const axes = normalizedShape.map((_, i) => x.rank - k + i);
-  return tidy(() => {
-    const mu = mean(x, axes, { keepdim: true });
-    const xc = sub(x, mu);
-    const v = mean(square(xc), axes, { keepdim: true });
-    let y = mul(xc, rsqrt(add(v, eps)));
-    if (weight) y = mul(y, weight);
-    if (bias) y = add(y, bias);
-    return y;
-  });
-}
-
-/** Group normalisation of [N, C, ...] over groups of C/numGroups channels, with per-channel affine [C]. */
-export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  floatInput("groupNorm", x);
-  if (x.rank < 2) throw new Error(`groupNorm: expected [N, C, ...], got ${fmt(x.shape)}`);
-  const [N, C] = x.shape as [number, number];
-  if (!Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
-    throw new Error(`groupNorm: ${numGroups} groups do not divide ${C} channels`);
-  }
-  for (const [name, p] of [["weight", weight], ["bias", bias]] as const) {
-    if (p && (p.rank !== 1 || p.shape[0] !== C)) throw new Error(`groupNorm: ${name} must be [${C}], got ${fmt(p.shape)}`);
-  }
-  return tidy(() => {
-    const g = reshape(x, [N, numGroups, -1]);
-    const mu = mean(g, 2, { keepdim: true });
-    const gc = sub(g, mu);
-    const v = mean(square(gc), 2, { keepdim: true });
-    let y = reshape(mul(gc, rsqrt(add(v, eps))), x.shape);
-    const affine = [1, C, ...x.shape.slice(2).map(() => 1)];
-    if (weight) y = mul(y, reshape(weight, affine));
-    if (bias) y = add(y, reshape(bias, affine));
-    return y;
-  });
-}
-
-/** Options of scaledDotProductAttention. */
-export interface AttentionOptions {
-  /** Boolean mask (true = attend) or additive float mask, broadcastable to [..., Lq, Lk]. */
-  mask?: Tensor | null;
-  /** Mask out keys after each query position (upper triangle). */
-  isCausal?: boolean;
-  /** Score scale; default 1/sqrt(head dim). */
-  scale?: number;
-}
-
-/**
- * softmax(q k^T * scale + mask) v for q [..., Lq, D], k [..., Lk, D], v [..., Lk, Dv]
- * (torch.nn.functional.scaled_dot_product_attention without dropout).
- */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-  for (const [n, t] of [["q", q], ["k", k], ["v", v]] as const) {
-    floatInput("scaledDotProductAttention", t);
-    if (t.rank < 2) throw new Error(`scaledDotProductAttention: ${n} must be [..., L, D], got ${fmt(t.shape)}`);
-  }
-  const d = q.shape[q.rank - 1]!;
-  if (k.shape[k.rank - 1] !== d) throw new Error(`scaledDotProductAttention: q ${fmt(q.shape)} and k ${fmt(k.shape)} head dims differ`);
-  if (k.shape[k.rank - 2] !== v.shape[v.rank - 2]) throw new Error(`scaledDotProductAttention: k ${fmt(k.shape)} and v ${fmt(v.shape)} lengths differ`);
-  const scale = options.scale ?? 1 / Math.sqrt(d);
-  return tidy(() => {
-    let scores = mul(matmul(q, transpose(k)), scale);
-    const lq = q.shape[q.rank - 2]!;
-    const lk = k.shape[k.rank - 2]!;
-    if (options.isCausal) {
-      const allowed = new Uint8Array(lq * lk);
-      for (let i = 0; i < lq; i++) for (let j = 0; j <= Math.min(i, lk - 1); j++) allowed[i * lk + j] = 1;
-      scores = where(fromHost(allowed, "bool", [lq, lk], q.device), scores, -Infinity);
-    }
-    const m = options.mask;
-    if (m) scores = m.dtype === "bool" ? where(m, scores, -Infinity) : add(scores, m);
-    return matmul(softmax(scores, -1), v);
-  });
 }
 
 /** Inverted dropout: zeroes each element with probability `p` (drawn from `key`) and scales the rest by 1/(1-p). */

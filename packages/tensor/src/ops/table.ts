@@ -1,8 +1,11 @@
+import { attentionDefs } from "./attention.js";
+import { biasActDefs } from "./bias-act.js";
 import { convDefs } from "./conv.js";
 import { elementwiseDefs } from "./elementwise.js";
 import { indexingDefs } from "./indexing.js";
 import { linalgDefs } from "./linalg.js";
 import { nnDefs } from "./nn.js";
+import { normDefs } from "./norm.js";
 import { reduceDefs } from "./reduce.js";
 import { installOps, type KernelOpTable } from "./registry.js";
 import { shapeDefs, viewDefs } from "./shape.js";
@@ -16,6 +19,9 @@ export const kernelOpTable: KernelOpTable = {
   ...convDefs,
   ...indexingDefs,
   ...nnDefs,
+  ...normDefs,
+  ...attentionDefs,
+  ...biasActDefs,
 };
 
 installOps(kernelOpTable, viewDefs);

@@ -33,7 +33,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (lead < 0) throw new Error(`sumTo: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
   const axes: number[] = [];
   for (let i = 0; i < g.shape.length; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+    // size-1 dims need no sum: dropping them is a reshape (a view)
+    if (g.shape[i] !== 1 && (i < lead || shape[i - lead] === 1)) axes.push(i);
   }
   const summed = axes.length ? runKernel("sum", [g], { axes }) : g;
   const out = runView("reshape", summed, { shape: [...shape] });

@@ -1,4 +1,4 @@
-import { conv2d, gelu, groupNorm, layerNorm, linear, matmul, mul, relu, reshape, silu, softplus, tanh, add, type Tensor } from "@diva/tensor";
+import { conv2d, gelu, groupNorm, layerNorm, linear, matmul, mul, relu, reshape, silu, softplus, tanh, add, type BiasActivation, type Tensor } from "@diva/tensor";
 import type { Conv2dParams, LinearParams, NormParams } from "./params.js";
 
 /** Activation names of diffusers' `get_activation`. */
@@ -45,6 +45,24 @@ export function applyConv(p: Conv2dParams, x: Tensor, stride = 1, padding = 0): 
 /** GroupNorm over [N, C, ...] with `groups` groups. */
 export function applyGroupNorm(p: NormParams, x: Tensor, groups: number, eps: number): Tensor {
   return groupNorm(x, groups, p.weight, p.bias, eps);
+}
+
+/**
+ * GroupNorm followed by the activation `act` (a diffusers `act_fn` name): SiLU/swish runs fused into the
+ * group-norm kernel (one pass); other activations run after it.
+ */
+export function applyGroupNormAct(p: NormParams, x: Tensor, groups: number, eps: number, act: string): Tensor {
+  if (act === "silu" || act === "swish") return groupNorm(x, groups, { weight: p.weight, bias: p.bias, eps, activation: "silu" });
+  return activation(act)(applyGroupNorm(p, x, groups, eps));
+}
+
+const FUSABLE: Partial<Record<string, BiasActivation>> = { silu: "silu", swish: "silu", gelu: "gelu", relu: "relu" };
+
+/** A Linear followed by the activation `act` (a diffusers `act_fn` name), fused with the bias add where it can be. */
+export function applyLinearAct(p: LinearParams, x: Tensor, act: string): Tensor {
+  const fused = FUSABLE[act];
+  if (fused) return linear(x, p.weight, p.bias ?? null, { activation: fused });
+  return activation(act)(applyLinear(p, x));
 }
 
 /** LayerNorm over the last axis. */

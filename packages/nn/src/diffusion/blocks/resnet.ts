@@ -1,5 +1,5 @@
 import { add, chunk, div, mul, reshape, type Tensor } from "@diva/tensor";
-import { activation, applyConv, applyGroupNorm, applyLinear } from "./layers.js";
+import { activation, applyConv, applyGroupNorm, applyGroupNormAct, applyLinear } from "./layers.js";
 import type { ResnetBlock2DParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
@@ -37,7 +37,7 @@ export function resnetShapes(b: ShapeBuilder, s: ResnetSpec): void {
  */
 export function resnetForward(p: ResnetBlock2DParams, x: Tensor, temb: Tensor | null, s: ResnetSpec): Tensor {
   const act = activation(s.act);
-  let h = applyConv(p.conv1, act(applyGroupNorm(p.norm1, x, s.groups, s.eps)), 1, 1);
+  let h = applyConv(p.conv1, applyGroupNormAct(p.norm1, x, s.groups, s.eps, s.act), 1, 1);
   let t: Tensor | null = null;
   if (p.time_emb_proj && temb) {
     const proj = applyLinear(p.time_emb_proj, act(temb));
@@ -46,12 +46,12 @@ export function resnetForward(p: ResnetBlock2DParams, x: Tensor, temb: Tensor | 
   if (s.timeEmbeddingNorm === "scale_shift") {
     if (!t) throw new Error("ResnetBlock2D: time_embedding_norm scale_shift needs a time embedding");
     const [scale, shift] = chunk(t, 2, 1) as [Tensor, Tensor];
-    h = add(mul(applyGroupNorm(p.norm2, h, s.groupsOut, s.eps), add(scale, 1)), shift);
+    h = act(add(mul(applyGroupNorm(p.norm2, h, s.groupsOut, s.eps), add(scale, 1)), shift));
   } else {
     if (t) h = add(h, t);
-    h = applyGroupNorm(p.norm2, h, s.groupsOut, s.eps);
+    h = applyGroupNormAct(p.norm2, h, s.groupsOut, s.eps, s.act);
   }
-  h = applyConv(p.conv2, act(h), 1, 1);
+  h = applyConv(p.conv2, h, 1, 1);
   const shortcut = p.conv_shortcut ? applyConv(p.conv_shortcut, x) : x;
   const out = add(shortcut, h);
   return s.outputScaleFactor === 1 ? out : div(out, s.outputScaleFactor);

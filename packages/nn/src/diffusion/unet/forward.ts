@@ -1,5 +1,5 @@
 import { concat, mul, sub, tidy, type Tensor } from "@diva/tensor";
-import { activation, applyConv, applyGroupNorm, applyLinear } from "../blocks/layers.js";
+import { activation, applyConv, applyGroupNorm, applyGroupNormAct, applyLinear, applyLinearAct } from "../blocks/layers.js";
 import { resnetForward } from "../blocks/resnet.js";
 import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
 import { transformer2dForward } from "../blocks/transformer2d.js";
@@ -80,7 +80,7 @@ export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTime
   const tProj = timestepEmbedding(timestepTensor(timesteps, B, sample.device), plan.timeProj.dim, plan.timeProj.flipSinToCos, plan.timeProj.freqShift);
   tap?.("time_proj", tProj);
   const te = params.time_embedding;
-  let temb = applyLinear(te.linear_2, activation(plan.timeEmbedding.act, "act_fn")(applyLinear(te.linear_1, tProj)));
+  let temb = applyLinear(te.linear_2, applyLinearAct(te.linear_1, tProj, plan.timeEmbedding.act));
   if (plan.timeEmbedding.postAct) temb = activation(plan.timeEmbedding.postAct, "timestep_post_act")(temb);
   tap?.("time_embedding", temb);
   if (plan.timeEmbedAct) temb = activation(plan.timeEmbedAct, "time_embedding_act_fn")(temb);
@@ -105,9 +105,11 @@ export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTime
     tap?.(`up_blocks.${i}`, h);
   });
   if (plan.normOut && params.conv_norm_out) {
-    h = applyGroupNorm(params.conv_norm_out, h, plan.normOut.groups, plan.normOut.eps);
-    tap?.("conv_norm_out", h);
-    h = act(h);
+    if (tap) {
+      h = applyGroupNorm(params.conv_norm_out, h, plan.normOut.groups, plan.normOut.eps);
+      tap("conv_norm_out", h);
+      h = act(h);
+    } else h = applyGroupNormAct(params.conv_norm_out, h, plan.normOut.groups, plan.normOut.eps, plan.act);
   }
   return applyConv(params.conv_out, h, 1, (plan.convOutKernel - 1) / 2);
 }

@@ -1,6 +1,6 @@
 import { add, chunk, clamp, exp, mul, normal, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { spatialSelfAttention } from "../blocks/attention.js";
-import { activation, applyConv, applyGroupNorm } from "../blocks/layers.js";
+import { applyConv, applyGroupNormAct } from "../blocks/layers.js";
 import { resnetForward } from "../blocks/resnet.js";
 import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
@@ -39,7 +39,7 @@ function encoderCore(p: VAEEncoderParams, x: Tensor, c: ResolvedVAEConfig, tap: 
   });
   h = midBlock(p.mid_block, h, c);
   tap?.("encoder.mid_block", h);
-  h = activation(c.act)(applyGroupNorm(p.conv_norm_out, h, c.groups, VAE_EPS));
+  h = applyGroupNormAct(p.conv_norm_out, h, c.groups, VAE_EPS, c.act);
   return applyConv(p.conv_out, h, 1, 1);
 }
 
@@ -54,7 +54,7 @@ function decoderCore(p: VAEDecoderParams, z: Tensor, c: ResolvedVAEConfig): Tens
     if (i < rev.length - 1) h = upsampleForward(block.upsamplers![0]!, h);
     inC = outC;
   });
-  h = activation(c.act)(applyGroupNorm(p.conv_norm_out, h, c.groups, VAE_EPS));
+  h = applyGroupNormAct(p.conv_norm_out, h, c.groups, VAE_EPS, c.act);
   return applyConv(p.conv_out, h, 1, 1);
 }
 

@@ -6,8 +6,8 @@ import { erf, roundEven, sigmoid } from "./math.js";
 import { broadcastStridesTo, runLoop } from "./loops.js";
 import { CpuStorage, dataOf } from "./storage.js";
 
-/** Integer multiply must wrap like int32 hardware, not round through doubles. */
-function binaryExpr(name: BinaryOpName, dtype: DType): string {
+/** The JS expression of a binary op for operands of `dtype` (integer multiply must wrap like int32 hardware). */
+export function binaryExpr(name: BinaryOpName, dtype: DType): string {
   if (dtype === "int32" && name === "mul") return "Math.imul(x, y)";
   return BINARY[name].js;
 }
@@ -30,10 +30,11 @@ export function binaryKernel(name: BinaryOpName) {
   };
 }
 
-const HELPERS = { erf, roundEven, sigmoid };
+/** Helper functions the unary expressions call. */
+export const HELPERS = { erf, roundEven, sigmoid };
 
 /** A kernel input as the loops read it: broadcast to the output shape. */
-function operand(v: TensorView, shape: readonly number[]) {
+export function operand(v: TensorView, shape: readonly number[]) {
   return { data: dataOf(v), offset: v.offset, strides: broadcastStridesTo(v.shape, v.strides, shape) };
 }
 

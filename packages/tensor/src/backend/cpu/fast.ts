@@ -1,5 +1,11 @@
 import type { KernelTable, OutputInfo, TensorView } from "../backend.js";
+import { fastAttentionKernel } from "./attention-fast.js";
+import { fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
+import { fastScatterSliceKernel } from "./indexing-fast.js";
 import { referenceKernels } from "./index.js";
+import { fastSoftmaxKernel } from "./softmax-fast.js";
+import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
+import { allocOutput } from "./host-pool.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { matmulF32 } from "./wasm/index.js";
 
@@ -10,7 +16,7 @@ function fastMatmul(inputs: readonly TensorView[], attrs: Record<string, never>,
   const r = out.shape.length;
   const m = out.shape[r - 2]!, n = out.shape[r - 1]!, k = a.shape[r - 1]!;
   const batchShape = out.shape.slice(0, r - 2);
-  const res = new Float32Array(out.shape.reduce((x, y) => x * y, 1));
+  const res = allocOutput("float32", out.shape.reduce((x, y) => x * y, 1), false) as Float32Array;
   matmulF32(
     { data: dataOf(a) as Float32Array, offset: a.offset, rowStride: a.strides[r - 2]!, colStride: a.strides[r - 1]!, batchStrides: a.strides.slice(0, r - 2) },
     { data: dataOf(b) as Float32Array, offset: b.offset, rowStride: b.strides[r - 2]!, colStride: b.strides[r - 1]!, batchStrides: b.strides.slice(0, r - 2) },
@@ -23,5 +29,18 @@ function fastMatmul(inputs: readonly TensorView[], attrs: Record<string, never>,
   return new CpuStorage(res);
 }
 
-/** The CPU kernel table with the fast (WebAssembly) kernels in place of the reference ones where they exist. */
-export const fastKernels: KernelTable = { ...referenceKernels, matmul: fastMatmul };
+/**
+ * The CPU kernel table with the fast kernels (WebAssembly SIMD, or JavaScript loops without per-element
+ * index tables) in place of the reference ones where they exist.
+ */
+export const fastKernels: KernelTable = {
+  ...referenceKernels,
+  ...fastElementwiseKernels(),
+  contiguous: fastContiguousKernel,
+  matmul: fastMatmul,
+  softmax: fastSoftmaxKernel,
+  unfold: fastUnfoldKernel,
+  fold: fastFoldKernel,
+  scatterSlice: fastScatterSliceKernel,
+  attention: fastAttentionKernel(),
+};

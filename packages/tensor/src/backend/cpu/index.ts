@@ -4,8 +4,12 @@ import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/el
 import { binaryKernel, castKernel, clampKernel, contiguousKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
 import { gatherKernel, indexSelectKernel, concatKernel, scatterAddKernel, scatterSliceKernel } from "./indexing.js";
 import { matmulKernel } from "./matmul.js";
+import { attentionKernel } from "./attention.js";
+import { biasActKernel } from "./bias-act.js";
+import { layerNormKernel, groupNormKernel } from "./norm.js";
 import { argKernel, reduceKernel } from "./reduce.js";
 import { softmaxKernel } from "./softmax.js";
+import { recycleHost } from "./host-pool.js";
 import { CpuStorage } from "./storage.js";
 import { foldKernel, unfoldKernel } from "./window.js";
 
@@ -42,10 +46,24 @@ export const referenceKernels: KernelTable = {
   concat: concatKernel,
   softmax: softmaxKernel(false),
   logSoftmax: softmaxKernel(true),
+  layerNorm: layerNormKernel,
+  groupNorm: groupNormKernel,
+  attention: attentionKernel,
+  biasAct: biasActKernel,
 };
 
+/** Options of `createCpuBackend`. */
+export interface CpuBackendOptions {
+  /**
+   * Give the arrays of freed storages to the pool the fast kernels draw their outputs from (saves the
+   * page faults of fresh large arrays; at most 256 MiB is kept). Default false.
+   */
+  recycle?: boolean;
+}
+
 /** Creates a CPU backend over a kernel table (the reference one by default). */
-export function createCpuBackend(kernels: KernelTable = referenceKernels): Backend {
+export function createCpuBackend(kernels: KernelTable = referenceKernels, options: CpuBackendOptions = {}): Backend {
+  const recycle = options.recycle ?? false;
   return {
     name: "cpu",
     kernels,
@@ -64,8 +82,9 @@ export function createCpuBackend(kernels: KernelTable = referenceKernels): Backe
     async read(storage: Storage, dtype: DType, offset: number, size: number): Promise<TypedArray> {
       return this.readSync!(storage, dtype, offset, size);
     },
-    free(): void {
-      // host arrays are garbage collected once no storage references them
+    free(storage: Storage): void {
+      // host arrays are garbage collected once no storage references them, unless recycled
+      if (recycle) recycleHost((storage as CpuStorage).data);
     },
   };
 }

@@ -1,9 +1,12 @@
 import type { KernelTable, OutputInfo, TensorView } from "../../backend.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../../ops/elementwise-table.js";
 import type { GpuContext } from "../context.js";
+import { attention } from "./attention.js";
+import { biasAct } from "./bias-act.js";
 import { binary, cast, clamp, fill, unary, where } from "./elementwise.js";
 import { concat, gather, indexSelect, scatterAdd, scatterSlice } from "./indexing.js";
 import { matmul } from "./matmul.js";
+import { groupNorm, layerNorm } from "./norm.js";
 import { argReduce, reduce } from "./reduce.js";
 import { softmax } from "./softmax.js";
 import { fold, unfold } from "./window.js";
@@ -44,5 +47,9 @@ export function buildKernelTable(ctx: GpuContext): KernelTable {
     concat: (inputs, attrs, out) => concat(ctx, inputs, attrs.axis, out),
     softmax: (inputs, attrs, out) => softmax(ctx, false, inputs[0]!, attrs.axis, out),
     logSoftmax: (inputs, attrs, out) => softmax(ctx, true, inputs[0]!, attrs.axis, out),
+    layerNorm: (inputs, attrs, out) => layerNorm(ctx, inputs, attrs, out),
+    groupNorm: (inputs, attrs, out) => groupNorm(ctx, inputs, attrs, out),
+    attention: (inputs, attrs, out) => attention(ctx, inputs, attrs, out),
+    biasAct: (inputs, attrs, out) => biasAct(ctx, inputs[0]!, inputs[1]!, attrs, out),
   };
 }
