@@ -34,7 +34,7 @@ function message(e: unknown): string {
 }
 
 function empty(c: BenchCase, contender: string, note: string): ResultRow {
-  return { case: c.label, origin: c.origin, kind: c.kind, flops: flopsOf(c), contender, ms: null, gflops: null, repeats: 0, batch: 0, firstMs: null, note };
+  return { case: c.label, origin: c.origin, kind: c.kind, flops: flopsOf(c), contender, ms: null, gflops: null, gpuMs: null, repeats: 0, batch: 0, firstMs: null, note };
 }
 
 /** Measures every case on one contender. */
@@ -54,7 +54,7 @@ async function runContender(k: Contender, o: BenchOptions, inputs: Map<BenchCase
       const p = await k.prepare(c, inputs.get(c)!);
       try {
         const m = await measure(p, o.measure);
-        rows.push({ case: c.label, origin: c.origin, kind: c.kind, flops, contender: k.name, ms: m.ms, gflops: flops / (m.ms * 1e6), repeats: m.repeats, batch: m.batch, firstMs: m.firstMs });
+        rows.push({ case: c.label, origin: c.origin, kind: c.kind, flops, contender: k.name, ms: m.ms, gflops: flops / (m.ms * 1e6), gpuMs: m.gpuMs, repeats: m.repeats, batch: m.batch, firstMs: m.firstMs });
         rate.set(c.kind, flops / m.ms);
       } finally {
         p.dispose();

@@ -11,6 +11,17 @@ export interface PreparedCase {
   sync(): Promise<void>;
   /** Releases inputs and outputs. */
   dispose(): void;
+  /**
+   * Starts timing, on the GPU (timestamp queries), the runs enqueued until `stop()`, which resolves to GPU
+   * nanoseconds; null (or no such method) when the contender cannot (no GPU, no `timestamp-query`).
+   */
+  gpuTimer?(): GpuRegion | null;
+}
+
+/** A running GPU timing region of a prepared case. */
+export interface GpuRegion {
+  /** Waits for the timed work and resolves to the GPU nanoseconds it took. */
+  stop(): Promise<number>;
 }
 
 /** A library on a device: "diva webgpu", "tfjs wasm", "jax-js webgpu", ... */

@@ -1,6 +1,8 @@
 /**
  * Timing of one prepared case: warm-up (compilation), then repeats of a batch of runs followed by one
  * sync, so that GPU readback latency is spread over the batch; the result is the median per-run time.
+ * When the case has a GPU timer (timestamp queries), each timed repeat is also timed on the GPU: the
+ * timer brackets the batch and is read after the wall-clock time is taken, so it does not add to it.
  */
 import type { PreparedCase } from "./contender.js";
 
@@ -28,6 +30,8 @@ export interface Measurement {
   readonly batch: number;
   /** ms of the first (compiling) run. */
   readonly firstMs: number;
+  /** Median GPU ms per run from timestamp queries (summed compute-pass durations); null without a GPU timer. */
+  readonly gpuMs: number | null;
 }
 
 /** Defaults of a full run; `--quick` shortens them. */
@@ -42,6 +46,20 @@ async function timed(p: PreparedCase, runs: number): Promise<number> {
   return performance.now() - t0;
 }
 
+/** Like `timed`, also timing the batch on the GPU when the case can: [wall ms, GPU ms or null]. */
+async function timedWithGpu(p: PreparedCase, runs: number): Promise<[number, number | null]> {
+  const timer = p.gpuTimer?.() ?? null;
+  if (!timer) return [await timed(p, runs), null];
+  let ms: number;
+  try {
+    ms = await timed(p, runs);
+  } catch (e) {
+    await timer.stop().catch(() => undefined);
+    throw e;
+  }
+  return [ms, (await timer.stop()) / 1e6];
+}
+
 /** Median of a non-empty list. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -52,11 +70,16 @@ export function median(xs: readonly number[]): number {
 /** Measures `p`: see the module comment. */
 export async function measure(p: PreparedCase, o: MeasureOptions): Promise<Measurement> {
   const firstMs = await timed(p, 1);
-  const single = await timed(p, 1);
-  if (single > o.slowMs) return { ms: single, repeats: 1, batch: 1, firstMs };
+  const [single, singleGpu] = await timedWithGpu(p, 1);
+  if (single > o.slowMs) return { ms: single, repeats: 1, batch: 1, firstMs, gpuMs: singleGpu };
   const batch = Math.max(1, Math.min(64, Math.floor(o.repeatMs / Math.max(single, 1e-3))));
   const repeats = Math.max(o.minRepeats, Math.min(o.maxRepeats, Math.floor(o.budgetMs / (single * batch))));
   const times: number[] = [];
-  for (let r = 0; r < repeats; r++) times.push((await timed(p, batch)) / batch);
-  return { ms: median(times), repeats, batch, firstMs };
+  const gpuTimes: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const [ms, gpuMs] = await timedWithGpu(p, batch);
+    times.push(ms / batch);
+    if (gpuMs !== null) gpuTimes.push(gpuMs / batch);
+  }
+  return { ms: median(times), repeats, batch, firstMs, gpuMs: gpuTimes.length === repeats ? median(gpuTimes) : null };
 }

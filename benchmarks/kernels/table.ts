@@ -1,6 +1,7 @@
 /**
  * Formatting of the kernel benchmark's results: a Markdown table with one row per case and one column per
- * contender, each cell "GFLOP/s (ms per run)".
+ * contender, each cell "GFLOP/s (ms per run)"; a contender with GPU timestamp times gets a "NAME gpu ms"
+ * column right after its own.
  */
 import { NOMINAL_FLOPS } from "./cases.js";
 
@@ -14,6 +15,8 @@ export interface ResultRow {
   /** Median ms per run; null when not measured. */
   readonly ms: number | null;
   readonly gflops: number | null;
+  /** Median GPU ms per run from WebGPU timestamp queries; null when not measured (no GPU timer). */
+  readonly gpuMs: number | null;
   readonly repeats: number;
   /** Runs per timed repeat (GPU work is batched between syncs). */
   readonly batch: number;
@@ -41,11 +44,21 @@ export function cell(r: ResultRow | undefined): string {
   return `${fmtNumber(r.gflops)} (${fmtNumber(r.ms)} ms)`;
 }
 
-/** The Markdown table of `rows` for the cases `cases` (in order) and the contenders `names` (columns). */
+/** The cell of a result's GPU time: "4.56", or "" when it has none. */
+export function gpuCell(r: ResultRow | undefined): string {
+  return r?.gpuMs == null ? "" : fmtNumber(r.gpuMs);
+}
+
+/**
+ * The Markdown table of `rows` for the cases `cases` (in order) and the contenders `names` (columns); a
+ * contender with any GPU time gets a "NAME gpu ms" column after its own.
+ */
 export function renderTable(cases: readonly string[], names: readonly string[], rows: readonly ResultRow[]): string {
   const at = new Map(rows.map((r) => [`${r.case}\u0000${r.contender}`, r]));
-  const head = ["case", ...names];
-  const body = cases.map((c) => [c, ...names.map((n) => cell(at.get(`${c}\u0000${n}`)))]);
+  const timed = new Set(rows.filter((r) => r.gpuMs != null).map((r) => r.contender));
+  const columns = names.flatMap((n) => [{ head: n, name: n, fmt: cell }, ...(timed.has(n) ? [{ head: `${n} gpu ms`, name: n, fmt: gpuCell }] : [])]);
+  const head = ["case", ...columns.map((k) => k.head)];
+  const body = cases.map((c) => [c, ...columns.map((k) => k.fmt(at.get(`${c}\u0000${k.name}`)))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: readonly string[]) => `| ${cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
@@ -63,6 +76,11 @@ export function renderNotes(rows: readonly ResultRow[]): string {
   const lines = [
     `Cells: GFLOP/s (median ms per run). Matmul/conv/attention count 2 FLOPs per multiply-add; layer norm and softmax use nominal counts of ${NOMINAL_FLOPS.layerNorm} and ${NOMINAL_FLOPS.softmax} FLOPs per element.`,
   ];
+  if (rows.some((r) => r.gpuMs != null)) {
+    lines.push(
+      "gpu ms: median GPU time per run from WebGPU timestamp queries (the summed durations of the compute passes of each timed batch, divided by its runs); it leaves out submission, readback and idle gaps that the wall-clock ms include.",
+    );
+  }
   for (const r of rows) if (r.note && !r.note.startsWith("unavailable")) lines.push(`  ${r.contender}, ${r.case}: ${r.note}`);
   return lines.join("\n");
 }

@@ -33,7 +33,10 @@ function opOf(c: BenchCase, xs: readonly Tensor[]): () => Tensor {
   }
 }
 
-/** @diva/tensor on `device`; GPU work is waited for with the backend's `sync()` (submit, then a queue fence). */
+/**
+ * @diva/tensor on `device`; GPU work is waited for with the backend's `sync()` (submit, then a queue fence).
+ * On webgpu with `timestamp-query`, cases also time their runs on the GPU (`WebGPUBackend.gpuTimer()`).
+ */
 export function divaContender(device: "cpu" | "webgpu"): Contender {
   let gpu: WebGPUBackend | undefined;
   return {
@@ -42,7 +45,8 @@ export function divaContender(device: "cpu" | "webgpu"): Contender {
       const backend = await initBackend(device);
       if (backend instanceof WebGPUBackend) {
         gpu = backend;
-        return `${backend.adapter.name} (${backend.adapter.via}; ${backend.adapter.features.join(", ")})`;
+        const timing = backend.timestamps ? "gpu ms from timestamp queries" : "no timestamp-query: no gpu ms";
+        return `${backend.adapter.name} (${backend.adapter.via}; ${backend.adapter.features.join(", ")}; ${timing})`;
       }
       return `${getCpuThreads()} threads`;
     },
@@ -62,6 +66,10 @@ export function divaContender(device: "cpu" | "webgpu"): Contender {
         dispose() {
           out?.dispose();
           for (const x of xs) x.dispose();
+        },
+        gpuTimer() {
+          const timer = gpu?.gpuTimer() ?? null;
+          return timer && { stop: async () => (await timer.stop()).ns };
         },
       };
       return prepared;

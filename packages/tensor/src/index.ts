@@ -33,7 +33,15 @@ export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBac
 export { createCpuBackend, referenceKernels, type CpuBackendOptions } from "./backend/cpu/index.js";
 export { fastKernels } from "./backend/cpu/fast.js";
 export { setCpuThreads, getCpuThreads } from "./backend/cpu/wasm/threads.js";
-export { createWebGPUBackend, WebGPUBackend, type WebGPUAdapterSummary, type WebGPUBackendOptions } from "./backend/webgpu/index.js";
+export {
+  createWebGPUBackend,
+  WebGPUBackend,
+  type GpuTime,
+  type GpuTimer,
+  type GpuTiming,
+  type WebGPUAdapterSummary,
+  type WebGPUBackendOptions,
+} from "./backend/webgpu/index.js";
 export { memory, type MemoryInfo } from "./engine/memory.js";
 export { tidy, keep, dispose, scope } from "./engine/tidy.js";
 export { mapTree, treeLeaves, flattenTree, type TensorTree } from "./tree.js";

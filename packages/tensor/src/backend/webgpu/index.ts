@@ -8,5 +8,6 @@ import { createWebGPUBackend } from "./webgpu-backend.js";
 
 export { createWebGPUBackend, WebGPUBackend } from "./webgpu-backend.js";
 export type { WebGPUAdapterSummary, WebGPUBackendOptions } from "./webgpu-backend.js";
+export type { GpuTime, GpuTimer, GpuTiming } from "./timing.js";
 
 registerBackendFactory("webgpu", () => createWebGPUBackend());

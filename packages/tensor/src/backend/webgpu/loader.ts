@@ -46,6 +46,21 @@ async function loadDawn(): Promise<DawnModule> {
   }
 }
 
+/**
+ * The Dawn flags of every instance: `user` (from DIVA_WEBGPU_FLAGS) with `timestamp_quantization` added to
+ * the disabled Dawn toggles. Dawn rounds timestamp-query results down to multiples of 2^16 ns by default
+ * (against timing attacks in browsers), which would make GPU timing of short passes useless; a Node
+ * process has nothing to guard with it.
+ */
+export function dawnFlags(user: readonly string[]): string[] {
+  const key = "disable-dawn-features=";
+  const i = user.findIndex((f) => f.startsWith(key));
+  if (i < 0) return [...user, `${key}timestamp_quantization`];
+  const out = [...user];
+  out[i] = `${out[i]!.replace(/,+$/, "")}${out[i]!.length > key.length ? "," : ""}timestamp_quantization`;
+  return out;
+}
+
 async function tryAdapter(gpu: GPU, options: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
   const a = await gpu.requestAdapter(options);
   if (a) return a;
@@ -58,6 +73,7 @@ async function tryAdapter(gpu: GPU, options: GPURequestAdapterOptions): Promise<
  * chromium-common when no Vulkan driver is installed system-wide (setting VK_ICD_FILENAMES), and Dawn's
  * OpenGL backend in compatibility mode (Mesa llvmpipe). `DIVA_WEBGPU_BACKEND=opengl|vulkan` forces one;
  * `DIVA_WEBGPU_FLAGS` adds comma-separated Dawn flags. Returns null, with the reasons, when none works.
+ * Dawn's timestamp quantization is turned off (see `dawnFlags`).
  */
 export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tried: string[] }> {
   const tried: string[] = [];
@@ -71,7 +87,7 @@ export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tri
   const e = env();
   const dawn = await loadDawn();
   const fs = await nodeFs();
-  const extra = (e.DIVA_WEBGPU_FLAGS ?? "").split(",").filter(Boolean);
+  const extra = dawnFlags((e.DIVA_WEBGPU_FLAGS ?? "").split(",").filter(Boolean));
   const forced = e.DIVA_WEBGPU_BACKEND;
   const make = (flags: string[]) => {
     const gpu = dawn.create([...flags, ...extra]);

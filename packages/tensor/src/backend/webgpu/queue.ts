@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { BufferPool } from "./pool.js";
+import type { PassTimestamps } from "./timing.js";
 
 /** A buffer bound to a kernel: the whole of `size` bytes from offset 0. */
 export interface Binding {
@@ -29,6 +30,7 @@ const USAGE_UNIFORM = 0x0040 | 0x0008; // UNIFORM | COPY_DST
  * `maxDispatchesPerSubmit` dispatches are queued or when the uniform arena is full. Each dispatch's uniforms
  * (shapes, strides, scalars) go into a CPU mirror of a uniform arena, written to the GPU with one
  * `writeBuffer` just before the submission that uses them; queue order makes reusing the arena safe.
+ * While a timing region is open (`startTiming`), each compute pass writes beginning/end-of-pass timestamps.
  */
 export class CommandQueue {
   private encoder: GPUCommandEncoder | undefined;
@@ -38,6 +40,7 @@ export class CommandQueue {
   private readonly mirror = new Uint8Array(ARENA_BYTES);
   private arenaUsed = 0;
   private submissions = 0;
+  private timer: PassTimestamps | undefined;
 
   constructor(
     private readonly device: GPUDevice,
@@ -80,6 +83,29 @@ export class CommandQueue {
     this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
   }
 
+  /** Records commands outside compute passes (ends the open compute pass). */
+  record(fn: (encoder: GPUCommandEncoder) => void): void {
+    this.endPass();
+    fn(this.commandEncoder());
+  }
+
+  /**
+   * Gives every compute pass begun from now on timestamp writes from `timer`, until `stopTiming`. The open
+   * pass is ended first, so dispatches recorded before stay out of the timed passes. One timer at a time.
+   */
+  startTiming(timer: PassTimestamps): void {
+    if (this.timer) throw new Error("webgpu: a GPU timing region is already open on this backend (regions cannot nest or overlap)");
+    this.endPass();
+    this.timer = timer;
+  }
+
+  /** Ends the open (timed) pass and stops timing passes, if `timer` is the one timing them. */
+  stopTiming(timer: PassTimestamps): void {
+    if (this.timer !== timer) return;
+    this.endPass();
+    this.timer = undefined;
+  }
+
   /** Submits everything recorded so far (no-op when nothing is). */
   flush(): void {
     this.endPass();
@@ -104,7 +130,10 @@ export class CommandQueue {
   }
 
   private computePass(): GPUComputePassEncoder {
-    return (this.pass ??= this.commandEncoder().beginComputePass());
+    if (this.pass) return this.pass;
+    const enc = this.commandEncoder();
+    this.pass = this.timer ? enc.beginComputePass({ timestampWrites: this.timer.nextPass() }) : enc.beginComputePass();
+    return this.pass;
   }
 
   private endPass(): void {

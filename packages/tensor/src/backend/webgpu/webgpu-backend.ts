@@ -12,6 +12,7 @@ import { PipelineCache } from "./pipelines.js";
 import { BufferPool } from "./pool.js";
 import { CommandQueue } from "./queue.js";
 import { WebGPUStorage } from "./storage.js";
+import { TimestampRegion, type GpuTimer, type GpuTiming } from "./timing.js";
 
 const USAGE_READBACK = 0x0001 | 0x0008; // MAP_READ | COPY_DST
 
@@ -163,6 +164,51 @@ export class WebGPUBackend implements Backend {
     this.ctx.queue.flush();
     await this.ctx.device.queue.onSubmittedWorkDone();
     await this.check();
+  }
+
+  /** True when the device has `timestamp-query`, so `gpuTimer()` and `withGpuTiming()` measure GPU time. */
+  get timestamps(): boolean {
+    return this.ctx.device.features.has("timestamp-query");
+  }
+
+  /**
+   * Opens a GPU timing region, or returns null when the device lacks `timestamp-query` (nothing is opened).
+   * Every compute pass begun until `stop()` (the dispatches recorded in between; copies and uploads are not
+   * compute passes) writes beginning and end-of-pass timestamps; `stop()` submits the queued work and
+   * resolves to the summed pass durations in nanoseconds. Work recorded before the call is not counted.
+   * Throws if a region is already open on this backend (regions cannot nest or overlap); every region must
+   * be stopped, which releases its query sets and buffers, so prefer `withGpuTiming`.
+   */
+  gpuTimer(): GpuTimer | null {
+    if (!this.timestamps) return null;
+    this.ctx.tracker.assertUsable("gpuTimer");
+    return new TimestampRegion(this.ctx.device, this.ctx.queue, this.ctx.tracker);
+  }
+
+  /**
+   * Runs `fn` (sync or async) inside a GPU timing region and resolves to its result with the GPU
+   * nanoseconds of the compute passes recorded while it ran (0 when it dispatched nothing). Without
+   * `timestamp-query`, `fn` still runs and `ns` is null. The region is closed (and its query sets and
+   * buffers released) also when `fn` throws, in which case the error is rethrown.
+   *
+   * @example
+   * ```ts
+   * const { result, ns } = await backend.withGpuTiming(() => matmul(a, b));
+   * console.log(ns === null ? "no timestamp-query" : `${ns / 1e6} ms on the GPU`);
+   * ```
+   */
+  async withGpuTiming<T>(fn: () => T | Promise<T>): Promise<GpuTiming<T>> {
+    const timer = this.gpuTimer();
+    if (!timer) return { result: await fn(), ns: null, passes: 0 };
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      await timer.stop().catch(() => undefined);
+      throw e;
+    }
+    const t = await timer.stop();
+    return { result, ns: t.ns, passes: t.passes };
   }
 
   /** Pool statistics (bytes in use and cached) and the number of compiled pipelines. */
