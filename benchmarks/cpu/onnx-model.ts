@@ -1,6 +1,6 @@
 /**
- * Builds the bytes of an ONNX model with a single MatMul node (C = A @ B, float32 [m,k] @ [k,n]) by
- * writing the protobuf wire format directly, so the benchmark needs no ONNX tooling.
+ * Builds the bytes of one-node ONNX models (MatMul, Conv) by writing the protobuf wire format directly,
+ * so the benchmark needs no ONNX tooling.
  */
 
 class Proto {
@@ -52,6 +52,37 @@ function valueInfo(name: string, shape: readonly number[]): Proto {
   return new Proto().str(1, name).msg(2, new Proto().msg(1, tensorType));
 }
 
+const INTS = 7;
+
+/** An AttributeProto holding a list of integers. */
+function intsAttribute(name: string, values: readonly number[]): Proto {
+  const a = new Proto().str(1, name).int(20, INTS);
+  for (const v of values) a.int(8, v);
+  return a;
+}
+
+function model(graph: Proto): Uint8Array {
+  return new Proto().int(1, 8).str(2, "diva-bench").msg(7, graph).msg(8, new Proto().str(1, "").int(2, 13)).finish();
+}
+
+/**
+ * ONNX model bytes computing Y = Conv(X, W) for X [N, C, H, W] and W [O, C, kh, kw] with equal strides and
+ * symmetric zero padding on both spatial dims, no bias (opset 13, IR version 8).
+ */
+export function convModel(x: readonly number[], w: readonly number[], stride: number, pad: number, y: readonly number[]): Uint8Array {
+  const node = new Proto()
+    .str(1, "X")
+    .str(1, "W")
+    .str(2, "Y")
+    .str(3, "conv")
+    .str(4, "Conv")
+    .msg(5, intsAttribute("kernel_shape", w.slice(2)))
+    .msg(5, intsAttribute("strides", [stride, stride]))
+    .msg(5, intsAttribute("pads", [pad, pad, pad, pad]));
+  const graph = new Proto().msg(1, node).str(2, "conv_graph").msg(11, valueInfo("X", x)).msg(11, valueInfo("W", w)).msg(12, valueInfo("Y", y));
+  return model(graph);
+}
+
 /** ONNX model bytes computing C = MatMul(A, B) for A [m,k] and B [k,n] (opset 13, IR version 8). */
 export function matmulModel(m: number, k: number, n: number): Uint8Array {
   const node = new Proto().str(1, "A").str(1, "B").str(2, "C").str(3, "matmul").str(4, "MatMul");
@@ -61,5 +92,5 @@ export function matmulModel(m: number, k: number, n: number): Uint8Array {
     .msg(11, valueInfo("A", [m, k]))
     .msg(11, valueInfo("B", [k, n]))
     .msg(12, valueInfo("C", [m, n]));
-  return new Proto().int(1, 8).str(2, "diva-bench").msg(7, graph).msg(8, new Proto().str(1, "").int(2, 13)).finish();
+  return model(graph);
 }

@@ -1,26 +1,42 @@
 /**
- * CPU matmul benchmark: GFLOP/s of f32 square matmul for our WebAssembly SIMD kernels (1 thread and all
- * threads) and peers, all in the same run, with medians over interleaved rounds and ratios.
+ * CPU benchmark: our CPU backend against peers, all measured in the same run, interleaved round by round,
+ * medians and ratios.
  *
- *   node --import tsx benchmarks/cpu/run.ts [--sizes 128,256,512,1024,2048] [--rounds 3]
- *        [--threads N] [--only diva,tfjs,jax,ort,torch] [--json PATH]
+ *   node --import tsx benchmarks/cpu/run.ts [--cases matmul,conv,block] [--sizes 128,256,512,1024,2048]
+ *        [--conv vit,u320,u640,u1280] [--rounds 3] [--threads N] [--only diva,tfjs,jax,ort,torch]
+ *        [--max-run-seconds 8] [--json PATH]
  *
- * Peers that fail to load are listed as "unavailable: reason".
+ * Parts: matmul (GFLOP/s of f32 n x n @ n x n), conv (GFLOP/s of conv2d forward, input gradient and weight
+ * gradient at ViT patch-embedding and UNet shapes), block (ms per forward + backward step of a ViT-B/16
+ * transformer block at batch 8). Peers that fail to load, or cannot run a case, are listed as
+ * "unavailable: reason"; a case that a contender's slowest earlier case in the part predicts to take more
+ * than --max-run-seconds per run is "skipped".
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import { measure, setupEntries } from "./bench-loop.js";
+import { blockCases, convCases, CONV_SHAPES, matmulCases, type BenchCase, type Part } from "./cases.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { divaRunner } from "./peers/diva.js";
+import { divaBlockRunner } from "./peers/diva-block.js";
+import { divaConvRunner } from "./peers/diva-conv.js";
 import { jaxWasmRunner } from "./peers/jax.js";
-import { ortRunner } from "./peers/ort.js";
-import type { MatmulInputs, MatmulRunner } from "./peers/runner.js";
+import { jaxBlockRunner } from "./peers/jax-block.js";
+import { jaxConvRunner } from "./peers/jax-conv.js";
+import { ortConvRunner, ortRunner } from "./peers/ort.js";
+import type { Runner } from "./peers/runner.js";
 import { tfjsWasmRunner } from "./peers/tfjs.js";
+import { tfjsBlockRunner } from "./peers/tfjs-block.js";
+import { tfjsConvRunner } from "./peers/tfjs-conv.js";
 import { torchRunner } from "./peers/torch.js";
-import { gflops, median, repeatsFor } from "./stats.js";
+import { printPart, type Metric, type Row } from "./table.js";
 
 interface Args {
+  cases: Part[];
   sizes: number[];
+  conv: string[] | undefined;
   rounds: number;
+  maxRunSeconds: number;
   threads: number;
   only: string[] | undefined;
   json: string | undefined;
@@ -31,162 +47,108 @@ function parseArgs(argv: readonly string[]): Args {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const cases = (get("--cases") ?? "matmul,conv,block").split(",") as Part[];
+  for (const c of cases) if (!["matmul", "conv", "block"].includes(c)) throw new Error(`--cases: unknown part ${c} (matmul, conv, block)`);
+  const conv = get("--conv")?.split(",");
+  for (const c of conv ?? []) if (!CONV_SHAPES.some((s) => s.name === c)) throw new Error(`--conv: unknown shape ${c} (${CONV_SHAPES.map((s) => s.name).join(", ")})`);
   return {
+    cases,
     sizes: (get("--sizes") ?? "128,256,512,1024,2048").split(",").map(Number),
+    conv,
     rounds: Number(get("--rounds") ?? 3),
+    maxRunSeconds: Number(get("--max-run-seconds") ?? 8),
     threads: Number(get("--threads") ?? os.availableParallelism()),
     only: get("--only")?.split(","),
     json: get("--json"),
   };
 }
 
-interface Entry {
-  key: string;
-  runner: MatmulRunner;
-  status: "ok" | string;
-  /** Wall-clock seconds per run, by size. */
-  times: Map<number, number[]>;
-  /** Process CPU seconds over all timed runs, by size. */
-  cpu: Map<number, number>;
-  errors: Map<number, string>;
-}
+/** A contender of a part: library key (for --only), the runner, and whether it is the row ratios are taken against. */
+type Candidate = [key: string, runner: Runner, primary: boolean];
 
-/** One result row of the JSON output. */
-interface Row {
-  runner: string;
-  threads: number;
-  size: number;
-  medianMs: number | null;
-  gflops: number | null;
-  /** GFLOP per CPU-second of the contender's process (all its threads): efficiency, robust to load. */
-  gflopsPerCpuSecond: number | null;
-  samples: number;
-  status: string;
-}
-
-/** Lets spinning peer threads (OpenMP, onnxruntime) go idle before the next contender is timed. */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 300));
-
-function randomMatrix(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n * n);
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
+/** The contenders, cases, title and metric of one part. */
+function partOf(part: Part, a: Args): { title: string; metric: Metric; cases: BenchCase[]; candidates: Candidate[]; legend: string[] } {
+  const T = a.threads;
+  const r = (x: Runner<never>): Runner => x as unknown as Runner;
+  switch (part) {
+    case "matmul":
+      return {
+        title: "f32 matmul n x n x n",
+        metric: "gflops",
+        cases: matmulCases(a.sizes),
+        legend: [],
+        candidates: [
+          ["diva", r(divaRunner(1)), false],
+          ["diva", r(divaRunner(T)), true],
+          ["diva", r(divaRunner(T, true)), false],
+          ["tfjs", r(tfjsWasmRunner()), false],
+          ["jax", r(jaxWasmRunner()), false],
+          ["ort", r(ortRunner(1)), false],
+          ["ort", r(ortRunner(T)), false],
+          ["torch", torchRunner(1, "tuned"), false],
+          ["torch", torchRunner(T, "tuned"), false],
+          ["torch", torchRunner(T, "default"), false],
+          ["torch", torchRunner(T, "reference-blas"), false],
+        ],
+      };
+    case "conv":
+      return {
+        title: "f32 conv2d (fwd: forward, dx: input gradient, dw: weight gradient)",
+        metric: "gflops",
+        cases: convCases(a.conv),
+        legend: CONV_SHAPES.filter((s) => !a.conv || a.conv.includes(s.name)).map(
+          (s) => `${s.name}: x [${s.x}] * w [${s.w}] stride ${s.stride} pad ${s.pad} (${s.origin})`,
+        ),
+        candidates: [
+          ["diva", r(divaConvRunner(1)), false],
+          ["diva", r(divaConvRunner(T)), true],
+          ["tfjs", r(tfjsConvRunner()), false],
+          ["jax", r(jaxConvRunner()), false],
+          ["ort", r(ortConvRunner(1)), false],
+          ["ort", r(ortConvRunner(T)), false],
+          ["torch", torchRunner(1, "tuned"), false],
+          ["torch", torchRunner(T, "tuned"), false],
+        ],
+      };
+    case "block": {
+      const cases = blockCases();
+      const s = (cases[0] as { shape: { batch: number; tokens: number; width: number; heads: number; mlp: number } }).shape;
+      return {
+        title: `transformer block forward + backward (batch ${s.batch}, ${s.tokens} tokens, width ${s.width}, ${s.heads} heads, MLP ${s.mlp}, pre-LN, GELU)`,
+        metric: "ms",
+        cases,
+        legend: [`block: ${(cases[0]!.flops / 1e9).toFixed(1)} GFLOP per step (matmuls; backward counted as twice the forward)`],
+        candidates: [
+          ["diva", r(divaBlockRunner(1)), false],
+          ["diva", r(divaBlockRunner(T)), true],
+          ["tfjs", r(tfjsBlockRunner()), false],
+          ["jax", r(jaxBlockRunner()), false],
+          ["torch", torchRunner(1, "tuned"), false],
+          ["torch", torchRunner(T, "tuned"), false],
+        ],
+      };
+    }
   }
-  return out;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const T = args.threads;
-  const candidates: [string, MatmulRunner][] = [
-    ["diva", divaRunner(1)],
-    ["diva", divaRunner(T)],
-    ["diva", divaRunner(T, true)],
-    ["tfjs", tfjsWasmRunner()],
-    ["jax", jaxWasmRunner()],
-    ["ort", ortRunner(1)],
-    ["ort", ortRunner(T)],
-    ["torch", torchRunner(1, "tuned")],
-    ["torch", torchRunner(T, "tuned")],
-    ["torch", torchRunner(T, "default")],
-    ["torch", torchRunner(T, "reference-blas")],
-  ];
   const machine = machineInfo();
   console.log(`machine: ${describeMachine(machine)}`);
-  const entries: Entry[] = [];
-  for (const [key, runner] of candidates) {
-    if (args.only && !args.only.includes(key)) continue;
-    const e: Entry = { key, runner, status: "ok", times: new Map(), cpu: new Map(), errors: new Map() };
-    try {
-      await runner.setup();
-    } catch (err) {
-      e.status = `unavailable: ${(err as Error).message.split("\n")[0]}`;
-    }
-    entries.push(e);
-  }
-  const live = (): Entry[] => entries.filter((e) => e.status === "ok");
-  for (const n of args.sizes) {
-    const inputs: MatmulInputs = { n, a: randomMatrix(n, 1), b: randomMatrix(n, 2) };
-    const reps = Math.max(1, Math.round(repeatsFor(n) / args.rounds));
-    for (const e of live()) {
-      await settle();
-      try {
-        await e.runner.time(inputs, Math.max(1, Math.ceil(reps / 2))); // warm-up
-        e.times.set(n, []);
-        e.cpu.set(n, 0);
-      } catch (err) {
-        e.errors.set(n, (err as Error).message.split("\n")[0]!);
-      }
-    }
-    for (let r = 0; r < args.rounds; r++) {
-      for (const e of live()) {
-        const ts = e.times.get(n);
-        if (!ts) continue;
-        await settle();
-        try {
-          const t = await e.runner.time(inputs, reps);
-          ts.push(...t.wall);
-          e.cpu.set(n, e.cpu.get(n)! + t.cpu);
-        } catch (err) {
-          e.errors.set(n, (err as Error).message.split("\n")[0]!);
-          e.times.delete(n);
-        }
-      }
-    }
-    process.stderr.write(`  size ${n} done\n`);
-  }
-  for (const e of entries) await e.runner.close();
-
-  // Table of GFLOP/s.
   const rows: Row[] = [];
-  const label = (e: Entry): string => `${e.runner.name} (${e.runner.threads} thr)`;
-  const width = Math.max(...entries.map((e) => label(e).length), 10);
-  const col = (s: string): string => s.padStart(9);
-  console.log(`\nf32 matmul n x n x n, GFLOP/s (median of ${args.rounds} interleaved rounds)`);
-  console.log(`${"".padEnd(width)} ${args.sizes.map((n) => col(String(n))).join("")}`);
-  for (const e of entries) {
-    const cells = args.sizes.map((n) => {
-      const ts = e.times.get(n);
-      const status = e.status !== "ok" ? e.status : e.errors.get(n) ?? "ok";
-      const med = ts && ts.length ? median(ts) : null;
-      const cpu = e.cpu.get(n);
-      const perCpu = ts?.length && cpu ? (2 * n ** 3 * ts.length) / cpu / 1e9 : null;
-      rows.push({ runner: e.runner.name, threads: e.runner.threads, size: n, medianMs: med === null ? null : med * 1e3, gflops: med === null ? null : gflops(n, med), gflopsPerCpuSecond: perCpu, samples: ts?.length ?? 0, status });
-      return col(med === null ? "-" : gflops(n, med).toFixed(1));
-    });
-    const tail = e.status !== "ok" ? `  ${e.status}` : e.errors.size ? `  errors: ${[...e.errors].map(([n, m]) => `${n}: ${m}`).join("; ")}` : "";
-    console.log(`${label(e).padEnd(width)} ${cells.join("")}${tail}`);
+  for (const part of args.cases) {
+    const p = partOf(part, args);
+    const chosen = p.candidates.filter(([key]) => !args.only || args.only.includes(key));
+    const entries = await setupEntries(chosen.map(([, runner, primary]) => [runner, primary] as [Runner, boolean]));
+    await measure(entries, p.cases, args.rounds, args.maxRunSeconds, (s) => process.stderr.write(s + "\n"));
+    rows.push(...printPart(p.title, entries, p.cases, p.metric, args.rounds));
+    for (const l of p.legend) console.log(l);
+    const notes = entries.filter((e) => e.runner.note);
+    for (const e of notes) console.log(`${e.runner.name} (${e.runner.threads} thr): ${e.runner.note}`);
   }
-  // Ratios of our all-threads kernel to every other row.
-  const ours = entries.find((e) => e.runner === candidates[1]![1] && e.status === "ok") ?? entries.find((e) => e.key === "diva");
-  if (ours) {
-    console.log(`\nratio: ${label(ours)} / row (>1 means ours is faster)`);
-    for (const e of entries) {
-      if (e === ours || e.status !== "ok") continue;
-      const cells = args.sizes.map((n) => {
-        const a = ours.times.get(n), b = e.times.get(n);
-        return col(a?.length && b?.length ? (median(b) / median(a)).toFixed(2) + "x" : "-");
-      });
-      console.log(`${label(e).padEnd(width)} ${cells.join("")}`);
-    }
-  }
-  console.log(`\nGFLOP per CPU-second of the contender's process (all threads; efficiency, less sensitive to load)`);
-  for (const e of entries) {
-    if (e.status !== "ok") continue;
-    const cells = args.sizes.map((n) => {
-      const r = rows.find((x) => x.runner === e.runner.name && x.threads === e.runner.threads && x.size === n);
-      return col(r?.gflopsPerCpuSecond == null || !Number.isFinite(r.gflopsPerCpuSecond) ? "-" : r.gflopsPerCpuSecond.toFixed(1));
-    });
-    console.log(`${label(e).padEnd(width)} ${cells.join("")}`);
-  }
-  console.log(`\nload average at the end: ${os.loadavg()[0]!.toFixed(2)} (figures are only comparable on an otherwise idle machine)`);
-  const notes = entries.filter((e) => e.runner.note);
-  if (notes.length) console.log("");
-  for (const e of notes) console.log(`${label(e)}: ${e.runner.note}`);
+  console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} (figures are only comparable on an otherwise idle machine)`);
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ machine, date: new Date().toISOString(), rounds: args.rounds, rows }, null, 2));
+    writeFileSync(args.json, JSON.stringify({ machine, date: new Date().toISOString(), rounds: args.rounds, threads: args.threads, rows }, null, 2));
     console.log(`\nwrote ${args.json}`);
   }
 }

@@ -1,23 +1,36 @@
 /**
- * @jax-js/jax on its "wasm" device.
+ * @jax-js/jax on its "wasm" device: the loader shared by its contenders, and matmul.
  */
-import { timeInProcess, type MatmulInputs, type MatmulRunner } from "./runner.js";
+import type { MatmulCase } from "../cases.js";
+import { timeInProcess, type Runner } from "./runner.js";
 
-type Jax = typeof import("@jax-js/jax");
+/** The jax-js namespace. */
+export type Jax = typeof import("@jax-js/jax");
+
+let loading: Promise<Jax> | undefined;
+
+/** jax-js with the wasm device initialised and made the default. */
+export function loadJaxWasm(): Promise<Jax> {
+  loading ??= (async () => {
+    const jax = await import("@jax-js/jax");
+    const got = await jax.init("wasm");
+    if (!got.includes("wasm")) throw new Error(`wasm device not initialised (got ${got.join(", ") || "none"})`);
+    jax.defaultDevice("wasm");
+    return jax;
+  })();
+  return loading;
+}
 
 /** jax-js `numpy.matmul` on the wasm device. */
-export function jaxWasmRunner(): MatmulRunner {
+export function jaxWasmRunner(): Runner<MatmulCase> {
   let jax: Jax | undefined;
   return {
     name: "jax-js wasm",
     threads: 1,
     async setup() {
-      jax = await import("@jax-js/jax");
-      const got = await jax.init("wasm");
-      if (!got.includes("wasm")) throw new Error(`wasm device not initialised (got ${got.join(", ") || "none"})`);
-      jax.defaultDevice("wasm");
+      jax = await loadJaxWasm();
     },
-    async time({ n, a, b }: MatmulInputs, repeats: number) {
+    async time({ n, a, b }: MatmulCase, repeats: number) {
       const np = jax!.numpy;
       const ja = np.array(a, { shape: [n, n] }), jb = np.array(b, { shape: [n, n] });
       const timing = await timeInProcess(repeats, () => np.matmul(ja.ref, jb.ref).dataSync());

@@ -1,13 +1,7 @@
 /**
- * The interface every matmul contender of the CPU benchmark implements.
+ * The interface every contender of the CPU benchmark implements, and in-process timing.
  */
-
-/** Square f32 matrices A and B of one size, shared by all contenders. */
-export interface MatmulInputs {
-  n: number;
-  a: Float32Array;
-  b: Float32Array;
-}
+import type { BenchCase } from "../cases.js";
 
 /** Timings of a batch of runs. */
 export interface Timing {
@@ -28,8 +22,8 @@ export async function timeInProcess(repeats: number, run: () => unknown): Promis
   return { wall, cpu: (c.user + c.system) / 1e6 };
 }
 
-/** One contender: a library at a thread count. */
-export interface MatmulRunner {
+/** One contender: a library at a thread count, for the cases of one part. */
+export interface Runner<C extends BenchCase = BenchCase> {
   /** Row label in the table. */
   readonly name: string;
   /** Threads it runs with (as configured). */
@@ -38,11 +32,13 @@ export interface MatmulRunner {
   readonly note?: string;
   /** Loads the library; throws with a reason when it is unavailable. */
   setup(): Promise<void>;
+  /** Why this contender cannot run case `c` (printed as "unavailable: reason"), or undefined. */
+  unsupported?(c: C): string | undefined;
   /**
-   * Wall-clock seconds for each of `repeats` runs of A @ B (after the caller's warm-up runs), and the CPU
-   * seconds the runner's process spent on them in total (all its threads).
+   * Wall-clock seconds for each of `repeats` runs of the case (after the caller's warm-up runs), and the
+   * CPU seconds the runner's process spent on them in total (all its threads).
    */
-  time(inputs: MatmulInputs, repeats: number): Promise<Timing>;
+  time(c: C, repeats: number): Promise<Timing>;
   /** Releases resources (child processes, sessions). */
   close(): Promise<void>;
 }

@@ -9,9 +9,10 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { MatmulInputs, MatmulRunner, Timing } from "./runner.js";
+import type { BenchCase } from "../cases.js";
+import type { Runner, Timing } from "./runner.js";
 
-const script = fileURLToPath(new URL("../torch_matmul.py", import.meta.url));
+const script = fileURLToPath(new URL("../torch_bench.py", import.meta.url));
 
 /** OpenBLAS core type matching this CPU (SkylakeX with AVX-512, Haswell with AVX2), if any. */
 export function openblasCoretype(): string | undefined {
@@ -43,11 +44,25 @@ const REFERENCE_BLAS_DIR = "/usr/lib/x86_64-linux-gnu/blas";
 export type TorchConfig = "tuned" | "default" | "reference-blas";
 
 /**
+ * The request line for one case (the Python side draws its own inputs of the same shapes).
+ */
+function request(c: BenchCase, repeats: number): Record<string, unknown> {
+  switch (c.part) {
+    case "matmul":
+      return { kind: "matmul", n: c.n, repeats };
+    case "conv":
+      return { kind: "conv", x: c.shape.x, w: c.shape.w, stride: c.shape.stride, pad: c.shape.pad, pass: c.pass, repeats };
+    case "block":
+      return { kind: "block", ...c.shape, repeats };
+  }
+}
+
+/**
  * PyTorch with `threads` threads: "tuned" (see the module comment), "default" (Debian's environment,
  * whichever BLAS the libblas.so.3 alternative selects) or "reference-blas" (libblas3, what installing
  * python3-torch alone gives).
  */
-export function torchRunner(threads: number, config: TorchConfig): MatmulRunner {
+export function torchRunner(threads: number, config: TorchConfig): Runner {
   const tuned = config === "tuned";
   let child: ChildProcessWithoutNullStreams | undefined;
   let buffered = "";
@@ -60,7 +75,7 @@ export function torchRunner(threads: number, config: TorchConfig): MatmulRunner 
       if (!child || child.exitCode !== null) return reject(new Error("python exited"));
       waiting.push(resolve);
     });
-  const runner: MatmulRunner & { note: string } = {
+  const runner: Runner & { note: string } = {
     name: `pytorch (${config === "tuned" ? "OpenBLAS tuned env" : config === "default" ? "default env" : "reference BLAS"})`,
     threads,
     note: "",
@@ -103,10 +118,11 @@ export function torchRunner(threads: number, config: TorchConfig): MatmulRunner 
       runner.note =
         `torch ${String(hello.version)}, BLAS ${(hello.blas as string[]).join(" ") || "?"}` +
         (hello.openblas_core ? ` core ${String(hello.openblas_core)} threads ${String(hello.openblas_threads)}` : "") +
+        `, mkldnn ${hello.mkldnn ? "available" : "not built"}` +
         (Object.keys(env2).length ? `; ${Object.entries(env2).map(([k, v]) => `${k}=${v}`).join(" ")}` : "; no OpenBLAS/OpenMP env");
     },
-    async time({ n }: MatmulInputs, repeats: number): Promise<Timing> {
-      child!.stdin.write(JSON.stringify({ n, repeats }) + "\n");
+    async time(c: BenchCase, repeats: number): Promise<Timing> {
+      child!.stdin.write(JSON.stringify(request(c, repeats)) + "\n");
       const res = JSON.parse(await nextLine()) as { times?: number[]; cpu?: number; error?: string };
       if (!res.times) throw new Error(res.error ?? "no times");
       return { wall: res.times, cpu: res.cpu ?? Number.NaN };

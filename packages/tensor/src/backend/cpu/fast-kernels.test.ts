@@ -221,3 +221,28 @@ describe("host pool", () => {
     expectClose(fa([cols, cols], {}, uOut).data, ra([cols, cols], {}, uOut).data, 0);
   });
 });
+
+describe("fast sum", () => {
+  it("matches the reference for every axis set, dtype and layout", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom<DType>("float32", "float64", "int32"),
+        fc.boolean(),
+        fc.integer(),
+        (shape, dtype, flip, seed) => {
+          const r = shape.length;
+          const x = view(dtype, shape, seed, flip && r > 1 ? [...shape.map((_, i) => i)].reverse() : undefined, seed & 1, 3);
+          const fast = fastKernels.sum as unknown as (i: readonly TensorView[], a: unknown, o: OutputInfo) => CpuStorage;
+          const ref = referenceKernels.sum as unknown as typeof fast;
+          for (let mask = 1; mask < 1 << r; mask++) {
+            const axes = shape.map((_, i) => i).filter((i) => mask & (1 << i));
+            const o = { shape: shape.filter((_, i) => !axes.includes(i)), dtype };
+            expectClose(fast([x], { axes }, o).data, ref([x], { axes }, o).data, dtype === "float32" ? 1e-6 : 1e-12);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

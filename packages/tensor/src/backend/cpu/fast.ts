@@ -3,6 +3,7 @@ import { fastAttentionKernel } from "./attention-fast.js";
 import { fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
 import { fastScatterSliceKernel } from "./indexing-fast.js";
 import { referenceKernels } from "./index.js";
+import { fastSumKernel } from "./reduce-fast.js";
 import { fastSoftmaxKernel } from "./softmax-fast.js";
 import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
 import { allocOutput } from "./host-pool.js";
@@ -42,5 +43,6 @@ export const fastKernels: KernelTable = {
   unfold: fastUnfoldKernel,
   fold: fastFoldKernel,
   scatterSlice: fastScatterSliceKernel,
+  sum: fastSumKernel,
   attention: fastAttentionKernel(),
 };
