@@ -86,6 +86,8 @@ describe("diva CLI", () => {
       [["eval", "mmvp", "--clip", tiny.clip, "--preset", preset, "--benchmark", join(root, "no-mmvp")], /MMVP benchmark folder .*no-mmvp does not exist/],
       [["eval", "zeroshot", "--clip", tiny.clip, "--preset", preset, "--images", tiny.images, "--templates", join(root, "none.txt")], /templates file .*none\.txt does not exist/],
       [["parity", join(root, "no-fixture.safetensors")], /no-fixture\.safetensors: ERROR/],
+      [["demo", "--models", join(root, "no-models")], /demo: cannot read .*no-models.*tiny-clip\.safetensors.*npm run demo:build-models/],
+      [["demo", "--lr", "0"], /option '--lr <x>' argument '0' is invalid\. expected a positive number/],
     ];
     if (bpe) cases.push([[...pt({ ...good, clip: broken }), "--preset", preset, "--bpe", SHARED_BPE], /missing.*visual\.ln_post\.weight/s]);
     const runs = await Promise.all(cases.map(([args]) => diva(args)));

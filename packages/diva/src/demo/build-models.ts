@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { readSafetensors } from "@diva/tensor";
+import { initBackend, readSafetensors, setDefaultDevice } from "@diva/tensor";
 import { unflattenParams, type VAEParams } from "@diva/nn";
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
@@ -19,20 +19,31 @@ const { values } = parseArgs({
     stage: { type: "string", default: "all" },
     seed: { type: "string", default: "1" },
     "clip-steps": { type: "string", default: "1200" },
+    "clip-batch": { type: "string", default: "64" },
+    "clip-lr": { type: "string", default: "2e-3" },
+    "clip-patch": { type: "string", default: "8" },
     "vae-steps": { type: "string", default: "300" },
     "unet-steps": { type: "string", default: "2000" },
     /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
     "budget-s": { type: "string" },
     /**
-     * Cut a stage at this many steps (warm-up still from the requested count), as a wall-clock budget did when the
-     * shipped models were trained: with these defaults the command rebuilds the shipped files exactly.
+     * Cut a stage at this many steps (warm-up and schedule still from the requested count), to repeat a run that a
+     * wall-clock budget cut. With the defaults (no caps) the command rebuilds the shipped files exactly.
      */
     "clip-cap": { type: "string" },
     "vae-cap": { type: "string" },
-    "unet-cap": { type: "string", default: "523" },
+    "unet-cap": { type: "string" },
     out: { type: "string", default: DEMO_ASSETS },
+    /** "cpu" (default) or "webgpu": where the training runs (results agree up to float rounding). */
+    backend: { type: "string", default: "cpu" },
   },
 });
+if (values.backend === "webgpu") {
+  await initBackend("webgpu");
+  setDefaultDevice("webgpu");
+} else if (values.backend !== "cpu") {
+  throw new Error(`build-models: --backend must be cpu or webgpu, got "${values.backend}"`);
+}
 const seed = Number(values.seed);
 const out = values.out!;
 const log = (stage: string, every: number) => (step: number, loss: number) => {
@@ -66,11 +77,11 @@ const snapshots = (write: (params: unknown, steps: number) => Promise<void>, max
 
 if (stage === "all" || stage === "clip") {
   const tokenizer = buildTokenizer();
-  const config = tinyClipConfig(tokenizer.vocabSize);
+  const config = tinyClipConfig(tokenizer.vocabSize, Number(values["clip-patch"]));
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
   const write = (clip: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
-  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: 64, lr: 2e-3, detailProbability: 0.15, onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
+  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: 0.15, onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
 }
 
 if (stage === "all" || stage === "vae") {

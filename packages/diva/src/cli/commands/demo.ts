@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { backendOption, nonNegativeInt, positiveInt, type BackendName } from "../parse.js";
+import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";
 
 /** `diva demo`: the built-in demo on tiny shipped models (loaded only when the command runs). */
 export function demoCommand(): Command {
@@ -8,13 +8,17 @@ export function demoCommand(): Command {
     .option("--steps <n>", "DIVA optimizer steps per seed", positiveInt)
     .option("--seed <n...>", "seed(s); the report averages over them", (v: string, prev: number[] | undefined) => [...(prev ?? []), nonNegativeInt(v)])
     .option("--out <dir>", "report folder", "report")
+    .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
+    .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
     .option("--quick", "a few steps only (smoke test)")
     .addOption(backendOption())
-    .action(async (flags: { steps?: number; seed?: number[]; out: string; quick?: boolean; backend: BackendName }) => {
+    .action(async (flags: { steps?: number; seed?: number[]; out: string; lr?: number; models?: string; quick?: boolean; backend: BackendName }) => {
       const { runDemo } = await import("../../demo/run.js");
       await runDemo({
         ...(flags.steps ? { steps: flags.steps } : {}),
         ...(flags.seed?.length ? { seeds: flags.seed } : {}),
+        ...(flags.lr ? { lr: flags.lr } : {}),
+        ...(flags.models ? { models: flags.models } : {}),
         out: flags.out,
         backend: flags.backend,
         quick: flags.quick ?? false,

@@ -6,11 +6,11 @@ export const DEMO_IMAGE_SIZE = 32;
 export const DEMO_CONTEXT_LENGTH = 24;
 
 /** The tiny CLIP: a ViT at 32x32 with 8x8 patches (16 patches + class token) and a small text tower. */
-export function tinyClipConfig(vocabSize: number): OpenClipConfig {
+export function tinyClipConfig(vocabSize: number, patchSize = 8): OpenClipConfig {
   return {
     embed_dim: 64,
     quick_gelu: true,
-    vision_cfg: { image_size: DEMO_IMAGE_SIZE, patch_size: 8, width: 64, layers: 4, head_width: 16, mlp_ratio: 4 },
+    vision_cfg: { image_size: DEMO_IMAGE_SIZE, patch_size: patchSize, width: 64, layers: 4, head_width: 16, mlp_ratio: 4 },
     text_cfg: { context_length: DEMO_CONTEXT_LENGTH, vocab_size: vocabSize, width: 64, heads: 4, layers: 3 },
   };
 }
@@ -29,7 +29,10 @@ export const TINY_VAE_CONFIG: AutoencoderKLConfig = {
   latent_channels: 4,
   norm_num_groups: 4,
   sample_size: DEMO_IMAGE_SIZE,
-  scaling_factor: 1,
+  // 1 / std of the trained VAE's posterior means over diffusion training images (2.36), as SD's 0.18215 was
+  // chosen: unit-variance latents keep the noise schedule's signal-to-noise ratios, so the caption (and in DIVA
+  // the CLIP condition) matters at most timesteps instead of only the noisiest few
+  scaling_factor: 0.42,
 };
 
 /**
