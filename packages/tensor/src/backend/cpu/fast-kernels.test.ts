@@ -32,7 +32,7 @@ function view(dtype: DType, shape: readonly number[], seed: number, perm?: reado
   return { storage: new CpuStorage(data), dtype, shape, strides, offset };
 }
 
-function run(kernels: typeof fastKernels, name: "unfold" | "fold" | "softmax", inputs: TensorView[], attrs: unknown, out: OutputInfo): TypedArray {
+function run(kernels: typeof fastKernels, name: "unfold" | "fold" | "softmax" | "layerNorm" | "groupNorm", inputs: TensorView[], attrs: unknown, out: OutputInfo): TypedArray {
   const k = kernels[name] as (i: readonly TensorView[], a: unknown, o: OutputInfo) => CpuStorage;
   return k(inputs, attrs, out).data;
 }
@@ -96,6 +96,55 @@ describe("fast unfold / fold", () => {
     const x = view("float32", [1, 2, 1, 1], 7);
     const out = { shape: [1, 30, 1], dtype: "float32" as const };
     expectClose(run(fastKernels, "unfold", [x], win, out), run(referenceKernels, "unfold", [x], win, out), 0);
+  });
+});
+
+describe("fast layer norm and group norm", () => {
+  const affineArb = fc.record({ weight: fc.boolean(), bias: fc.boolean(), transposed: fc.boolean(), seed: fc.integer() });
+  it("layer norm matches the reference over 1-2 trailing dims, with and without affine, on views", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 2 }), affineArb, (shape, d, o) => {
+        const dims = Math.min(d, shape.length);
+        const r = shape.length;
+        const perm = o.transposed && r > 1 ? [...shape.map((_, i) => i).slice(0, r - 2), r - 1, r - 2] : undefined;
+        const x = view("float32", shape, o.seed, perm, 0, 3);
+        const ns = shape.slice(r - dims);
+        const inputs = [x];
+        if (o.weight) inputs.push(view("float32", ns, o.seed + 1, undefined, 1, 2));
+        if (o.bias) inputs.push(view("float32", ns, o.seed + 2));
+        const attrs = { dims, eps: 1e-5, weight: o.weight, bias: o.bias };
+        const out = { shape, dtype: "float32" as const };
+        expectClose(run(fastKernels, "layerNorm", inputs, attrs, out), run(referenceKernels, "layerNorm", inputs, attrs, out), 2e-5);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("group norm (+SiLU) matches the reference for any group count, spatial size and layout", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 0, maxLength: 2 }),
+        fc.boolean(),
+        affineArb,
+        (n, groups, perGroup, spatial, silu, o) => {
+          const C = groups * perGroup;
+          const shape = [n, C, ...spatial];
+          const r = shape.length;
+          const perm = o.transposed && r > 2 ? [...shape.map((_, i) => i).slice(0, r - 2), r - 1, r - 2] : undefined;
+          const x = view("float32", shape, o.seed, perm, 0, 1);
+          const inputs = [x];
+          if (o.weight) inputs.push(view("float32", [C], o.seed + 1, undefined, 0, 5));
+          if (o.bias) inputs.push(view("float32", [C], o.seed + 2));
+          const attrs = { groups, eps: 1e-5, weight: o.weight, bias: o.bias, activation: silu ? ("silu" as const) : ("none" as const) };
+          const out = { shape, dtype: "float32" as const };
+          expectClose(run(fastKernels, "groupNorm", inputs, attrs, out), run(referenceKernels, "groupNorm", inputs, attrs, out), 2e-5);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -4,6 +4,7 @@ import { fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast
 import { fastScatterSliceKernel } from "./indexing-fast.js";
 import { referenceKernels } from "./index.js";
 import { fastSumKernel } from "./reduce-fast.js";
+import { fastGroupNormKernel, fastLayerNormKernel } from "./norm-fast.js";
 import { fastSoftmaxKernel } from "./softmax-fast.js";
 import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
 import { allocOutput } from "./host-pool.js";
@@ -45,4 +46,6 @@ export const fastKernels: KernelTable = {
   scatterSlice: fastScatterSliceKernel,
   sum: fastSumKernel,
   attention: fastAttentionKernel(),
+  layerNorm: fastLayerNormKernel,
+  groupNorm: fastGroupNormKernel,
 };
