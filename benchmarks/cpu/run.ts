@@ -108,6 +108,8 @@ function partOf(part: Part, a: Args): { title: string; metric: Metric; cases: Be
           ["ort", r(ortConvRunner(T)), false],
           ["torch", torchRunner(1, "tuned"), false],
           ["torch", torchRunner(T, "tuned"), false],
+          // what installing python3-torch alone gives (no OpenBLAS): the baseline the targets were set against
+          ["torch", torchRunner(T, "reference-blas"), false],
         ],
       };
     case "block": {
@@ -125,6 +127,7 @@ function partOf(part: Part, a: Args): { title: string; metric: Metric; cases: Be
           ["jax", r(jaxBlockRunner()), false],
           ["torch", torchRunner(1, "tuned"), false],
           ["torch", torchRunner(T, "tuned"), false],
+          ["torch", torchRunner(T, "reference-blas"), false],
         ],
       };
     }
