@@ -18,9 +18,9 @@ const { values } = parseArgs({
   options: {
     stage: { type: "string", default: "all" },
     seed: { type: "string", default: "1" },
-    "clip-steps": { type: "string", default: "1200" },
+    "clip-steps": { type: "string", default: "3000" },
     "clip-batch": { type: "string", default: "64" },
-    "clip-lr": { type: "string", default: "2e-3" },
+    "clip-lr": { type: "string", default: "3e-3" },
     "clip-patch": { type: "string", default: "8" },
     "vae-steps": { type: "string", default: "300" },
     "unet-steps": { type: "string", default: "2000" },
@@ -28,7 +28,9 @@ const { values } = parseArgs({
     "budget-s": { type: "string" },
     /**
      * Cut a stage at this many steps (warm-up and schedule still from the requested count), to repeat a run that a
-     * wall-clock budget cut. With the defaults (no caps) the command rebuilds the shipped files exactly.
+     * wall-clock budget cut. With the defaults (no caps) the command rebuilds the shipped models from the same seeds
+     * (bit for bit with the kernels they were trained with; other kernel versions or backends round differently,
+     * so a rebuild then differs by training noise).
      */
     "clip-cap": { type: "string" },
     "vae-cap": { type: "string" },
