@@ -10,6 +10,7 @@ import {
   conv2d,
   dispose,
   exp,
+  gelu,
   grad,
   groupNorm,
   layerNorm,
@@ -18,8 +19,10 @@ import {
   memory,
   mul,
   noGrad,
+  quickGelu,
   scaledDotProductAttention,
   sigmoid,
+  silu,
   softmax,
   sum,
   tanh,
@@ -46,6 +49,9 @@ const UNARY: [string, (x: Tensor) => Tensor, (x: number) => number][] = [
   ["exp", exp, Math.exp],
   ["tanh", tanh, (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2)],
   ["sigmoid", sigmoid, (x) => sig(x) * (1 - sig(x)) * (1 - 2 * sig(x))],
+  ["gelu", (x) => gelu(x), (x) => (Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)) * (2 - x * x)],
+  ["silu", silu, (x) => sig(x) * (1 - sig(x)) * (2 + x * (1 - 2 * sig(x)))],
+  ["quickGelu", quickGelu, (x) => 1.702 * sig(1.702 * x) * (1 - sig(1.702 * x)) * (2 + 1.702 * x * (1 - 2 * sig(1.702 * x)))],
   ["x * x * x (mul)", (x) => mul(mul(x, x), x), (x) => 6 * x],
 ];
 

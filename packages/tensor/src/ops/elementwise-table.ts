@@ -65,6 +65,20 @@ export const UNARY = {
   quickGelu: { js: "x * sigmoid(1.702 * x)", wgsl: "x * sigmoid_(T(1.702) * x)", kind: "float" },
   /** SiLU (swish), `x * sigmoid(x)`. */
   silu: { js: "x * sigmoid(x)", wgsl: "x * sigmoid_(x)", kind: "float" },
+  /** Derivative of the erf GELU, `Phi(x) + x phi(x)` (one pass for gelu's VJP). */
+  geluDerivative: {
+    js: "0.5 * (1 + erf(x * 0.7071067811865476)) + x * Math.exp(-0.5 * x * x) * 0.3989422804014327",
+    wgsl: "T(0.5) * (T(1) + erf_(x * T(0.7071067811865476))) + x * exp(T(-0.5) * x * x) * T(0.3989422804014327)",
+    kind: "float",
+  },
+  /** Derivative of QuickGELU, `s (1 + 1.702 x (1 - s))` with `s = sigmoid(1.702 x)`. */
+  quickGeluDerivative: {
+    js: "sigmoid(1.702 * x) * (1 + 1.702 * x * (1 - sigmoid(1.702 * x)))",
+    wgsl: "sigmoid_(T(1.702) * x) * (T(1) + T(1.702) * x * (T(1) - sigmoid_(T(1.702) * x)))",
+    kind: "float",
+  },
+  /** Derivative of SiLU, `s (1 + x (1 - s))` with `s = sigmoid(x)`. */
+  siluDerivative: { js: "sigmoid(x) * (1 + x * (1 - sigmoid(x)))", wgsl: "sigmoid_(x) * (T(1) + x * (T(1) - sigmoid_(x)))", kind: "float" },
   /** `log(1 + exp(x))` (linear above 20). */
   softplus: { js: "(x > 20 ? x : Math.log1p(Math.exp(x)))", wgsl: "softplus_(x)", kind: "float" },
   /** Round down. */

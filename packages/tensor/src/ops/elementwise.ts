@@ -86,6 +86,12 @@ export function gelu(x: Tensor, options: { approximate?: "none" | "tanh" } = {})
 export const quickGelu = (x: Tensor): Tensor => unary("quickGelu", x);
 /** SiLU (swish): x * sigmoid(x). */
 export const silu = (x: Tensor): Tensor => unary("silu", x);
+/** d/dx gelu(x) (erf form): Phi(x) + x phi(x), in one pass. */
+export const geluDerivative = (x: Tensor): Tensor => unary("geluDerivative", x);
+/** d/dx quickGelu(x): s (1 + 1.702 x (1 - s)) with s = sigmoid(1.702 x), in one pass. */
+export const quickGeluDerivative = (x: Tensor): Tensor => unary("quickGeluDerivative", x);
+/** d/dx silu(x): s (1 + x (1 - s)) with s = sigmoid(x), in one pass. */
+export const siluDerivative = (x: Tensor): Tensor => unary("siluDerivative", x);
 /** softplus(x) = log(1 + e^x) (linear above 20, as torch's default threshold). */
 export const softplus = (x: Tensor): Tensor => unary("softplus", x);
 /** Round toward -infinity. */
@@ -171,6 +177,12 @@ type Defs<K extends keyof KernelAttrs> = { [P in K]: KernelOpDef<KernelAttrs[P]>
 
 const same = (inputs: readonly Tensor[]) => ({ shape: inputs[0]!.shape, dtype: inputs[0]!.dtype });
 
+/** a s (1 - s) (2 + a x (1 - 2 s)) with s = sigmoid(a x): the derivative of x sigmoid(a x)'s derivative. */
+function sigmoidDerivative2(x: Tensor, a: number): Tensor {
+  const s = sigmoid(mul(x, a));
+  return mul(mul(mul(s, sub(1, s)), a), add(2, mul(mul(x, a), sub(1, mul(s, 2)))));
+}
+
 const unaryVjps: { [K in UnaryOpName]: Vjp<KernelAttrs[K]> | "nondifferentiable" } = {
   neg: (g) => [neg(g)],
   abs: (g, { inputs: [x] }) => [mul(g, sign(x!))],
@@ -189,12 +201,7 @@ const unaryVjps: { [K in UnaryOpName]: Vjp<KernelAttrs[K]> | "nondifferentiable"
   tanh: (g, { output }) => [mul(g, sub(1, square(output)))],
   sigmoid: (g, { output }) => [mul(g, mul(output, sub(1, output)))],
   erf: (g, { inputs: [x] }) => [mul(g, mul(exp(neg(square(x!))), 1.1283791670955126))],
-  gelu: (g, { inputs: [x] }) => {
-    // d/dx x*Phi(x) = Phi(x) + x*phi(x)
-    const cdf = mul(add(erf(mul(x!, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(square(x!), -0.5)), 0.3989422804014327);
-    return [mul(g, add(cdf, mul(x!, pdf)))];
-  },
+  gelu: (g, { inputs: [x] }) => [mul(g, geluDerivative(x!))],
   geluTanh: (g, { inputs: [x] }) => {
     const c = 0.7978845608028654;
     const x2 = square(x!);
@@ -203,14 +210,13 @@ const unaryVjps: { [K in UnaryOpName]: Vjp<KernelAttrs[K]> | "nondifferentiable"
     const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x!, sub(1, square(t))), dinner), 0.5));
     return [mul(g, d)];
   },
-  quickGelu: (g, { inputs: [x] }) => {
-    const s = sigmoid(mul(x!, 1.702));
-    return [mul(g, add(s, mul(mul(x!, 1.702), mul(s, sub(1, s)))))];
-  },
-  silu: (g, { inputs: [x] }) => {
-    const s = sigmoid(x!);
-    return [mul(g, add(s, mul(x!, mul(s, sub(1, s)))))];
-  },
+  quickGelu: (g, { inputs: [x] }) => [mul(g, quickGeluDerivative(x!))],
+  silu: (g, { inputs: [x] }) => [mul(g, siluDerivative(x!))],
+  // second derivatives (for grad of grad): gelu'' = phi(x) (2 - x^2); for s = sigmoid(a x),
+  // d/dx [s (1 + a x (1 - s))] = a s (1 - s) (2 + a x (1 - 2 s)) (silu: a = 1)
+  geluDerivative: (g, { inputs: [x] }) => [mul(g, mul(mul(exp(mul(square(x!), -0.5)), 0.3989422804014327), sub(2, square(x!))))],
+  quickGeluDerivative: (g, { inputs: [x] }) => [mul(g, sigmoidDerivative2(x!, 1.702))],
+  siluDerivative: (g, { inputs: [x] }) => [mul(g, sigmoidDerivative2(x!, 1))],
   softplus: (g, { inputs: [x] }) => [mul(g, where(gt(x!, 20), 1, sigmoid(x!)))],
   floor: (g) => [mul(g, 0)],
   ceil: (g) => [mul(g, 0)],
