@@ -7,25 +7,15 @@ import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { isContiguous, sizeOf } from "../../shape.js";
 import { allocOutput } from "./host-pool.js";
 import { groupNormKernel, layerNormKernel } from "./norm.js";
-import { CpuStorage, dataOf } from "./storage.js";
+import { CpuStorage, dataOf, offsetsOf } from "./storage.js";
 
-/** A rank-1-like parameter view as a dense float32 array of `n` values (null when absent). */
+/** An affine parameter view as a dense float32 array of `n` values in row-major order (null when absent). */
 function dense(p: TensorView | undefined, n: number): Float32Array | null {
   if (!p) return null;
   const d = dataOf(p);
+  const offs = offsetsOf(p.shape, p.strides, p.offset);
   const out = new Float32Array(n);
-  // the parameter's logical elements in row-major order (layer norm: the normalised shape; group norm: [C])
-  const r = p.shape.length;
-  const idx = new Array<number>(r).fill(0);
-  for (let i = 0; i < n; i++) {
-    let o = p.offset;
-    for (let k = 0; k < r; k++) o += idx[k]! * p.strides[k]!;
-    out[i] = d[o]!;
-    for (let k = r - 1; k >= 0; k--) {
-      if (++idx[k]! < p.shape[k]!) break;
-      idx[k] = 0;
-    }
-  }
+  for (let i = 0; i < n; i++) out[i] = d[offs[i]!]!;
   return out;
 }
 
