@@ -2,7 +2,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runDemo } from "../src/demo/run.js";
+import { runDemo, VALIDATION_SEEDS } from "../src/demo/run.js";
+import { buildMmvpBenchmark, generateZeroShotSet } from "../src/demo/world/index.js";
 
 describe("built-in demo (shortened)", () => {
   it("runs end to end: evaluation, DIVA steps, evaluation, report files", async () => {
@@ -10,6 +11,7 @@ describe("built-in demo (shortened)", () => {
     // two seeds: the second must start from the untouched shipped weights (training works on copies)
     const report = await runDemo({ quick: true, out, verbose: false, seeds: [1, 2] });
     expect(report.seeds).toHaveLength(2);
+    expect(report.config.split).toBe("test");
     for (const seed of report.seeds) for (const l of seed.losses) expect(Number.isFinite(l)).toBe(true);
     const s = report.seeds[0]!;
     expect(s.losses).toHaveLength(2);
@@ -24,5 +26,23 @@ describe("built-in demo (shortened)", () => {
     expect(await readFile(join(out, "report.md"), "utf8")).toContain("MMVP average");
     expect(await readFile(join(out, "loss.svg"), "utf8")).toContain("<svg");
     expect(await readFile(join(out, "mmvp-patterns.svg"), "utf8")).toContain("<svg");
+  });
+});
+
+describe("demo validation split", () => {
+  it("shares no benchmark scene and no zero-shot image with the reported test split", () => {
+    const scenes = (seed?: number) => new Set(buildMmvpBenchmark(seed === undefined ? {} : { seed }).items.map((it) => JSON.stringify(it.scene)));
+    const test = scenes();
+    const validation = scenes(VALIDATION_SEEDS.benchmark);
+    expect(validation.size).toBeGreaterThan(200);
+    for (const s of validation) expect(test.has(s)).toBe(false);
+    const zeroShotScenes = (seed?: number) => {
+      const set = generateZeroShotSet({ size: 8, samples: 1, ...(seed === undefined ? {} : { seed }) });
+      return new Set(Object.values(set.scenes).flatMap((list) => list.map((s) => JSON.stringify(s))));
+    };
+    const zsTest = zeroShotScenes();
+    const zsValidation = zeroShotScenes(VALIDATION_SEEDS.zeroShot);
+    expect(zsValidation.size).toBeGreaterThan(150);
+    for (const s of zsValidation) expect(zsTest.has(s)).toBe(false);
   });
 });

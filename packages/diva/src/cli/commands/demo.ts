@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";
 
 /** `diva demo`: the built-in demo on tiny shipped models (loaded only when the command runs). */
@@ -11,8 +11,9 @@ export function demoCommand(): Command {
     .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
     .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
     .option("--quick", "a few steps only (smoke test)")
+    .addOption(new Option("--split <name>", "score on the reported test sets or on held-out validation sets (for tuning)").choices(["test", "validation"]).default("test"))
     .addOption(backendOption())
-    .action(async (flags: { steps?: number; seed?: number[]; out: string; lr?: number; models?: string; quick?: boolean; backend: BackendName }) => {
+    .action(async (flags: { steps?: number; seed?: number[]; out: string; lr?: number; models?: string; quick?: boolean; split: "test" | "validation"; backend: BackendName }) => {
       const { runDemo } = await import("../../demo/run.js");
       await runDemo({
         ...(flags.steps ? { steps: flags.steps } : {}),
@@ -22,6 +23,7 @@ export function demoCommand(): Command {
         out: flags.out,
         backend: flags.backend,
         quick: flags.quick ?? false,
+        split: flags.split,
       });
     });
 }
