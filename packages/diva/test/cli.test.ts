@@ -138,8 +138,9 @@ describe("diva CLI", () => {
     expect(z.code, z.err).toBe(0);
     expect(z.out).toMatch(/zero-shot accuracy \d+\.\d% over 4 images, 2 classes, 2 templates/);
     expect(m.code, m.err).toBe(0);
-    const scores = JSON.parse(m.out.slice(m.out.indexOf("{"))) as { perPattern: Record<string, number>; average: number };
+    const scores = JSON.parse(m.out.slice(m.out.indexOf("{"))) as { perPattern: Record<string, number>; average: number; statementSimilarity: Record<string, number> };
     expect(Object.keys(scores.perPattern)).toEqual(["Color and Appearance"]);
+    expect(Math.abs(scores.statementSimilarity["Color and Appearance"]!)).toBeLessThanOrEqual(1 + 1e-6);
     expect(scores.average).toBeGreaterThanOrEqual(0);
   });
 });

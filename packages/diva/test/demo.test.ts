@@ -23,7 +23,11 @@ describe("built-in demo (shortened)", () => {
     }
     const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
     expect(json.seeds[0].losses).toEqual(s.losses);
-    expect(await readFile(join(out, "report.md"), "utf8")).toContain("MMVP average");
+    expect(Object.keys(report.statementSimilarity).sort()).toEqual(Object.keys(s.before.mmvp).sort());
+    for (const v of Object.values(report.statementSimilarity)) expect(Math.abs(v)).toBeLessThanOrEqual(1 + 1e-6);
+    const md = await readFile(join(out, "report.md"), "utf8");
+    expect(md).toContain("MMVP average");
+    expect(md).toContain("statements cos");
     expect(await readFile(join(out, "loss.svg"), "utf8")).toContain("<svg");
     expect(await readFile(join(out, "mmvp-patterns.svg"), "utf8")).toContain("<svg");
   });

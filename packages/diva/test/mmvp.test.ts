@@ -59,6 +59,12 @@ describe("evalMMVP", () => {
     expect(r.perPattern).toEqual({ "Color and Appearance": 0.5, Texts: 0.5 });
     expect(r.average).toBe(0.5);
     expect(r.pairs.map((p) => p.solved)).toEqual([true, false, true, false]);
+    // statements naming two different colours: cosine of (1.01, .01, .01) and (.01, .01, 1.01); the same colour: 1
+    const different = (2 * 1.01 * 0.01 + 0.01 * 0.01) / (1.01 * 1.01 + 2 * 0.01 * 0.01);
+    const sims = r.pairs.map((p) => p.statementSimilarity);
+    for (const [got, want] of sims.map((v, i) => [v, [different, 1, different, different][i]!])) expect(got).toBeCloseTo(want!, 5);
+    expect(r.statementSimilarity["Color and Appearance"]).toBeCloseTo((different + 1) / 2, 5);
+    expect(r.statementSimilarity.Texts).toBeCloseTo(different, 5);
   });
 
   it("accepts the underscore folder name and reports missing files clearly", async () => {

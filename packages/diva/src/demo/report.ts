@@ -22,6 +22,8 @@ export interface DemoSeedResult {
 export interface DemoReport {
   readonly config: Record<string, unknown>;
   readonly seeds: readonly DemoSeedResult[];
+  /** Per pattern: mean cosine of the text embeddings of a pair's two statements (see `MmvpResult`). */
+  readonly statementSimilarity: Record<string, number>;
   readonly mean: { readonly mmvpBefore: number; readonly mmvpAfter: number; readonly zeroShotBefore: number; readonly zeroShotAfter: number };
   readonly machine: string;
 }
@@ -32,12 +34,13 @@ const pct = (v: number) => (100 * v).toFixed(1);
 export function reportTable(r: DemoReport): string {
   const patterns = Object.keys(r.seeds[0]!.before.mmvp);
   const avg = (f: (s: DemoSeedResult) => number) => r.seeds.reduce((a, s) => a + f(s), 0) / r.seeds.length;
-  const rows = patterns.map((p) => [p, pct(avg((s) => s.before.mmvp[p]!)), pct(avg((s) => s.after.mmvp[p]!))]);
-  rows.push(["MMVP average", pct(r.mean.mmvpBefore), pct(r.mean.mmvpAfter)]);
-  rows.push(["Zero-shot accuracy", pct(r.mean.zeroShotBefore), pct(r.mean.zeroShotAfter)]);
+  const rows = patterns.map((p) => [p, pct(avg((s) => s.before.mmvp[p]!)), pct(avg((s) => s.after.mmvp[p]!)), r.statementSimilarity[p]?.toFixed(3) ?? ""]);
+  rows.push(["MMVP average", pct(r.mean.mmvpBefore), pct(r.mean.mmvpAfter), ""]);
+  rows.push(["Zero-shot accuracy", pct(r.mean.zeroShotBefore), pct(r.mean.zeroShotAfter), ""]);
   const w = Math.max(...rows.map((x) => x[0]!.length));
-  const line = (a: string, b: string, c: string) => `| ${a.padEnd(w)} | ${b.padStart(7)} | ${c.padStart(7)} |`;
-  return [line("", "before", "after"), `|${"-".repeat(w + 2)}|${"-".repeat(9)}|${"-".repeat(9)}|`, ...rows.map(([a, b, c]) => line(a!, b!, c!))].join("\n");
+  const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(w)} | ${b.padStart(7)} | ${c.padStart(7)} | ${d.padStart(14)} |`;
+  const rule = `|${"-".repeat(w + 2)}|${"-".repeat(9)}|${"-".repeat(9)}|${"-".repeat(16)}|`;
+  return [line("", "before", "after", "statements cos"), rule, ...rows.map(([a, b, c, d]) => line(a!, b!, c!, d!))].join("\n");
 }
 
 /** An SVG line chart of the loss per step (one line per seed). */
@@ -91,6 +94,10 @@ Configuration: \`${JSON.stringify(r.config)}\`
 ## Before and after (mean over ${r.seeds.length} seed${r.seeds.length > 1 ? "s" : ""})
 
 ${reportTable(r)}
+
+"statements cos": mean cosine similarity between the text embeddings of a pair's two statements. Near 1, the
+frozen text tower hardly tells the statements apart, so both pick the same image and the pair stays unsolved
+whatever DIVA does to the image tower.
 
 ## Per seed
 

@@ -47,11 +47,11 @@ export const VALIDATION_SEEDS = { benchmark: 31337, zeroShot: 8128 } as const;
 /** The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. */
 export const DEMO_RECIPE = { lr: 0.05, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, trainImages: 2400 } as const;
 
-async function evaluate(m: DemoModels, vision: ClipParams["visual"], benchmarkDir: string, zeroShot: Record<string, Tensor>, classNames: string[]): Promise<DemoScores> {
+async function evaluate(m: DemoModels, vision: ClipParams["visual"], benchmarkDir: string, zeroShot: Record<string, Tensor>, classNames: string[]): Promise<DemoScores & { statementSimilarity: Record<string, number> }> {
   const clip = tinyClipForEval(m, vision);
   const mmvp = await evalMMVP(clip, benchmarkDir);
   const zs = await evalZeroShot(clip, zeroShot, classNames, ["{}"]);
-  return { mmvp: mmvp.perPattern, mmvpAverage: mmvp.average, zeroShot: zs.accuracy };
+  return { mmvp: mmvp.perPattern, mmvpAverage: mmvp.average, zeroShot: zs.accuracy, statementSimilarity: mmvp.statementSimilarity };
 }
 
 function zeroShotTensors(split: DemoSplit): { images: Record<string, Tensor>; classNames: string[] } {
@@ -107,7 +107,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     let i = 0;
     for (const img of take(divaImageStream({ seed: 77, size: DEMO_IMAGE_SIZE }), trainImages)) await writePng(join(imageDir, `${String(i++).padStart(6, "0")}.png`), img);
     log(`${trainImages} unlabelled training images -> ${imageDir}`);
-    const before = await evaluate(models, models.clip.visual, benchDir, zs.images, zs.classNames);
+    // the text tower is frozen, so the statements' similarity is measured once
+    const { statementSimilarity, ...before } = await evaluate(models, models.clip.visual, benchDir, zs.images, zs.classNames);
     log(`before DIVA: MMVP ${(100 * before.mmvpAverage).toFixed(1)}%, zero-shot ${(100 * before.zeroShot).toFixed(1)}%`);
     const textEmbedding = tinyPromptEmbedding(models);
     const results: DemoSeedResult[] = [];
@@ -136,7 +137,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       });
       bar?.stop();
       const seconds = (Date.now() - started) / 1000;
-      const after = await evaluate(models, r.state.params.vision, benchDir, zs.images, zs.classNames);
+      const { statementSimilarity: _, ...after } = await evaluate(models, r.state.params.vision, benchDir, zs.images, zs.classNames);
       log(`seed ${seed}: MMVP ${(100 * before.mmvpAverage).toFixed(1)}% -> ${(100 * after.mmvpAverage).toFixed(1)}%, zero-shot ${(100 * before.zeroShot).toFixed(1)}% -> ${(100 * after.zeroShot).toFixed(1)}%`);
       results.push({ seed, before, after, losses: r.losses, seconds, skippedImages: r.skipped });
       dispose(r.state);
@@ -145,6 +146,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const report: DemoReport = {
       config: { steps, imagesPerStep, microBatch, lr: options.lr ?? DEMO_RECIPE.lr, draws: DEMO_RECIPE.draws, trainImages, condition: "class token + random patches, added to the prompt embedding", split, backend: options.backend ?? "cpu" },
       seeds: results,
+      statementSimilarity,
       mean: { mmvpBefore: mean((s) => s.before.mmvpAverage), mmvpAfter: mean((s) => s.after.mmvpAverage), zeroShotBefore: mean((s) => s.before.zeroShot), zeroShotAfter: mean((s) => s.after.zeroShot) },
       machine: `${cpus()[0]?.model ?? "cpu"} x ${cpus().length}, Node ${process.version}`,
     };

@@ -1,7 +1,7 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { noGrad, tidy, type Tensor } from "@diva/tensor";
+import { dispose, noGrad, tidy, type Tensor } from "@diva/tensor";
 import { clipResizeCenterCrop, decodeImage, imagesToTensor } from "../data/image.js";
 import type { ClipForEval } from "./clip-model.js";
 import { cosineSimilarity } from "./similarity.js";
@@ -37,6 +37,12 @@ export interface MmvpResult {
   readonly perPattern: Record<string, number>;
   /** Mean of the per-pattern scores. */
   readonly average: number;
+  /**
+   * Per pattern: mean cosine similarity between the text embeddings of a pair's two statements. Near 1, the text
+   * tower hardly tells the statements apart, so both pick the same image whatever the image tower does: training
+   * the image tower alone (as DIVA does) cannot solve such pairs.
+   */
+  readonly statementSimilarity: Record<string, number>;
   /** Solved flag of every pair, by the odd question id. */
   readonly pairs: readonly {
     /** The pair's odd question id. */
@@ -45,6 +51,8 @@ export interface MmvpResult {
     readonly type: string;
     /** Both statements picked their own image. */
     readonly solved: boolean;
+    /** Cosine similarity of the two statements' text embeddings. */
+    readonly statementSimilarity: number;
   }[];
 }
 
@@ -119,34 +127,38 @@ export async function evalMMVP(clip: ClipForEval, benchmarkDir: string, options:
   }
   const batchSize = options.batchSize ?? 16;
   const features = options.imageFeatures ?? ((x: Tensor) => clip.encodeImage(x));
-  const solved: { id: number; type: string; solved: boolean }[] = [];
+  const solved: { id: number; type: string; solved: boolean; statementSimilarity: number }[] = [];
   for (let start = 0; start < pairs.length; start += Math.max(1, Math.floor(batchSize / 2))) {
     const chunk = pairs.slice(start, start + Math.max(1, Math.floor(batchSize / 2)));
     const imgs = await Promise.all(chunk.flat().map(async (it) => clipResizeCenterCrop(await decodeImage(it.imagePath), clip.imageSize)));
-    const sims = await noGrad(() =>
+    const [imageSims, textSims] = noGrad(() =>
       tidy(() => {
         const x = imagesToTensor(imgs, clip.normalization);
         const img = features(x);
         const txt = clip.encodeText(chunk.flat().map((it) => `a photo of ${it.statement}`));
-        return cosineSimilarity(txt, img);
+        return [cosineSimilarity(txt, img), cosineSimilarity(txt, txt)] as const;
       }),
-    ).data();
+    );
+    const [sims, tsims] = await Promise.all([imageSims.data(), textSims.data()]);
+    dispose([imageSims, textSims]);
     const n = chunk.length * 2;
     chunk.forEach(([a], p) => {
       const i = 2 * p;
       // softmax over the pair's two images preserves the order, so compare the similarities directly
       const aPicksA = sims[i * n + i]! > sims[i * n + i + 1]!;
       const bPicksB = sims[(i + 1) * n + i + 1]! > sims[(i + 1) * n + i]!;
-      solved.push({ id: a.id, type: a.type, solved: aPicksA && bPicksB });
+      solved.push({ id: a.id, type: a.type, solved: aPicksA && bPicksB, statementSimilarity: tsims[i * n + i + 1]! });
     });
     options.onProgress?.(solved.length, pairs.length);
   }
   const types = [...new Set(items.map((it) => it.type))];
   const perPattern: Record<string, number> = {};
+  const statementSimilarity: Record<string, number> = {};
   for (const t of types) {
     const ps = solved.filter((s) => s.type === t);
     perPattern[t] = ps.filter((s) => s.solved).length / ps.length;
+    statementSimilarity[t] = ps.reduce((a, s) => a + s.statementSimilarity, 0) / ps.length;
   }
   const average = types.reduce((s, t) => s + perPattern[t]!, 0) / types.length;
-  return { perPattern, average, pairs: solved };
+  return { perPattern, average, statementSimilarity, pairs: solved };
 }

@@ -60,11 +60,12 @@ function mmvpCommand(): Command {
         onProgress: (done, total) => bar.update(done, total),
       }).finally(() => bar.stop());
       if (flags.json) {
-        console.log(JSON.stringify({ perPattern: r.perPattern, average: r.average }, null, 2));
+        console.log(JSON.stringify({ perPattern: r.perPattern, average: r.average, statementSimilarity: r.statementSimilarity }, null, 2));
         return;
       }
       const width = Math.max(...Object.keys(r.perPattern).map((k) => k.length));
-      for (const [k, v] of Object.entries(r.perPattern)) console.log(`${k.padEnd(width)}  ${pct(v)}`);
+      console.log(`${"pattern".padEnd(width)}  score  statements cos`);
+      for (const [k, v] of Object.entries(r.perPattern)) console.log(`${k.padEnd(width)}  ${pct(v).padStart(5)}  ${r.statementSimilarity[k]!.toFixed(3)}`);
       console.log(`${"average".padEnd(width)}  ${pct(r.average)}`);
     });
 }
