@@ -18,7 +18,7 @@ const { values } = parseArgs({
   options: {
     stage: { type: "string", default: "all" },
     seed: { type: "string", default: "1" },
-    "clip-steps": { type: "string", default: "6000" },
+    "clip-steps": { type: "string", default: "16000" },
     "clip-batch": { type: "string", default: "64" },
     "clip-lr": { type: "string", default: "3e-3" },
     "clip-patch": { type: "string", default: "8" },
