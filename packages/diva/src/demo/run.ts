@@ -44,8 +44,11 @@ export type DemoSplit = "test" | "validation";
 /** Seeds of the validation split (any seeds other than the test split's; fixed here once). */
 export const VALIDATION_SEEDS = { benchmark: 31337, zeroShot: 8128 } as const;
 
-/** The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. */
-export const DEMO_RECIPE = { lr: 0.05, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, trainImages: 2400 } as const;
+/**
+ * The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. The lr
+ * was chosen on the validation split (0.01, 0.02, 0.05 tried; the largest MMVP gain with zero-shot kept within a point).
+ */
+export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, trainImages: 2400 } as const;
 
 async function evaluate(m: DemoModels, vision: ClipParams["visual"], benchmarkDir: string, zeroShot: Record<string, Tensor>, classNames: string[]): Promise<DemoScores & { statementSimilarity: Record<string, number> }> {
   const clip = tinyClipForEval(m, vision);
