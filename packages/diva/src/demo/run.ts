@@ -44,6 +44,9 @@ export type DemoSplit = "test" | "validation";
 /** Seeds of the validation split (any seeds other than the test split's; fixed here once). */
 export const VALIDATION_SEEDS = { benchmark: 31337, zeroShot: 8128 } as const;
 
+/** Seeds of a split's benchmark and zero-shot set (undefined: the sets' own defaults, i.e. the test split). */
+const splitSeeds = (split: DemoSplit) => (split === "validation" ? VALIDATION_SEEDS : { benchmark: undefined, zeroShot: undefined });
+
 /**
  * The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. The lr
  * was chosen on the validation split (0.01, 0.02, 0.05 tried; the largest MMVP gain with zero-shot kept within a point).
@@ -58,7 +61,7 @@ async function evaluate(m: DemoModels, vision: ClipParams["visual"], benchmarkDi
 }
 
 function zeroShotTensors(split: DemoSplit): { images: Record<string, Tensor>; classNames: string[] } {
-  const set = generateZeroShotSet({ size: DEMO_IMAGE_SIZE, ...(split === "validation" ? { seed: VALIDATION_SEEDS.zeroShot } : {}) });
+  const set = generateZeroShotSet({ size: DEMO_IMAGE_SIZE, seed: splitSeeds(split).zeroShot });
   const images: Record<string, Tensor> = {};
   const classNames: string[] = [];
   for (const kind of set.classNames) {
@@ -103,7 +106,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const split = options.split ?? "test";
     log(`synthetic MMVP-VLM benchmark (${split} split) -> ${join(work, "benchmark")}`);
     const benchDir = join(work, "benchmark");
-    await generateMmvpBenchmark(benchDir, { size: DEMO_IMAGE_SIZE, ...(split === "validation" ? { seed: VALIDATION_SEEDS.benchmark } : {}) });
+    await generateMmvpBenchmark(benchDir, { size: DEMO_IMAGE_SIZE, seed: splitSeeds(split).benchmark });
     const zs = zeroShotTensors(split);
     const trainImages = options.quick ? 16 : DEMO_RECIPE.trainImages;
     const imageDir = join(work, "diva-images");
