@@ -5,7 +5,7 @@
 import { blockParamShapes, type BlockShape } from "../block-shape.js";
 import type { BlockCase } from "../cases.js";
 import { loadJaxWasm, type Jax } from "./jax.js";
-import { timeInProcess, type Runner } from "./runner.js";
+import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
 
 type JArray = import("@jax-js/jax").Array;
 type Params = Record<string, JArray>;
@@ -30,15 +30,9 @@ function lossFn(j: Jax, s: BlockShape): (p: Params, x: JArray) => JArray {
 
 /** jax-js transformer block step on the wasm device. */
 export function jaxBlockRunner(): Runner<BlockCase> {
-  let jax: Jax | undefined;
-  return {
-    name: "jax-js wasm",
-    threads: 1,
-    async setup() {
-      jax = await loadJaxWasm();
-    },
+  return loadedLibraryRunner("jax-js wasm", loadJaxWasm, (jax) => ({
     async time(c: BlockCase, repeats: number) {
-      const j = jax!, np = j.numpy;
+      const j = jax(), np = j.numpy;
       const s = c.shape, shapes = blockParamShapes(s);
       const params: Params = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, np.array(v, { shape: shapes[k]! })]));
       const x = np.array(c.x, { shape: [s.batch, s.tokens, s.width] });
@@ -53,6 +47,5 @@ export function jaxBlockRunner(): Runner<BlockCase> {
       step.dispose();
       return timing;
     },
-    async close() {},
-  };
+  }));
 }

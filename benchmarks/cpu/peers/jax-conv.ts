@@ -4,27 +4,21 @@
  * forward result is not needed by either gradient).
  */
 import type { ConvCase } from "../cases.js";
-import { loadJaxWasm, type Jax } from "./jax.js";
-import { timeInProcess, type Runner } from "./runner.js";
+import { loadJaxWasm } from "./jax.js";
+import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
 
 type JArray = import("@jax-js/jax").Array;
 
 /** jax-js conv2d passes on the wasm device. */
 export function jaxConvRunner(): Runner<ConvCase> {
-  let jax: Jax | undefined;
-  return {
-    name: "jax-js wasm",
-    threads: 1,
-    async setup() {
-      jax = await loadJaxWasm();
-    },
+  return loadedLibraryRunner("jax-js wasm", loadJaxWasm, (jax) => ({
     unsupported(c: ConvCase) {
       // its input gradient is an input-dilated convolution, which jax-js runs very slowly
       if (c.pass === "input-grad" && c.shape.stride > 1) return "input gradient of a strided conv takes minutes in jax-js (3.1 s for x [2,3,64,64], w [64,3,16,16], stride 16)";
       return undefined;
     },
     async time(c: ConvCase, repeats: number) {
-      const j = jax!, np = j.numpy;
+      const j = jax(), np = j.numpy;
       const s = c.shape.stride, p = c.shape.pad;
       const conv = (x: JArray, w: JArray): JArray => j.lax.convGeneralDilated(x, w, [s, s], [[p, p], [p, p]]);
       const loss = (x: JArray, w: JArray, dy: JArray): JArray => np.sum(np.multiply(conv(x, w), dy));
@@ -42,6 +36,5 @@ export function jaxConvRunner(): Runner<ConvCase> {
       fn.dispose();
       return timing;
     },
-    async close() {},
-  };
+  }));
 }

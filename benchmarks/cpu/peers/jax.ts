@@ -2,7 +2,7 @@
  * @jax-js/jax on its "wasm" device: the loader shared by its contenders, and matmul.
  */
 import type { MatmulCase } from "../cases.js";
-import { timeInProcess, type Runner } from "./runner.js";
+import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
 
 /** The jax-js namespace. */
 export type Jax = typeof import("@jax-js/jax");
@@ -23,21 +23,14 @@ export function loadJaxWasm(): Promise<Jax> {
 
 /** jax-js `numpy.matmul` on the wasm device. */
 export function jaxWasmRunner(): Runner<MatmulCase> {
-  let jax: Jax | undefined;
-  return {
-    name: "jax-js wasm",
-    threads: 1,
-    async setup() {
-      jax = await loadJaxWasm();
-    },
+  return loadedLibraryRunner("jax-js wasm", loadJaxWasm, (jax) => ({
     async time({ n, a, b }: MatmulCase, repeats: number) {
-      const np = jax!.numpy;
+      const np = jax().numpy;
       const ja = np.array(a, { shape: [n, n] }), jb = np.array(b, { shape: [n, n] });
       const timing = await timeInProcess(repeats, () => np.matmul(ja.ref, jb.ref).dataSync());
       ja.dispose();
       jb.dispose();
       return timing;
     },
-    async close() {},
-  };
+  }));
 }

@@ -42,3 +42,20 @@ export interface Runner<C extends BenchCase = BenchCase> {
   /** Releases resources (child processes, sessions). */
   close(): Promise<void>;
 }
+
+/**
+ * A single-threaded runner of a library that `setup` loads once (tfjs, jax-js): `body` receives a getter of the
+ * loaded library and supplies `time` (and `unsupported` or `close` where it needs them).
+ */
+export function loadedLibraryRunner<L, C extends BenchCase>(
+  name: string,
+  load: () => Promise<L>,
+  body: (library: () => L) => Pick<Runner<C>, "time"> & Partial<Pick<Runner<C>, "unsupported" | "close">>,
+): Runner<C> {
+  let loaded: L | undefined;
+  const library = (): L => {
+    if (loaded === undefined) throw new Error(`${name}: setup() has not run`);
+    return loaded;
+  };
+  return { name, threads: 1, setup: async () => void (loaded = await load()), close: async () => {}, ...body(library) };
+}

@@ -4,7 +4,7 @@
  */
 import { blockParamShapes, type BlockShape } from "../block-shape.js";
 import type { BlockCase } from "../cases.js";
-import { timeInProcess, type Runner } from "./runner.js";
+import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
 import { loadTfjsWasm, type Tf } from "./tfjs-load.js";
 
 type T = ReturnType<Tf["tensor"]>;
@@ -35,15 +35,9 @@ function blockFn(tf: Tf, s: BlockShape): (...args: T[]) => T {
 
 /** tfjs transformer block step on the "wasm" backend. */
 export function tfjsBlockRunner(): Runner<BlockCase> {
-  let tf: Tf | undefined;
-  return {
-    name: "tfjs wasm",
-    threads: 1,
-    async setup() {
-      tf = await loadTfjsWasm();
-    },
+  return loadedLibraryRunner("tfjs wasm", loadTfjsWasm, (tf) => ({
     async time(c: BlockCase, repeats: number) {
-      const t = tf!;
+      const t = tf();
       const s = c.shape, shapes = blockParamShapes(s);
       const inputs = [t.tensor(c.x, [s.batch, s.tokens, s.width]), ...NAMES.map((n) => t.tensor(c.params[n]!, shapes[n]!))];
       const step = t.grads(blockFn(t, s));
@@ -55,6 +49,5 @@ export function tfjsBlockRunner(): Runner<BlockCase> {
       t.dispose(inputs);
       return timing;
     },
-    async close() {},
-  };
+  }));
 }

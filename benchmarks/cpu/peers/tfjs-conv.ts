@@ -5,26 +5,20 @@
  */
 import type { ConvCase } from "../cases.js";
 import { permuteHost } from "./host-layout.js";
-import { timeInProcess, type Runner } from "./runner.js";
+import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
 import { loadTfjsWasm, type Tf } from "./tfjs-load.js";
 
 type T4 = ReturnType<Tf["tensor4d"]>;
 
 /** tfjs conv2d passes on the "wasm" backend. */
 export function tfjsConvRunner(): Runner<ConvCase> {
-  let tf: Tf | undefined;
-  return {
-    name: "tfjs wasm",
-    threads: 1,
-    async setup() {
-      tf = await loadTfjsWasm();
-    },
+  return loadedLibraryRunner("tfjs wasm", loadTfjsWasm, (tf) => ({
     unsupported(c: ConvCase) {
-      if (c.pass === "weight-grad" && !tf!.getKernel("Conv2DBackpropFilter", "wasm")) return "no Conv2DBackpropFilter kernel in tfjs-backend-wasm";
+      if (c.pass === "weight-grad" && !tf().getKernel("Conv2DBackpropFilter", "wasm")) return "no Conv2DBackpropFilter kernel in tfjs-backend-wasm";
       return undefined;
     },
     async time(c: ConvCase, repeats: number) {
-      const t = tf!;
+      const t = tf();
       const [N, C, H, W] = c.shape.x, [O, , kh, kw] = c.shape.w, [, , oh, ow] = c.out;
       const x = t.tensor4d(permuteHost(c.x, c.shape.x, [0, 2, 3, 1]), [N, H, W, C]);
       const w = t.tensor4d(permuteHost(c.w, c.shape.w, [2, 3, 1, 0]), [kh, kw, C, O]);
@@ -43,6 +37,5 @@ export function tfjsConvRunner(): Runner<ConvCase> {
       for (const a of [x, w, dy]) a.dispose();
       return timing;
     },
-    async close() {},
-  };
+  }));
 }

@@ -2,20 +2,14 @@
  * @tensorflow/tfjs with its WebAssembly backend (XNNPACK; single-threaded under Node): matmul.
  */
 import type { MatmulCase } from "../cases.js";
-import { timeInProcess, type Runner } from "./runner.js";
-import { loadTfjsWasm, type Tf } from "./tfjs-load.js";
+import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
+import { loadTfjsWasm } from "./tfjs-load.js";
 
 /** tfjs `matMul` on the "wasm" backend. */
 export function tfjsWasmRunner(): Runner<MatmulCase> {
-  let tf: Tf | undefined;
-  return {
-    name: "tfjs wasm",
-    threads: 1,
-    async setup() {
-      tf = await loadTfjsWasm();
-    },
+  return loadedLibraryRunner("tfjs wasm", loadTfjsWasm, (tf) => ({
     async time({ n, a, b }: MatmulCase, repeats: number) {
-      const t = tf!;
+      const t = tf();
       const ta = t.tensor2d(a, [n, n]), tb = t.tensor2d(b, [n, n]);
       const timing = await timeInProcess(repeats, () => {
         const c = t.matMul(ta, tb);
@@ -26,6 +20,5 @@ export function tfjsWasmRunner(): Runner<MatmulCase> {
       tb.dispose();
       return timing;
     },
-    async close() {},
-  };
+  }));
 }
