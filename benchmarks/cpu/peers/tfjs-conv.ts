@@ -4,7 +4,7 @@
  * weight gradient, which tfjs-backend-wasm does not implement).
  */
 import type { ConvCase } from "../cases.js";
-import { permuteHost } from "./host-layout.js";
+import { permuteHost } from "../../kernels/host-layout.js";
 import { loadedLibraryRunner, timeInProcess, type Runner } from "./runner.js";
 import { loadTfjsWasm, type Tf } from "./tfjs-load.js";
 
