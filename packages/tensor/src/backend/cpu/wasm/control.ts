@@ -3,7 +3,10 @@
  * calling thread hands tasks to the workers and waits for them.
  */
 
-/** Index of the job generation counter (bumped once per job; workers wait on it). */
+/**
+ * Index of the job generation counter: bumped once per job, so every job has a generation different from
+ * the one before it. Workers do not wait on it; each waits on its own slot's `SLOT_GEN`.
+ */
 export const GEN = 0;
 /** Index of the count of worker tasks still running in the current job (the caller waits on it). */
 export const PENDING = 1;
@@ -13,7 +16,11 @@ export const ERROR = 2;
 export const SLOT_BASE = 16;
 /** Int32s per worker slot. */
 export const SLOT_SIZE = 32;
-/** Offset in a slot: the generation the task belongs to. */
+/**
+ * Offset in a slot: the generation of the task posted to this worker. The worker waits on this word and
+ * runs a task only when it differs from the generation it last ran, so a late or spurious wake-up can
+ * never run a task twice.
+ */
 export const SLOT_GEN = 0;
 /** Offset in a slot: the task kernel index. */
 export const SLOT_KERNEL = 1;
@@ -21,10 +28,14 @@ export const SLOT_KERNEL = 1;
 export const SLOT_NARGS = 2;
 /** Offset in a slot: the first argument. */
 export const SLOT_ARGS = 3;
+/** Offset in a slot: the generation of the last task this worker started (for the watchdog's report). */
+export const SLOT_STARTED = 29;
+/** Offset in a slot: the generation of the last task this worker finished (for the watchdog's report). */
+export const SLOT_DONE = 30;
 /** Offset in a slot: 1 once the worker has instantiated the module and is waiting for tasks. */
 export const SLOT_READY = 31;
 /** Most arguments a task may have. */
-export const MAX_ARGS = SLOT_READY - SLOT_ARGS;
+export const MAX_ARGS = SLOT_STARTED - SLOT_ARGS;
 /** Bytes of the shared buffer that carries an error message from a worker. */
 export const ERROR_TEXT_BYTES = 1024;
 
