@@ -14,3 +14,4 @@ export * from "./infer-config.js";
 export * from "./load.js";
 export * from "./load-hf-text.js";
 export * from "./tokenizer.js";
+export * from "./sentencepiece-tokenizer.js";
