@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { AdapterChoice } from "./loader.js";
+import { GPU_SETUP_TIMEOUT_MS, withDeadline } from "./deadline.js";
 
 /** Optional features the backend uses when the adapter has them. */
 export const WANTED_FEATURES: readonly GPUFeatureName[] = ["shader-f16", "subgroups", "timestamp-query"];
@@ -45,7 +46,7 @@ export async function requestDevice(choice: AdapterChoice): Promise<GPUDevice> {
   let last: unknown;
   for (const requiredLimits of attempts) {
     try {
-      return await adapter.requestDevice({ requiredFeatures, requiredLimits, label: "diva" });
+      return await withDeadline(adapter.requestDevice({ requiredFeatures, requiredLimits, label: "diva" }), GPU_SETUP_TIMEOUT_MS, `a device from adapter ${describeAdapter(adapter)}`);
     } catch (e) {
       last = e;
     }

@@ -1,4 +1,5 @@
 /// <reference types="@webgpu/types" />
+import { GPU_SETUP_TIMEOUT_MS, withDeadline } from "./deadline.js";
 
 /** An adapter and the GPU object that made it (keep both referenced for the device's lifetime). */
 export interface AdapterChoice {
@@ -62,9 +63,9 @@ export function dawnFlags(user: readonly string[]): string[] {
 }
 
 async function tryAdapter(gpu: GPU, options: GPURequestAdapterOptions): Promise<GPUAdapter | null> {
-  const a = await gpu.requestAdapter(options);
+  const a = await withDeadline(gpu.requestAdapter(options), GPU_SETUP_TIMEOUT_MS, "a WebGPU adapter");
   if (a) return a;
-  return gpu.requestAdapter({ ...options, forceFallbackAdapter: true });
+  return withDeadline(gpu.requestAdapter({ ...options, forceFallbackAdapter: true }), GPU_SETUP_TIMEOUT_MS, "a fallback WebGPU adapter");
 }
 
 /**

@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { ErrorTracker } from "./errors.js";
 import type { CommandQueue } from "./queue.js";
+import { gpuWorkTimeoutMs, withDeadline } from "./deadline.js";
 
 const USAGE_RESOLVE = 0x0200 | 0x0004; // QUERY_RESOLVE | COPY_SRC
 const USAGE_READBACK = 0x0001 | 0x0008; // MAP_READ | COPY_DST
@@ -115,7 +116,7 @@ export class TimestampRegion implements GpuTimer, PassTimestamps {
       let passes = 0;
       for (const rb of readbacks) {
         try {
-          await rb.mapAsync(0x0001);
+          await withDeadline(rb.mapAsync(0x0001), gpuWorkTimeoutMs(), "the GPU timestamps");
         } catch (e) {
           await this.check();
           throw new Error(`webgpu: reading the GPU timestamps back failed: ${(e as Error).message}`);

@@ -13,6 +13,7 @@ import { BufferPool } from "./pool.js";
 import { CommandQueue } from "./queue.js";
 import { WebGPUStorage } from "./storage.js";
 import { TimestampRegion, type GpuTimer, type GpuTiming } from "./timing.js";
+import { gpuWorkTimeoutMs, withDeadline } from "./deadline.js";
 
 const USAGE_READBACK = 0x0001 | 0x0008; // MAP_READ | COPY_DST
 
@@ -118,7 +119,7 @@ export class WebGPUBackend implements Backend {
       await this.flushSoon();
       await this.check();
       try {
-        await staging.mapAsync(0x0001, 0, len);
+        await withDeadline(staging.mapAsync(0x0001, 0, len), gpuWorkTimeoutMs(), `reading back ${len} bytes (the GPU work queued before it)`);
       } catch (e) {
         await this.check();
         throw new Error(`webgpu: reading back failed: ${(e as Error).message}`);
@@ -162,7 +163,7 @@ export class WebGPUBackend implements Backend {
   /** Submits queued work and waits until the GPU finished it; rejects on a recorded device error. */
   async sync(): Promise<void> {
     this.ctx.queue.flush();
-    await this.ctx.device.queue.onSubmittedWorkDone();
+    await withDeadline(this.ctx.device.queue.onSubmittedWorkDone(), gpuWorkTimeoutMs(), "the submitted GPU work to finish (sync)");
     await this.check();
   }
 
