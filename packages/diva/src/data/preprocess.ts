@@ -1,5 +1,7 @@
 import { randomBits, type RandomKey } from "@diva/tensor";
+import type { ClipView } from "../presets.js";
 import { cropResize, type CropBox, type RgbImage } from "./image.js";
+import { resizeBilinear } from "./resize-bilinear.js";
 
 /** Uniform floats in [0, 1) from a key (host side). */
 function uniforms(key: RandomKey, n: number): number[] {
@@ -47,9 +49,27 @@ export interface DivaViews {
   readonly clip: RgbImage;
 }
 
-/** Preprocessing of the reference: RandomResizedCrop(vaeSize, scale) bicubic; the crop resized again for CLIP. */
-export async function divaViews(img: RgbImage, key: RandomKey, vaeSize: number, clipSize: number, scale: readonly [number, number]): Promise<DivaViews> {
-  const box = randomResizedCropBox(img.width, img.height, key, scale);
+/**
+ * DIVA's two views: RandomResizedCrop(vaeSize, scale, ratio) bicubic for the VAE, and for CLIP either
+ * - `reference` (the reference code): the VAE view resized bilinearly without antialiasing (torch's
+ *   `interpolate(bilinear, align_corners=False)`; it resizes the normalised view, which is the same since the
+ *   normalisation is affine per channel), or
+ * - `source-bicubic`: the same crop of the source resized bicubically (sharp, antialiased) to the CLIP resolution.
+ */
+export async function divaViews(
+  img: RgbImage,
+  key: RandomKey,
+  vaeSize: number,
+  clipSize: number,
+  scale: readonly [number, number],
+  clipView: ClipView = "source-bicubic",
+  ratio: readonly [number, number] = [3 / 4, 4 / 3],
+): Promise<DivaViews> {
+  const box = randomResizedCropBox(img.width, img.height, key, scale, ratio);
+  if (clipView === "reference") {
+    const vae = await cropResize(img, vaeSize, box);
+    return { vae, clip: resizeBilinear(vae, clipSize) };
+  }
   const [vae, clip] = await Promise.all([cropResize(img, vaeSize, box), cropResize(img, clipSize, box)]);
   return { vae, clip };
 }
