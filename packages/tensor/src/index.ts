@@ -44,7 +44,8 @@ export {
 } from "./backend/webgpu/index.js";
 export { memory, type MemoryInfo } from "./engine/memory.js";
 export { tidy, keep, dispose, scope } from "./engine/tidy.js";
-export { mapTree, treeLeaves, flattenTree, type TensorTree } from "./tree.js";
+export { mapTree, treeLeaves, flattenTree, unflattenTree, type NameTree, type TensorTree } from "./tree.js";
+export { RESERVED_NAME_SEGMENTS, isReservedNameSegment, reservedNameError, checkName, checkNames, checkJsonKeys, parseJsonNames, nameRecord } from "./names.js";
 export { grad, valueAndGrad, stopGradient, noGrad, type GradOptions } from "./autograd/grad.js";
 export { opTables, type KernelOpDef, type ViewOpDef, type ViewAttrs, type ViewName } from "./ops/registry.js";
 export type { Vjp, VjpContext, VjpResult } from "./autograd/tape.js";

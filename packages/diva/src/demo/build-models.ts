@@ -93,7 +93,7 @@ if (stage === "all" || stage === "vae") {
 
 if (stage === "all" || stage === "unet") {
   const tokenizer = buildTokenizer();
-  const vae = unflattenParams((await readSafetensors(join(out, DEMO_FILES.vae))).tensors) as unknown as VAEParams;
+  const vae = unflattenParams((await readSafetensors(join(out, DEMO_FILES.vae))).tensors, join(out, DEMO_FILES.vae)) as unknown as VAEParams;
   const write = (diffusion: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {
       config: JSON.stringify(TINY_UNET_CONFIG),

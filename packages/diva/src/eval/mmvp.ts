@@ -1,9 +1,10 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { dispose, noGrad, tidy, type Tensor } from "@diva/tensor";
-import { clipResizeCenterCrop, decodeImage, imagesToTensor } from "../data/image.js";
+import { dispose, nameRecord, noGrad, tidy, type Tensor } from "@diva/tensor";
+import { decodeImage, evalResize, imagesToTensor } from "../data/image.js";
 import type { ClipForEval } from "./clip-model.js";
+import { paperImageFeatures, type MmvpImageFeatures } from "./paper-features.js";
 import { cosineSimilarity } from "./similarity.js";
 
 /** The nine MMVP visual patterns, in the benchmark's order. */
@@ -97,8 +98,15 @@ export async function readMmvpBenchmark(dir: string): Promise<MmvpItem[]> {
 export interface MmvpOptions {
   /** Images per forward pass (default 16). */
   readonly batchSize?: number;
-  /** Image features to use: the standard embedding (default) or a custom one (e.g. class token + patch mean). */
-  readonly imageFeatures?: (images: Tensor) => Tensor;
+  /**
+   * Image features: `standard` (default), the model's image embedding as the MMVP repository's script scores; or
+   * `paper`, the feature the paper's DIVA scripts scored each model with (see `paperImageFeatures`).
+   */
+  readonly features?: "standard" | "paper";
+  /** Seed of the paper features' random patch draws (OpenAI; default 0). */
+  readonly featureSeed?: number;
+  /** A custom image feature instead (e.g. class token + patch mean); one tensor, or one per statement of a pair. */
+  readonly imageFeatures?: (images: Tensor) => MmvpImageFeatures;
   /** Called after each batch with pairs scored so far and the number of pairs. */
   onProgress?(done: number, total: number): void;
 }
@@ -107,6 +115,8 @@ export interface MmvpOptions {
  * Scores a CLIP on MMVP-VLM: for each pair (odd id, id + 1) and each of its statements ("a photo of " +
  * statement), the similarity is softmaxed over the pair's two images; the pair counts only if both statements
  * pick their own image. Per-pattern score = solved pairs / pairs; the benchmark score is the mean over patterns.
+ * As the reference script, statement 1 picks image 1 only if its probability is above 0.5 and statement 2 picks
+ * image 2 when image 1's probability is at most 0.5, so a tie counts for statement 2 and against statement 1.
  *
  * @example
  * ```ts
@@ -126,34 +136,40 @@ export async function evalMMVP(clip: ClipForEval, benchmarkDir: string, options:
     pairs.push([it, other]);
   }
   const batchSize = options.batchSize ?? 16;
-  const features = options.imageFeatures ?? ((x: Tensor) => clip.encodeImage(x));
+  if (options.imageFeatures && options.features === "paper") throw new Error("evalMMVP: give either imageFeatures or features: \"paper\", not both");
+  const features =
+    options.imageFeatures ??
+    (options.features === "paper" ? paperImageFeatures(clip, { seed: options.featureSeed ?? 0 }) : (x: Tensor) => clip.encodeImage(x));
   const solved: { id: number; type: string; solved: boolean; statementSimilarity: number }[] = [];
   for (let start = 0; start < pairs.length; start += Math.max(1, Math.floor(batchSize / 2))) {
     const chunk = pairs.slice(start, start + Math.max(1, Math.floor(batchSize / 2)));
-    const imgs = await Promise.all(chunk.flat().map(async (it) => clipResizeCenterCrop(await decodeImage(it.imagePath), clip.imageSize)));
-    const [imageSims, textSims] = noGrad(() =>
+    const imgs = await Promise.all(chunk.flat().map(async (it) => evalResize(await decodeImage(it.imagePath), clip.imageSize, clip.resize)));
+    const [imageSims1, imageSims2, textSims] = noGrad(() =>
       tidy(() => {
         const x = imagesToTensor(imgs, clip.normalization);
-        const img = features(x);
+        const f = features(x);
+        const [img1, img2] = isPair(f) ? f : [f, f];
         const txt = clip.encodeText(chunk.flat().map((it) => `a photo of ${it.statement}`));
-        return [cosineSimilarity(txt, img), cosineSimilarity(txt, txt)] as const;
+        return [cosineSimilarity(txt, img1), cosineSimilarity(txt, img2), cosineSimilarity(txt, txt)] as const;
       }),
     );
-    const [sims, tsims] = await Promise.all([imageSims.data(), textSims.data()]);
-    dispose([imageSims, textSims]);
+    const [sims1, sims2, tsims] = await Promise.all([imageSims1.data(), imageSims2.data(), textSims.data()]);
+    dispose([imageSims1, imageSims2, textSims]);
     const n = chunk.length * 2;
     chunk.forEach(([a], p) => {
       const i = 2 * p;
-      // softmax over the pair's two images preserves the order, so compare the similarities directly
-      const aPicksA = sims[i * n + i]! > sims[i * n + i + 1]!;
-      const bPicksB = sims[(i + 1) * n + i + 1]! > sims[(i + 1) * n + i]!;
+      // softmax over the pair's two images preserves the order, so compare the similarities directly; statement
+      // 1 (row i) scores with its features, statement 2 (row i + 1) with its own (they differ for random features)
+      const aPicksA = sims1[i * n + i]! > sims1[i * n + i + 1]!;
+      const bPicksB = sims2[(i + 1) * n + i + 1]! >= sims2[(i + 1) * n + i]!;
       solved.push({ id: a.id, type: a.type, solved: aPicksA && bPicksB, statementSimilarity: tsims[i * n + i + 1]! });
     });
     options.onProgress?.(solved.length, pairs.length);
   }
   const types = [...new Set(items.map((it) => it.type))];
-  const perPattern: Record<string, number> = {};
-  const statementSimilarity: Record<string, number> = {};
+  // keyed by the CSV's Type column
+  const perPattern = nameRecord<number>();
+  const statementSimilarity = nameRecord<number>();
   for (const t of types) {
     const ps = solved.filter((s) => s.type === t);
     perPattern[t] = ps.filter((s) => s.solved).length / ps.length;
@@ -162,3 +178,5 @@ export async function evalMMVP(clip: ClipForEval, benchmarkDir: string, options:
   const average = types.reduce((s, t) => s + perPattern[t]!, 0) / types.length;
   return { perPattern, average, statementSimilarity, pairs: solved };
 }
+
+const isPair = (f: MmvpImageFeatures): f is readonly [Tensor, Tensor] => Array.isArray(f);

@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { clipResizeCenterCrop, decodeImage, imagesToTensor } from "../data/image.js";
+import { nameRecord } from "@diva/tensor";
+import { decodeImage, evalResize, imagesToTensor } from "../data/image.js";
 import type { ClipForEval } from "./clip-model.js";
 import { OPENAI_IMAGENET_TEMPLATES } from "./templates.js";
 import { zeroShotClassEmbeddings, zeroShotPredict, type ZeroShotResult } from "./zeroshot.js";
@@ -41,7 +42,7 @@ export async function readTemplates(spec: string): Promise<string[]> {
 
 /**
  * Zero-shot accuracy over a folder with one subfolder of images per class, streamed in batches (the images are
- * resized and centre-cropped as CLIP's eval preprocessing). Unreadable images are skipped and counted.
+ * resized as the model's eval preprocessing: shorter side + centre crop, or squash for SigLIP). Unreadable images are skipped and counted.
  */
 export async function evalZeroShotFolder(
   clip: ClipForEval,
@@ -65,7 +66,7 @@ export async function evalZeroShotFolder(
       const decoded = await Promise.all(
         chunk.map(async (it) => {
           try {
-            return { it, img: await clipResizeCenterCrop(await decodeImage(it.path), clip.imageSize) };
+            return { it, img: await evalResize(await decodeImage(it.path), clip.imageSize, clip.resize) };
           } catch (e) {
             skipped.push((e as Error).message);
             return null;
@@ -87,7 +88,7 @@ export async function evalZeroShotFolder(
   } finally {
     classEmb.dispose();
   }
-  const perClass: Record<string, number> = {};
+  const perClass = nameRecord<number>(); // keyed by folder names
   let correct = 0;
   let count = 0;
   for (const [c, h] of hits) {

@@ -1,4 +1,4 @@
-import { argmax, mean, noGrad, stack, tidy, type Tensor } from "@diva/tensor";
+import { argmax, mean, nameRecord, noGrad, stack, tidy, type Tensor } from "@diva/tensor";
 import type { ClipForEval } from "./clip-model.js";
 import { cosineSimilarity, l2Normalize } from "./similarity.js";
 import { OPENAI_IMAGENET_TEMPLATES } from "./templates.js";
@@ -48,7 +48,7 @@ export async function evalZeroShot(
   const classEmb = zeroShotClassEmbeddings(clip, classNames, templates);
   let correct = 0;
   let count = 0;
-  const perClass: Record<string, number> = {};
+  const perClass = nameRecord<number>(); // keyed by class names
   try {
     for (const [name, images] of Object.entries(imagesByClass)) {
       const target = classNames.indexOf(name);

@@ -1,10 +1,10 @@
-import { flattenTree, openSafetensors, treeLeaves, writeSafetensors, type FloatStorageDType, type Tensor } from "@diva/tensor";
+import { flattenTree, nameRecord, openSafetensors, treeLeaves, writeSafetensors, type FloatStorageDType, type Tensor } from "@diva/tensor";
 import { openClipToHfClip, readTorchCheckpoint, type ClipCheckpointLayout, type ClipVisualParams } from "@diva/nn";
 import { isTorchCheckpointPath } from "./clip-checkpoint.js";
 
 /** The trained vision tower under the checkpoint's own names (`visual.*`, or HF `vision_model.*` + `visual_projection.weight`). */
 export function visionStateDict(visual: ClipVisualParams, layout: ClipCheckpointLayout): Record<string, Tensor> {
-  const flat: Record<string, Tensor> = {};
+  const flat = nameRecord<Tensor>();
   for (const [k, t] of Object.entries(flattenTree(visual))) flat[`visual.${k}`] = t;
   if (layout === "open_clip") return flat;
   const { tensors, unmapped } = openClipToHfClip(flat);
@@ -47,8 +47,9 @@ export async function exportPostTrainedClip(o: ClipExportOptions): Promise<ClipE
   if (!/\.safetensors$/i.test(o.out)) throw new Error(`export: ${o.out} must end in .safetensors (the post-trained CLIP is written as safetensors)`);
   const trained = visionStateDict(o.visual, o.layout);
   const trainedLeaves = new Set(treeLeaves(o.visual));
-  const original: Record<string, Tensor> = {};
-  const dtypes: Record<string, FloatStorageDType> = {};
+  // Keyed by the input file's names: prototype-less, so every name is an ordinary key.
+  const original = nameRecord<Tensor>();
+  const dtypes = nameRecord<FloatStorageDType>();
   let metadata: Record<string, string> = {};
   if (isTorchCheckpointPath(o.source)) {
     Object.assign(original, (await readTorchCheckpoint(o.source)).tensors);
@@ -65,7 +66,7 @@ export async function exportPostTrainedClip(o: ClipExportOptions): Promise<ClipE
       await file.close();
     }
   }
-  const out: Record<string, Tensor> = {};
+  const out = nameRecord<Tensor>();
   const used = new Set<string>();
   let replaced = 0;
   for (const [name, t] of Object.entries(original)) {

@@ -2,7 +2,7 @@
  * Loading a Hugging Face CLIPTextModel (a diffusers `text_encoder/` folder: config.json + model.safetensors,
  * fp32 / fp16 / bf16), validated against the specs of its config.
  */
-import { readSafetensors, type Device, type Tensor } from "@diva/tensor";
+import { checkJsonKeys, checkNames, nameRecord, readSafetensors, type Device, type Tensor } from "@diva/tensor";
 import { unflattenParams } from "../params.js";
 import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
 import { hfClipTextSpecs, type HfClipTextConfig, type HfClipTextParams } from "./hf-text.js";
@@ -50,8 +50,15 @@ export async function loadHfClipText(path: string, options: LoadHfClipTextOption
     } catch (e) {
       throw new Error(`loadHfClipText: no readable config.json in ${dir} (pass options.config): ${(e as Error).message}`);
     }
+    checkJsonKeys(config, join(dir, "config.json"));
   }
   const { tensors } = await readSafetensors(file, { dtype: "float32", ...(options.device ? { device: options.device } : {}) });
+  try {
+    checkNames(Object.keys(tensors), file);
+  } catch (e) {
+    for (const t of Object.values(tensors)) t.dispose();
+    throw e;
+  }
   for (const n of Object.keys(tensors)) {
     if (/(^|\.)position_ids$/.test(n)) {
       tensors[n]!.dispose();
@@ -64,10 +71,10 @@ export async function loadHfClipText(path: string, options: LoadHfClipTextOption
     for (const t of Object.values(tensors)) t.dispose();
     throw new Error(`loadHfClipText: ${file} does not match its config\n${formatParamReport(report, file)}`);
   }
-  const keep: Record<string, Tensor> = {};
+  const keep = nameRecord<Tensor>();
   for (const [n, t] of Object.entries(tensors)) {
-    if (n in specs && !report.mismatched.some((m) => m.name === n)) keep[n] = t;
+    if (Object.hasOwn(specs, n) && !report.mismatched.some((m) => m.name === n)) keep[n] = t;
     else t.dispose();
   }
-  return { params: unflattenParams(keep) as unknown as HfClipTextParams, config, report };
+  return { params: unflattenParams(keep, file) as unknown as HfClipTextParams, config, report };
 }

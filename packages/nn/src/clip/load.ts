@@ -3,7 +3,7 @@
  * names and converted with the name map), validated against the specs of the config, with missing,
  * unexpected and mis-shaped keys reported by name.
  */
-import { randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
+import { checkJsonKeys, checkNames, nameRecord, randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
 import { unflattenParams } from "../params.js";
 import { readTorchCheckpoint } from "../checkpoints/torch/index.js";
 import { initFlatFromSpecs } from "../layers/specs.js";
@@ -64,25 +64,31 @@ function isOpenClipConfig(c: unknown): c is OpenClipConfig {
   return typeof c === "object" && c !== null && "embed_dim" in c && ("vision_cfg" in c || "text_cfg" in c);
 }
 
-function parseJson(text: string | undefined): unknown {
+/** The parsed JSON of `text` (undefined when absent or invalid); prototype-reaching keys are an error naming `where`. */
+function parseJson(text: string | undefined, where: string): unknown {
   if (!text) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  return checkJsonKeys(value, where);
 }
 
 async function configBeside(path: string): Promise<unknown> {
   const { readFile } = await import("node:fs/promises");
   const { dirname, join } = await import("node:path");
   for (const name of ["open_clip_config.json", "config.json"]) {
+    const file = join(dirname(path), name);
+    let json: Record<string, unknown>;
     try {
-      const json = JSON.parse(await readFile(join(dirname(path), name), "utf-8")) as Record<string, unknown>;
-      return (json.model_cfg as unknown) ?? json;
+      json = JSON.parse(await readFile(file, "utf-8")) as Record<string, unknown>;
     } catch {
-      // not there or not JSON: try the next
+      continue; // not there or not JSON: try the next
     }
+    checkJsonKeys(json, file);
+    return (json.model_cfg as unknown) ?? json;
   }
   return undefined;
 }
@@ -103,6 +109,7 @@ async function configBeside(path: string): Promise<unknown> {
 export async function loadClip(source: string | Uint8Array | Record<string, Tensor>, options: LoadClipOptions = {}): Promise<LoadedClip> {
   let flat: Record<string, Tensor>;
   let metadata: Record<string, string> = {};
+  const label = typeof source === "string" ? source : source instanceof Uint8Array ? "checkpoint bytes" : "loadClip state dict";
   const device = options.device ? { device: options.device } : {};
   if (isTorchZip(source)) {
     const read = await readTorchCheckpoint(source as string | Uint8Array, device);
@@ -111,7 +118,26 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
     const read = await readSafetensors(source, { dtype: "float32", ...device });
     flat = read.tensors;
     metadata = read.metadata;
-  } else flat = { ...source };
+  } else flat = source;
+  const owned = typeof source === "string" || source instanceof Uint8Array;
+  let configSource: LoadedClip["configSource"] = "options";
+  let raw: unknown = options.config;
+  try {
+    // Names become keys of records and paths of the parameter tree: refuse prototype-reaching ones up front.
+    checkNames(Object.keys(flat), label);
+    if (raw === undefined) {
+      raw = parseJson(metadata.config, `${label}: __metadata__.config`);
+      configSource = "metadata";
+      if (!isHfConfig(raw) && !isOpenClipConfig(raw)) {
+        raw = typeof source === "string" ? await configBeside(source) : undefined;
+        configSource = "file";
+      }
+    }
+  } catch (e) {
+    if (owned) for (const t of Object.values(flat)) t.dispose();
+    throw e;
+  }
+  flat = nameRecord(Object.entries(flat));
   for (const name of Object.keys(flat)) {
     const bare = name.replace(/^(state_dict\.)?(module\.)?/, "");
     if (bare !== name) {
@@ -121,18 +147,7 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
   }
   const layout: ClipCheckpointLayout = isHfClipLayout(Object.keys(flat)) ? "hf" : "open_clip";
 
-  let configSource: LoadedClip["configSource"] = "options";
-  let raw: unknown = options.config;
-  if (raw === undefined) {
-    raw = parseJson(metadata.config);
-    configSource = "metadata";
-    if (!isHfConfig(raw) && !isOpenClipConfig(raw)) {
-      raw = typeof source === "string" ? await configBeside(source) : undefined;
-      configSource = "file";
-    }
-  }
-
-  const dropped: Record<string, Tensor> = {};
+  const dropped = nameRecord<Tensor>();
   let tensors = flat;
   if (layout === "hf") {
     const mapped = hfClipToOpenClip(flat);
@@ -160,7 +175,6 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
   const report: ParamReport = { ...base, unexpected: [...base.unexpected, ...unmappedNames] };
   // Free what the model does not keep: everything read from a file, and conversion results made here
   // (tensors the caller passed in stay the caller's).
-  const owned = typeof source === "string" || source instanceof Uint8Array;
   const callers = new Set(Object.values(flat));
   const release = (keepers: Set<Tensor>) => {
     for (const t of new Set([...Object.values(flat), ...Object.values(tensors), ...Object.values(dropped)])) {
@@ -175,9 +189,9 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
   const fresh = fill.length
     ? initFlatFromSpecs(randomKey(0), Object.fromEntries(fill.map((n) => [n, specs[n]!])), options.device ? { device: options.device } : {})
     : {};
-  const params: Record<string, Tensor> = {};
+  const params = nameRecord<Tensor>();
   for (const name of Object.keys(specs)) params[name] = fresh[name] ?? tensors[name]!;
   release(new Set(Object.values(params)));
-  const model = new ClipModel(unflattenParams(params) as unknown as ClipParams, config);
+  const model = new ClipModel(unflattenParams(params, label) as unknown as ClipParams, config);
   return { model, config, layout, report, configSource };
 }

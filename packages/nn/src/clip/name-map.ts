@@ -11,7 +11,7 @@
  * - `logit_scale` is shared. Position-id buffers (`*.position_ids`) have no counterpart and are dropped.
  * The conversion is exact (concatenation, slicing and transposes only).
  */
-import { concat, contiguous, slice, transpose, type Tensor } from "@diva/tensor";
+import { concat, contiguous, nameRecord, slice, transpose, type Tensor } from "@diva/tensor";
 import type { OpenClipConfig } from "./config.js";
 
 /** Hugging Face `CLIPVisionConfig`. */
@@ -105,7 +105,7 @@ export function hfClipToOpenClip(flat: Record<string, Tensor>): {
   /** Tensors the map does not know, under their HF names. */
   unmapped: Record<string, Tensor>;
 } {
-  const out: Record<string, Tensor> = {};
+  const out = nameRecord<Tensor>();
   const used = new Set<string>();
   const take = (n: string) => {
     used.add(n);
@@ -131,7 +131,7 @@ export function hfClipToOpenClip(flat: Record<string, Tensor>): {
       for (const [h, o] of LAYER_MAP) if (flat[hp + h]) out[op + o] = take(hp + h);
     }
   }
-  const unmapped: Record<string, Tensor> = {};
+  const unmapped = nameRecord<Tensor>();
   for (const [n, t] of Object.entries(flat)) {
     if (used.has(n) || /(^|\.)position_ids$/.test(n)) continue;
     unmapped[n] = t;
@@ -146,7 +146,7 @@ export function openClipToHfClip(flat: Record<string, Tensor>): {
   /** Tensors the map does not know, under their open_clip names. */
   unmapped: Record<string, Tensor>;
 } {
-  const out: Record<string, Tensor> = {};
+  const out = nameRecord<Tensor>();
   const used = new Set<string>();
   const take = (n: string) => {
     used.add(n);
@@ -177,7 +177,7 @@ export function openClipToHfClip(flat: Record<string, Tensor>): {
       for (const [h, o] of LAYER_MAP) if (flat[op + o]) out[hp + h] = take(op + o);
     }
   }
-  const unmapped: Record<string, Tensor> = {};
+  const unmapped = nameRecord<Tensor>();
   for (const [n, t] of Object.entries(flat)) if (!used.has(n)) unmapped[n] = t;
   return { tensors: out, unmapped };
 }

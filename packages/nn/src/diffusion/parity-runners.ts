@@ -2,16 +2,17 @@
  * Parity runners of the diffusion family (UNet2DConditionModel, AutoencoderKL, DDPM/DDIM schedulers) for the
  * shared parity check (`diva parity FILE`). Importing this module registers them.
  */
-import { tidy, type Tensor } from "@diva/tensor";
+import { nameRecord, tidy, type Tensor } from "@diva/tensor";
 import type { Fixture } from "../parity/fixture.js";
 import { registerParityRunner, type ParityRunner } from "../parity/registry.js";
 import { diffusionFixtureKind, diffusionFixtureOutputs, diffusionReferenceNames, diffusionTolerance, type DiffusionFixture, type DiffusionFixtureKind } from "./parity.js";
 
 /** A parity-check fixture in the form the diffusion producers read (all tensors by full name, parsed metadata). */
 function asDiffusionFixture(f: Fixture): DiffusionFixture {
-  const tensors: Record<string, Tensor> = { ...f.weights, ...f.expected };
+  // Names were checked by loadFixture; prototype-less records keep lookups of absent names undefined.
+  const tensors = nameRecord<Tensor>([...Object.entries(f.weights), ...Object.entries(f.expected)]);
   for (const [k, t] of Object.entries(f.inputs)) tensors[`input.${k}`] = t;
-  const meta: Record<string, unknown> = { fixture: f.name, config: f.config, names: f.names };
+  const meta = nameRecord<unknown>([["fixture", f.name], ["config", f.config], ["names", f.names]]);
   for (const [k, v] of Object.entries(f.metadata)) {
     if (k in meta) continue;
     try {

@@ -47,7 +47,8 @@ export function diffusionTolerance(kind: DiffusionFixtureKind, name: string): nu
 
 /** Model weights of a fixture (every tensor without a reference prefix) as a tree. */
 function weightsOf(f: DiffusionFixture): ReturnType<typeof unflattenParams> {
-  return unflattenParams(Object.fromEntries(Object.entries(f.tensors).filter(([k]) => !REFERENCE.test(k))));
+  const weights = Object.entries(f.tensors).filter(([k]) => !REFERENCE.test(k));
+  return unflattenParams(Object.fromEntries(weights), `fixture ${String(f.meta.fixture ?? "")}`.trim());
 }
 
 function need(f: DiffusionFixture, name: string): Tensor {

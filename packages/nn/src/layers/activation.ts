@@ -51,7 +51,7 @@ const FUSED: Record<ActivationName, BiasActivation> = {
 
 /** The activation `name` as @diva/tensor's fused bias + activation kernel names it (`linear(..., { activation })`). */
 export function fusedActivation(name: ActivationName): BiasActivation {
-  const f = FUSED[name];
+  const f = Object.hasOwn(FUSED, name) ? FUSED[name] : undefined; // a config string "constructor" is no activation
   if (!f) throw new Error(`activation: unknown activation ${JSON.stringify(name)} (expected one of ${NAMES.join(", ")})`);
   return f;
 }

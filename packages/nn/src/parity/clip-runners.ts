@@ -28,7 +28,10 @@ import type { ParityRunner } from "./registry.js";
 const PIXELS = ["pixel_values", "pixels", "image", "images", "x"];
 const IDS = ["input_ids", "ids", "text", "tokens", "token_ids"];
 
-const has = (w: Record<string, Tensor>, ...names: string[]) => names.some((n) => n in w);
+/** The file a fixture came from (or its name), for errors about its tensor names. */
+const fixtureLabel = (f: Fixture): string => f.source ?? f.name;
+
+const has = (w: Record<string, Tensor>, ...names: string[]) => names.some((n) => Object.hasOwn(w, n));
 const hasPrefix = (w: Record<string, Tensor>, prefix: string) => Object.keys(w).some((n) => n.startsWith(prefix));
 
 function visionResolver(out: Omit<ClipVisionOutput, "blocks"> & { blocks: Record<number, Tensor> }, layers: number, prefixTokens: number): Resolver {
@@ -128,7 +131,7 @@ export const clipVisionRunner: ParityRunner = makeRunner<ClipVisionParams>(
     const config = openClipConfig(f);
     const layers = countLayers(weights, "transformer.resblocks.");
     return {
-      params: unflattenParams(weights) as unknown as ClipVisionParams,
+      params: unflattenParams(weights, fixtureLabel(f)) as unknown as ClipVisionParams,
       forward: (p, inputs) => visionResolver(applyClipVision(p, pickInput(inputs, PIXELS, "image"), config, { blocks: "all" }), layers, 1),
     };
   },
@@ -152,7 +155,7 @@ export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams>(
     const layers = countLayers(weights, openClip ? "trunk.blocks." : "blocks.");
     if (openClip || vc.timm_model_name) {
       const config = openClipConfig(f);
-      const params = (openClip ? unflattenParams(weights) : { trunk: unflattenParams(weights) }) as unknown as TimmVisualParams;
+      const params = (openClip ? unflattenParams(weights, fixtureLabel(f)) : { trunk: unflattenParams(weights, fixtureLabel(f)) }) as unknown as TimmVisualParams;
       return {
         params,
         forward: (p: TimmVisualParams, inputs) => {
@@ -163,7 +166,7 @@ export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams>(
     }
     const tc = ((f.config.timm_config ?? f.config.model_args ?? f.config) as TimmVitConfig);
     return {
-      params: unflattenParams(weights) as unknown as TimmVisualParams,
+      params: unflattenParams(weights, fixtureLabel(f)) as unknown as TimmVisualParams,
       forward: (p: TimmVisualParams, inputs) => {
         const out = applyTimmVit(p as unknown as TimmVitParams, pickInput(inputs, PIXELS, "image"), tc, { blocks: "all" });
         return visionResolver(out, layers, out.numPrefixTokens);
@@ -181,7 +184,7 @@ export const clipTextRunner: ParityRunner = makeRunner<ClipTextParams>(
     const config = openClipConfig(f);
     const layers = countLayers(weights, "transformer.resblocks.");
     return {
-      params: unflattenParams(weights) as unknown as ClipTextParams,
+      params: unflattenParams(weights, fixtureLabel(f)) as unknown as ClipTextParams,
       forward: (p, inputs) => {
         const ids = pickInput(inputs, IDS, "token ids");
         const out = applyClipText(p, ids, config, { blocks: "all" });
@@ -200,7 +203,7 @@ export const hfClipTextRunner: ParityRunner = makeRunner<HfClipTextParams>(
     const config = ((f.config.text_config as HfClipTextConfig | undefined) ?? (f.config as HfClipTextConfig));
     const layers = countLayers(f.weights, "text_model.encoder.layers.");
     return {
-      params: unflattenParams(f.weights) as unknown as HfClipTextParams,
+      params: unflattenParams(f.weights, fixtureLabel(f)) as unknown as HfClipTextParams,
       forward: (p, inputs) => {
         const out = applyHfClipText(p, pickInput(inputs, IDS, "token ids"), config, { blocks: "all" });
         return textResolver(out, layers, () => out.embeddings);
@@ -223,7 +226,7 @@ export const clipModelRunner: ParityRunner = makeRunner<ClipParams>(
     const tPrefix = config.custom_text ? "text.transformer.resblocks." : "transformer.resblocks.";
     const tLayers = countLayers(flat, tPrefix);
     return {
-      params: unflattenParams(flat) as unknown as ClipParams,
+      params: unflattenParams(flat, fixtureLabel(f)) as unknown as ClipParams,
       forward: (p, inputs) => {
         const pixels = inputs[PIXELS.find((n) => inputs[n])!];
         const ids = inputs[IDS.find((n) => inputs[n])!];

@@ -3,7 +3,7 @@
  * (`input.*`), expected results (`output.*`, `intermediate.*`, `grad.*`) and, in `__metadata__`, JSON strings
  * `config` (the model config) and `names` (what each tensor is).
  */
-import { dispose, readSafetensors, type Tensor } from "@diva/tensor";
+import { checkJsonKeys, checkNames, dispose, nameRecord, readSafetensors, type Tensor } from "@diva/tensor";
 
 /** A fixture file split into its parts. */
 export interface Fixture {
@@ -30,21 +30,34 @@ export const RESERVED_PREFIXES = ["input.", "output.", "intermediate.", "grad."]
 
 function parseObject(text: string | undefined, field: string, file: string): Record<string, unknown> {
   if (text === undefined) return {};
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    v = JSON.parse(text);
   } catch {
-    // fall through
+    v = undefined;
   }
-  throw new Error(`${file}: __metadata__.${field} is not a JSON object`);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${file}: __metadata__.${field} is not a JSON object`);
+  return checkJsonKeys(v as Record<string, unknown>, `${file}: __metadata__.${field}`);
 }
 
 /** Reads a fixture (path or bytes). Every tensor is loaded; dispose with {@link disposeFixture}. */
 export async function loadFixture(source: string | Uint8Array, label = typeof source === "string" ? source : "fixture"): Promise<Fixture> {
   const { tensors, metadata } = await readSafetensors(source);
-  const weights: Record<string, Tensor> = {};
-  const inputs: Record<string, Tensor> = {};
-  const expected: Record<string, Tensor> = {};
+  let config: Record<string, unknown>;
+  let names: Record<string, unknown>;
+  // Names become keys of the records below and paths of parameter trees: refuse prototype-reaching ones.
+  try {
+    checkNames(Object.keys(tensors), label);
+    checkNames(Object.keys(metadata), `${label}: __metadata__`);
+    config = parseObject(metadata.config, "config", label);
+    names = parseObject(metadata.names, "names", label);
+  } catch (e) {
+    dispose(tensors);
+    throw e;
+  }
+  const weights = nameRecord<Tensor>();
+  const inputs = nameRecord<Tensor>();
+  const expected = nameRecord<Tensor>();
   for (const [name, t] of Object.entries(tensors)) {
     if (name.startsWith("input.")) inputs[name.slice(6)] = t;
     else if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) expected[name] = t;
@@ -54,8 +67,8 @@ export async function loadFixture(source: string | Uint8Array, label = typeof so
   return {
     name: metadata.fixture ?? base,
     ...(typeof source === "string" ? { source } : {}),
-    config: parseObject(metadata.config, "config", label),
-    names: parseObject(metadata.names, "names", label),
+    config,
+    names,
     metadata,
     weights,
     inputs,

@@ -4,7 +4,7 @@
  * `grad.*` names differentiates the fixture's loss (parsed from `config.loss`, e.g.
  * "loss = sum(output.image_embeds ** 2)") with valueAndGrad w.r.t. the parameters and the float inputs.
  */
-import { div, flattenTree, isFloat, mean, norm, square, sum, tidy, valueAndGrad, type Tensor } from "@diva/tensor";
+import { div, flattenTree, isFloat, mean, nameRecord, norm, square, sum, tidy, valueAndGrad, type Tensor } from "@diva/tensor";
 import type { Fixture } from "./fixture.js";
 import type { ParityRunner } from "./registry.js";
 
@@ -72,7 +72,7 @@ export function pickInput(inputs: Record<string, Tensor>, names: readonly string
 export function stripPrefix(weights: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
   const names = Object.keys(weights);
   if (!names.some((n) => n.startsWith(prefix))) return weights;
-  const out: Record<string, Tensor> = {};
+  const out = nameRecord<Tensor>();
   for (const n of names) if (n.startsWith(prefix)) out[n.slice(prefix.length)] = weights[n]!;
   return out;
 }
@@ -105,7 +105,7 @@ export function makeRunner<P>(
       });
       if (gradNames.length) {
         if (!lossSpec) throw new Error(`parity: the fixture has grad.* tensors but config.loss ${JSON.stringify(f.config.loss)} is not "sum(output.X ** 2)" or "mean(output.X ** 2)"`);
-        const floatInputs: Record<string, Tensor> = {};
+        const floatInputs = nameRecord<Tensor>();
         for (const [k, t] of Object.entries(f.inputs)) if (isFloat(t.dtype)) floatInputs[k] = t;
         const [loss, grads] = valueAndGrad((p: P, xs: Record<string, Tensor>) => lossOf(model.forward(p, { ...f.inputs, ...xs }), lossSpec), { argnums: [0, 1] })(
           model.params,

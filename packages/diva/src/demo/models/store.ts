@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { flattenTree, readSafetensors, writeSafetensors } from "@diva/tensor";
+import { flattenTree, parseJsonNames, readSafetensors, writeSafetensors } from "@diva/tensor";
 import { unflattenParams, type AutoencoderKLConfig, type UNet2DConditionConfig, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
 import { WordTokenizer } from "./tokenizer.js";
 
@@ -41,17 +41,20 @@ export async function loadDemoModels(dir = DEMO_ASSETS): Promise<DemoModels> {
     }
   };
   const [clip, vae, unet] = await Promise.all([read(DEMO_FILES.clip), read(DEMO_FILES.vae), read(DEMO_FILES.unet)]);
-  const clipConfig = JSON.parse(clip.metadata["config"]!) as OpenClipConfig;
-  const words = JSON.parse(clip.metadata["vocabulary"]!) as string[];
+  const [clipFile, vaeFile, unetFile] = [join(dir, DEMO_FILES.clip), join(dir, DEMO_FILES.vae), join(dir, DEMO_FILES.unet)];
+  const meta = (m: Record<string, string>, file: string, key: string): unknown => parseJsonNames(m[key] ?? "null", `${file}: __metadata__.${key}`);
+  const clipConfig = meta(clip.metadata, clipFile, "config") as OpenClipConfig;
+  const words = meta(clip.metadata, clipFile, "vocabulary") as string[];
+  const unetTree = unflattenParams(unet.tensors, unetFile) as unknown as { unet: UNetParams; text: ClipTextParams };
   return {
-    clip: unflattenParams(clip.tensors) as unknown as ClipParams,
+    clip: unflattenParams(clip.tensors, clipFile) as unknown as ClipParams,
     clipConfig,
     tokenizer: new WordTokenizer(words, clipConfig.text_cfg.context_length ?? 24),
-    vae: unflattenParams(vae.tensors) as unknown as VAEParams,
-    vaeConfig: JSON.parse(vae.metadata["config"]!) as AutoencoderKLConfig,
-    unetConfig: JSON.parse(unet.metadata["config"]!) as UNet2DConditionConfig,
-    unet: (unflattenParams(unet.tensors) as unknown as { unet: UNetParams }).unet,
-    textEncoder: (unflattenParams(unet.tensors) as unknown as { text: ClipTextParams }).text,
-    textEncoderConfig: JSON.parse(unet.metadata["text_config"]!) as ClipTextTowerConfig,
+    vae: unflattenParams(vae.tensors, vaeFile) as unknown as VAEParams,
+    vaeConfig: meta(vae.metadata, vaeFile, "config") as AutoencoderKLConfig,
+    unetConfig: meta(unet.metadata, unetFile, "config") as UNet2DConditionConfig,
+    unet: unetTree.unet,
+    textEncoder: unetTree.text,
+    textEncoderConfig: meta(unet.metadata, unetFile, "text_config") as ClipTextTowerConfig,
   };
 }

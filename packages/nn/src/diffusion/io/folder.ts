@@ -1,4 +1,4 @@
-import { openSafetensors, type Device, type SafetensorsFile, type Tensor } from "@diva/tensor";
+import { checkJsonKeys, checkNames, openSafetensors, type Device, type SafetensorsFile, type Tensor } from "@diva/tensor";
 
 // Node modules are imported on first use so that importing @diva/nn in a browser does not pull them in.
 const fs = (): Promise<typeof import("node:fs/promises")> => import("node:fs/promises");
@@ -14,14 +14,19 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Reads a UTF-8 text file and parses it as JSON, naming the file in errors. */
+/**
+ * Reads a UTF-8 text file and parses it as JSON, naming the file in errors; object keys that reach a
+ * prototype (`__proto__`, `constructor`, `prototype`) are refused.
+ */
 export async function readJson<T>(path: string): Promise<T> {
   const text = await (await fs()).readFile(path, "utf8");
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch (e) {
     throw new Error(`${path}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
+  return checkJsonKeys(value, path) as T;
 }
 
 /** The first of `paths` that exists, or null. */
@@ -83,6 +88,7 @@ export class WeightSet implements AsyncDisposable {
       for (const p of paths) {
         const f = await openSafetensors(p);
         files.push(f);
+        checkNames(f.keys(), p);
         for (const k of f.keys()) {
           if (where.has(k)) throw new Error(`${p}: tensor ${JSON.stringify(k)} is also in ${where.get(k)!.source}`);
           where.set(k, f);

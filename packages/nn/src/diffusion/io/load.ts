@@ -74,7 +74,7 @@ export async function loadDiffusersComponent<C, P>(
       throw new Error(`${root}: the checkpoint does not match its config.json: ${describeReport(report)}`);
     }
     const flat = await readExpected(weights, expected, source, new Set(report.mismatched.map((m) => m.name)), options.device);
-    return { params: unflattenParams(flat) as unknown as P, config, report, dir: root };
+    return { params: unflattenParams(flat, root) as unknown as P, config, report, dir: root };
   } finally {
     await weights.close();
   }
