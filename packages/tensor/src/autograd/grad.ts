@@ -56,6 +56,7 @@ export function valueAndGrad<A extends unknown[], R>(f: (...args: A) => R, optio
     const scope = beginScope();
     let result: R | undefined;
     let grads: unknown;
+    let ok = false;
     try {
       const wrapped = args.map((a, i) =>
         list.includes(i)
@@ -83,9 +84,11 @@ export function valueAndGrad<A extends unknown[], R>(f: (...args: A) => R, optio
         });
       });
       grads = typeof argnums === "number" ? perArg[0] : perArg;
+      ok = true;
       return [result, grads];
     } finally {
-      endScope(scope, new Set(treeLeaves([result, grads])));
+      // On an error nothing made here survives: not f's result (a non-scalar loss, aux tensors), not gradients.
+      endScope(scope, ok ? new Set(treeLeaves([result, grads])) : new Set());
       popLevel(level);
     }
   };
