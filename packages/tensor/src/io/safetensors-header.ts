@@ -1,3 +1,4 @@
+import { checkName, isReservedNameSegment, reservedNameError } from "../names.js";
 import {
   ITEM_SIZE,
   describeJson,
@@ -6,6 +7,11 @@ import {
   unsupportedDTypeReason,
   type SafetensorsDType,
 } from "./safetensors-dtypes.js";
+import { fmtList, headerError, tensorLabel } from "./safetensors-errors.js";
+import { JsonCursor, findDeepNesting } from "./safetensors-json.js";
+import { checkTiling } from "./safetensors-layout.js";
+
+export { fmtList, headerError, tensorLabel };
 
 /** Where and how one tensor is stored in a safetensors file. */
 export interface SafetensorsTensorInfo {
@@ -29,7 +35,7 @@ export interface SafetensorsHeader {
   readonly dataStart: number;
   /** Length of the data section in bytes. */
   readonly dataLength: number;
-  /** The `__metadata__` string map (empty when absent). */
+  /** The `__metadata__` string map (empty when absent; it has no prototype). */
   readonly metadata: Readonly<Record<string, string>>;
   /** Tensors in header order. */
   readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>;
@@ -38,18 +44,26 @@ export interface SafetensorsHeader {
 /** The reference implementation refuses headers above 100 MB; so do we (a header that big is an attack). */
 export const MAX_HEADER_LENGTH = 100_000_000;
 
+/**
+ * Most tensors one file may hold. Real checkpoints hold a few hundred to a few thousand per file; the limit
+ * keeps a header of millions of empty tensors (which loaded for a minute before) to a fraction of a second.
+ */
+export const MAX_TENSORS = 100_000;
+
+/** Most entries `__metadata__` may hold (real files hold a handful). */
+export const MAX_METADATA_ENTRIES = 100_000;
+
+/** Most dimensions a tensor's shape may have. */
+export const MAX_TENSOR_RANK = 64;
+
+/**
+ * Deepest bracket nesting of a header: the header object, a tensor entry, its shape array. Deeper text is
+ * refused by a linear scan before it is parsed.
+ */
+export const MAX_HEADER_DEPTH = 3;
+
 /** Name of the reserved header key holding the string-to-string metadata. */
 export const METADATA_KEY = "__metadata__";
-
-/** The error every validation failure throws: `source: tensor "name": problem`. */
-export function headerError(source: string, tensor: string | undefined, problem: string): Error {
-  return new Error(tensor === undefined ? `${source}: ${problem}` : `${source}: ${tensorLabel(tensor)}: ${problem}`);
-}
-
-/** `tensor "name"` with the name escaped and cut short if huge. */
-export function tensorLabel(name: string): string {
-  return `tensor ${JSON.stringify(truncate(name, 200))}`;
-}
 
 /**
  * Reads and checks the 8-byte little-endian header length at the start of a file of `fileSize` bytes.
@@ -74,32 +88,34 @@ export function readHeaderLength(bytes: Uint8Array, fileSize: number, source = "
 }
 
 /**
- * Parses and validates the header of a safetensors file. `bytes` holds at least the first 8 + N bytes of the
- * file (the whole file is fine); `fileSize` is the size of the whole file. Checks: the length prefix, UTF-8,
- * a JSON object, `__metadata__` as a string map, and for each tensor a supported dtype, a shape of
- * non-negative integers, and data offsets inside the data section, holding exactly the bytes the dtype and
- * shape need and overlapping no other tensor. Throws an `Error` naming `source`, the tensor and the field.
+ * Parses and validates the header of a safetensors file; every way of reading a file (a path, an open file,
+ * bytes in memory) goes through here. `bytes` holds at least the first 8 + N bytes of the file (the whole file
+ * is fine); `fileSize` is the size of the whole file. Checks, each failure an `Error` naming `source`, the
+ * tensor or key and the problem:
+ * - the length prefix (at most {@link MAX_HEADER_LENGTH}, inside the file), UTF-8, and a JSON object nesting
+ *   at most {@link MAX_HEADER_DEPTH} deep, with no duplicate keys at any level;
+ * - names: no segment `__proto__`, `constructor` or `prototype`; at most {@link MAX_TENSORS} tensors;
+ * - `__metadata__`: null or an object of at most {@link MAX_METADATA_ENTRIES} strings;
+ * - each tensor: only the fields dtype, shape and data_offsets; a supported dtype; a shape of at most
+ *   {@link MAX_TENSOR_RANK} non-negative safe integers; data offsets `[begin, end)` of non-negative safe
+ *   integers holding exactly the bytes the dtype and shape need;
+ * - the tensors tile the data section exactly: sorted by offset, the first begins at 0, each begins where the
+ *   previous ends and the last ends at the end of the file (no holes, overlaps or trailing bytes).
  */
 export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number, source = "safetensors"): SafetensorsHeader {
   const headerLength = readHeaderLength(bytes, fileSize, source);
   if (bytes.length < 8 + headerLength) {
     throw headerError(source, undefined, `got ${bytes.length} bytes, need ${8 + headerLength} to hold the header`);
   }
-  const json = parseHeaderJson(bytes.subarray(8, 8 + headerLength), source);
+  const text = decodeHeader(bytes.subarray(8, 8 + headerLength), source);
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
-  let metadata: Record<string, string> = {};
-  const tensors = new Map<string, SafetensorsTensorInfo>();
-  for (const key of Object.keys(json)) {
-    const value: unknown = json[key];
-    if (key === METADATA_KEY) metadata = parseMetadata(value, source);
-    else tensors.set(key, parseEntry(key, value, dataLength, source));
-  }
-  checkNoOverlap(tensors, source);
+  const { metadata, tensors } = parseHeaderText(text, dataLength, source);
+  checkTiling(tensors, dataLength, source);
   return { source, headerLength, dataStart, dataLength, metadata, tensors };
 }
 
-function parseHeaderJson(bytes: Uint8Array, source: string): Record<string, unknown> {
+function decodeHeader(bytes: Uint8Array, source: string): string {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -109,32 +125,169 @@ function parseHeaderJson(bytes: Uint8Array, source: string): Record<string, unkn
   if (!text.startsWith("{")) {
     throw headerError(source, undefined, `header must start with "{", got ${JSON.stringify(text.slice(0, 12))}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw headerError(source, undefined, `header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  const deep = findDeepNesting(text, MAX_HEADER_DEPTH);
+  if (deep) {
+    const where = deep.key === undefined ? undefined : deep.key === METADATA_KEY ? METADATA_KEY : tensorLabel(deep.key);
+    throw new Error(
+      `${source}: ${where === undefined ? "" : `${where}: `}the header nests ${deep.depth} levels deep at character ` +
+        `${deep.at}; a safetensors header nests at most ${MAX_HEADER_DEPTH} (the header, a tensor entry, its shape)`,
+    );
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw headerError(source, undefined, `header must be a JSON object, got ${describeJson(parsed)}`);
-  }
-  return parsed as Record<string, unknown>;
+  return text;
 }
 
-function parseMetadata(value: unknown, source: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (value === null) return out; // the reference writes null for "no metadata" in some versions
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw headerError(source, undefined, `${METADATA_KEY} must be an object of strings, got ${describeJson(value)}`);
+function parseHeaderText(
+  text: string,
+  dataLength: number,
+  source: string,
+): { metadata: Record<string, string>; tensors: Map<string, SafetensorsTensorInfo> } {
+  const cur = new JsonCursor(text, (problem) => headerError(source, undefined, problem));
+  let metadata: Record<string, string> | undefined;
+  const tensors = new Map<string, SafetensorsTensorInfo>();
+  cur.expect("{");
+  if (!cur.eat("}")) {
+    do {
+      const key = cur.string();
+      cur.expect(":");
+      if (key === METADATA_KEY) {
+        if (metadata) throw headerError(source, undefined, `${METADATA_KEY} appears twice in the header`);
+        metadata = parseMetadata(cur, source);
+        continue;
+      }
+      if (tensors.has(key)) throw headerError(source, key, "the name appears twice in the header");
+      checkName(key, source);
+      if (tensors.size === MAX_TENSORS) {
+        throw headerError(source, key, `the header holds more than ${MAX_TENSORS} tensors, the limit of this reader`);
+      }
+      tensors.set(key, parseEntry(cur, key, dataLength, source));
+    } while (cur.more("}"));
   }
-  const map = value as Record<string, unknown>;
-  for (const k of Object.keys(map)) {
-    const v = map[k];
-    if (typeof v !== "string") {
-      throw headerError(source, undefined, `${METADATA_KEY}[${JSON.stringify(truncate(k))}] must be a string, got ${describeJson(v)}`);
+  if (!cur.atEnd()) throw cur.syntax("unexpected text after the header object");
+  return { metadata: metadata ?? (Object.create(null) as Record<string, string>), tensors };
+}
+
+function parseMetadata(cur: JsonCursor, source: string): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  if (cur.peek() === 0x6e && cur.scalar() === null) return out; // the reference writes null for "no metadata" in some versions
+  if (cur.peek() !== 0x7b) throw headerError(source, undefined, `${METADATA_KEY} must be an object of strings, got ${cur.describe()}`);
+  cur.pos++;
+  if (cur.eat("}")) return out;
+  let count = 0;
+  do {
+    const key = cur.string();
+    const label = `${METADATA_KEY}[${JSON.stringify(truncate(key))}]`;
+    if (Object.prototype.hasOwnProperty.call(out, key)) throw headerError(source, undefined, `${label} appears twice`);
+    for (const segment of key.split(".")) {
+      if (isReservedNameSegment(segment)) throw reservedNameError(source, `${METADATA_KEY}.${key}`, segment);
     }
-    defineEntry(out, k, v);
+    if (++count > MAX_METADATA_ENTRIES) {
+      throw headerError(source, undefined, `${METADATA_KEY} holds more than ${MAX_METADATA_ENTRIES} entries, the limit of this reader`);
+    }
+    cur.expect(":");
+    if (cur.peek() !== 0x22) throw headerError(source, undefined, `${label} must be a string, got ${cur.describe()}`);
+    out[key] = cur.string();
+  } while (cur.more("}"));
+  return out;
+}
+
+// Bits of the entry fields seen so far (duplicates are refused).
+const DTYPE = 1;
+const SHAPE = 2;
+const OFFSETS = 4;
+
+function parseEntry(cur: JsonCursor, name: string, dataLength: number, source: string): SafetensorsTensorInfo {
+  if (cur.peek() !== 0x7b) {
+    throw headerError(source, name, `entry must be an object with dtype, shape and data_offsets, got ${cur.describe()}`);
   }
+  cur.pos++;
+  let dtype: SafetensorsDType | undefined;
+  let shape: number[] | undefined;
+  let offsets: number[] | undefined;
+  let seen = 0;
+  if (!cur.eat("}")) {
+    do {
+      const field = cur.string();
+      cur.expect(":");
+      const bit = field === "dtype" ? DTYPE : field === "shape" ? SHAPE : field === "data_offsets" ? OFFSETS : 0;
+      if (bit === 0) {
+        const quoted = JSON.stringify(truncate(field));
+        throw headerError(source, name, `unknown field ${quoted} (an entry holds only dtype, shape and data_offsets)`);
+      }
+      if (seen & bit) throw headerError(source, name, `field "${field}" appears twice`);
+      seen |= bit;
+      if (bit === DTYPE) {
+        if (cur.peek() !== 0x22) throw headerError(source, name, `dtype must be a string, got ${cur.describe()}`);
+        const s = cur.string();
+        if (!isSafetensorsDType(s)) throw headerError(source, name, unsupportedDTypeReason(s));
+        dtype = s;
+      } else if (bit === SHAPE) {
+        shape = readIndexArray(cur, "shape", MAX_TENSOR_RANK, source, name);
+      } else {
+        offsets = readIndexArray(cur, "data_offsets", 2, source, name);
+      }
+    } while (cur.more("}"));
+  }
+  return checkEntry(name, dtype, shape, offsets, dataLength, source);
+}
+
+function checkEntry(
+  name: string,
+  dtype: SafetensorsDType | undefined,
+  shape: number[] | undefined,
+  offsets: number[] | undefined,
+  dataLength: number,
+  source: string,
+): SafetensorsTensorInfo {
+  if (dtype === undefined) throw headerError(source, name, unsupportedDTypeReason(undefined));
+  if (shape === undefined) {
+    throw headerError(source, name, `shape must be an array of non-negative integers, got ${describeJson(undefined)}`);
+  }
+  if (offsets?.length !== 2) {
+    const got = offsets === undefined ? describeJson(undefined) : `an array of length ${offsets.length}`;
+    throw headerError(source, name, `data_offsets must be [begin, end], got ${got}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) throw headerError(source, name, `data_offsets ${fmtList(offsets)} end before they begin`);
+  if (end > dataLength) {
+    throw headerError(source, name, `data_offsets ${fmtList(offsets)} end past the data section of ${dataLength} bytes`);
+  }
+  let numel = 1;
+  for (const d of shape) numel *= d;
+  if (shape.includes(0)) numel = 0; // an empty tensor, even when other sizes are huge
+  const need = numel * ITEM_SIZE[dtype];
+  if (!Number.isSafeInteger(need)) throw headerError(source, name, `shape ${fmtList(shape)} has too many elements to address`);
+  const held = end - begin;
+  if (held !== need) {
+    throw headerError(source, name, `data_offsets ${fmtList(offsets)} hold ${held} bytes but dtype ${dtype} shape ${fmtList(shape)} needs ${need}`);
+  }
+  return { dtype, shape, dataOffsets: [begin, end], byteLength: held };
+}
+
+/**
+ * Reads an array of at most `max` non-negative safe integers (`what` names it in errors: "shape" or
+ * "data_offsets"). An array of `max` + 1 elements is refused as soon as that element appears.
+ */
+function readIndexArray(cur: JsonCursor, what: string, max: number, source: string, name: string): number[] {
+  if (cur.peek() !== 0x5b) {
+    const kind = what === "shape" ? "an array of non-negative integers" : "[begin, end]";
+    throw headerError(source, name, `${what} must be ${kind}, got ${cur.describe()}`);
+  }
+  cur.pos++;
+  const out: number[] = [];
+  if (cur.eat("]")) return out;
+  do {
+    if (out.length === max) {
+      const problem = what === "shape" ? `shape has more than ${max} dimensions` : "data_offsets must be [begin, end], got more than 2 numbers";
+      throw headerError(source, name, problem);
+    }
+    const c = cur.peek();
+    const v = c === 0x5b || c === 0x7b ? undefined : cur.scalar();
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      const got = v === undefined ? cur.describe() : describeJson(v);
+      throw headerError(source, name, `${what}[${out.length}] must be a non-negative integer, got ${got}`);
+    }
+    out.push(v === 0 ? 0 : v); // -0 reads as 0
+  } while (cur.more("]"));
   return out;
 }
 
@@ -143,78 +296,3 @@ export function defineEntry<T>(obj: Record<string, T>, key: string, value: T): v
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function parseEntry(name: string, value: unknown, dataLength: number, source: string): SafetensorsTensorInfo {
-  const fail = (problem: string) => headerError(source, name, problem);
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw fail(`entry must be an object with dtype, shape and data_offsets, got ${describeJson(value)}`);
-  }
-  const entry = value as Record<string, unknown>;
-  const dtype = entry["dtype"];
-  if (!isSafetensorsDType(dtype)) throw fail(unsupportedDTypeReason(dtype));
-  const shape = parseShape(entry["shape"], fail);
-  const offsets = parseOffsets(entry["data_offsets"], dataLength, fail);
-  const itemSize = ITEM_SIZE[dtype];
-  let numel = 1;
-  for (const d of shape) numel *= d;
-  if (shape.includes(0)) numel = 0; // an empty tensor, even when other sizes are huge
-  const need = numel * itemSize;
-  if (!Number.isSafeInteger(need)) throw fail(`shape ${fmtList(shape)} has too many elements to address`);
-  const held = offsets[1] - offsets[0];
-  if (held !== need) {
-    throw fail(`data_offsets ${fmtList(offsets)} hold ${held} bytes but dtype ${dtype} shape ${fmtList(shape)} needs ${need}`);
-  }
-  return { dtype, shape, dataOffsets: offsets, byteLength: held };
-}
-
-function parseShape(value: unknown, fail: (problem: string) => Error): number[] {
-  if (!Array.isArray(value)) throw fail(`shape must be an array of non-negative integers, got ${describeJson(value)}`);
-  const shape: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const d: unknown = value[i];
-    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-      throw fail(`shape[${i}] must be a non-negative integer, got ${describeJson(d)}`);
-    }
-    shape.push(d);
-  }
-  return shape;
-}
-
-function parseOffsets(value: unknown, dataLength: number, fail: (problem: string) => Error): [number, number] {
-  if (!Array.isArray(value) || value.length !== 2) {
-    throw fail(`data_offsets must be [begin, end], got ${describeJson(value)}`);
-  }
-  for (let i = 0; i < 2; i++) {
-    const v: unknown = value[i];
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-      throw fail(`data_offsets[${i}] must be a non-negative integer, got ${describeJson(v)}`);
-    }
-  }
-  const [begin, end] = value as [number, number];
-  if (begin > end) throw fail(`data_offsets ${fmtList([begin, end])} end before they begin`);
-  if (end > dataLength) {
-    throw fail(`data_offsets ${fmtList([begin, end])} end past the data section of ${dataLength} bytes`);
-  }
-  return [begin, end];
-}
-
-/** Sorts the ranges by start and checks each begins after every earlier one ended (empty ranges hold nothing). */
-function checkNoOverlap(tensors: ReadonlyMap<string, SafetensorsTensorInfo>, source: string): void {
-  const ranges = [...tensors].filter(([, t]) => t.byteLength > 0);
-  ranges.sort(([, a], [, b]) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
-  let last: [string, SafetensorsTensorInfo] | undefined;
-  for (const cur of ranges) {
-    if (last && cur[1].dataOffsets[0] < last[1].dataOffsets[1]) {
-      throw headerError(
-        source,
-        cur[0],
-        `data_offsets ${fmtList(cur[1].dataOffsets)} overlap ${tensorLabel(last[0])} at ${fmtList(last[1].dataOffsets)}`,
-      );
-    }
-    if (!last || cur[1].dataOffsets[1] > last[1].dataOffsets[1]) last = cur;
-  }
-}
-
-/** `[a,b,c]` as in the error messages. */
-export function fmtList(xs: readonly number[]): string {
-  return `[${xs.join(",")}]`;
-}

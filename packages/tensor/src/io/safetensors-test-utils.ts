@@ -40,3 +40,30 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The header length N, header text and data section of a safetensors file. */
+export function splitFile(file: Uint8Array): { headerLength: number; header: string; data: Uint8Array } {
+  const headerLength = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
+  const header = new TextDecoder().decode(file.subarray(8, 8 + headerLength));
+  return { headerLength, header, data: file.subarray(8 + headerLength) };
+}
+
+/**
+ * `file` with its header text replaced by `edit(text)` (padding trimmed first) and its data section by
+ * `data(old)`; the length prefix is set to the new header's length.
+ */
+export function editFile(
+  file: Uint8Array,
+  edit: (header: string) => string,
+  data: (old: Uint8Array) => Uint8Array = (old) => old,
+): Uint8Array {
+  const parts = splitFile(file);
+  return rawFile(edit(parts.header.trimEnd()), data(parts.data));
+}
+
+/** `file` with its 8-byte length prefix set to `n` (the rest unchanged). */
+export function withHeaderLength(file: Uint8Array, n: number | bigint): Uint8Array {
+  const out = file.slice();
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
+  return out;
+}

@@ -166,9 +166,10 @@ describe("write then read", () => {
 });
 
 describe("stored dtypes", () => {
-  /** A one-tensor file holding `bytes` as `dtype` with `shape`. */
+  /** A file holding `bytes` as tensor "x" of `dtype` and `shape`, after a U8 tensor of `pad` bytes. */
   function oneTensor(dtype: string, shape: number[], bytes: Uint8Array, pad = 0): Uint8Array {
-    const header = { x: { dtype, shape, data_offsets: [pad, pad + bytes.length] } };
+    const x = { dtype, shape, data_offsets: [pad, pad + bytes.length] };
+    const header = pad ? { pad: { dtype: "U8", shape: [pad], data_offsets: [0, pad] }, x } : { x };
     return rawFile(header, concatBytes(new Uint8Array(pad), bytes));
   }
 

@@ -15,7 +15,11 @@ export type { SafetensorsDType } from "./safetensors-dtypes.js";
 export type { HostTensor } from "./safetensors-decode.js";
 export type { FloatStorageDType } from "./safetensors-encode.js";
 export {
+  MAX_HEADER_DEPTH,
   MAX_HEADER_LENGTH,
+  MAX_METADATA_ENTRIES,
+  MAX_TENSOR_RANK,
+  MAX_TENSORS,
   parseSafetensorsHeader,
   type SafetensorsHeader,
   type SafetensorsTensorInfo,
