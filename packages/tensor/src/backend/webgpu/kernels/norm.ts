@@ -77,21 +77,26 @@ function rowNorm(ctx: GpuContext, spec: RowNormSpec, out: OutputInfo): WebGPUSto
     ${innerCode}
     ${body}
   }`;
+    // Each sum has its own workgroup array, never written again once summed. Mesa llvmpipe (Dawn's OpenGL
+    // backend on Mesa 22.3) moves the read of the total past the barrier that follows it, so with one shared
+    // array the invocations after the first 8-lane group read it after lane 0 had stored its next partial
+    // sum there (a wrong mean for most of the row). See webgpu/norm.test.ts.
+    const wsumFn = (name: string, arr: string) => `fn ${name}(v: f32, lid: u32) -> f32 {
+  ${arr}[lid] = v;
+  workgroupBarrier();
+  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { ${arr}[lid] = ${arr}[lid] + ${arr}[lid + s]; }
+    workgroupBarrier();
+  }
+  return ${arr}[0];
+}`;
     const body = `fn ld(p: u32) -> f32 { return ${loadAs("x[p]", xType, "f32")}; }
 ${wp ? `fn ldw(p: u32) -> f32 { return ${loadAs("w[p]", xType, "f32")}; }` : ""}
 ${bp ? `fn ldb(p: u32) -> f32 { return ${loadAs("b[p]", xType, "f32")}; }` : ""}
-var<workgroup> sh: array<f32, ${wg}>;
-fn wsum(v: f32, lid: u32) -> f32 {
-  sh[lid] = v;
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sh[lid] = sh[lid] + sh[lid + s]; }
-    workgroupBarrier();
-  }
-  let t = sh[0];
-  workgroupBarrier();
-  return t;
-}
+var<workgroup> sh_mean: array<f32, ${wg}>;
+var<workgroup> sh_var: array<f32, ${wg}>;
+${wsumFn("wsum_mean", "sh_mean")}
+${wsumFn("wsum_var", "sh_var")}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = wid.x + wid.y * nwg.x;
@@ -101,10 +106,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   ${stridedCode(rowsIt.shape.length, 1, rowBase, "row", "r_")}
   var s1 = 0.0;
   ${loop("s1 = s1 + ld(r_p0 + i_p0);")}
-  let mean = wsum(s1, lid) / f32(L);
+  let mean = wsum_mean(s1, lid) / f32(L);
   var s2 = 0.0;
   ${loop("let d = ld(r_p0 + i_p0) - mean;\n    s2 = s2 + d * d;")}
-  let rstd = 1.0 / sqrt(wsum(s2, lid) / f32(L) + eps);
+  let rstd = 1.0 / sqrt(wsum_var(s2, lid) / f32(L) + eps);
   ${loop(`var y = (ld(r_p0 + i_p0) - mean) * rstd;
     ${affine}
     out[row * L + j] = ${storeAs("y", "f32", outType)};`)}
