@@ -1,6 +1,7 @@
 import sharp from "sharp";
 import { tensor, type Tensor } from "@diva/tensor";
-import type { Normalization } from "../presets.js";
+import type { EvalResize, Normalization } from "../presets.js";
+import { centerCropGeometry } from "./resize-geometry.js";
 
 /** An RGB image as planar float data in [0, 1]. */
 export interface RgbImage {
@@ -60,18 +61,28 @@ export async function cropResize(img: RgbImage, size: number, box?: CropBox): Pr
   return fromInterleaved(data, info.width, info.height, info.channels);
 }
 
-/** CLIP's eval preprocessing: resize the shorter side to `size` (bicubic), centre crop `size` x `size`. */
+/**
+ * CLIP's eval preprocessing: resize the shorter side to `size` (bicubic), centre crop `size` x `size`, with
+ * torchvision's rounding (long side truncated, crop offset rounded half to even; see `centerCropGeometry`).
+ */
 export async function clipResizeCenterCrop(img: RgbImage, size: number): Promise<RgbImage> {
   if (img.width === size && img.height === size) return img;
-  const scale = size / Math.min(img.width, img.height);
-  const w = Math.max(size, Math.round(img.width * scale));
-  const h = Math.max(size, Math.round(img.height * scale));
-  const { data, info } = await sharp(Buffer.from(toInterleaved(img)), { raw: { width: img.width, height: img.height, channels: 3 } })
-    .resize(w, h, { kernel: "cubic", fit: "fill" })
-    .extract({ left: Math.floor((w - size) / 2), top: Math.floor((h - size) / 2), width: size, height: size })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const g = centerCropGeometry(img.width, img.height, size);
+  let pipe = sharp(Buffer.from(toInterleaved(img)), { raw: { width: img.width, height: img.height, channels: 3 } });
+  if (g.width !== img.width || g.height !== img.height) pipe = pipe.resize(g.width, g.height, { kernel: "cubic", fit: "fill" });
+  const { data, info } = await pipe.extract({ left: g.left, top: g.top, width: size, height: size }).raw().toBuffer({ resolveWithObject: true });
   return fromInterleaved(data, info.width, info.height, info.channels);
+}
+
+/** open_clip's `squash` eval resize (SigLIP): both sides to `size` (bicubic), no crop. */
+export async function squashResize(img: RgbImage, size: number): Promise<RgbImage> {
+  if (img.width === size && img.height === size) return img;
+  return cropResize(img, size);
+}
+
+/** The eval resize a model's preset names: shorter side + centre crop (CLIP) or squash (SigLIP). */
+export function evalResize(img: RgbImage, size: number, mode: EvalResize = "shorter-side-crop"): Promise<RgbImage> {
+  return mode === "squash" ? squashResize(img, size) : clipResizeCenterCrop(img, size);
 }
 
 /** Stacks images of equal size into a normalised [B, 3, H, W] float32 tensor: (x - mean) / std per channel. */
