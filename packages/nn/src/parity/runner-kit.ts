@@ -1,10 +1,11 @@
 /**
  * Shared machinery of the parity runners: a model is a forward function from (params, inputs) to a
  * resolver that names results; the kit evaluates the wanted `output.*` / `intermediate.*` names, and for
- * `grad.*` names differentiates the fixture's loss (parsed from `config.loss`, e.g.
- * "loss = sum(output.image_embeds ** 2)") with valueAndGrad w.r.t. the parameters and the float inputs.
+ * `grad.*` names differentiates the fixture's loss (parsed from `config.loss`: "loss = sum(output.image_embeds ** 2)",
+ * or, to check any vector-Jacobian product, "loss = sum(output.X * input.Y)" with a cotangent input Y broadcast
+ * over the batch) with valueAndGrad w.r.t. the parameters and the float inputs.
  */
-import { div, flattenTree, isFloat, mean, nameRecord, norm, square, sum, tidy, valueAndGrad, type Tensor } from "@diva/tensor";
+import { cast, div, flattenTree, isFloat, mean, mul, nameRecord, norm, square, sum, tidy, valueAndGrad, type Tensor } from "@diva/tensor";
 import type { Fixture } from "./fixture.js";
 import type { ParityRunner } from "./registry.js";
 
@@ -19,25 +20,50 @@ export interface ParityModel<P> {
   forward(params: P, inputs: Record<string, Tensor>): Resolver;
 }
 
-/** A loss the fixtures describe: reduction of the square of one output. */
+/**
+ * A loss the fixtures describe: reduction of the square of one output, or of one output times a cotangent input
+ * (`sum(output.X * input.Y)`: its gradients are the vector-Jacobian product of X with Y).
+ */
 export interface LossSpec {
   /** "sum" or "mean". */
   reduction: "sum" | "mean";
-  /** Result key squared. */
+  /** Result key squared (or multiplied by the cotangent). */
   key: string;
+  /** Input name (without `input.`) of the cotangent; absent for the squared form. */
+  cotangent?: string;
 }
 
-/** Parses `config.loss` ("loss = sum(output.image_embeds ** 2) ..."); undefined if absent or not of that form. */
+const SQUARE_LOSS = /\b(sum|mean)\s*\(\s*(?:\(\s*)?(?:output\.)?([\w.]+)\s*\)?\s*(?:\*\*\s*2|\.pow\(2\)|\^\s*2)\s*\)/;
+const COTANGENT_LOSS = /\b(sum|mean)\s*\(\s*(?:output\.([\w.]+)\s*\*\s*input\.([\w.]+)|input\.([\w.]+)\s*\*\s*output\.([\w.]+))\s*\)/;
+
+/**
+ * Parses `config.loss`: "loss = sum(output.image_embeds ** 2) ..." (or `mean`), or a cotangent form
+ * "loss = sum(output.X * input.Y)" (either order); undefined if absent or of neither form.
+ */
 export function parseLoss(text: unknown): LossSpec | undefined {
   if (typeof text !== "string") return undefined;
-  const m = /\b(sum|mean)\s*\(\s*(?:\(\s*)?(?:output\.)?([\w.]+)\s*\)?\s*(?:\*\*\s*2|\.pow\(2\)|\^\s*2)\s*\)/.exec(text);
-  return m ? { reduction: m[1] as "sum" | "mean", key: m[2]! } : undefined;
+  const m = SQUARE_LOSS.exec(text);
+  if (m) return { reduction: m[1] as "sum" | "mean", key: m[2]! };
+  const c = COTANGENT_LOSS.exec(text);
+  if (c) return { reduction: c[1] as "sum" | "mean", key: (c[2] ?? c[5])!, cotangent: (c[3] ?? c[4])! };
+  return undefined;
 }
 
-function lossOf(resolve: Resolver, spec: LossSpec): Tensor {
+/** The cotangent's shape must broadcast to the output's without growing it (equal or 1 per trailing dim). */
+function checkCotangent(y: Tensor, v: Tensor, spec: LossSpec): void {
+  const ok = y.rank <= v.rank && y.shape.every((d, i) => d === 1 || d === v.shape[v.rank - y.rank + i]);
+  if (!ok) throw new Error(`parity: the loss's cotangent input.${spec.cotangent} [${y.shape.join(",")}] does not broadcast to output.${spec.key} [${v.shape.join(",")}]`);
+}
+
+function lossOf(resolve: Resolver, spec: LossSpec, inputs: Record<string, Tensor>): Tensor {
   const v = resolve(spec.key);
   if (!v) throw new Error(`parity: the loss uses "${spec.key}", which this model does not produce`);
-  return spec.reduction === "sum" ? sum(square(v)) : mean(square(v));
+  if (spec.cotangent === undefined) return spec.reduction === "sum" ? sum(square(v)) : mean(square(v));
+  const y = Object.hasOwn(inputs, spec.cotangent) ? inputs[spec.cotangent] : undefined;
+  if (!y) throw new Error(`parity: the loss uses input.${spec.cotangent}, which the fixture does not hold`);
+  checkCotangent(y, v, spec);
+  const prod = mul(v, y.dtype === v.dtype ? y : cast(y, v.dtype));
+  return spec.reduction === "sum" ? sum(prod) : mean(prod);
 }
 
 /** Strips `output.` / `intermediate.`. */
@@ -98,16 +124,16 @@ export function makeRunner<P>(
         const res: Record<string, Tensor> = {};
         for (const n of forwardNames) {
           const key = resultKey(n);
-          const v = key === "loss" && lossSpec ? lossOf(resolve, lossSpec) : resolve(key);
+          const v = key === "loss" && lossSpec ? lossOf(resolve, lossSpec, f.inputs) : resolve(key);
           if (v) res[n] = v;
         }
         return res;
       });
       if (gradNames.length) {
-        if (!lossSpec) throw new Error(`parity: the fixture has grad.* tensors but config.loss ${JSON.stringify(f.config.loss)} is not "sum(output.X ** 2)" or "mean(output.X ** 2)"`);
+        if (!lossSpec) throw new Error(`parity: the fixture has grad.* tensors but config.loss ${JSON.stringify(f.config.loss)} is not "sum(output.X ** 2)", "mean(output.X ** 2)" or "sum(output.X * input.Y)"`);
         const floatInputs = nameRecord<Tensor>();
         for (const [k, t] of Object.entries(f.inputs)) if (isFloat(t.dtype)) floatInputs[k] = t;
-        const [loss, grads] = valueAndGrad((p: P, xs: Record<string, Tensor>) => lossOf(model.forward(p, { ...f.inputs, ...xs }), lossSpec), { argnums: [0, 1] })(
+        const [loss, grads] = valueAndGrad((p: P, xs: Record<string, Tensor>) => lossOf(model.forward(p, { ...f.inputs, ...xs }), lossSpec, { ...f.inputs, ...xs }), { argnums: [0, 1] })(
           model.params,
           floatInputs,
         );
