@@ -43,6 +43,7 @@ export {
   type WebGPUBackendOptions,
 } from "./backend/webgpu/index.js";
 export { memory, type MemoryInfo } from "./engine/memory.js";
+export { setMaxTensorBytes, getMaxTensorBytes, DEFAULT_MAX_TENSOR_BYTES } from "./engine/limits.js";
 export { tidy, keep, dispose, scope } from "./engine/tidy.js";
 export { mapTree, treeLeaves, flattenTree, unflattenTree, type NameTree, type TensorTree } from "./tree.js";
 export { RESERVED_NAME_SEGMENTS, isReservedNameSegment, reservedNameError, checkName, checkNames, checkJsonKeys, parseJsonNames, nameRecord } from "./names.js";

@@ -248,4 +248,9 @@ export interface Backend {
   readSync?(storage: Storage, dtype: DType, offset: number, size: number): TypedArray;
   /** Releases a storage. Called once, when no tensor view uses it any more. */
   free(storage: Storage): void;
+  /**
+   * The largest storage, in bytes, this backend can hold for one tensor (WebGPU: the largest buffer a kernel
+   * can bind); it is the default of the per-tensor limit (see `setMaxTensorBytes`). Absent: 4 GiB.
+   */
+  readonly maxStorageBytes?: number;
 }

@@ -1,6 +1,7 @@
 import type { Device } from "../backend/backend.js";
 import { allocHost, castScalar, dtypeOfArray, isDType, type DType, type TypedArray } from "../dtype.js";
 import { getBackend, getDefaultDevice } from "../engine/backends.js";
+import { checkTensorBytes } from "../engine/limits.js";
 import { StorageRef } from "../engine/memory.js";
 import { checkShape, fmt, sizeOf, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -28,6 +29,7 @@ export function fromHost(data: TypedArray, dtype: DType, shape: Shape, device: D
   }
   const backend = getBackend(device);
   if (!backend.supports(dtype)) throw new Error(`fromHost: dtype ${dtype} is not supported on device "${device}"`);
+  checkTensorBytes("fromHost", shape, dtype, device);
   let host = data;
   if (dtypeOfArray(data) !== dtype && !(dtype === "float16" && data instanceof Float32Array)) {
     host = allocHost(dtype, data.length);
@@ -101,6 +103,7 @@ export function tensor<D extends DType = "float32">(
       shape = [...options.shape];
     }
   }
+  checkTensorBytes("tensor", shape, dtype, options.device ?? getDefaultDevice());
   const host = allocHost(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) host[i] = castScalar(flat[i]!, dtype);
   return fromHost(host, dtype, shape, options.device) as Tensor<D>;
@@ -108,18 +111,25 @@ export function tensor<D extends DType = "float32">(
 
 /** A tensor of `shape` filled with `value`. */
 export function full<D extends DType = "float32">(shape: Shape, value: number, options: CreateOptions<D> = {}): Tensor<D> {
-  checkShape("full", shape);
-  return runKernel("fill", [], { value, shape, dtype: options.dtype ?? "float32" }, options.device) as Tensor<D>;
+  return filled("full", shape, value, options);
+}
+
+/** `fill` under the name the caller used (for errors). */
+function filled<D extends DType>(op: string, shape: Shape, value: number, options: CreateOptions<D>): Tensor<D> {
+  checkShape(op, shape);
+  const dtype = options.dtype ?? "float32";
+  checkTensorBytes(op, shape, dtype, options.device ?? getDefaultDevice());
+  return runKernel("fill", [], { value, shape, dtype }, options.device) as Tensor<D>;
 }
 
 /** Zeros of `shape`. */
 export function zeros<D extends DType = "float32">(shape: Shape, options: CreateOptions<D> = {}): Tensor<D> {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 
 /** Ones of `shape`. */
 export function ones<D extends DType = "float32">(shape: Shape, options: CreateOptions<D> = {}): Tensor<D> {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 
 /** Zeros with the shape, dtype and device of `t` (dtype/device overridable). */
@@ -149,6 +159,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = options.dtype ?? ([start, end, step].every(Number.isInteger) ? "int32" : "float32");
+  checkTensorBytes("arange", [n], dtype, options.device ?? getDefaultDevice());
   const host = allocHost(dtype, n);
   for (let i = 0; i < n; i++) host[i] = castScalar(start + i * step, dtype);
   return fromHost(host, dtype, [n], options.device);
@@ -158,6 +169,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = options.dtype ?? "float32";
+  checkTensorBytes("linspace", [steps], dtype, options.device ?? getDefaultDevice());
   const host = allocHost(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // symmetric evaluation as torch does, so that both ends are exact
@@ -170,6 +182,8 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 /** Identity matrix n x m (m defaults to n). */
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   const dtype = options.dtype ?? "float32";
+  checkShape("eye", [n, m]);
+  checkTensorBytes("eye", [n, m], dtype, options.device ?? getDefaultDevice());
   const host = allocHost(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) host[i * m + i] = 1;
   return fromHost(host, dtype, [n, m], options.device);

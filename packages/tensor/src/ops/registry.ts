@@ -2,9 +2,10 @@ import type { Device, KernelAttrs, KernelName, OutputInfo } from "../backend/bac
 import { record, type Vjp } from "../autograd/tape.js";
 import { isFloat } from "../dtype.js";
 import { getBackend, getDefaultDevice } from "../engine/backends.js";
+import { checkTensorBytes } from "../engine/limits.js";
 import { StorageRef } from "../engine/memory.js";
 import { Tensor } from "../tensor.js";
-import type { Shape } from "../shape.js";
+import { fmt, type Shape } from "../shape.js";
 
 /** Registry entry of an op computed by a backend kernel. */
 export interface KernelOpDef<A> {
@@ -105,8 +106,16 @@ export function runKernel<K extends KernelName>(name: K, inputs: readonly Tensor
   const out = def.infer(inputs, attrs);
   const backend = getBackend(dev);
   if (!backend.supports(out.dtype)) throw new Error(`${name}: dtype ${out.dtype} is not supported on device "${dev}"`);
+  checkTensorBytes(name, out.shape, out.dtype, dev);
   const kernel = backend.kernels[name] as (i: readonly Tensor[], a: KernelAttrs[K], o: OutputInfo) => ReturnType<typeof backend.kernels.add>;
-  const storage = kernel(inputs, attrs, out);
+  let storage: ReturnType<typeof kernel>;
+  try {
+    storage = kernel(inputs, attrs, out);
+  } catch (e) {
+    // the JS engine's own allocation errors ("Invalid typed array length") do not say which op failed
+    if (e instanceof RangeError) throw new Error(`${name}: cannot allocate a ${out.dtype} tensor of shape ${fmt(out.shape)} on ${dev} (${e.message})`, { cause: e });
+    throw e;
+  }
   const t = new Tensor(new StorageRef(storage, backend), out.dtype, out.shape);
   if (def.vjp !== "nondifferentiable" && isFloat(out.dtype)) record(name, inputs, t, def.vjp, attrs);
   return t;

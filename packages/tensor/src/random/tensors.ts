@@ -1,4 +1,7 @@
 import type { Device } from "../backend/backend.js";
+import type { DType } from "../dtype.js";
+import { getDefaultDevice } from "../engine/backends.js";
+import { checkTensorBytes } from "../engine/limits.js";
 import { fromHost } from "../ops/creation.js";
 import { checkShape, sizeOf, type Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -38,12 +41,16 @@ export interface TruncatedNormalOptions<D extends SampleFloatDType = SampleFloat
 /** Options of {@link choice}. */
 export interface ChoiceOptions extends ChoiceSampleOptions, DeviceOption {}
 
-/** Checks a shape argument, naming `fn`, and returns its element count. */
-function shapeCount(fn: string, shape: unknown): number {
+/**
+ * Checks a shape argument, naming `fn`, and returns its element count; a tensor over the per-tensor limit
+ * (see `setMaxTensorBytes`) is refused before any number is drawn.
+ */
+function shapeCount(fn: string, shape: unknown, dtype: DType, device: Device | undefined): number {
   if (!Array.isArray(shape)) throw new Error(`${fn}: shape must be an array of sizes, got ${describe(shape)}`);
   checkShape(fn, shape as Shape);
   const count = sizeOf(shape as Shape);
   if (!Number.isSafeInteger(count)) throw new Error(`${fn}: shape ${describe(shape)} has too many elements`);
+  checkTensorBytes(fn, shape as Shape, dtype, device ?? getDefaultDevice());
   return count;
 }
 
@@ -61,7 +68,7 @@ export function uniform<D extends SampleFloatDType = "float32">(
   shape: Shape,
   opts: UniformOptions<D> = {},
 ): Tensor<D> {
-  const data = uniformImpl("uniform", key, shapeCount("uniform", shape), opts);
+  const data = uniformImpl("uniform", key, shapeCount("uniform", shape, opts.dtype ?? "float32", opts.device), opts);
   return fromHost(data, opts.dtype ?? "float32", shape, opts.device) as Tensor<D>;
 }
 
@@ -74,7 +81,7 @@ export function normal<D extends SampleFloatDType = "float32">(
   shape: Shape,
   opts: NormalOptions<D> = {},
 ): Tensor<D> {
-  const data = normalImpl("normal", key, shapeCount("normal", shape), opts);
+  const data = normalImpl("normal", key, shapeCount("normal", shape, opts.dtype ?? "float32", opts.device), opts);
   return fromHost(data, opts.dtype ?? "float32", shape, opts.device) as Tensor<D>;
 }
 
@@ -87,7 +94,7 @@ export function truncatedNormal<D extends SampleFloatDType = "float32">(
   shape: Shape,
   opts: TruncatedNormalOptions<D> = {},
 ): Tensor<D> {
-  const data = truncatedNormalImpl("truncatedNormal", key, shapeCount("truncatedNormal", shape), opts);
+  const data = truncatedNormalImpl("truncatedNormal", key, shapeCount("truncatedNormal", shape, opts.dtype ?? "float32", opts.device), opts);
   return fromHost(data, opts.dtype ?? "float32", shape, opts.device) as Tensor<D>;
 }
 
@@ -96,18 +103,19 @@ export function truncatedNormal<D extends SampleFloatDType = "float32">(
  * rejection; see {@link random.sampleRandint}).
  */
 export function randint(key: RandomKey, shape: Shape, low: number, high: number, opts: DeviceOption = {}): Tensor<"int32"> {
-  const data = randintImpl("randint", key, shapeCount("randint", shape), low, high);
+  const data = randintImpl("randint", key, shapeCount("randint", shape, "int32", opts.device), low, high);
   return fromHost(data, "int32", shape, opts.device) as Tensor<"int32">;
 }
 
 /** A bool tensor whose elements are true with probability `p` (see {@link random.sampleBernoulli}). */
 export function bernoulli(key: RandomKey, p: number, shape: Shape, opts: DeviceOption = {}): Tensor<"bool"> {
-  const data = bernoulliImpl("bernoulli", key, shapeCount("bernoulli", shape), p);
+  const data = bernoulliImpl("bernoulli", key, shapeCount("bernoulli", shape, "bool", opts.device), p);
   return fromHost(data, "bool", shape, opts.device) as Tensor<"bool">;
 }
 
 /** An int32 tensor of shape `[n]` holding a uniformly random permutation of `0..n-1` (Fisher-Yates). */
 export function permutation(key: RandomKey, n: number, opts: DeviceOption = {}): Tensor<"int32"> {
+  checkTensorBytes("permutation", [n], "int32", opts.device ?? getDefaultDevice());
   const data = permutationImpl("permutation", key, n);
   return fromHost(data, "int32", [n], opts.device) as Tensor<"int32">;
 }
@@ -122,6 +130,7 @@ export function permutation(key: RandomKey, n: number, opts: DeviceOption = {}):
  * ```
  */
 export function choice(key: RandomKey, n: number, count: number, opts: ChoiceOptions = {}): Tensor<"int32"> {
+  checkTensorBytes("choice", [count], "int32", opts.device ?? getDefaultDevice());
   const data = choiceImpl("choice", key, n, count, opts);
   return fromHost(data, "int32", [count], opts.device) as Tensor<"int32">;
 }

@@ -78,6 +78,11 @@ export class WebGPUBackend implements Backend {
     };
   }
 
+  /** The largest buffer a kernel can bind: min(maxBufferSize, maxStorageBufferBindingSize) of the device. */
+  get maxStorageBytes(): number {
+    return Math.min(this.ctx.limits.maxBufferSize, this.ctx.limits.maxStorageBufferBindingSize);
+  }
+
   /** float32, int32 and bool; float16 when the device has shader-f16; never float64. */
   supports(dtype: DType): boolean {
     return dtype === "float32" || dtype === "int32" || dtype === "bool" || (dtype === "float16" && this.ctx.f16);
