@@ -1,4 +1,8 @@
-import { getPreset, type DivaPreset } from "./presets.js";
+import { getPreset, type ClipView, type DivaPreset, type DrawWeighting, type VaeInput } from "./presets.js";
+import { referenceDrawWeights } from "./step.js";
+
+/** The arithmetic of our training runs: float32 throughout (the reference's is the preset's `recipe.precision`). */
+export const RUN_PRECISION = "float32" as const;
 
 /** Numeric settings of a post-training run, defaults filled in from the preset's recipe. */
 export interface ResolvedRunSettings {
@@ -20,6 +24,16 @@ export interface ResolvedRunSettings {
   readonly checkpointEvery: number;
   /** Warm-up steps (the recipe's warm-up fraction of steps, rounded). */
   readonly warmupSteps: number;
+  /** Weighting of the noise draws. */
+  readonly drawWeighting: DrawWeighting;
+  /** Relative weights of the draws under `reference` weighting, one per draw. */
+  readonly drawWeights: readonly number[];
+  /** How the CLIP view is made. */
+  readonly clipView: ClipView;
+  /** What the VAE is fed. */
+  readonly vaeInput: VaeInput;
+  /** The arithmetic this run uses (ours: float32). */
+  readonly precision: typeof RUN_PRECISION;
 }
 
 /** The settings {@link resolveRunSettings} reads. */
@@ -40,6 +54,18 @@ export interface RunSettingsInput {
   readonly draws?: number;
   /** Steps between checkpoints (default 100). */
   readonly checkpointEvery?: number;
+  /** Weighting of the noise draws (default: the recipe's, "reference"). */
+  readonly drawWeighting?: DrawWeighting;
+  /** How the CLIP view is made (default: the recipe's, "reference"). */
+  readonly clipView?: ClipView;
+  /** What the VAE is fed (default: the recipe's, "reference"). */
+  readonly vaeInput?: VaeInput;
+}
+
+function oneOf<T extends string>(name: string, v: T | undefined, fallback: T, allowed: readonly T[]): T {
+  const x = v ?? fallback;
+  if (!allowed.includes(x)) throw new Error(`${name} must be ${allowed.map((a) => `"${a}"`).join(" or ")}, got ${JSON.stringify(v)}`);
+  return x;
 }
 
 /** The largest divisor of `n` that is at most `cap`. */
@@ -55,7 +81,8 @@ function positiveInt(name: string, v: number | undefined, fallback: number): num
 }
 
 /**
- * Resolves a run's numbers: `steps`, `imagesPerStep` and the learning rate default to the preset's recipe,
+ * Resolves a run's settings: `steps`, `imagesPerStep`, the learning rate, draws, their weighting, the CLIP view
+ * and the VAE input default to the preset's recipe,
  * `microBatch` to the largest divisor of imagesPerStep up to 16, `checkpointEvery` to 100, `seed` to 0.
  * Errors name the option (and an unknown preset lists the known ones).
  */
@@ -69,6 +96,9 @@ export function resolveRunSettings(o: RunSettingsInput): ResolvedRunSettings {
   if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`lr must be a positive number, got ${o.lr}`);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 2^32), got ${o.seed}`);
+  const r = preset.recipe;
+  const draws = positiveInt("draws", o.draws, r.drawsPerImage);
+  const drawWeighting = oneOf<DrawWeighting>("drawWeighting", o.drawWeighting, r.drawWeighting, ["reference", "mean"]);
   return {
     preset,
     steps,
@@ -76,8 +106,13 @@ export function resolveRunSettings(o: RunSettingsInput): ResolvedRunSettings {
     microBatch,
     lr,
     seed,
-    draws: positiveInt("draws", o.draws, preset.recipe.drawsPerImage),
+    draws,
     checkpointEvery: positiveInt("checkpointEvery", o.checkpointEvery, 100),
-    warmupSteps: Math.round(preset.recipe.warmupFraction * steps),
+    warmupSteps: Math.round(r.warmupFraction * steps),
+    drawWeighting,
+    drawWeights: drawWeighting === "reference" ? referenceDrawWeights(draws, r.drawWeights) : Array.from({ length: draws }, () => 1),
+    clipView: oneOf<ClipView>("clipView", o.clipView, r.clipView, ["reference", "source-bicubic"]),
+    vaeInput: oneOf<VaeInput>("vaeInput", o.vaeInput, r.vaeInput, ["reference", "clean"]),
+    precision: RUN_PRECISION,
   };
 }

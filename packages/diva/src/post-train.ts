@@ -8,8 +8,8 @@ import { initProjection, projectionKey } from "./models/projection.js";
 import { sdPromptEmbedding } from "./models/prompt-embedding.js";
 import { findClipTokenizer } from "./models/tokenizer.js";
 import { clipVisionTokens } from "./models/vision-tokens.js";
-import { resolveRunSettings } from "./post-train-options.js";
-import type { DivaPreset } from "./presets.js";
+import { resolveRunSettings, type ResolvedRunSettings } from "./post-train-options.js";
+import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "./presets.js";
 import { postTrainLoop, type ProgressEvent } from "./train/post-train-loop.js";
 
 export type { ProgressEvent } from "./train/post-train-loop.js";
@@ -38,10 +38,21 @@ export interface PostTrainOptions {
   readonly lr?: number;
   /** Noise draws per image per step (default: the recipe's 2). */
   readonly draws?: number;
-  /** Use the reference code's weighting of the draws (see DivaStepOptions.referenceDrawWeighting). */
-  readonly referenceDrawWeighting?: boolean;
-  /** Feed the VAE as the reference code does (ImageNet un-normalisation of the CLIP input); default "clean". */
-  readonly vaeInput?: "clean" | "reference";
+  /**
+   * Weighting of the noise draws (default: the preset's, "reference": about 5 g0 + g1 per step whatever the
+   * micro-batch split, as the reference code); "mean" takes (g0 + g1) / 2. See DivaStepOptions.drawWeighting.
+   */
+  readonly drawWeighting?: DrawWeighting;
+  /**
+   * The CLIP view (default: the preset's, "reference": the VAE view resized bilinearly without antialiasing, as
+   * the reference code); "source-bicubic" resizes the source crop bicubically.
+   */
+  readonly clipView?: ClipView;
+  /**
+   * What the VAE is fed (default: the preset's, "reference": the CLIP-normalised image un-normalised with
+   * ImageNet statistics before 2x - 1, the reference code's quirk); "clean" is 2x - 1 of the image.
+   */
+  readonly vaeInput?: VaeInput;
   /** Seed of the data order, crops, noise, timesteps, patch draws and projection init (default 0). */
   readonly seed?: number;
   /** Folder for checkpoints; omit to train without them. */
@@ -82,6 +93,48 @@ export interface PostTrainResult {
   readonly stopped: boolean;
   /** The last checkpoint written or resumed from. */
   readonly checkpoint?: string;
+  /** The run's resolved configuration, precision included (also saved in the export's metadata). */
+  readonly config: RunConfig;
+}
+
+/** What a run records about how it trained (in the result, checkpoints and the exported file's metadata). */
+export interface RunConfig {
+  readonly preset: string;
+  readonly steps: number;
+  readonly imagesPerStep: number;
+  readonly microBatch: number;
+  readonly lr: number;
+  readonly warmupSteps: number;
+  readonly seed: number;
+  readonly draws: number;
+  readonly drawWeighting: DrawWeighting;
+  readonly drawWeights: readonly number[];
+  readonly clipView: ClipView;
+  readonly vaeInput: VaeInput;
+  /** The arithmetic this run used ("float32"; the reference trained under "bf16-autocast" with TF32). */
+  readonly precision: string;
+  /** The reference's arithmetic, from the preset. */
+  readonly referencePrecision: string;
+}
+
+/** The run configuration of resolved settings. */
+export function runConfig(s: ResolvedRunSettings): RunConfig {
+  return {
+    preset: s.preset.name,
+    steps: s.steps,
+    imagesPerStep: s.imagesPerStep,
+    microBatch: s.microBatch,
+    lr: s.lr,
+    warmupSteps: s.warmupSteps,
+    seed: s.seed,
+    draws: s.draws,
+    drawWeighting: s.drawWeighting,
+    drawWeights: s.drawWeights,
+    clipView: s.clipView,
+    vaeInput: s.vaeInput,
+    precision: s.precision,
+    referencePrecision: s.preset.recipe.precision,
+  };
 }
 
 function visionTokenDim(model: ClipModel, tokens: (v: ClipVisualParams, images: Tensor) => Tensor): number {
@@ -146,7 +199,12 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
     const visionTokens = clipVisionTokens(model.config);
     const projection = initProjection(projectionKey(s.seed), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
     owned.push(projection);
+    const config = runConfig(s);
     log(`training ${s.steps} steps x ${s.imagesPerStep} images (micro-batch ${s.microBatch}) with preset ${s.preset.name}`);
+    log(
+      `draw weighting ${s.drawWeighting}${s.drawWeighting === "reference" ? ` [${s.drawWeights.join(", ")}]` : ""}, CLIP view ${s.clipView}, ` +
+        `VAE input ${s.vaeInput}, precision ${s.precision} (the reference: ${s.preset.recipe.precision}${s.preset.recipe.precision === "bf16-autocast" ? " with TF32" : ""})`,
+    );
     const skippedImages: string[] = [];
     const r = await postTrainLoop({
       vision: initialVisual,
@@ -155,11 +213,14 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       diffusion: sd.diffusion,
       textEmbedding,
       condition: s.preset.condition,
-      normalization: s.preset.normalization,
+      normalization: s.preset.trainNormalization,
+      clipView: s.clipView,
       clipImageSize: clipSize,
       vaeImageSize: s.preset.recipe.vaeCrop.size,
       cropScale: s.preset.recipe.vaeCrop.scale,
-      vaeInput: options.vaeInput ?? "clean",
+      ...(s.preset.recipe.vaeCrop.ratio ? { cropRatio: s.preset.recipe.vaeCrop.ratio } : {}),
+      vaeInput: s.vaeInput,
+      precision: s.precision,
       images: options.images,
       steps: s.steps,
       imagesPerStep: s.imagesPerStep,
@@ -167,10 +228,12 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       recipe: {
         lr: s.lr,
         momentum: s.preset.recipe.momentum,
+        weightDecay: s.preset.recipe.weightDecay,
         clipNorm: s.preset.recipe.clipNorm,
         warmupSteps: s.warmupSteps,
         draws: s.draws,
-        referenceDrawWeighting: options.referenceDrawWeighting ?? false,
+        drawWeighting: s.drawWeighting,
+        drawWeights: s.drawWeights,
       },
       seed: s.seed,
       ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, checkpointEvery: s.checkpointEvery } : {}),
@@ -194,6 +257,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       resumedFrom: r.resumedFrom,
       stopped: r.stopped,
       ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
+      config,
     };
     if (r.stopped) return base;
     log(`exporting ${options.out}`);
@@ -202,7 +266,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       visual: r.state.params.vision,
       layout: clip.layout,
       out: options.out,
-      metadata: { diva_post_train: JSON.stringify({ preset: s.preset.name, steps: s.steps, imagesPerStep: s.imagesPerStep, seed: s.seed }) },
+      metadata: { diva_post_train: JSON.stringify(config) },
     });
     return { ...base, out: options.out, exported };
   } finally {

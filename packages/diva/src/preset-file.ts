@@ -88,13 +88,19 @@ function checkCondition(c: unknown, where: string): asserts c is ConditionSpec {
 /**
  * A preset from JSON: the fields of a DivaPreset, optionally on top of a known preset named by `"base"`
  * (objects are merged key by key, so `{"base": "openai-vit-l-14", "recipe": {"steps": 10}}` works; `condition` and
- * `normalization` are replaced whole).
+ * the normalisations are replaced whole). `normalization` sets both `trainNormalization` and
+ * `evalNormalization` (the form of earlier preset files).
  * Errors name the file and the field.
  */
 export function presetFromJson(json: unknown, where = "preset"): DivaPreset {
   if (!isObject(json)) throw new Error(`${where}: a preset must be a JSON object`);
   checkJsonKeys(json, where); // "__proto__" and friends would reach prototypes when merged
-  const { base, ...rest } = json;
+  const { base, normalization, ...rest } = json;
+  if (normalization !== undefined) {
+    checkNormalization(normalization, "normalization", where);
+    if (!Object.hasOwn(rest, "trainNormalization")) rest.trainNormalization = normalization;
+    if (!Object.hasOwn(rest, "evalNormalization")) rest.evalNormalization = normalization;
+  }
   if (typeof base === "string" && !Object.hasOwn(PRESETS, base)) {
     throw new Error(`${where}: "base": unknown preset ${JSON.stringify(base)}; known presets: ${Object.keys(PRESETS).join(", ")}`);
   }

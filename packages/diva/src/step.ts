@@ -1,6 +1,7 @@
-import { add, dispose, foldIn, keep, mapTree, mul, tidy, treeLeaves, valueAndGrad, type RandomKey } from "@diva/tensor";
+import { add, dispose, foldIn, keep, mapTree, mul, tidy, treeLeaves, valueAndGrad, type RandomKey, type Tensor } from "@diva/tensor";
 import { clipGradNorm, cosineWithWarmup, disposeReplaced, globalNorm, sgdStep, type SgdState } from "@diva/nn";
 import { divaLoss, encodeLatents, type DivaBatch, type DivaLossContext, type DivaTrainable } from "./objective.js";
+import type { DrawWeighting } from "./presets.js";
 
 /** The training recipe of one DIVA step. */
 export interface DivaStepOptions {
@@ -19,10 +20,13 @@ export interface DivaStepOptions {
   /** Noise draws per image per step (reference: 2). */
   readonly draws: number;
   /**
-   * The reference code's weighting: the first draw's gradient is taken unscaled and later draws are divided by
-   * the number of micro-batches, summed over micro-batches. Default false: the mean over draws and micro-batches.
+   * How the draws are weighted (default "mean"): `reference` gives draw d the weight `drawWeights[d] / M` over
+   * M micro-batches (the step's gradient is about `5 g0 + g1` whatever the split, as the reference code);
+   * `mean` gives every draw `1 / (draws M)`, the mean over draws and micro-batches.
    */
-  readonly referenceDrawWeighting?: boolean;
+  readonly drawWeighting?: DrawWeighting;
+  /** Relative weights of the draws under `reference` weighting (default [5, 1]; see {@link referenceDrawWeights}). */
+  readonly drawWeights?: readonly number[];
 }
 
 /** Training state: parameters, optimizer state, step counter. */
@@ -47,58 +51,116 @@ export interface DivaStepResult<V> {
   readonly lr: number;
 }
 
-/** Weight of draw `d` of a micro-batch among `m` micro-batches with `draws` draws each. */
-export function drawWeight(d: number, draws: number, microBatches: number, reference: boolean): number {
-  if (!reference) return 1 / (draws * microBatches);
-  return d === 0 ? 1 : 1 / microBatches;
+/** The reference's relative draw weights: draw 0 back-propagated unscaled in 5 accumulation steps, draw 1 the loss divided by them. */
+export const REFERENCE_DRAW_WEIGHTS: readonly number[] = [5, 1];
+
+/**
+ * Relative weights of `draws` draws under the reference weighting, from the two-draw weights `weights`
+ * ([5, 1]): in the reference code every draw but the last is back-propagated unscaled inside the forward and
+ * the last one is the loss the trainer divides by its accumulation steps, so 1 draw gives [1] and 3 give
+ * [5, 5, 1]. Weights of another length must match `draws`.
+ */
+export function referenceDrawWeights(draws: number, weights: readonly number[] = REFERENCE_DRAW_WEIGHTS): number[] {
+  if (!Number.isInteger(draws) || draws < 1) throw new Error(`draws must be a positive integer, got ${draws}`);
+  if (weights.some((w) => !(Number.isFinite(w) && w >= 0))) throw new Error(`drawWeights must be non-negative numbers, got [${weights.join(", ")}]`);
+  if (weights.length === draws) return [...weights];
+  if (weights.length === 2) return Array.from({ length: draws }, (_, d) => (d === draws - 1 ? weights[1]! : weights[0]!));
+  throw new Error(`drawWeights [${weights.join(", ")}] has ${weights.length} weights for ${draws} draws`);
 }
 
 /**
- * One optimizer step of DIVA over `microBatches` (gradient accumulation): for every micro-batch and noise draw,
- * the gradient of `divaLoss` w.r.t. the CLIP vision parameters and the projection is accumulated with the
- * draw's weight; then the global norm is clipped, the learning rate comes from the cosine schedule with linear
- * warm-up, and SGD with momentum updates the parameters. The old state's tensors are disposed.
- *
- * @param key the step's key; draws and micro-batches fold in their indices, so a resumed run repeats them.
+ * Weight of draw `d` of every micro-batch among `microBatches` with `draws` draws each: `mean` gives
+ * 1 / (draws M); `reference` gives weights[d] / M, so the summed gradient is sum_d weights[d] g_d (g_d: the
+ * mean gradient of draw d over the step's images) however the images are split into micro-batches.
  */
-export async function divaStep<V>(
-  state: DivaState<V>,
-  microBatches: readonly DivaBatch[],
-  ctx: DivaLossContext<V>,
+export function drawWeight(d: number, draws: number, microBatches: number, weighting: DrawWeighting = "mean", weights?: readonly number[]): number {
+  if (weighting === "mean") return 1 / (draws * microBatches);
+  return referenceDrawWeights(draws, weights)[d]! / microBatches;
+}
+
+/**
+ * The reference's learning rate at 0-based `step`: linear warm-up `lr * step / warmupSteps` (step 0 gets 0,
+ * as transformers' cosine schedule with warm-up), then the cosine decay to 0 at `totalSteps`.
+ */
+export function divaLearningRate(step: number, o: { readonly lr: number; readonly totalSteps: number; readonly warmupSteps: number }): number {
+  if (o.warmupSteps > 0 && step < o.warmupSteps) return (o.lr * step) / o.warmupSteps;
+  return cosineWithWarmup(step, o);
+}
+
+/** The part of a step's objective that {@link weightedStep} differentiates: one noise draw on one micro-batch. */
+export interface DrawObjective<P, B> {
+  /** The scalar loss of draw `draw` of `batch` under `params` (differentiated w.r.t. `params`). */
+  loss(params: P, batch: B, key: RandomKey, draw: number): Tensor;
+  /** Called once per micro-batch before its draws (e.g. to encode VAE latents reused by every draw). */
+  prepare?(batch: B): B;
+  /** Frees what `prepare` made. */
+  release?(prepared: B, batch: B): void;
+}
+
+/** Parameters, optimizer state and step counter of any model {@link weightedStep} trains. */
+export interface TrainState<P> {
+  /** The trainable parameters. */
+  readonly params: P;
+  /** SGD momentum buffers. */
+  readonly optimizer: SgdState<P>;
+  /** Steps completed. */
+  readonly step: number;
+}
+
+/**
+ * One optimizer step with gradient accumulation: for every micro-batch m and draw d, the gradient of
+ * `objective.loss` is accumulated with the draw's weight (`drawWeighting`: `reference` weights[d] / M, `mean`
+ * 1 / (draws M)); then the global norm is clipped, the learning rate comes from `divaLearningRate` (the
+ * reference's warm-up, then cosine), and SGD with momentum updates the parameters. The old state's tensors are
+ * disposed. Micro-batches must hold equally many images for the weighting to be independent of the split.
+ *
+ * @param key the step's key; micro-batches and draws fold in their indices.
+ */
+export async function weightedStep<P extends object, B>(
+  state: TrainState<P>,
+  microBatches: readonly B[],
+  objective: DrawObjective<P, B>,
   options: DivaStepOptions,
   key: RandomKey,
-): Promise<DivaStepResult<V>> {
+): Promise<{ state: TrainState<P>; loss: number; gradNorm: number; lr: number }> {
   if (microBatches.length === 0) throw new Error("divaStep: no micro-batches");
-  let acc: DivaTrainable<V> | null = null;
+  let acc: P | null = null;
   let lossSum = 0;
   let lossCount = 0;
-  const lossAndGrad = valueAndGrad((p: DivaTrainable<V>, batch: DivaBatch, k: RandomKey) => divaLoss(p, batch, ctx, k));
-  for (let m = 0; m < microBatches.length; m++) {
+  const M = microBatches.length;
+  const weighting = options.drawWeighting ?? "mean";
+  const weights = weighting === "reference" ? referenceDrawWeights(options.draws, options.drawWeights) : null;
+  const lossAndGrad = valueAndGrad((p: P, batch: B, k: RandomKey, d: number) => objective.loss(p, batch, k, d));
+  for (let m = 0; m < M; m++) {
     const mb = microBatches[m]!;
-    const latents = mb.latents ?? encodeLatents(ctx.diffusion, mb.vaeImages);
-    const batch: DivaBatch = { ...mb, latents };
-    for (let d = 0; d < options.draws; d++) {
-      const w = drawWeight(d, options.draws, microBatches.length, options.referenceDrawWeighting ?? false);
-      const [loss, g] = lossAndGrad(state.params, batch, foldIn(foldIn(key, m), d));
-      lossSum += await loss.item();
-      lossCount++;
-      loss.dispose();
-      const prev: DivaTrainable<V> | null = acc;
-      acc = tidy(() => {
-        let i = 0;
-        const gl = treeLeaves(g);
-        const pl = prev ? treeLeaves(prev) : null;
-        return keep(mapTree(g, () => {
-          const gi = mul(gl[i]!, w);
-          const out = pl ? add(pl[i]!, gi) : gi;
-          i++;
-          return out;
-        }));
-      }) as DivaTrainable<V>;
-      dispose(g);
-      if (prev) dispose(prev);
+    const batch = objective.prepare ? objective.prepare(mb) : mb;
+    try {
+      for (let d = 0; d < options.draws; d++) {
+        const w = weights ? weights[d]! / M : 1 / (options.draws * M);
+        const [loss, g] = lossAndGrad(state.params, batch, foldIn(foldIn(key, m), d), d);
+        lossSum += await loss.item();
+        lossCount++;
+        loss.dispose();
+        const prev: P | null = acc;
+        acc = tidy(() => {
+          let i = 0;
+          const gl = treeLeaves(g);
+          const pl = prev ? treeLeaves(prev) : null;
+          return keep(
+            mapTree(g, () => {
+              const gi = mul(gl[i]!, w);
+              const out = pl ? add(pl[i]!, gi) : gi;
+              i++;
+              return out;
+            }),
+          );
+        }) as P;
+        dispose(g);
+        if (prev) dispose(prev);
+      }
+    } finally {
+      objective.release?.(batch, mb);
     }
-    if (!mb.latents) latents.dispose();
   }
   const loss = lossSum / lossCount;
   let grads = acc!;
@@ -111,10 +173,39 @@ export async function divaStep<V>(
   } else {
     gradNorm = await globalNorm(grads);
   }
-  const lr = cosineWithWarmup(state.step, { lr: options.lr, totalSteps: options.totalSteps, warmupSteps: options.warmupSteps });
+  const lr = divaLearningRate(state.step, { lr: options.lr, totalSteps: options.totalSteps, warmupSteps: options.warmupSteps });
   const [params, optimizer] = sgdStep(state.params, grads, state.optimizer, { lr, momentum: options.momentum, weightDecay: options.weightDecay ?? 0 }, lr);
   dispose(grads);
   disposeReplaced(state.params, params);
   if (state.optimizer.momentum) disposeReplaced(state.optimizer.momentum, optimizer.momentum);
   return { state: { params, optimizer, step: state.step + 1 }, loss, gradNorm, lr };
+}
+
+/**
+ * One optimizer step of DIVA over `microBatches` (gradient accumulation, see {@link weightedStep}): the
+ * objective is `divaLoss` w.r.t. the CLIP vision parameters and the projection, each micro-batch's VAE latents
+ * encoded once for all its draws.
+ *
+ * @param key the step's key; draws and micro-batches fold in their indices, so a resumed run repeats them.
+ */
+export async function divaStep<V>(
+  state: DivaState<V>,
+  microBatches: readonly DivaBatch[],
+  ctx: DivaLossContext<V>,
+  options: DivaStepOptions,
+  key: RandomKey,
+): Promise<DivaStepResult<V>> {
+  return weightedStep(
+    state,
+    microBatches,
+    {
+      loss: (p: DivaTrainable<V>, batch: DivaBatch, k: RandomKey) => divaLoss(p, batch, ctx, k),
+      prepare: (mb) => (mb.latents ? mb : { ...mb, latents: encodeLatents(ctx.diffusion, mb.vaeImages) }),
+      release: (prepared, mb) => {
+        if (!mb.latents) prepared.latents?.dispose();
+      },
+    },
+    options,
+    key,
+  );
 }

@@ -179,7 +179,7 @@ describe.skipIf(!bpe)("loadedClipForEval", () => {
     const { model } = await loadClip(path);
     const clip = loadedClipForEval(model, getPreset("openai-vit-l-14"), tokenizer);
     expect(clip.imageSize).toBe(16);
-    expect(clip.normalization).toEqual(getPreset("openai-vit-l-14").normalization);
+    expect(clip.normalization).toEqual(getPreset("openai-vit-l-14").evalNormalization);
     expect(clip.encodeText(["a photo of a cat.", "a dog"]).shape).toEqual([2, 16]);
     expect(clip.encodeImage(zeros([3, 3, 16, 16])).shape).toEqual([3, 16]);
     const t = (await readSafetensors(path)).tensors;

@@ -118,11 +118,11 @@ describe("divaStep", () => {
     expect(new Set(counts.slice(2)).size).toBe(1);
   });
 
-  it("weights draws as the reference when asked", () => {
-    expect(drawWeight(0, 2, 5, false)).toBeCloseTo(0.1);
-    expect(drawWeight(1, 2, 5, false)).toBeCloseTo(0.1);
-    expect(drawWeight(0, 2, 5, true)).toBe(1);
-    expect(drawWeight(1, 2, 5, true)).toBeCloseTo(0.2);
+  it("weights draws as the reference when asked (5/M and 1/M; see draw-weighting.test.ts)", () => {
+    expect(drawWeight(0, 2, 5, "mean")).toBeCloseTo(0.1);
+    expect(drawWeight(1, 2, 5, "mean")).toBeCloseTo(0.1);
+    expect(drawWeight(0, 2, 5, "reference")).toBeCloseTo(1);
+    expect(drawWeight(1, 2, 5, "reference")).toBeCloseTo(0.2);
   });
 });
 

@@ -3,6 +3,7 @@ import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { parityCommand } from "./commands/parity.js";
 import { postTrainCommand } from "./commands/post-train.js";
+import { presetsCommand } from "./commands/presets.js";
 
 /** Applies the settings every command shares: a usage hint after errors. */
 function configure(cmd: Command): Command {
@@ -19,6 +20,7 @@ export function program(): Command {
     .addCommand(postTrainCommand())
     .addCommand(evalCommand())
     .addCommand(parityCommand())
-    .addCommand(demoCommand());
+    .addCommand(demoCommand())
+    .addCommand(presetsCommand());
   return configure(root);
 }

@@ -2,7 +2,7 @@ import { foldIn, mul, random, randomKey, sub, tidy, type RandomKey, type Tensor 
 import { decodeImage, imagesToTensor, type RgbImage } from "./image.js";
 import { divaViews } from "./preprocess.js";
 import { listDataset, readImageFile, readShard, type ImageRecord } from "./sources.js";
-import type { Normalization } from "../presets.js";
+import type { ClipView, Normalization } from "../presets.js";
 
 /** Options of the DIVA image stream. */
 export interface ImageStreamOptions {
@@ -14,6 +14,10 @@ export interface ImageStreamOptions {
   readonly clipSize: number;
   /** Area fraction range of the VAE view's RandomResizedCrop. */
   readonly cropScale: readonly [number, number];
+  /** Aspect ratio range of the VAE view's RandomResizedCrop (default [3/4, 4/3]). */
+  readonly cropRatio?: readonly [number, number];
+  /** How the CLIP view is made (default "source-bicubic"; see `divaViews`). */
+  readonly clipView?: ClipView;
   /**
    * VAE input: "clean" is 2 * x - 1 of the [0, 1] image; "reference" reproduces the reference code, which
    * un-normalises the CLIP-normalised image with ImageNet statistics: 2 * (x_clip * std_imagenet + mean_imagenet) - 1.
@@ -104,7 +108,8 @@ export class ImageStream {
       try {
         if ("error" in rec) throw new Error(rec.error);
         const img = await decodeImage(rec.bytes, rec.name);
-        const views = await divaViews(img, foldIn(foldIn(this.key, 1_000_003), index), this.options.vaeSize, this.options.clipSize, this.options.cropScale);
+        const o = this.options;
+        const views = await divaViews(img, foldIn(foldIn(this.key, 1_000_003), index), o.vaeSize, o.clipSize, o.cropScale, o.clipView, o.cropRatio);
         vae.push(views.vae);
         clip.push(views.clip);
         names.push(rec.name);

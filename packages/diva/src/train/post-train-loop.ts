@@ -3,7 +3,7 @@ import { sgdInit } from "@diva/nn";
 import type { ConditionSpec, Projection } from "../condition.js";
 import { ImageStream } from "../data/stream.js";
 import type { FrozenDiffusion } from "../objective.js";
-import type { Normalization } from "../presets.js";
+import type { ClipView, Normalization } from "../presets.js";
 import { divaStep, type DivaState, type DivaStepOptions } from "../step.js";
 import { loadLatestCheckpoint, removeStaleTempFiles, saveCheckpoint } from "./checkpoint.js";
 
@@ -41,8 +41,14 @@ export interface PostTrainLoopOptions<V> {
   readonly textEmbedding: Tensor;
   /** How the visual tokens become the condition. */
   readonly condition: ConditionSpec;
-  /** CLIP input normalisation. */
+  /** Normalisation of the CLIP view (the reference: OpenAI's for every family). */
   readonly normalization: Normalization;
+  /** How the CLIP view is made (default "source-bicubic"; the reference: "reference"). */
+  readonly clipView?: ClipView;
+  /** Aspect ratio range of the VAE view's RandomResizedCrop (default [3/4, 4/3]). */
+  readonly cropRatio?: readonly [number, number];
+  /** The arithmetic of the run, recorded in checkpoints (default "float32"). */
+  readonly precision?: string;
   /** Side of the CLIP view. */
   readonly clipImageSize: number;
   /** Side of the VAE view. */
@@ -120,13 +126,17 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   let skipped = 0;
   let resumedFrom = 0;
   let checkpoint: string | undefined;
-  const run: Record<string, number | boolean> = {
+  const run: Record<string, number | string | boolean> = {
     steps: o.steps,
     imagesPerStep: o.imagesPerStep,
     microBatch: o.microBatch,
     draws: o.recipe.draws,
     lr: o.recipe.lr,
-    referenceDrawWeighting: o.recipe.referenceDrawWeighting ?? false,
+    drawWeighting: o.recipe.drawWeighting ?? "mean",
+    ...(o.recipe.drawWeighting === "reference" ? { drawWeights: (o.recipe.drawWeights ?? []).join(",") } : {}),
+    clipView: o.clipView ?? "source-bicubic",
+    vaeInput: o.vaeInput ?? "clean",
+    precision: o.precision ?? "float32",
   };
   if (o.checkpointDir && (o.resume ?? true)) {
     const stale = await removeStaleTempFiles(o.checkpointDir);
@@ -137,7 +147,8 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       if (ck.meta.seed !== o.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${o.seed}`);
       for (const [k, v] of Object.entries(ck.meta.run ?? {})) {
         if (run[k] !== v) {
-          throw new Error(`postTrain: checkpoint ${ck.path} was made with ${k} ${v}, not ${run[k]}; resume with the same settings, or start afresh (another checkpoint folder, or --no-resume / resume: false)`);
+          const now = k in run ? `not ${run[k]}` : "a setting this version no longer has";
+          throw new Error(`postTrain: checkpoint ${ck.path} was made with ${k} ${v}, ${now}; resume with the same settings, or start afresh (another checkpoint folder, or --no-resume / resume: false)`);
         }
       }
       dispose(state.params);
@@ -151,7 +162,16 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   }
   const stream = await ImageStream.open(
     o.images,
-    { seed: o.seed, vaeSize: o.vaeImageSize, clipSize: o.clipImageSize, cropScale: o.cropScale ?? [0.9, 1], normalization: o.normalization, vaeInput: o.vaeInput },
+    {
+      seed: o.seed,
+      vaeSize: o.vaeImageSize,
+      clipSize: o.clipImageSize,
+      cropScale: o.cropScale ?? [0.9, 1],
+      ...(o.cropRatio ? { cropRatio: o.cropRatio } : {}),
+      normalization: o.normalization,
+      vaeInput: o.vaeInput ?? "clean",
+      clipView: o.clipView ?? "source-bicubic",
+    },
     consumed,
   );
   const root = randomKey(o.seed);

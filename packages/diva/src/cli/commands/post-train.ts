@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { postTrain } from "../../post-train.js";
 import { resolvePreset } from "../../preset-file.js";
 import { selectBackend } from "../backend.js";
@@ -21,7 +21,9 @@ interface PostTrainFlags {
   checkpointDir?: string;
   checkpointEvery?: number;
   resume: boolean;
-  referenceDrawWeighting?: boolean;
+  drawWeighting?: "reference" | "mean";
+  clipView?: "reference" | "source-bicubic";
+  vaeInput?: "reference" | "clean";
   backend: BackendName;
 }
 
@@ -44,7 +46,24 @@ export function postTrainCommand(): Command {
     .option("--checkpoint-dir <dir>", "write checkpoints here (atomically) and resume from the newest")
     .option("--checkpoint-every <n>", "steps between checkpoints (default 100)", positiveInt)
     .option("--no-resume", "ignore existing checkpoints in --checkpoint-dir")
-    .option("--reference-draw-weighting", "weight the noise draws as the reference code does (first draw x1, later ones / micro-batches)")
+    .addOption(
+      new Option("--draw-weighting <mode>", "noise draws: reference = 5 g0 + g1 per step whatever the micro-batch split, as the reference code; mean = (g0 + g1) / 2 (default: the preset's, reference)").choices([
+        "reference",
+        "mean",
+      ]),
+    )
+    .addOption(
+      new Option("--clip-view <mode>", "CLIP view: reference = the VAE view resized bilinearly without antialiasing; source-bicubic = the source crop resized bicubically (default: the preset's, reference)").choices([
+        "reference",
+        "source-bicubic",
+      ]),
+    )
+    .addOption(
+      new Option("--vae-input <mode>", "VAE input: reference = 2x - 1 of the CLIP-normalised image un-normalised with ImageNet statistics (the paper's); clean = 2x - 1 of the image (default: the preset's, reference)").choices([
+        "reference",
+        "clean",
+      ]),
+    )
     .addOption(backendOption())
     .action(async (flags: PostTrainFlags) => {
       const preset = await resolvePreset(flags.preset);
@@ -79,7 +98,9 @@ export function postTrainCommand(): Command {
           ...(flags.checkpointDir ? { checkpointDir: flags.checkpointDir } : {}),
           ...(flags.checkpointEvery ? { checkpointEvery: flags.checkpointEvery } : {}),
           resume: flags.resume,
-          referenceDrawWeighting: flags.referenceDrawWeighting ?? false,
+          ...(flags.drawWeighting ? { drawWeighting: flags.drawWeighting } : {}),
+          ...(flags.clipView ? { clipView: flags.clipView } : {}),
+          ...(flags.vaeInput ? { vaeInput: flags.vaeInput } : {}),
           signal: controller.signal,
           onLog: (m) => bar.log(m),
           onSkip: (names) => {
