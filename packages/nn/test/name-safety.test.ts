@@ -12,6 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadClip } from "../src/clip/load.js";
 import { loadDiffusersComponent } from "../src/diffusion/io/load.js";
 import { unflattenParams } from "../src/params.js";
+import { validateParams } from "../src/layers/validate.js";
+import type { ParamSpecs } from "../src/layers/specs.js";
 import { runParity } from "../src/parity/index.js";
 import { buildCheckpoint, dictOf, tensorOf } from "../src/checkpoints/torch/testing/torch-checkpoint-writer.js";
 import { sharedFixturesDir } from "./fixtures-path.js";
@@ -96,6 +98,13 @@ describe("checkpoints with prototype-reaching names are refused, naming the file
       t.dispose();
     });
   }
+
+  const SPECS = { w: { shape: [2] } } as unknown as ParamSpecs; // only the shapes are compared
+  it("validateParams reports a key named like an Object.prototype member as unexpected", () => {
+    const report = validateParams({ constructor: { shape: [1] }, toString: { shape: [1] }, w: { shape: [2] } }, SPECS);
+    expect(report.unexpected).toEqual(["constructor", "toString"]);
+    expect(validateParams({}, SPECS).missing).toEqual(["w"]);
+  });
 
   it("a diffusers config.json with a __proto__ key is refused", async () => {
     const folder = join(dir, "vae-config");

@@ -27,13 +27,13 @@ export function validateParams(flat: Record<string, Pick<Tensor, "shape">>, spec
   const missing: string[] = [];
   const mismatched: ShapeMismatch[] = [];
   for (const [name, s] of Object.entries(specs)) {
-    const t = flat[name];
+    const t = Object.hasOwn(flat, name) ? flat[name] : undefined;
     if (!t) missing.push(name);
     else if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
       mismatched.push({ name, expected: s.shape, actual: [...t.shape] });
     }
   }
-  const unexpected = Object.keys(flat).filter((n) => !(n in specs));
+  const unexpected = Object.keys(flat).filter((n) => !Object.hasOwn(specs, n)); // own keys: "constructor" is unexpected
   return { missing, unexpected, mismatched };
 }
 
