@@ -5,7 +5,8 @@
 # Order of preference:
 #   1. Mesa lavapipe >= 24 (Vulkan) from bookworm-backports, installed system-wide (the Vulkan loader finds its
 #      ICD in /usr/share/vulkan/icd.d without any variable). Debian 12's own lavapipe 22.3 is refused by Dawn.
-#   2. SwiftShader (Vulkan) from Debian's chromium-common, selected with VK_ICD_FILENAMES.
+#   2. SwiftShader (Vulkan) from Debian's chromium-common, selected with VK_ICD_FILENAMES (or, in the backend's
+#      loader, DIVA_WEBGPU_BACKEND=swiftshader, which also wins over a system-wide Vulkan driver).
 #   3. Dawn's OpenGL backend on Mesa llvmpipe (stock Debian 12 EGL/GL), selected with DIVA_WEBGPU_BACKEND=opengl.
 #
 # Prints the driver it set up and writes the variables a process needs to .tmp/webgpu.env (KEY=VALUE lines).

@@ -21,6 +21,8 @@ interface DawnModule {
 const keepAlive: GPU[] = [];
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+/** Values of DIVA_WEBGPU_BACKEND. */
+const FORCED_BACKENDS: readonly string[] = ["vulkan", "swiftshader", "opengl"];
 const ICD_DIRS = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"];
 
 /** Environment variables of the process (Node), or an empty record (browser). */
@@ -72,9 +74,11 @@ async function tryAdapter(gpu: GPU, options: GPURequestAdapterOptions): Promise<
  * Finds a WebGPU adapter. In a browser: `navigator.gpu`. In Node: Dawn from the `webgpu` package, trying
  * in turn its default backend (a Vulkan driver such as Mesa lavapipe), SwiftShader from Debian's
  * chromium-common when no Vulkan driver is installed system-wide (setting VK_ICD_FILENAMES), and Dawn's
- * OpenGL backend in compatibility mode (Mesa llvmpipe). `DIVA_WEBGPU_BACKEND=opengl|vulkan` forces one;
- * `DIVA_WEBGPU_FLAGS` adds comma-separated Dawn flags. Returns null, with the reasons, when none works.
- * Dawn's timestamp quantization is turned off (see `dawnFlags`).
+ * OpenGL backend in compatibility mode (Mesa llvmpipe). `DIVA_WEBGPU_BACKEND=vulkan|swiftshader|opengl`
+ * forces one (`swiftshader`: Vulkan with VK_ICD_FILENAMES set to Chromium's SwiftShader, even when another
+ * Vulkan driver is installed); `DIVA_WEBGPU_FLAGS` adds comma-separated Dawn flags. Returns null, with the
+ * reasons, when none works (or DIVA_WEBGPU_BACKEND has another value). Dawn's timestamp quantization is
+ * turned off (see `dawnFlags`).
  */
 export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tried: string[] }> {
   const tried: string[] = [];
@@ -86,15 +90,31 @@ export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tri
     return { choice: null, tried };
   }
   const e = env();
+  const forced = e.DIVA_WEBGPU_BACKEND || undefined;
+  if (forced !== undefined && !FORCED_BACKENDS.includes(forced)) {
+    tried.push(`DIVA_WEBGPU_BACKEND=${forced} is not one of ${FORCED_BACKENDS.join(", ")}`);
+    return { choice: null, tried };
+  }
   const dawn = await loadDawn();
   const fs = await nodeFs();
   const extra = dawnFlags((e.DIVA_WEBGPU_FLAGS ?? "").split(",").filter(Boolean));
-  const forced = e.DIVA_WEBGPU_BACKEND;
   const make = (flags: string[]) => {
     const gpu = dawn.create([...flags, ...extra]);
     keepAlive.push(gpu);
     return gpu;
   };
+  if (forced === "swiftshader") {
+    if (!fs.existsSync(SWIFTSHADER_ICD)) {
+      tried.push(`DIVA_WEBGPU_BACKEND=swiftshader: no ${SWIFTSHADER_ICD} (Debian's chromium-common package has it)`);
+      return { choice: null, tried };
+    }
+    e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const gpu = make(["backend=vulkan"]);
+    const adapter = await tryAdapter(gpu, {});
+    if (adapter) return { choice: { gpu, adapter, via: "dawn vulkan (swiftshader)" }, tried };
+    tried.push("dawn vulkan (swiftshader): no adapter");
+    return { choice: null, tried };
+  }
   if (forced !== "opengl") {
     const systemIcd = ICD_DIRS.some((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".json")));
     if (!e.VK_ICD_FILENAMES && !systemIcd && fs.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
