@@ -154,8 +154,9 @@ function visionTokenDim(model: ClipModel, tokens: (v: ClipVisualParams, images: 
  * DIVA post-training of a CLIP vision tower with diffusion feedback (arXiv 2407.20171), end to end: loads the
  * CLIP and the frozen SD 2.1-base (VAE, UNet, DDPM schedule, and the text encoder for the constant embedding
  * of "a photo of a ."), initialises the projection as torch.nn.Linear, streams and preprocesses the images
- * (RandomResizedCrop for the VAE, the same crop at the CLIP resolution), trains with the preset's recipe
- * (`divaStep`: SGD momentum, cosine with warm-up, clipping, accumulation), checkpoints atomically and resumes,
+ * (RandomResizedCrop for the VAE; the CLIP view as the preset's `clipView` says), trains with the preset's
+ * recipe (`divaStep`: SGD momentum, cosine with the reference's warm-up, clipping, the reference's draw
+ * weighting over accumulated micro-batches), checkpoints atomically and resumes,
  * then exports the CLIP in the input's names with the projection dropped.
  *
  * @example

@@ -72,7 +72,13 @@ describe.skipIf(!bpe)("postTrain on tiny models", () => {
     const output = await readSafetensors(r.out!);
     expect(Object.keys(output.tensors)).toEqual(Object.keys(input.tensors));
     expect(output.metadata["config"]).toBe(input.metadata["config"]);
-    expect(JSON.parse(output.metadata["diva_post_train"]!)).toMatchObject({ preset: "tiny", steps: 6 });
+    // the run's configuration records the precision it used, next to the reference's, and the preset's reference forms
+    const config = { preset: "tiny", steps: 6, precision: "float32", referencePrecision: "bf16-autocast", drawWeighting: "reference", drawWeights: [5, 1], clipView: "reference", vaeInput: "reference" };
+    expect(JSON.parse(output.metadata["diva_post_train"]!)).toMatchObject(config);
+    expect(r.config).toMatchObject(config);
+    expect(logs.some((l) => l.includes("precision float32 (the reference: bf16-autocast with TF32)"))).toBe(true);
+    const ckRun = (JSON.parse((await readSafetensors((await listCheckpoints(runOptions("loss").checkpointDir!)).at(-1)!)).metadata["diva"]!) as { run: Record<string, unknown> }).run;
+    expect(ckRun).toMatchObject({ precision: "float32", drawWeighting: "reference", drawWeights: "5,1", clipView: "reference", vaeInput: "reference" });
     let changed = 0;
     for (const [name, t] of Object.entries(input.tensors)) {
       const same = Buffer.from(t.dataSync().buffer).equals(Buffer.from(output.tensors[name]!.dataSync().buffer));
