@@ -1,7 +1,8 @@
 import { foldIn, mul, random, randomKey, sub, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { decodeImage, imagesToTensor, type RgbImage } from "./image.js";
 import { divaViews } from "./preprocess.js";
-import { listDataset, readImageFile, readShard, type ImageRecord } from "./sources.js";
+import { resolveImageLimits, type ImageLimits } from "./limits.js";
+import { listDataset, readImageFile, readShard, type DatasetRecord } from "./sources.js";
 import type { ClipView, Normalization } from "../presets.js";
 
 /** Options of the DIVA image stream. */
@@ -47,7 +48,10 @@ export interface StreamBatch {
   readonly vaeImages: Tensor;
   /** Source name of each image. */
   readonly names: readonly string[];
-  /** Records that failed to decode (corrupted or truncated), by name with the reason. */
+  /**
+   * Records that were skipped, by name with the reason: files that failed to decode (corrupted or truncated),
+   * were not regular files, or were over the byte or pixel limits, and unreadable shard members or shards.
+   */
   readonly skipped: readonly string[];
 }
 
@@ -57,19 +61,26 @@ export interface StreamBatch {
  * where a checkpoint left off (same images, same crops).
  */
 export class ImageStream {
-  private records: AsyncGenerator<ImageRecord | { name: string; error: string }> | null = null;
+  private records: AsyncGenerator<DatasetRecord> | null = null;
+  private readonly limits: Required<ImageLimits>;
   private constructor(
     private readonly files: readonly string[],
     private readonly kind: "folder" | "shards",
     private readonly options: ImageStreamOptions,
     private position: number,
     private readonly key: RandomKey,
-  ) {}
+    limits: ImageLimits,
+  ) {
+    this.limits = resolveImageLimits(limits);
+  }
 
-  /** Opens `path` and skips to `consumed` records. */
-  static async open(path: string, options: ImageStreamOptions, consumed = 0): Promise<ImageStream> {
+  /**
+   * Opens `path` and skips to `consumed` records. `limits` caps the bytes read per file or shard member and the
+   * pixels decoded per image (defaults: 64 MiB, 40 megapixels); what is over them is skipped and reported.
+   */
+  static async open(path: string, options: ImageStreamOptions, consumed = 0, limits: ImageLimits = {}): Promise<ImageStream> {
     const { kind, files } = await listDataset(path);
-    const s = new ImageStream(files, kind, options, 0, randomKey(options.seed));
+    const s = new ImageStream(files, kind, options, 0, randomKey(options.seed), limits);
     s.records = s.generate();
     for (let i = 0; i < consumed; i++) await s.records.next();
     s.position = consumed;
@@ -81,17 +92,25 @@ export class ImageStream {
     return this.position;
   }
 
-  private async *generate(): AsyncGenerator<ImageRecord | { name: string; error: string }> {
+  private async *generate(): AsyncGenerator<DatasetRecord> {
+    const maxBytes = this.limits.maxImageBytes;
     for (let epoch = 0; ; epoch++) {
       const order = random.samplePermutation(foldIn(this.key, epoch), this.files.length);
+      let records = 0;
       for (const i of order) {
         const f = this.files[i]!;
         if (this.kind === "folder") {
-          yield await readImageFile(f).catch((e: Error) => ({ name: f, error: e.message }));
+          records++;
+          yield await readImageFile(f, maxBytes).catch((e: Error) => ({ name: f, error: e.message }));
         } else {
-          yield* readShard(f);
+          for await (const r of readShard(f, maxBytes)) {
+            records++;
+            yield r;
+          }
         }
       }
+      // shards holding no image members at all would otherwise make this loop spin forever
+      if (records === 0) throw new Error(`dataset: the shards hold no image members (.jpg/.jpeg/.png/.webp): ${this.files.join(", ")}`);
     }
   }
 
@@ -104,10 +123,10 @@ export class ImageStream {
     while (vae.length < count) {
       const { value } = await this.records!.next();
       const index = this.position++;
-      const rec = value as ImageRecord | { name: string; error: string };
+      const rec = value as DatasetRecord;
       try {
         if ("error" in rec) throw new Error(rec.error);
-        const img = await decodeImage(rec.bytes, rec.name);
+        const img = await decodeImage(rec.bytes, rec.name, { maxPixels: this.limits.maxImagePixels });
         const o = this.options;
         const views = await divaViews(img, foldIn(foldIn(this.key, 1_000_003), index), o.vaeSize, o.clipSize, o.cropScale, o.clipView, o.cropRatio);
         vae.push(views.vae);
