@@ -80,6 +80,7 @@ describe("diva CLI", () => {
       [[...pt(good), "--preset", preset, "--lr", "-1"], /option '--lr <x>' argument '-1' is invalid\. expected a positive number/],
       [[...pt(good), "--preset", preset, "--micro-batch", "3"], /imagesPerStep 4 is not a multiple of microBatch 3/],
       [[...pt(good), "--preset", preset, "--backend", "cuda"], /argument 'cuda' is invalid\. Allowed choices are cpu, webgpu/],
+      [[...pt(good), "--preset", preset, "--vae-input", "imagenet"], /argument 'imagenet' is invalid\. Allowed choices are reference, clean/],
       [[...pt({ ...good, out: join(root, "out.pt") }), "--preset", preset], /out .*out\.pt must end in \.safetensors/],
       [[...pt(good), "--preset", join(root, "nope.json")], /preset file .*nope\.json does not exist/],
       [["post-train", "--preset", preset, "--clip", tiny.clip], /required option '--sd <dir>' not specified/],
@@ -104,8 +105,9 @@ describe("diva CLI", () => {
 
   it.skipIf(!bpe)("post-trains the tiny models and evaluates the result from the command line", async () => {
     const out = join(root, "out", "tiny-clip-diva.safetensors");
-    const train = await diva(["post-train", "--preset", preset, "--clip", tiny.clip, "--sd", tiny.sd, "--images", tiny.images, "--out", out, "--micro-batch", "2", "--lr", "0.5", "--checkpoint-dir", join(root, "ck")]);
+    const train = await diva(["post-train", "--preset", preset, "--clip", tiny.clip, "--sd", tiny.sd, "--images", tiny.images, "--out", out, "--micro-batch", "2", "--lr", "0.5", "--checkpoint-dir", join(root, "ck"), "--vae-input", "clean", "--clip-view", "source-bicubic", "--draw-weighting", "mean"]);
     expect(train.code, train.err + train.out).toBe(0);
+    expect(train.out).toContain("draw weighting mean, CLIP view source-bicubic, VAE input clean, precision float32 (the reference: bf16-autocast with TF32)");
     expect(train.out).toMatch(/step 1\/2 {2}loss \d\.\d+/);
     expect(train.out).toContain("skipped unreadable image");
     expect(train.out).toMatch(/skipped 2 unreadable image\(s\)/);
