@@ -99,9 +99,9 @@ export class JsonCursor {
     const start = this.pos;
     let i = start;
     if (t.charCodeAt(i) === 0x2d) i++;
-    if (t.charCodeAt(i) === 0x30) i++;
+    if (t.charCodeAt(i) === 0x30) i++; // a leading zero stands alone: "01" is not JSON
     else if (!isDigit(t.charCodeAt(i))) throw this.syntax("expected a value", start);
-    while (isDigit(t.charCodeAt(i))) i++;
+    else while (isDigit(t.charCodeAt(i))) i++;
     if (t.charCodeAt(i) === 0x2e) {
       if (!isDigit(t.charCodeAt(++i))) throw this.syntax("expected digits after the decimal point", start);
       while (isDigit(t.charCodeAt(i))) i++;

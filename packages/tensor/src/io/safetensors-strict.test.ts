@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DType, TypedArray } from "../dtype.js";
 import { fromHost } from "../ops/creation.js";
@@ -218,6 +219,47 @@ describe("limits keep parse time and memory proportional to the file", () => {
       `header length ${MAX_HEADER_LENGTH + 1} exceeds the limit of ${MAX_HEADER_LENGTH} bytes`,
     );
     expect(await refusal(withHeaderLength(valid, valid.length), "past.safetensors")).toMatch(/does not fit in a file of/);
+  });
+});
+
+describe("the header parser agrees with JSON.parse", () => {
+  it("accepts an edited header only when JSON.parse does, reading the same tensors and metadata", async () => {
+    const valid = await validFile();
+    const { header, data } = splitFile(valid);
+    const text = header.trimEnd();
+    const pieces = ["{", "}", "[", "]", ",", ":", '"', "\\", "0", "1", "-", "e", "E", "+", ".", " ", "\n", "\u0001", "é", "null", "\\u0041"];
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(text.length), fc.nat(2), fc.constantFrom(...pieces)), { minLength: 1, maxLength: 3 }),
+        (edits) => {
+          let t = text;
+          for (const [at, op, piece] of edits) {
+            const i = at % (t.length + 1);
+            t = op === 0 ? t.slice(0, i) + piece + t.slice(i) : op === 1 ? t.slice(0, i) + t.slice(i + 1) : t.slice(0, i) + piece + t.slice(i + 1);
+          }
+          const file = editFile(valid, () => t, () => data);
+          let ours: ReturnType<typeof parseSafetensorsHeader>;
+          try {
+            ours = parseSafetensorsHeader(file, file.length, "edited");
+          } catch (e) {
+            expect((e as Error).message).toMatch(/^edited: /);
+            return;
+          }
+          accepted++;
+          const json = JSON.parse(t) as Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>;
+          const { __metadata__: meta, ...entries } = json as Record<string, never>;
+          expect(Object.keys(entries).sort()).toEqual([...ours.tensors.keys()].sort());
+          for (const [name, e] of Object.entries(entries) as [string, { dtype: string; shape: number[]; data_offsets: number[] }][]) {
+            const info = ours.tensors.get(name)!;
+            expect([info.dtype, info.shape, info.dataOffsets]).toEqual([e.dtype, e.shape, e.data_offsets]);
+          }
+          expect({ ...ours.metadata }).toEqual(meta ?? {});
+        },
+      ),
+      { numRuns: 3000, seed: 13 },
+    );
+    expect(accepted).toBeGreaterThan(50); // edits in whitespace, names and metadata keep the file valid
   });
 });
 

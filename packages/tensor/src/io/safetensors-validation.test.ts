@@ -47,6 +47,7 @@ describe("header validation messages", () => {
     ["invalid UTF-8", rawFile(new Uint8Array([0x7b, 0xff, 0x7d])), /header is not valid UTF-8/],
     ["a header that is not an object", rawFile("[1, 2]"), /header must start with "\{"/],
     ["bad JSON", rawFile('{"w": {"dtype": "F32",}}'), /header is not valid JSON/],
+    ["a number with a leading zero", rawFile('{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,01]}}', 1), /header is not valid JSON \(expected "," or "\]" at character 50/],
     ["trailing garbage after the object", rawFile('{} x'), /header is not valid JSON \(unexpected text after the header object/],
     ["an entry that is not an object", rawFile({ w: 3 }), /tensor "w": entry must be an object with dtype, shape and data_offsets, got number 3/],
     ["a missing dtype", rawFile({ w: { shape: [], data_offsets: [0, 4] } }, 4), /tensor "w": dtype must be a string, got nothing \(the field is missing\)/],
