@@ -50,6 +50,27 @@ export type ConditionSpec =
       readonly text: "add" | "mean";
     };
 
+/**
+ * Whose visual tokens condition each image's denoising: `own` (DIVA) or `shuffled`, the placebo control, where
+ * image i of a (micro-)batch is conditioned on image (i + 1) mod B's tokens (a fixed derangement: no image gets
+ * its own), so the diffusion loss cannot reward image-specific detail while everything else stays the same.
+ */
+export type ConditionSource = "own" | "shuffled";
+
+/**
+ * The tokens each image is conditioned on under `source`: `own` returns `tokens` itself; `shuffled` rolls the
+ * batch by one (image i gets image i + 1's tokens, the last gets the first's). Gradients flow through the roll.
+ *
+ * @param tokens [B, T, D] visual tokens of the batch.
+ */
+export function conditionTokensFrom(tokens: Tensor, source: ConditionSource): Tensor {
+  if (source === "own") return tokens;
+  if (source !== "shuffled") throw new Error(`conditionSource must be "own" or "shuffled", got ${JSON.stringify(source)}`);
+  const B = tokens.shape[0] ?? 0;
+  if (B < 2) throw new Error(`conditionSource "shuffled" needs at least 2 images per batch to take each condition from another image, got ${B}`);
+  return concat([slice(tokens, [[1, B]]), slice(tokens, [[0, 1]])], 0);
+}
+
 /** The trainable projection from CLIP's embedding dim to the UNet's cross-attention dim (torch.nn.Linear layout). */
 export interface Projection {
   /** [crossAttentionDim, clipDim] */

@@ -1,5 +1,5 @@
 import { mseLoss, mul, noGrad, normal, randint, splitKey, tidy, type RandomKey, type Tensor } from "@diva/tensor";
-import { divaCondition, type ConditionSpec, type Projection } from "./condition.js";
+import { conditionTokensFrom, divaCondition, type ConditionSource, type ConditionSpec, type Projection } from "./condition.js";
 
 /**
  * The training noise schedule DIVA needs: `@diva/nn`'s `DDPMScheduler` satisfies it (diffusers' `add_noise`
@@ -45,6 +45,8 @@ export interface DivaLossContext<V> {
   readonly condition: ConditionSpec;
   /** The SD text encoder's output for "a photo of a ." [L, C] (constant). */
   readonly textEmbedding: Tensor;
+  /** Whose tokens condition each image (default "own"; "shuffled" is the placebo control, see {@link ConditionSource}). */
+  readonly conditionSource?: ConditionSource;
 }
 
 /** One batch of images in the two forms DIVA needs. */
@@ -83,7 +85,7 @@ export function divaLoss<V>(trainable: DivaTrainable<V>, batch: DivaBatch, ctx: 
     const noise = normal(kNoise, z0.shape, { device: z0.device });
     const t = randint(kTime, [B], 0, ctx.diffusion.scheduler.numTrainTimesteps, { device: z0.device });
     const zt = ctx.diffusion.scheduler.addNoise(z0, noise, t);
-    const tokens = ctx.visionTokens(trainable.vision, batch.clipImages);
+    const tokens = conditionTokensFrom(ctx.visionTokens(trainable.vision, batch.clipImages), ctx.conditionSource ?? "own");
     const cond = divaCondition(tokens, ctx.condition, trainable.projection, ctx.textEmbedding, kPatch);
     const pred = ctx.diffusion.predictNoise(zt, t, cond);
     return mseLoss(pred, noise);

@@ -1,6 +1,6 @@
 import { type Tensor, clone, dispose, foldIn, keep, mapTree, randomKey } from "@diva/tensor";
 import { sgdInit } from "@diva/nn";
-import type { ConditionSpec, Projection } from "../condition.js";
+import type { ConditionSource, ConditionSpec, Projection } from "../condition.js";
 import { ImageStream } from "../data/stream.js";
 import type { FrozenDiffusion } from "../objective.js";
 import type { ClipView, Normalization } from "../presets.js";
@@ -41,6 +41,8 @@ export interface PostTrainLoopOptions<V> {
   readonly textEmbedding: Tensor;
   /** How the visual tokens become the condition. */
   readonly condition: ConditionSpec;
+  /** Whose tokens condition each image (default "own"; "shuffled": the placebo control, see `ConditionSource`). */
+  readonly conditionSource?: ConditionSource;
   /** Normalisation of the CLIP view (the reference: OpenAI's for every family). */
   readonly normalization: Normalization;
   /** How the CLIP view is made (default "source-bicubic"; the reference: "reference"). */
@@ -137,6 +139,8 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     clipView: o.clipView ?? "source-bicubic",
     vaeInput: o.vaeInput ?? "clean",
     precision: o.precision ?? "float32",
+    // recorded only for the placebo, so checkpoints of ordinary runs stay as they were
+    ...(o.conditionSource === "shuffled" ? { conditionSource: "shuffled" } : {}),
   };
   if (o.checkpointDir && (o.resume ?? true)) {
     const stale = await removeStaleTempFiles(o.checkpointDir);
@@ -175,7 +179,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     consumed,
   );
   const root = randomKey(o.seed);
-  const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: o.condition, textEmbedding: o.textEmbedding };
+  const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: o.condition, textEmbedding: o.textEmbedding, conditionSource: o.conditionSource ?? "own" };
   const started = Date.now();
   let images = 0;
   let stopped = false;
