@@ -157,7 +157,7 @@ export class SentencePieceTokenizer {
     const plain = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
     // the post-processor wraps the text's ids: find the prefix it added (the rest is the suffix)
     let start = 0;
-    while (start + plain.length <= full.length && !plain.every((id, i) => full[start + i] === id)) start++;
+    while (start + plain.length <= full.length && !plain.every((id: number, i: number) => full[start + i] === id)) start++;
     if (start + plain.length > full.length) throw new Error(`tokenizer: ${this.source}: the post-processor changes the text's ids; cannot truncate`);
     const prefix = full.slice(0, start);
     const suffix = full.slice(start + plain.length);
