@@ -36,7 +36,7 @@ export async function findLayout(zip: ZipArchive, label: string): Promise<Archiv
   }
   let bigEndian = false;
   if (zip.sizeOf(`${prefix}byteorder`) !== undefined) {
-    const text = new TextDecoder().decode(await zip.read(`${prefix}byteorder`)).trim();
+    const text = new TextDecoder().decode(await zip.read(`${prefix}byteorder`, { maxSize: 64 })).trim();
     if (text !== "little" && text !== "big") throw new TorchCheckpointError(label, `unknown byteorder "${text.slice(0, 20)}"`);
     bigEndian = text === "big";
   }

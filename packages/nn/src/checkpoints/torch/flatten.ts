@@ -3,7 +3,13 @@
  * state dicts nested in dicts (`{"state_dict": {...}}`, `{"model": {...}, "epoch": 3}`) get their keys
  * prefixed (`state_dict.a.weight`). Everything that is not a tensor or a dict (ints, strings, lists, tuples)
  * and optimizer state dicts (dicts with `state` and `param_groups`) are listed as skipped, by name.
+ *
+ * Each dict is flattened once (results are kept by identity), and building names is charged to the
+ * unpickle's budget, so a dict shared along many paths (a memo bomb) is an error, not hours of work.
+ * Tensor names with a `__proto__`, `constructor` or `prototype` segment are refused: parameter trees are
+ * built from these names, and such a segment could reach an object prototype.
  */
+import type { PickleBudget } from "./pickle/budget.js";
 import { describePy, PyDict } from "./pickle/values.js";
 import { TensorRef } from "./torch-objects.js";
 
@@ -14,6 +20,15 @@ export interface FlatCheckpoint {
 }
 
 const MAX_DEPTH = 64;
+
+/** Name segments that could reach a prototype if a name became a property path. */
+const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** A flattened entry of one dict: its name relative to the dict, and its tensor (none when skipped). */
+interface Part {
+  readonly name: string;
+  readonly tensor?: TensorRef;
+}
 
 function keyName(key: unknown): string | undefined {
   if (typeof key === "string") return key;
@@ -26,32 +41,59 @@ function isOptimizerState(d: PyDict): boolean {
   return d.entries.has("state") && d.entries.has("param_groups");
 }
 
-/** Flattens the unpickled `root`; `fail` makes the error for a root that is not a dict or tensor, or a name clash. */
-export function flattenCheckpoint(root: unknown, fail: (message: string) => Error): FlatCheckpoint {
+/** The first segment of dotted `name` that is refused as a parameter name, if any. */
+export function forbiddenSegment(name: string): string | undefined {
+  return name.split(".").find((s) => FORBIDDEN_SEGMENTS.has(s));
+}
+
+/**
+ * Flattens the unpickled `root`; `fail` makes the error for a root that is not a dict or tensor, a name clash,
+ * a refused name, or (through `budget`, the unpickle's) more work than the pickle's size allows.
+ */
+export function flattenCheckpoint(root: unknown, fail: (message: string) => Error, budget?: PickleBudget): FlatCheckpoint {
+  const memo = new Map<PyDict, readonly Part[]>();
+  const open = new Set<PyDict>();
+  const spend = (steps: number) => budget?.spend(steps, "flattening the nested dicts into names");
+
+  function partsOf(d: PyDict, depth: number): readonly Part[] {
+    const done = memo.get(d);
+    if (done) return done;
+    open.add(d);
+    const out: Part[] = [];
+    for (const [k, v] of d.entries) {
+      spend(1);
+      const key = keyName(k);
+      const name = key ?? `<${describePy(k)} key>`;
+      if (key !== undefined && v instanceof TensorRef) out.push({ name, tensor: v });
+      else if (key !== undefined && v instanceof PyDict && v.entries.size > 0 && !isOptimizerState(v) && !open.has(v) && depth < MAX_DEPTH) {
+        for (const p of partsOf(v, depth + 1)) {
+          const full = `${name}.${p.name}`;
+          spend(1 + full.length);
+          out.push({ name: full, tensor: p.tensor });
+        }
+      } else out.push({ name });
+    }
+    open.delete(d);
+    memo.set(d, out);
+    return out;
+  }
+
+  let parts: readonly Part[];
+  if (root instanceof TensorRef) parts = [{ name: "", tensor: root }];
+  else if (root instanceof PyDict) parts = partsOf(root, 0);
+  else throw fail(`the checkpoint holds a ${describePy(root)}, not a state dict (a dict of tensors) or a tensor`);
+
   const tensors = new Map<string, TensorRef>();
   const skipped: string[] = [];
-  const path = new Set<PyDict>();
-
-  function add(name: string, t: TensorRef): void {
-    if (tensors.has(name)) throw fail(`tensor name "${name}" occurs twice after flattening nested dicts`);
-    tensors.set(name, t);
-  }
-
-  function walk(d: PyDict, prefix: string, depth: number): void {
-    path.add(d);
-    for (const [k, v] of d.entries) {
-      const key = keyName(k);
-      const name = prefix + (key ?? `<${describePy(k)} key>`);
-      if (key === undefined) skipped.push(name);
-      else if (v instanceof TensorRef) add(name, v);
-      else if (v instanceof PyDict && v.entries.size > 0 && !isOptimizerState(v) && !path.has(v) && depth < MAX_DEPTH) walk(v, `${name}.`, depth + 1);
-      else skipped.push(name);
+  for (const { name, tensor } of parts) {
+    if (!tensor) {
+      skipped.push(name);
+      continue;
     }
-    path.delete(d);
+    const bad = forbiddenSegment(name);
+    if (bad !== undefined) throw fail(`refusing tensor name ${JSON.stringify(name)}: "${bad}" cannot be a parameter name (it could reach an object prototype)`);
+    if (tensors.has(name)) throw fail(`tensor name "${name}" occurs twice after flattening nested dicts`);
+    tensors.set(name, tensor);
   }
-
-  if (root instanceof TensorRef) add("", root);
-  else if (root instanceof PyDict) walk(root, "", 0);
-  else throw fail(`the checkpoint holds a ${describePy(root)}, not a state dict (a dict of tensors) or a tensor`);
   return { tensors, skipped };
 }

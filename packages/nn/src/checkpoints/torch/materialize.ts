@@ -40,8 +40,10 @@ export function checkExpansion(refs: Iterable<TensorRef>, label: string): void {
 
 /**
  * Reads one storage file and makes every tensor (`[name, view]` in `group`) that views it, on the device
- * `deviceFor` picks for the storage's location, into `out`. The storage bytes are dropped when this returns,
- * so at most one storage is in memory at a time besides the tensors made.
+ * `deviceFor` picks for the storage's location, into `out`. The storage file must hold exactly the bytes its
+ * elements need (numel x itemsize, as torch.save writes it), and only those are read (and CRC-checked). The
+ * storage bytes are dropped when this returns, so at most one storage is in memory at a time besides the
+ * tensors made.
  */
 export async function materializeStorage(
   zip: ZipArchive,
@@ -51,21 +53,22 @@ export async function materializeStorage(
   deviceFor: (location: string) => Device | undefined,
   out: Map<string, Tensor>,
 ): Promise<void> {
-  const storage = group[0]![1].storage;
+  const [firstName, first] = group[0]!;
+  const storage = first.storage;
   const entry = storageEntry(layout, storage.key);
-  if (zip.sizeOf(entry) === undefined) {
-    throw new TorchCheckpointError(label, `tensor "${group[0]![0]}": storage file "${entry}" is missing from the archive`);
+  const size = zip.sizeOf(entry);
+  if (size === undefined) throw new TorchCheckpointError(label, `tensor "${firstName}": storage file "${entry}" is missing from the archive`);
+  // torch.save refuses to write one storage as two dtypes; a file that does is corrupted or crafted.
+  const other = group.find(([, r]) => r.storage.dtype !== storage.dtype);
+  if (other) throw new TorchCheckpointError(label, `tensors "${firstName}" and "${other[0]}" view storage "${entry}" as ${storage.dtype} and ${other[1].storage.dtype}`);
+  const need = storage.numel * TORCH_ITEM_SIZE[storage.dtype];
+  if (size !== need) {
+    const relation = size < need ? "fewer" : "more";
+    throw new TorchCheckpointError(label, `tensor "${firstName}": storage "${entry}" has ${size} bytes, ${relation} than its ${storage.numel} ${storage.dtype} elements need (${need})`);
   }
-  const bytes = await zip.read(entry);
-  const cache = new Map<string, ReturnType<typeof storageUnits>>();
+  // Views are checked before anything is read, so a bad shape costs no I/O.
   for (const [name, ref] of group) {
     const fail = (message: string) => new TorchCheckpointError(label, `tensor "${name}": ${message}`);
-    const dtype = ref.storage.dtype;
-    const itemSize = TORCH_ITEM_SIZE[dtype];
-    const elements = Math.floor(bytes.length / itemSize);
-    if (elements < ref.storage.numel) {
-      throw fail(`storage "${entry}" has ${bytes.length} bytes, fewer than its ${ref.storage.numel} ${dtype} elements need`);
-    }
     const numel = ref.size.reduce((a, b) => a * b, 1);
     if (numel > MAX_ELEMENTS) throw fail(`shape [${ref.size.join(", ")}] has ${numel} elements, more than ${MAX_ELEMENTS}`);
     const last = lastIndex(ref.offset, ref.size, ref.stride);
@@ -73,12 +76,12 @@ export async function materializeStorage(
       const view = `offset ${ref.offset}, size [${ref.size.join(", ")}], stride [${ref.stride.join(", ")}]`;
       throw fail(`view (${view}) reaches element ${last} of a storage of ${ref.storage.numel}`);
     }
-    let units = cache.get(dtype);
-    if (!units) {
-      units = storageUnits(bytes, dtype, layout.bigEndian);
-      cache.set(dtype, units);
-    }
-    const host = decodeView(units, dtype, ref.offset, ref.size, ref.stride, fail);
+  }
+  const bytes = await zip.read(entry, { size: need });
+  const units = storageUnits(bytes, storage.dtype, layout.bigEndian);
+  for (const [name, ref] of group) {
+    const fail = (message: string) => new TorchCheckpointError(label, `tensor "${name}": ${message}`);
+    const host = decodeView(units, storage.dtype, ref.offset, ref.size, ref.stride, fail);
     out.set(name, fromHost(host.data, host.dtype, [...ref.size], deviceFor(ref.storage.location)));
   }
 }

@@ -9,6 +9,7 @@ import { TorchCheckpointError } from "./errors.js";
 import { flattenCheckpoint } from "./flatten.js";
 import { looksLikeLegacyTorch } from "./legacy-format.js";
 import { checkExpansion, materializeStorage } from "./materialize.js";
+import { PickleBudget } from "./pickle/budget.js";
 import { unpickle } from "./pickle/unpickler.js";
 import type { TensorRef } from "./torch-objects.js";
 import { createTorchResolver } from "./torch-resolver.js";
@@ -36,10 +37,18 @@ export interface TorchCheckpointContents {
   readonly skipped: string[];
 }
 
+/** The largest data.pkl read (a state dict of 100k tensors pickles to a few tens of MB). */
+const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+
 function pickDevice(location: string, options: ReadTorchCheckpointOptions): Device | undefined {
   const map = options.mapLocation;
   if (typeof map === "function") return map(location) ?? options.device;
-  if (map) return map[location] ?? map[location.split(":")[0]!] ?? options.device;
+  if (map) {
+    // Own properties only: a location read from the file ("constructor", "__proto__") must not reach Object.prototype.
+    const base = location.split(":")[0]!;
+    if (Object.hasOwn(map, location)) return map[location];
+    if (Object.hasOwn(map, base)) return map[base];
+  }
   return options.device;
 }
 
@@ -75,10 +84,12 @@ export async function readTorchCheckpoint(source: string | Uint8Array, options: 
   const made = new Map<string, Tensor>();
   try {
     const layout = await findLayout(zip, label);
-    const pickle = await zip.read(layout.pickle);
+    const pickle = await zip.read(layout.pickle, { maxSize: MAX_PICKLE_BYTES });
     const fail = (message: string) => new TorchCheckpointError(label, message);
-    const root = unpickle(pickle, createTorchResolver(fail), (message) => new TorchCheckpointError(label, `${layout.pickle}: ${message}`));
-    const flat = flattenCheckpoint(root, fail);
+    const pickleFail = (message: string) => new TorchCheckpointError(label, `${layout.pickle}: ${message}`);
+    const budget = new PickleBudget(pickle.length, pickleFail);
+    const root = unpickle(pickle, createTorchResolver(fail, budget), pickleFail, budget);
+    const flat = flattenCheckpoint(root, fail, budget);
     checkExpansion(flat.tensors.values(), label);
     const groups = new Map<string, [string, TensorRef][]>();
     for (const [name, ref] of flat.tensors) {

@@ -4,6 +4,7 @@
  * `torch.Tensor` resolve; every other global is refused by name before anything could use it. Calls build
  * {@link TensorRef}s and dicts, never run code.
  */
+import { DICT_BYTES, SLOT_BYTES, type PickleBudget } from "./pickle/budget.js";
 import type { PickleResolver } from "./pickle/unpickler.js";
 import { describePy, PyDict, PyTuple } from "./pickle/values.js";
 import { DTYPE_OBJECTS, STORAGE_CLASSES } from "./torch-dtypes.js";
@@ -29,8 +30,13 @@ export function allowedGlobals(): string[] {
   ];
 }
 
-/** Creates the resolver; `fail` builds the (file-named) error for a refusal or a malformed argument. */
-export function createTorchResolver(fail: (message: string) => Error): PickleResolver {
+/**
+ * Creates the resolver; `fail` builds the (file-named) error for a refusal or a malformed argument. Work
+ * proportional to the size of an argument (pairs given to OrderedDict, BUILD state, shapes) is charged to
+ * `budget`, the unpickle's, so that one shared argument passed to thousands of calls cannot take minutes.
+ */
+export function createTorchResolver(fail: (message: string) => Error, budget?: PickleBudget): PickleResolver {
+  const spend = (steps: number, what: string) => budget?.spend(steps, what);
   const storages = new Map<string, StorageRef>();
 
   function findGlobal(module: string, name: string): unknown {
@@ -57,6 +63,7 @@ export function createTorchResolver(fail: (message: string) => Error): PickleRes
   function indices(v: unknown, what: string): number[] {
     const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : undefined;
     if (!items) throw fail(`${what} must be a tuple of ints, got ${describePy(v)}`);
+    spend(items.length, what);
     return items.map((x, i) => index(x, `${what}[${i}]`));
   }
 
@@ -90,6 +97,8 @@ export function createTorchResolver(fail: (message: string) => Error): PickleRes
         if (args.length === 1) {
           const pairs = args[0] instanceof PyTuple ? args[0].items : Array.isArray(args[0]) ? args[0] : undefined;
           if (!pairs) throw fail(`${fn}: expected a list of pairs, got ${describePy(args[0])}`);
+          spend(pairs.length, fn);
+          budget?.allocate(DICT_BYTES + 2 * SLOT_BYTES * pairs.length, fn);
           for (const p of pairs) {
             if (!(p instanceof PyTuple) || p.items.length !== 2) throw fail(`${fn}: expected (key, value) pairs, got ${describePy(p)}`);
             d.entries.set(p.items[0], p.items[1]);
@@ -136,6 +145,7 @@ export function createTorchResolver(fail: (message: string) => Error): PickleRes
       for (const part of parts) {
         if (part === null) continue;
         if (!(part instanceof PyDict)) throw fail(`dict state must be a dict, got ${describePy(part)}`);
+        spend(part.entries.size, "BUILD state");
         for (const [k, v] of part.entries) if (typeof k === "string") obj.attributes.set(k, v);
       }
     },

@@ -1,68 +1,55 @@
 /**
- * Random-access reading of a zip archive (a torch.save checkpoint) with yauzl: the central directory is read
- * once, then each entry is read on demand. From a path, a stored (uncompressed) entry, which is how torch
- * writes tensor data, is read straight from its byte range with a FileHandle, so a multi-GB checkpoint is
- * never held in memory whole; from bytes, a stored entry is a view, not a copy. Deflated entries (an archive
- * re-zipped by another tool) are inflated through yauzl's stream.
+ * Random-access reading of a zip archive (a torch.save checkpoint) with this folder's strict zip reader
+ * (zip/zip-directory.ts): the directory is read and checked once, then each entry is read on demand. From a
+ * path, entries are read from their byte ranges with a FileHandle, so a multi-GB checkpoint is never held in
+ * memory whole; from bytes, a stored entry is a view, not a copy. Deflated entries (an archive re-zipped by
+ * another tool) are inflated to their declared size and no further. Every entry read is checked against its
+ * CRC-32.
  */
-import type { FileHandle } from "node:fs/promises";
-import type { Entry, ZipFile } from "yauzl";
 import { TorchCheckpointError } from "./errors.js";
+import { bytesSource, fileSource, type ByteSource } from "./zip/byte-source.js";
+import { loadCrc32 } from "./zip/crc32.js";
+import { inflateExactly } from "./zip/inflate.js";
+import { readZipDirectory, ZipFormatError, type ZipEntry } from "./zip/zip-directory.js";
+
+/** What a reader expects of an entry's size. */
+export interface ZipReadOptions {
+  /** The entry must hold exactly this many bytes (a storage: numel x itemsize). */
+  readonly size?: number;
+  /** The entry may hold at most this many bytes. */
+  readonly maxSize?: number;
+}
 
 /** An open zip archive. */
 export interface ZipArchive {
-  /** Entry names, in central-directory order. */
+  /** Entry names (folders left out), in central-directory order. */
   readonly names: readonly string[];
   /** Uncompressed size of entry `name`, or undefined when there is no such entry. */
   sizeOf(name: string): number | undefined;
-  /** The bytes of entry `name` (an error names a missing or unreadable entry). */
-  read(name: string): Promise<Uint8Array>;
+  /** The bytes of entry `name`, checked against `options` and its CRC-32 (an error names the entry). */
+  read(name: string, options?: ZipReadOptions): Promise<Uint8Array>;
   /** Releases the file (a no-op for bytes). */
   close(): Promise<void>;
 }
 
-// fs reads take at most 2 GiB - 1 per call; larger ranges go in pieces.
-const MAX_IO_BYTES = 1 << 30;
-
-const YAUZL_OPTIONS = { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: false };
-
-async function loadYauzl(): Promise<typeof import("yauzl")> {
-  const mod = await import("yauzl");
-  return (mod as { default?: typeof import("yauzl") }).default ?? mod;
-}
-
-async function readRange(handle: FileHandle, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const want = Math.min(into.length - done, MAX_IO_BYTES);
-    const { bytesRead } = await handle.read(into, done, want, position + done);
-    if (bytesRead === 0) throw new Error(`file ended at byte ${position + done}, before byte ${position + into.length}`);
-    done += bytesRead;
-  }
-}
-
-async function inflate(zip: ZipFile, entry: Entry): Promise<Uint8Array> {
-  // Chunks are collected rather than written into a buffer of the declared size, so that a corrupted size
-  // field cannot make this allocate gigabytes up front.
-  const stream = await zip.openReadStreamPromise(entry);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > entry.uncompressedSize) {
-      stream.destroy();
-      throw new Error(`inflates past its declared size of ${entry.uncompressedSize} bytes`);
+async function openSource(source: string | Uint8Array, label: string): Promise<ByteSource> {
+  if (typeof source !== "string") return bytesSource(source);
+  try {
+    const fs = await import("node:fs/promises");
+    const handle = await fs.open(source, "r");
+    try {
+      return await fileSource(handle);
+    } catch (e) {
+      await handle.close();
+      throw e;
     }
-    chunks.push(chunk);
+  } catch (e) {
+    throw new TorchCheckpointError(label, `cannot open the file (${(e as Error).message})`, { cause: e });
   }
-  if (total !== entry.uncompressedSize) throw new Error(`inflates to ${total} bytes, not its declared ${entry.uncompressedSize}`);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, "0");
 }
 
 /**
@@ -70,71 +57,49 @@ async function inflate(zip: ZipFile, entry: Entry): Promise<Uint8Array> {
  * name). Not-a-zip, truncated and corrupted archives are a {@link TorchCheckpointError}.
  */
 export async function openZipArchive(source: string | Uint8Array, label: string): Promise<ZipArchive> {
-  const yauzl = await loadYauzl();
-  let handle: FileHandle | undefined;
-  let zip: ZipFile;
+  const src = await openSource(source, label);
+  const entries = new Map<string, ZipEntry>();
   try {
-    if (typeof source === "string") {
-      const fs = await import("node:fs/promises");
-      handle = await fs.open(source, "r");
-      // autoClose false and no zip.close(): the descriptor is ours, closed through `handle` in close().
-      zip = await yauzl.fromFdPromise(handle.fd, YAUZL_OPTIONS);
-    } else {
-      zip = await yauzl.fromBufferPromise(Buffer.from(source.buffer, source.byteOffset, source.byteLength), YAUZL_OPTIONS);
-    }
+    for (const e of await readZipDirectory(src)) if (!e.name.endsWith("/")) entries.set(e.name, e);
   } catch (e) {
-    await handle?.close();
-    if (e instanceof Error && "code" in e && typeof e.code === "string" && e.code.startsWith("E")) {
-      throw new TorchCheckpointError(label, `cannot open the file (${e.message})`, { cause: e });
-    }
-    throw new TorchCheckpointError(label, `not a readable zip archive (${(e as Error).message})`, { cause: e });
+    await src.close();
+    const detail = e instanceof ZipFormatError && e.part === "directory" ? "corrupted zip central directory" : "not a readable zip archive";
+    throw new TorchCheckpointError(label, `${detail} (${(e as Error).message})`, { cause: e });
   }
-  const entries = new Map<string, Entry>();
-  try {
-    for await (const entry of zip.eachEntry()) {
-      if (!entry.fileName.endsWith("/")) entries.set(entry.fileName, entry);
-    }
-  } catch (e) {
-    await handle?.close();
-    throw new TorchCheckpointError(label, `corrupted zip central directory (${(e as Error).message})`, { cause: e });
-  }
-
   let closed = false;
 
-  async function readStored(entry: Entry): Promise<Uint8Array> {
-    const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
-    const size = entry.compressedSize;
-    if (handle) {
-      const out = new Uint8Array(size);
-      await readRange(handle, out, fileDataStart);
-      return out;
+  async function readEntry(entry: ZipEntry, options: ZipReadOptions): Promise<Uint8Array> {
+    if (entry.encrypted) throw new Error("entry is encrypted");
+    if (entry.method !== 0 && entry.method !== 8) throw new Error(`unsupported compression method ${entry.method}`);
+    if (options.size !== undefined && entry.uncompressedSize !== options.size) {
+      throw new Error(`holds ${entry.uncompressedSize} bytes, but ${options.size} are expected`);
     }
-    const bytes = source as Uint8Array;
-    if (fileDataStart + size > bytes.length) throw new Error(`data runs past the end of the archive`);
-    return bytes.subarray(fileDataStart, fileDataStart + size);
+    if (options.maxSize !== undefined && entry.uncompressedSize > options.maxSize) {
+      throw new Error(`holds ${entry.uncompressedSize} bytes, more than the ${options.maxSize} accepted`);
+    }
+    const raw = await src.read(entry.dataStart, entry.compressedSize, `entry "${entry.name}"`);
+    const data = entry.method === 0 ? raw : await inflateExactly(raw, entry.uncompressedSize);
+    const crc = (await loadCrc32())(data);
+    if (crc !== entry.crc32) throw new Error(`CRC-32 mismatch (the archive says ${hex(entry.crc32)}, the data has ${hex(crc)}): the entry is corrupted`);
+    return data;
   }
 
   return {
     names: [...entries.keys()],
     sizeOf: (name) => entries.get(name)?.uncompressedSize,
-    async read(name) {
+    async read(name, options = {}) {
       if (closed) throw new TorchCheckpointError(label, `archive read after close`);
       const entry = entries.get(name);
       if (!entry) throw new TorchCheckpointError(label, `the archive has no entry "${name}"`);
       try {
-        if (entry.isEncrypted()) throw new Error("entry is encrypted");
-        if (entry.compressionMethod === 0) return await readStored(entry);
-        if (entry.compressionMethod === 8) return await inflate(zip, entry);
-        throw new Error(`unsupported compression method ${entry.compressionMethod}`);
+        return await readEntry(entry, options);
       } catch (e) {
-        if (e instanceof TorchCheckpointError) throw e;
         throw new TorchCheckpointError(label, `cannot read archive entry "${name}" (${(e as Error).message})`, { cause: e });
       }
     },
     async close() {
       closed = true;
-      await handle?.close();
-      handle = undefined;
+      await src.close();
     },
   };
 }

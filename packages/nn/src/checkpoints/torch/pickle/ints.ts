@@ -8,6 +8,9 @@ export function normalizeInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+const LATIN1 = new TextDecoder("latin1");
+
 /** The little-endian two's-complement integer in `bytes` (the LONG1 / LONG4 payload; empty is 0). */
 export function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
@@ -17,8 +20,13 @@ export function decodeLong(bytes: Uint8Array): number | bigint {
     const bits = 8 * bytes.length;
     return bytes[bytes.length - 1]! >= 0x80 ? v - 2 ** bits : v;
   }
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  // Through a hex string: linear in the length, where shifting a bigint byte by byte is quadratic.
+  const digits = new Uint8Array(2 * bytes.length);
+  for (let i = 0, at = digits.length - 2; i < bytes.length; i++, at -= 2) {
+    digits[at] = HEX_DIGITS[bytes[i]! >> 4]!;
+    digits[at + 1] = HEX_DIGITS[bytes[i]! & 15]!;
+  }
+  let v = BigInt(`0x${LATIN1.decode(digits)}`);
   if (bytes[bytes.length - 1]! >= 0x80) v -= 1n << BigInt(8 * bytes.length);
   return normalizeInt(v);
 }

@@ -3,7 +3,10 @@
  * object construction, BUILD and persistent id goes to a {@link PickleResolver}, which decides what is
  * allowed. Malformed input (truncation, stack underflow, a missing MARK or memo entry, an unknown opcode)
  * is an error naming the opcode and byte position; the loop consumes at least one byte per step, so it ends.
+ * A {@link PickleBudget} bounds the work (steps per pickle byte) and the memory of the objects built, so a
+ * small pickle cannot take minutes or gigabytes.
  */
+import { CONTAINER_BYTES, DICT_BYTES, PickleBudget, SLOT_BYTES } from "./budget.js";
 import { ByteCursor } from "./byte-cursor.js";
 import { decodeLong } from "./ints.js";
 import { HIGHEST_PROTOCOL, OP, opcodeLabel } from "./opcodes.js";
@@ -24,9 +27,13 @@ export interface PickleResolver {
   persistentLoad(pid: unknown): unknown;
 }
 
-/** Unpickles `bytes` with `resolver`; `fail` makes the error for malformed input. Returns the pickled value. */
-export function unpickle(bytes: Uint8Array, resolver: PickleResolver, fail: (message: string) => Error): unknown {
-  return new Machine(bytes, resolver, fail).run();
+/**
+ * Unpickles `bytes` with `resolver`; `fail` makes the error for malformed input or an exhausted `budget`
+ * (default: a fresh one for `bytes`, which a resolver that does work of its own should share). Returns the
+ * pickled value.
+ */
+export function unpickle(bytes: Uint8Array, resolver: PickleResolver, fail: (message: string) => Error, budget = new PickleBudget(bytes.length, fail)): unknown {
+  return new Machine(bytes, resolver, fail, budget).run();
 }
 
 class Machine {
@@ -41,6 +48,7 @@ class Machine {
     bytes: Uint8Array,
     private readonly resolver: PickleResolver,
     private readonly failWith: (message: string) => Error,
+    private readonly budget: PickleBudget,
   ) {
     this.cur = new ByteCursor(bytes, failWith);
   }
@@ -50,7 +58,27 @@ class Machine {
   }
 
   private push(v: unknown): void {
+    this.budget.allocate(SLOT_BYTES, "the pickle stack");
     this.stack.push(v);
+  }
+
+  /** Pushes a string just decoded (UTF-16 in memory). */
+  private pushText(s: string): void {
+    this.made(CONTAINER_BYTES + 2 * s.length);
+    this.push(s);
+  }
+
+  /** Pushes an object the resolver made (a storage, a tensor reference, a dict). */
+  private pushMade(v: unknown): void {
+    this.made(2 * CONTAINER_BYTES);
+    this.push(v);
+  }
+
+  /** Accounts for a new object of about `bytes` bytes, holding `items` items copied from elsewhere. */
+  private made(bytes: number, items = 0): void {
+    const what = () => `opcode ${opcodeLabel(this.op)} at byte ${this.opStart}`;
+    if (items > 0) this.budget.spend(items, what);
+    this.budget.allocate(bytes + SLOT_BYTES * items, what);
   }
 
   private pop(): unknown {
@@ -101,6 +129,7 @@ class Machine {
   }
 
   private memoPut(key: number): void {
+    this.budget.allocate(2 * SLOT_BYTES, "the pickle memo");
     this.memo.set(key, this.top());
   }
 
@@ -113,6 +142,7 @@ class Machine {
 
   private setItems(dict: PyDict, items: unknown[]): void {
     if (items.length % 2 !== 0) throw this.fail(`odd number of items (${items.length}) for a dict`);
+    this.made(0, items.length);
     for (let i = 0; i < items.length; i += 2) dict.entries.set(items[i], items[i + 1]);
   }
 
@@ -122,6 +152,7 @@ class Machine {
       if (c.atEnd) throw this.failWith(`pickle data ended at byte ${c.pos} without a STOP opcode (truncated?)`);
       this.opStart = c.pos;
       this.op = c.u8("opcode");
+      this.budget.spend(1, "the pickle");
       switch (this.op) {
         case OP.PROTO: {
           const v = c.u8("protocol");
@@ -134,6 +165,7 @@ class Machine {
         case OP.STOP:
           return this.pop();
         case OP.MARK:
+          this.made(CONTAINER_BYTES);
           this.marks.push(this.stack);
           this.stack = [];
           break;
@@ -172,6 +204,7 @@ class Machine {
         case OP.LONG4: {
           const n = c.i32("LONG4 length");
           if (n < 0) throw this.fail(`negative LONG4 length ${n}`);
+          this.made(CONTAINER_BYTES + n);
           this.push(decodeLong(c.take(n, "LONG4")));
           break;
         }
@@ -201,22 +234,22 @@ class Machine {
         }
         // strings and bytes
         case OP.BINUNICODE:
-          this.push(c.utf8(c.u32("BINUNICODE length"), "BINUNICODE"));
+          this.pushText(c.utf8(c.u32("BINUNICODE length"), "BINUNICODE"));
           break;
         case OP.SHORT_BINUNICODE:
-          this.push(c.utf8(c.u8("SHORT_BINUNICODE length"), "SHORT_BINUNICODE"));
+          this.pushText(c.utf8(c.u8("SHORT_BINUNICODE length"), "SHORT_BINUNICODE"));
           break;
         case OP.BINUNICODE8:
-          this.push(c.utf8(c.u64("BINUNICODE8 length"), "BINUNICODE8"));
+          this.pushText(c.utf8(c.u64("BINUNICODE8 length"), "BINUNICODE8"));
           break;
         case OP.BINSTRING: {
           const n = c.i32("BINSTRING length");
           if (n < 0) throw this.fail(`negative BINSTRING length ${n}`);
-          this.push(c.utf8(n, "BINSTRING"));
+          this.pushText(c.utf8(n, "BINSTRING"));
           break;
         }
         case OP.SHORT_BINSTRING:
-          this.push(c.utf8(c.u8("SHORT_BINSTRING length"), "SHORT_BINSTRING"));
+          this.pushText(c.utf8(c.u8("SHORT_BINSTRING length"), "SHORT_BINSTRING"));
           break;
         case OP.STRING: {
           const line = c.line("STRING");
@@ -240,9 +273,12 @@ class Machine {
         case OP.BINBYTES8:
           this.push(c.take(c.u64("BINBYTES8 length"), "BINBYTES8"));
           break;
-        case OP.BYTEARRAY8:
-          this.push(c.take(c.u64("BYTEARRAY8 length"), "BYTEARRAY8").slice());
+        case OP.BYTEARRAY8: {
+          const view = c.take(c.u64("BYTEARRAY8 length"), "BYTEARRAY8");
+          this.made(CONTAINER_BYTES + view.length);
+          this.push(view.slice());
           break;
+        }
         case OP.NEXT_BUFFER:
           throw this.fail("out-of-band buffers are not supported");
         case OP.READONLY_BUFFER:
@@ -250,16 +286,19 @@ class Machine {
           break;
         // containers
         case OP.EMPTY_TUPLE:
+          this.made(CONTAINER_BYTES);
           this.push(new PyTuple([]));
           break;
         case OP.TUPLE1: {
           const a = this.pop();
+          this.made(CONTAINER_BYTES + SLOT_BYTES);
           this.push(new PyTuple([a]));
           break;
         }
         case OP.TUPLE2: {
           const b = this.pop();
           const a = this.pop();
+          this.made(CONTAINER_BYTES + 2 * SLOT_BYTES);
           this.push(new PyTuple([a, b]));
           break;
         }
@@ -267,13 +306,16 @@ class Machine {
           const cc = this.pop();
           const b = this.pop();
           const a = this.pop();
+          this.made(CONTAINER_BYTES + 3 * SLOT_BYTES);
           this.push(new PyTuple([a, b, cc]));
           break;
         }
         case OP.TUPLE:
+          this.made(CONTAINER_BYTES);
           this.push(new PyTuple(this.popMark()));
           break;
         case OP.EMPTY_LIST:
+          this.made(CONTAINER_BYTES);
           this.push([]);
           break;
         case OP.LIST:
@@ -287,13 +329,16 @@ class Machine {
         case OP.APPENDS: {
           const items = this.popMark();
           const list = this.topList();
+          this.made(0, items.length);
           for (const v of items) list.push(v);
           break;
         }
         case OP.EMPTY_DICT:
+          this.made(DICT_BYTES);
           this.push(new PyDict());
           break;
         case OP.DICT: {
+          this.made(DICT_BYTES);
           const d = new PyDict();
           this.setItems(d, this.popMark());
           this.push(d);
@@ -311,16 +356,19 @@ class Machine {
           break;
         }
         case OP.EMPTY_SET:
+          this.made(CONTAINER_BYTES);
           this.push(new PySet([], false));
           break;
         case OP.ADDITEMS: {
           const items = this.popMark();
           const s = this.top();
           if (!(s instanceof PySet) || s.frozen) throw this.fail(`cannot add items to a ${describePy(s)}`);
+          this.made(0, items.length);
           for (const v of items) s.items.push(v);
           break;
         }
         case OP.FROZENSET:
+          this.made(CONTAINER_BYTES);
           this.push(new PySet(this.popMark(), true));
           break;
         // memo
@@ -349,38 +397,39 @@ class Machine {
         case OP.GLOBAL: {
           const module = c.line("GLOBAL module");
           const name = c.line("GLOBAL name");
-          this.push(this.resolver.findGlobal(module, name));
+          this.pushMade(this.resolver.findGlobal(module, name));
           break;
         }
         case OP.STACK_GLOBAL: {
           const name = this.popString("STACK_GLOBAL name");
           const module = this.popString("STACK_GLOBAL module");
-          this.push(this.resolver.findGlobal(module, name));
+          this.pushMade(this.resolver.findGlobal(module, name));
           break;
         }
         case OP.INST: {
           const module = c.line("INST module");
           const name = c.line("INST name");
           const args = this.popMark();
-          this.push(this.resolver.call(this.resolver.findGlobal(module, name), args));
+          this.pushMade(this.resolver.call(this.resolver.findGlobal(module, name), args));
           break;
         }
         case OP.OBJ: {
           const items = this.popMark();
           if (items.length === 0) throw this.fail("OBJ without a class");
-          this.push(this.resolver.call(items[0], items.slice(1)));
+          this.made(CONTAINER_BYTES, items.length);
+          this.pushMade(this.resolver.call(items[0], items.slice(1)));
           break;
         }
         case OP.REDUCE: {
           const args = this.popTuple("REDUCE arguments");
           const fn = this.pop();
-          this.push(this.resolver.call(fn, args.items));
+          this.pushMade(this.resolver.call(fn, args.items));
           break;
         }
         case OP.NEWOBJ: {
           const args = this.popTuple("NEWOBJ arguments");
           const cls = this.pop();
-          this.push(this.resolver.newObject(cls, args.items, undefined));
+          this.pushMade(this.resolver.newObject(cls, args.items, undefined));
           break;
         }
         case OP.NEWOBJ_EX: {
@@ -388,7 +437,7 @@ class Machine {
           if (!(kwargs instanceof PyDict)) throw this.fail(`NEWOBJ_EX keyword arguments must be a dict, got ${describePy(kwargs)}`);
           const args = this.popTuple("NEWOBJ_EX arguments");
           const cls = this.pop();
-          this.push(this.resolver.newObject(cls, args.items, kwargs));
+          this.pushMade(this.resolver.newObject(cls, args.items, kwargs));
           break;
         }
         case OP.BUILD: {
@@ -397,10 +446,10 @@ class Machine {
           break;
         }
         case OP.BINPERSID:
-          this.push(this.resolver.persistentLoad(this.pop()));
+          this.pushMade(this.resolver.persistentLoad(this.pop()));
           break;
         case OP.PERSID:
-          this.push(this.resolver.persistentLoad(c.line("PERSID")));
+          this.pushMade(this.resolver.persistentLoad(c.line("PERSID")));
           break;
         case OP.EXT1:
         case OP.EXT2:

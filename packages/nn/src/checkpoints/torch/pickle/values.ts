@@ -15,8 +15,12 @@ export class PyTuple {
 export class PyDict {
   /** The entries in insertion order. */
   readonly entries = new Map<unknown, unknown>();
+  private attrs: Map<string, unknown> | undefined;
   /** Attributes set by BUILD (an OrderedDict's `_metadata`, for example); kept, never interpreted. */
-  readonly attributes = new Map<string, unknown>();
+  get attributes(): Map<string, unknown> {
+    // Made on first use: most dicts never get any, and a pickle may hold millions of dicts.
+    return (this.attrs ??= new Map());
+  }
 }
 
 /** A Python set or frozenset (items in insertion order; duplicates are not removed). */
