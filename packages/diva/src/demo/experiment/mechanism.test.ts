@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { concat, foldIn, linear, mean, normal, randomKey, relu, reshape, splitKey, zeros, type Tensor } from "@diva/tensor";
+import { DDPMScheduler, SD21_BASE_SCHEDULER_CONFIG } from "@diva/nn";
+import { divaLoss, encodeLatents, type FrozenDiffusion } from "../../objective.js";
+import { heldOutLosses, perImageDivaLoss } from "./mechanism.js";
+
+const k = splitKey(randomKey(11), 8);
+const w1 = normal(k[0]!, [6, 6]);
+const w2 = normal(k[1]!, [4, 6]);
+const diffusion: FrozenDiffusion = {
+  scalingFactor: 0.5,
+  scheduler: new DDPMScheduler(SD21_BASE_SCHEDULER_CONFIG),
+  encodeMean: (images) => reshape(mean(images, 1), [images.shape[0]!, 1, images.shape[2]!, images.shape[3]!]),
+  predictNoise: (latents, _t, cond) => {
+    const B = latents.shape[0]!;
+    const h = relu(linear(reshape(latents, [B, 4]), w1.slice([[0, 6], [0, 4]])).add(linear(mean(cond, 1), w1.slice([[0, 6], [4, 6]]))));
+    return reshape(linear(h, w2), [B, 1, 2, 2]);
+  },
+};
+const ctx = {
+  visionTokens: (v: { w: Tensor }, images: Tensor) => linear(reshape(images, [images.shape[0]!, 3, 4]), v.w),
+  diffusion,
+  condition: { kind: "clsRandomPatches", numPatches: 2, text: "mean" } as const,
+  textEmbedding: zeros([5, 2]),
+};
+const params = { vision: { w: normal(k[2]!, [3, 4]) }, projection: { weight: normal(k[3]!, [2, 3]), bias: zeros([2]) } };
+const clip = normal(k[4]!, [6, 3, 2, 2]);
+const vae = normal(k[5]!, [6, 3, 2, 2]);
+
+describe("held-out DIVA loss (mechanism check)", () => {
+  it("the per-image loss averages to divaLoss with the same key", () => {
+    const per = perImageDivaLoss(params, clip, encodeLatents(diffusion, vae), ctx, k[6]!);
+    expect(per.shape).toEqual([6]);
+    const avg = Array.from(per.dataSync()).reduce((a, b) => a + b, 0) / 6;
+    expect(avg).toBeCloseTo(divaLoss(params, { clipImages: clip, vaeImages: vae }, ctx, k[6]!).dataSync()[0]!, 5);
+  });
+
+  it("uses fixed draws per chunk, and shuffled takes each condition from the next image of its chunk", async () => {
+    const o = { key: k[7]!, draws: 2, chunk: 3 };
+    const own = await heldOutLosses(params, clip, vae, ctx, { ...o, source: "own" });
+    expect(await heldOutLosses(params, clip, vae, ctx, { ...o, source: "own" })).toEqual(own);
+    // by hand: chunk 1 (images 3..5), draw 1, own condition
+    const byHand = perImageDivaLoss(params, clip.slice([[3, 6]]), encodeLatents(diffusion, vae.slice([[3, 6]])), ctx, foldIn(foldIn(k[7]!, 1), 1));
+    const draw0 = perImageDivaLoss(params, clip.slice([[3, 6]]), encodeLatents(diffusion, vae.slice([[3, 6]])), ctx, foldIn(foldIn(k[7]!, 1), 0));
+    const expected = Array.from(byHand.dataSync(), (v, i) => (v + draw0.dataSync()[i]!) / 2);
+    own.slice(3).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    // shuffled equals own on CLIP images rolled by one within each chunk
+    const shuffled = await heldOutLosses(params, clip, vae, ctx, { ...o, source: "shuffled" });
+    const roll = (a: number, b: number) => concat([clip.slice([[a + 1, b]]), clip.slice([[a, a + 1]])], 0);
+    const rolled = await heldOutLosses(params, concat([roll(0, 3), roll(3, 6)], 0), vae, ctx, { ...o, source: "own" });
+    shuffled.forEach((v, i) => expect(v).toBeCloseTo(rolled[i]!, 5));
+    expect(shuffled).not.toEqual(own);
+  });
+});
