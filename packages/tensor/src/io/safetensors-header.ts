@@ -290,9 +290,3 @@ function readIndexArray(cur: JsonCursor, what: string, max: number, source: stri
   } while (cur.more("]"));
   return out;
 }
-
-/** Sets `obj[key]` as an own property even for keys like `__proto__`. */
-export function defineEntry<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-

@@ -9,7 +9,6 @@ import { nodeFs, writeFully } from "./byte-source.js";
 import { missingTensorError } from "./safetensors-decode.js";
 import { encodeTensorData, planSafetensors, type EncodePlan, type FloatStorageDType } from "./safetensors-encode.js";
 import { openSafetensors, safetensorsFromBytes } from "./safetensors-file.js";
-import { defineEntry } from "./safetensors-header.js";
 
 export type { SafetensorsDType } from "./safetensors-dtypes.js";
 export type { HostTensor } from "./safetensors-decode.js";
@@ -62,11 +61,13 @@ export async function readSafetensors(
   options: ReadSafetensorsOptions = {},
 ): Promise<SafetensorsContents> {
   const file = typeof source === "string" ? await openSafetensors(source) : safetensorsFromBytes(source);
-  const tensors: Record<string, Tensor> = {};
+  // No prototype, so lookups of absent names give undefined (names in the file never have a segment
+  // __proto__, constructor or prototype: the header check refuses them).
+  const tensors = Object.create(null) as Record<string, Tensor>;
   try {
     const names = options.names ? [...new Set(options.names)] : file.keys();
     for (const name of names) if (!file.has(name)) throw missingTensorError(file.header, name);
-    for (const name of names) defineEntry(tensors, name, await file.read(name, options));
+    for (const name of names) tensors[name] = await file.read(name, options);
     return { tensors, metadata: { ...file.metadata } };
   } catch (e) {
     for (const t of Object.values(tensors)) t.dispose();
