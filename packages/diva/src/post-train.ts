@@ -1,6 +1,8 @@
 import { dispose, noGrad, tidy, useBackend, zeros, type Device, type Tensor } from "@diva/tensor";
 import { resolveVitTower, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
+import type { ImageLimits } from "./data/limits.js";
 import { requirePath, prepareOutput } from "./inputs.js";
+import { checkOutputs, writeOutput } from "./outputs.js";
 import { exportPostTrainedClip, type ClipExportReport } from "./models/clip-export.js";
 import { loadClipCheckpoint } from "./models/clip-checkpoint.js";
 import { loadFrozenDiffusion, requireSdFolder } from "./models/frozen-diffusion.js";
@@ -10,12 +12,16 @@ import { findClipTokenizer } from "./models/tokenizer.js";
 import { clipVisionTokens } from "./models/vision-tokens.js";
 import { resolveRunSettings, type ResolvedRunSettings } from "./post-train-options.js";
 import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "./presets.js";
+import type { ResumeOverrides } from "./train/divergence.js";
 import { postTrainLoop, type ProgressEvent } from "./train/post-train-loop.js";
 
 export type { ProgressEvent } from "./train/post-train-loop.js";
 
-/** Options of {@link postTrain}. */
-export interface PostTrainOptions {
+/**
+ * Options of {@link postTrain}. `maxImageBytes` (default 64 MiB) and `maxImagePixels` (default 40 megapixels,
+ * checked from the header before decoding) bound what one image may cost; larger ones are skipped and reported.
+ */
+export interface PostTrainOptions extends ImageLimits {
   /** A preset name (`openai-vit-l-14`, ...; see PRESETS) or a preset object (custom models). */
   readonly preset: string | DivaPreset;
   /** The CLIP checkpoint: open_clip, OpenAI or Hugging Face names, `.safetensors` or a PyTorch `.pt`/`.bin`. */
@@ -61,13 +67,18 @@ export interface PostTrainOptions {
   readonly checkpointEvery?: number;
   /** Continue from the newest checkpoint in checkpointDir (default true). */
   readonly resume?: boolean;
+  /** Settings a resumed run may change from its checkpoint's, only when given here (`{ lr }`: see ResumeOverrides). */
+  readonly resumeOverrides?: ResumeOverrides;
   /** Backend to run on (`cpu`, `webgpu`); it becomes the default device. Default: the current default. */
   readonly device?: Device;
   /** Stops after the step in progress; a checkpoint is written and nothing is exported. */
   readonly signal?: AbortSignal;
   /** Step, loss, images/s and ETA after every step. */
   onProgress?(e: ProgressEvent): void;
-  /** Images that could not be decoded (skipped, never fatal), with the reason. */
+  /**
+   * Records skipped (never fatal), with the reason: images that could not be decoded, files that are not
+   * regular files, images over the byte or pixel limits, unreadable shard members and truncated shards.
+   */
   onSkip?(names: readonly string[]): void;
   /** What the run is doing (loading, resuming, checkpoints, export) and warnings. */
   onLog?(message: string): void;
@@ -174,6 +185,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
   await requireSdFolder(options.sd);
   await requirePath(options.images, "images");
   await prepareOutput(options.out, "out");
+  await checkOutputs(options.out, options.checkpointDir, log);
   if (options.device) await useBackend(options.device);
 
   const { tokenizer, path: bpePath } = await findClipTokenizer({ bpe: options.bpe, clip: options.clip, sd: options.sd });
@@ -239,6 +251,9 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       seed: s.seed,
       ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, checkpointEvery: s.checkpointEvery } : {}),
       resume: options.resume ?? true,
+      ...(options.resumeOverrides ? { resumeOverrides: options.resumeOverrides } : {}),
+      ...(options.maxImageBytes ? { maxImageBytes: options.maxImageBytes } : {}),
+      ...(options.maxImagePixels ? { maxImagePixels: options.maxImagePixels } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (e) => options.onProgress?.(e),
       onSkip: (names) => {
@@ -262,13 +277,13 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
     };
     if (r.stopped) return base;
     log(`exporting ${options.out}`);
-    const exported = await exportPostTrainedClip({
+    const exported = await writeOutput("out", options.out, () => exportPostTrainedClip({
       source: options.clip,
       visual: r.state.params.vision,
       layout: clip.layout,
       out: options.out,
       metadata: { diva_post_train: JSON.stringify(config) },
-    });
+    }));
     return { ...base, out: options.out, exported };
   } finally {
     dispose(owned);

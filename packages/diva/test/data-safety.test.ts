@@ -96,7 +96,7 @@ describe("image folders: only regular files, bounded bytes and pixels", () => {
     // the limit is an option: raised, the header passes and decoding itself meets the (fake) pixel data
     await expect(decodeImage(bomb, "bomb.png", { maxPixels: 300_000_000 })).rejects.toThrow(/^bomb\.png: cannot decode image/);
     // and it applies to ordinary images too
-    await expect(decodeImage(await solidPng(1), "small.png", { maxPixels: 100 })).rejects.toThrow(/small\.png: image is 24x28 \(0 megapixels\), over the limit of 0 megapixels/);
+    await expect(decodeImage(await solidPng(1), "small.png", { maxPixels: 100 })).rejects.toThrow("small.png: image is 24x28 (672 pixels), over the limit of 100 pixels; not decoded");
 
     const dir = await imageFolder("pixels", 2);
     await writeFile(join(dir, "bomb.png"), bomb);

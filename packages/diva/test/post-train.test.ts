@@ -148,15 +148,5 @@ describe.skipIf(!bpe)("postTrain on tiny models", () => {
     expect((await readFile(resumed.out!)).equals(straightBytes)).toBe(true);
   });
 
-  it("stops on a non-finite loss with a clear message and keeps the last good checkpoint", async () => {
-    const o = { ...runOptions("diverged"), lr: 1e38 };
-    await expect(postTrain(o)).rejects.toThrow(/the loss became (NaN|-?Infinity) at step \d; stopping \(the last good checkpoint is kept\)/);
-    const left = await listCheckpoints(o.checkpointDir!);
-    expect(left.length).toBeGreaterThan(0);
-    const last = await readSafetensors(left.at(-1)!);
-    const meta = JSON.parse(last.metadata["diva"]!) as { step: number; losses: number[] };
-    expect(meta.losses.every(Number.isFinite)).toBe(true);
-    expect(meta.losses).toHaveLength(meta.step);
-    await expect(stat(o.out)).rejects.toThrow();
-  });
+  // non-finite losses and parameters: post-train-safety.test.ts
 });

@@ -44,7 +44,7 @@ export async function decodeImage(
   }
   if (width !== undefined && height !== undefined && width * height > maxPixels) {
     throw new Error(
-      `${name}: image is ${width}x${height} (${megapixels(width * height)} megapixels), over the limit of ${megapixels(maxPixels)} megapixels; ` +
+      `${name}: image is ${width}x${height} (${pixels(width * height)}), over the limit of ${pixels(maxPixels)}; ` +
         `not decoded (raise the limit with maxImagePixels / --max-image-pixels)`,
     );
   }
@@ -61,7 +61,7 @@ export async function decodeImage(
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
-const megapixels = (n: number) => +(n / 1e6).toFixed(1);
+const pixels = (n: number) => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)} megapixels` : `${n} pixels`);
 
 /** Interleaved 8-bit RGB(A) pixels -> planar float RGB. */
 export function fromInterleaved(pixels: Uint8Array, width: number, height: number, channels: number): RgbImage {

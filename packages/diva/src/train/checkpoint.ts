@@ -1,7 +1,9 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { flattenTree, mapTree, readSafetensors, writeSafetensors, type Tensor } from "@diva/tensor";
+import { fsReason, removeStaleTemps, syncDirectory, writeError } from "../outputs.js";
 import type { DivaState } from "../step.js";
+import { listSome, nonFiniteTensors } from "./finite.js";
 
 /** Progress saved with a checkpoint so that a resumed run continues identically. */
 export interface CheckpointMeta {
@@ -26,17 +28,52 @@ export function checkpointPath(dir: string, step: number): string {
   return join(dir, `${PREFIX}${String(step).padStart(7, "0")}.safetensors`);
 }
 
-/**
- * Writes parameters, optimizer momentum and progress atomically (a temp file renamed into place, so a killed
- * run never leaves a half-written checkpoint), then removes older checkpoints beyond `keep`.
- */
-export async function saveCheckpoint<V>(dir: string, state: DivaState<V>, meta: CheckpointMeta, keep = 2): Promise<string> {
-  await mkdir(dir, { recursive: true });
+/** Thrown by {@link saveCheckpoint} instead of writing a state that holds NaN or infinite values. */
+export class NonFiniteStateError extends Error {
+  constructor(
+    /** The step of the state. */
+    readonly step: number,
+    /** The tensors (`params.*`, `momentum.*`) holding non-finite values. */
+    readonly tensors: readonly string[],
+  ) {
+    super(`the parameters after step ${step} are not finite (NaN or infinity in ${listSome(tensors)})`);
+    this.name = "NonFiniteStateError";
+  }
+}
+
+/** The state's tensors under their checkpoint names (`params.*`, `momentum.*`). */
+export function checkpointTensors<V>(state: DivaState<V>): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(flattenTree(state.params))) tensors[`params.${k}`] = t;
   if (state.optimizer.momentum) for (const [k, t] of Object.entries(flattenTree(state.optimizer.momentum))) tensors[`momentum.${k}`] = t;
+  return tensors;
+}
+
+/** Throws {@link NonFiniteStateError} when a parameter or momentum tensor of `state` holds NaN or infinity. */
+export async function assertFiniteState<V>(state: DivaState<V>): Promise<void> {
+  const bad = await nonFiniteTensors(checkpointTensors(state));
+  if (bad.length) throw new NonFiniteStateError(state.step, bad);
+}
+
+/**
+ * Writes parameters, optimizer momentum and progress atomically (a temp file renamed into place and the folder
+ * fsynced, so a killed run or a power cut never leaves a half-written checkpoint), then removes older
+ * checkpoints beyond `keep`. A state holding NaN or infinity is never written ({@link NonFiniteStateError}),
+ * so the checkpoints on disk stay the last finite ones. Write errors name the file (ENOSPC, EACCES, ...).
+ */
+export async function saveCheckpoint<V>(dir: string, state: DivaState<V>, meta: CheckpointMeta, keep = 2): Promise<string> {
+  await mkdir(dir, { recursive: true }).catch((e: unknown) => {
+    throw new Error(`checkpoint folder ${dir}: cannot create it (${fsReason(e)})`, { cause: e });
+  });
+  await assertFiniteState(state);
+  const tensors = checkpointTensors(state);
   const path = checkpointPath(dir, state.step);
-  await writeSafetensors(path, tensors, { metadata: { diva: JSON.stringify(meta), optimizerStep: String(state.optimizer.step) } });
+  try {
+    await writeSafetensors(path, tensors, { metadata: { diva: JSON.stringify(meta), optimizerStep: String(state.optimizer.step) } });
+  } catch (e) {
+    throw writeError("checkpoint", path, e);
+  }
+  await syncDirectory(dir);
   const all = await listCheckpoints(dir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await rm(old, { force: true });
   return path;
@@ -96,6 +133,9 @@ export async function loadCheckpoint<V>(
     const params = take("params", template.params);
     const hasMomentum = Object.keys(tensors).some((k) => k.startsWith("momentum."));
     const momentum = hasMomentum ? take("momentum", template.params) : null;
+    // written by a version that did not check: resuming from it would fail at once
+    const bad = await nonFiniteTensors(tensors);
+    if (bad.length) throw new Error(`checkpoint ${path}: holds NaN or infinity (in ${listSome(bad)})`);
     return { state: { params, optimizer: { step: Number(metadata["optimizerStep"] ?? meta.step), momentum }, step: meta.step }, meta };
   } catch (e) {
     for (const t of Object.values(tensors)) t.dispose();
@@ -124,10 +164,10 @@ export async function loadLatestCheckpoint<V>(dir: string, template: DivaState<V
   return null;
 }
 
-/** Removes temporary files left by checkpoint writes that were killed (`.diva-step-*.tmp`). Returns their paths. */
+/**
+ * Removes temporary files left by checkpoint writes that were killed (`.diva-step-NNNNNNN.safetensors.<pid>.<random>.tmp`,
+ * whose process is gone). Returns their paths.
+ */
 export async function removeStaleTempFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const stale = names.filter((n) => n.startsWith(`.${PREFIX}`) && n.endsWith(".tmp")).map((n) => join(dir, n));
-  for (const p of stale) await rm(p, { force: true });
-  return stale;
+  return removeStaleTemps(dir, (target) => target.startsWith(PREFIX) && target.endsWith(".safetensors"));
 }

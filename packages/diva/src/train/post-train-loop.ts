@@ -5,7 +5,10 @@ import { ImageStream } from "../data/stream.js";
 import type { FrozenDiffusion } from "../objective.js";
 import type { ClipView, Normalization } from "../presets.js";
 import { divaStep, type DivaState, type DivaStepOptions } from "../step.js";
-import { loadLatestCheckpoint, removeStaleTempFiles, saveCheckpoint } from "./checkpoint.js";
+import type { ImageLimits } from "../data/limits.js";
+import { probeWritableDir } from "../outputs.js";
+import { assertFiniteState, loadLatestCheckpoint, NonFiniteStateError, removeStaleTempFiles, saveCheckpoint } from "./checkpoint.js";
+import { divergenceAdvice, nothingToResume, resumeLearningRate, setAsideDiverged, type ResumeOverrides } from "./divergence.js";
 
 /** A progress event of post-training. */
 export interface ProgressEvent {
@@ -27,8 +30,8 @@ export interface ProgressEvent {
   readonly skipped: number;
 }
 
-/** Everything the loop needs, with the models already built. */
-export interface PostTrainLoopOptions<V> {
+/** Everything the loop needs, with the models already built (and the per-image byte and pixel limits of the data). */
+export interface PostTrainLoopOptions<V> extends ImageLimits {
   /** Initial CLIP vision parameters. */
   readonly vision: V;
   /** Initial projection. */
@@ -77,6 +80,8 @@ export interface PostTrainLoopOptions<V> {
   readonly checkpointEvery?: number;
   /** Continue from the newest checkpoint in checkpointDir (default true). */
   readonly resume?: boolean;
+  /** Settings a resumed run changes from its checkpoint's (without them a changed setting is refused). */
+  readonly resumeOverrides?: ResumeOverrides;
   /** Called after every step. */
   onProgress?(e: ProgressEvent): void;
   /** Called with skipped image names as they happen. */
@@ -110,8 +115,10 @@ export interface PostTrainLoopResult<V> {
 
 /**
  * The DIVA training loop: streams images, runs `divaStep` with accumulation, reports progress, checkpoints
- * atomically every `checkpointEvery` steps and resumes from the newest checkpoint. A non-finite loss stops
- * the run with an error; the last good checkpoint stays on disk.
+ * atomically every `checkpointEvery` steps and resumes from the newest checkpoint. The checkpoint folder is
+ * proved writable before step 1. A non-finite loss, or non-finite parameters at a checkpoint or at the end,
+ * stop the run with an error naming the last finite checkpoint (or saying there is none); a non-finite state
+ * is never written, and the checkpoint whose parameters gave a non-finite loss is moved aside.
  */
 export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<PostTrainLoopResult<V>> {
   if (o.imagesPerStep % o.microBatch !== 0) {
@@ -128,6 +135,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   let skipped = 0;
   let resumedFrom = 0;
   let checkpoint: string | undefined;
+  let lr = o.recipe.lr;
   const run: Record<string, number | string | boolean> = {
     steps: o.steps,
     imagesPerStep: o.imagesPerStep,
@@ -142,19 +150,25 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     // recorded only for the placebo, so checkpoints of ordinary runs stay as they were
     ...(o.conditionSource === "shuffled" ? { conditionSource: "shuffled" } : {}),
   };
-  if (o.checkpointDir && (o.resume ?? true)) {
+  if (o.checkpointDir) {
+    await probeWritableDir(o.checkpointDir, "checkpoint folder");
     const stale = await removeStaleTempFiles(o.checkpointDir);
     if (stale.length) o.onWarning?.(`removed ${stale.length} temporary file(s) of an interrupted checkpoint write: ${stale.join(", ")}`);
+  }
+  if (o.checkpointDir && (o.resume ?? true)) {
     const ck = await loadLatestCheckpoint(o.checkpointDir, state);
     if (ck) {
       for (const r of ck.rejected) o.onWarning?.(`passed over unreadable checkpoint ${r.path}: ${r.reason}`);
       if (ck.meta.seed !== o.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${o.seed}`);
+      const lrOverride = resumeLearningRate(ck.path, ck.meta.run?.["lr"], lr, o.resumeOverrides, o.onWarning);
+      if (lrOverride) run["lr"] = lrOverride.saved; // compared as unchanged below, then replaced
       for (const [k, v] of Object.entries(ck.meta.run ?? {})) {
         if (run[k] !== v) {
           const now = k in run ? `not ${run[k]}` : "a setting this version no longer has";
           throw new Error(`postTrain: checkpoint ${ck.path} was made with ${k} ${v}, ${now}; resume with the same settings, or start afresh (another checkpoint folder, or --no-resume / resume: false)`);
         }
       }
+      if (lrOverride) run["lr"] = lr = lrOverride.lr;
       dispose(state.params);
       state = ck.state;
       losses = [...ck.meta.losses];
@@ -164,6 +178,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       checkpoint = ck.path;
     }
   }
+  if (o.resumeOverrides?.lr !== undefined && !checkpoint) throw nothingToResume(o.checkpointDir, o.resume ?? true);
   const stream = await ImageStream.open(
     o.images,
     {
@@ -177,6 +192,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       clipView: o.clipView ?? "source-bicubic",
     },
     consumed,
+    { ...(o.maxImageBytes ? { maxImageBytes: o.maxImageBytes } : {}), ...(o.maxImagePixels ? { maxImagePixels: o.maxImagePixels } : {}) },
   );
   const root = randomKey(o.seed);
   const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: o.condition, textEmbedding: o.textEmbedding, conditionSource: o.conditionSource ?? "own" };
@@ -204,7 +220,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
         }
         micro.push(b);
       }
-      const r = await divaStep(state, micro, ctx, { ...o.recipe, totalSteps: o.steps }, foldIn(root, state.step));
+      const r = await divaStep(state, micro, ctx, { ...o.recipe, lr, totalSteps: o.steps }, foldIn(root, state.step));
       for (const b of micro) {
         b.clipImages.dispose();
         b.vaeImages.dispose();
@@ -212,7 +228,8 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       if (!Number.isFinite(r.loss)) {
         dispose(r.state.params);
         dispose(r.state.optimizer.momentum);
-        throw new Error(`postTrain: the loss became ${r.loss} at step ${state.step + 1}; stopping (the last good checkpoint is kept)`);
+        const aside = await setAsideDiverged(o.checkpointDir, state.step);
+        throw new Error(`postTrain: the loss became ${r.loss} at step ${state.step + 1}; stopping.${aside} ${await divergenceAdvice(o.checkpointDir)}`);
       }
       state = r.state;
       losses.push(r.loss);
@@ -234,6 +251,12 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       }
     }
     if (stopped && o.checkpointDir && savedStep !== state.step) await save();
+    if (savedStep !== state.step) await assertFiniteState(state);
+  } catch (e) {
+    if (!(e instanceof NonFiniteStateError)) throw e;
+    dispose(state.params);
+    dispose(state.optimizer.momentum);
+    throw new Error(`postTrain: ${e.message}; stopping without writing them (no checkpoint of step ${e.step}, nothing exported). ${await divergenceAdvice(o.checkpointDir)}`, { cause: e });
   } finally {
     await stream.close();
   }

@@ -21,6 +21,9 @@ interface PostTrainFlags {
   checkpointDir?: string;
   checkpointEvery?: number;
   resume: boolean;
+  resumeLr?: number;
+  maxImageBytes?: number;
+  maxImagePixels?: number;
   drawWeighting?: "reference" | "mean";
   clipView?: "reference" | "source-bicubic";
   vaeInput?: "reference" | "clean";
@@ -46,6 +49,9 @@ export function postTrainCommand(): Command {
     .option("--checkpoint-dir <dir>", "write checkpoints here (atomically) and resume from the newest")
     .option("--checkpoint-every <n>", "steps between checkpoints (default 100)", positiveInt)
     .option("--no-resume", "ignore existing checkpoints in --checkpoint-dir")
+    .option("--resume-lr <x>", "resume with this peak learning rate instead of the checkpoint's (after a divergence: from the last finite checkpoint, lower)", positiveNumber)
+    .option("--max-image-bytes <n>", "skip image files and shard members larger than this many bytes (default 67108864, 64 MiB)", positiveInt)
+    .option("--max-image-pixels <n>", "skip images whose header claims more pixels, before decoding them (default 40000000)", positiveInt)
     .addOption(
       new Option("--draw-weighting <mode>", "noise draws: reference = 5 g0 + g1 per step whatever the micro-batch split, as the reference code; mean = (g0 + g1) / 2 (default: the preset's, reference)").choices([
         "reference",
@@ -98,6 +104,9 @@ export function postTrainCommand(): Command {
           ...(flags.checkpointDir ? { checkpointDir: flags.checkpointDir } : {}),
           ...(flags.checkpointEvery ? { checkpointEvery: flags.checkpointEvery } : {}),
           resume: flags.resume,
+          ...(flags.resumeLr ? { resumeOverrides: { lr: flags.resumeLr } } : {}),
+          ...(flags.maxImageBytes ? { maxImageBytes: flags.maxImageBytes } : {}),
+          ...(flags.maxImagePixels ? { maxImagePixels: flags.maxImagePixels } : {}),
           ...(flags.drawWeighting ? { drawWeighting: flags.drawWeighting } : {}),
           ...(flags.clipView ? { clipView: flags.clipView } : {}),
           ...(flags.vaeInput ? { vaeInput: flags.vaeInput } : {}),
