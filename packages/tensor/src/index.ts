@@ -24,6 +24,7 @@ const cpuKernelChoice = typeof process !== "undefined" ? process.env?.["DIVA_CPU
 registerBackend(cpuKernelChoice === "reference" ? createCpuBackend(referenceKernels) : createCpuBackend(fastKernels, { recycle: true }));
 
 export { Tensor, type NestedArray } from "./tensor.js";
+export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format.js";
 export type { DType, FloatDType, TypedArray, TypedArrayFor } from "./dtype.js";
 export { isFloat, promoteTypes } from "./dtype.js";
 export type { Shape } from "./shape.js";

@@ -4,6 +4,13 @@ import { StorageRef, countTensor } from "./engine/memory.js";
 import { trackTensor } from "./engine/scope.js";
 import type { TapeNode } from "./autograd/tape.js";
 import { contiguousStrides, isContiguous, sizeOf, type Shape } from "./shape.js";
+import { formatValues, forEachShown, getPrintOptions } from "./format.js";
+
+/** Node's `util.inspect.custom`, taken from the global symbol registry so that browsers need no `node:util`. */
+const inspectCustom = Symbol.for("nodejs.util.inspect.custom");
+
+/** Reads of a CPU storage for printing go through one host copy when the view spans at most this many elements. */
+const PRINT_SPAN_LIMIT = 1 << 16;
 
 let nextId = 1;
 
@@ -36,6 +43,8 @@ export class Tensor<D extends DType = DType> implements TensorView {
   /** @internal Number of tape nodes that hold this tensor. */
   tapeRefs = 0;
   private state: "live" | "pending" | "disposed" = "live";
+  /** The values printing shows, kept from the last `data()` of a tensor that has no synchronous read. */
+  private printed: { values: number[]; threshold: number; edgeitems: number } | undefined;
 
   /** @internal Use `tensor()` and the ops to make tensors. */
   constructor(
@@ -119,6 +128,7 @@ export class Tensor<D extends DType = DType> implements TensorView {
 
   private free(): void {
     this.state = "disposed";
+    this.printed = undefined;
     countTensor(-1);
     this.ref.release();
   }
@@ -133,7 +143,9 @@ export class Tensor<D extends DType = DType> implements TensorView {
     this.assertLive("data");
     const src = this.isContiguous ? this : contiguousCopy(this);
     try {
-      return (await src.backend.read(src.ref.storage, this.dtype, src.offset, this.size)) as TypedArrayFor<D>;
+      const values = (await src.backend.read(src.ref.storage, this.dtype, src.offset, this.size)) as TypedArrayFor<D>;
+      if (!this.backend.readSync) this.keepPrinted(values);
+      return values;
     } finally {
       if (src !== this) src.dispose();
     }
@@ -168,9 +180,72 @@ export class Tensor<D extends DType = DType> implements TensorView {
     return nest(Array.from(this.dataSync()), this.shape);
   }
 
+  /**
+   * The values with dtype, shape and device, printed as PyTorch prints tensors (precision 4, large tensors
+   * summarised with `...`; see `setPrintOptions`). Synchronous: a tensor on the CPU shows its values; a
+   * WebGPU tensor shows those of its last `await t.data()` (or `item()`, `array()`), or says that its data has
+   * not been read. A disposed tensor says so instead of throwing.
+   *
+   * @example
+   * ```ts
+   * console.log(String(tensor([[1, 2], [3, 4]])));
+   * // tensor([[1., 2.],
+   * //         [3., 4.]], dtype=float32, shape=[2, 2], device=cpu)
+   * ```
+   */
   toString(): string {
-    return `Tensor(${shapeText(this.shape)}, ${this.dtype}, ${this.device})`;
+    const header = `shape=${listText(this.shape)}, dtype=${this.dtype}, device=${this.device}`;
+    if (this.state !== "live") return `Tensor(${header}, disposed)`;
+    const values = this.backend.readSync ? this.readPrintedSync() : this.cachedPrinted();
+    if (!values) return `Tensor(${header}, data not read: await t.data())`;
+    return formatValues(values, this.shape, this.dtype, [`dtype=${this.dtype}`, `shape=${listText(this.shape)}`, `device=${this.device}`]);
   }
+
+  /** `console.log(t)` and `util.inspect(t)` in Node print `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
+  }
+
+  /** The shown values of a tensor on a backend with synchronous reads, without making tensors. */
+  private readPrintedSync(): number[] {
+    const b = this.backend;
+    const read = (start: number, size: number) => b.readSync!(this.ref.storage, this.dtype, start, size);
+    let lo = this.offset;
+    let hi = this.offset;
+    this.shape.forEach((d, i) => {
+      const reach = (d - 1) * this.strides[i]!;
+      if (reach < 0) lo += reach;
+      else hi += reach;
+    });
+    const out: number[] = [];
+    if (this.size === 0) return out;
+    if (hi - lo < PRINT_SPAN_LIMIT) {
+      const span = read(lo, hi - lo + 1);
+      forEachShown(this.shape, this.strides, (i) => out.push(span[this.offset + i - lo]!));
+    } else {
+      forEachShown(this.shape, this.strides, (i) => out.push(read(this.offset + i, 1)[0]!));
+    }
+    return out;
+  }
+
+  private keepPrinted(values: ArrayLike<number>): void {
+    const { threshold, edgeitems } = getPrintOptions();
+    const shown: number[] = [];
+    forEachShown(this.shape, contiguousStrides(this.shape), (i) => shown.push(values[i]!));
+    this.printed = { values: shown, threshold, edgeitems };
+  }
+
+  private cachedPrinted(): number[] | undefined {
+    const p = this.printed;
+    if (!p) return undefined;
+    const { threshold, edgeitems } = getPrintOptions();
+    // other print options choose other elements: read again
+    return p.threshold === threshold && p.edgeitems === edgeitems ? p.values : undefined;
+  }
+}
+
+function listText(shape: Shape): string {
+  return `[${shape.join(", ")}]`;
 }
 
 function shapeText(shape: Shape): string {
