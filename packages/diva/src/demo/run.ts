@@ -1,29 +1,37 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { SingleBar, Presets } from "cli-progress";
-import { dispose, initBackend, randomKey, setDefaultDevice, stack, tensor, tidy, type Tensor } from "@diva/tensor";
+import { Presets, SingleBar } from "cli-progress";
+import { dispose, initBackend, randomKey, setDefaultDevice, type Tensor } from "@diva/tensor";
 import type { ClipParams } from "@diva/nn";
-import { evalMMVP } from "../eval/mmvp.js";
-import { evalZeroShot } from "../eval/zeroshot.js";
+import { formatDuration } from "../cli/progress.js";
+import type { ConditionSource, ConditionSpec } from "../condition.js";
 import { OPENAI_NORMALIZATION } from "../presets.js";
-import { postTrainLoop } from "../train/post-train-loop.js";
-import { DEMO_IMAGE_SIZE } from "./models/configs.js";
-import { DEMO_ASSETS, loadDemoModels, type DemoModels } from "./models/store.js";
-import { writeReport, reportTable, type DemoReport, type DemoScores, type DemoSeedResult } from "./report.js";
+import { postTrainLoop, type ProgressEvent } from "../train/post-train-loop.js";
+import { computeEndpoints, criteria, verdict, type HeldOutLoss, type SeedArms } from "./experiment/endpoints.js";
+import { evaluateArm, type ArmScores, type EvalSets } from "./experiment/evaluate.js";
+import { heldOutLosses } from "./experiment/mechanism.js";
+import { probeLabels } from "./experiment/probe-labels.js";
+import {
+  clipTensor, deriveWorldSeeds, heldOutScenes, probeScenes, TEST_WORLD_SEED, VALIDATION_WORLD_SEED, vaeTensor,
+  writeBenchmark, writeTrainingImages, zeroShotSet, type DemoImageSizes, type DemoSetSizes,
+} from "./experiment/world-sets.js";
+import { DEMO_ASSETS, DEMO_FILES, loadDemoModels, type DemoModels } from "./models/store.js";
+import { reportTable, writeReport, type DemoArmResult, type DemoReport, type DemoScores, type DemoSeedResult } from "./report.js";
 import { initProjection, tinyClipForEval, tinyDiffusion, tinyPromptEmbedding, tinyVisionTokens } from "./tiny-clip-adapters.js";
-import { divaImageStream, generateMmvpBenchmark, generateZeroShotSet, take, writePng, withArticle, type ShapeKind } from "./world/index.js";
 
 /** Options of the built-in demo. */
 export interface DemoOptions {
-  /** DIVA optimizer steps per seed. */
+  /** DIVA optimizer steps per seed (and arm). */
   readonly steps?: number;
-  /** Seeds to run (the report averages over them). */
+  /** Seeds to run (each trains DIVA and the placebo; the report averages over them). */
   readonly seeds?: readonly number[];
   /** Report folder. */
   readonly out?: string;
   readonly backend?: "cpu" | "webgpu";
-  /** A few steps only, for tests. */
+  /** A few steps on small sets, for tests (seconds). */
   readonly quick?: boolean;
   /** Folder of the tiny models (default: the shipped ones). */
   readonly models?: string;
@@ -31,62 +39,98 @@ export interface DemoOptions {
   readonly lr?: number;
   /** Print progress (default true). */
   readonly verbose?: boolean;
+  /** Progress line every this many steps when the output is not a terminal (default: about 15 lines per run). */
+  readonly progressEvery?: number;
   /**
-   * "test" (default): the fixed benchmark and zero-shot set the demo reports. "validation": sets built from other
-   * seeds, for choosing a recipe without looking at the reported sets.
+   * "test" (default): the test world, the one the protocol reports. "validation": the validation world, for
+   * choosing a recipe. Ignored when `worldSeed` is given.
    */
   readonly split?: DemoSplit;
+  /** Draw every set (benchmark, zero-shot, probe, training and held-out images) from this world seed. */
+  readonly worldSeed?: number;
+  /** Image sides (default: the CLIP's `vision_cfg.image_size` and the VAE's `sample_size`). */
+  readonly imageSizes?: Partial<DemoImageSizes>;
+  /** Set sizes (default `DEMO_SET_SIZES`, or `QUICK_SET_SIZES` with `quick`). */
+  readonly setSizes?: Partial<DemoSetSizes>;
 }
 
-/** Which benchmark and zero-shot set the demo scores on. */
+/** Which world the demo draws its sets from. */
 export type DemoSplit = "test" | "validation";
-
-/** Seeds of the validation split (any seeds other than the test split's; fixed here once). */
-export const VALIDATION_SEEDS = { benchmark: 31337, zeroShot: 8128 } as const;
-
-/** Seeds of a split's benchmark and zero-shot set (undefined: the sets' own defaults, i.e. the test split). */
-const splitSeeds = (split: DemoSplit) => (split === "validation" ? VALIDATION_SEEDS : { benchmark: undefined, zeroShot: undefined });
 
 /**
  * The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. The lr
  * was chosen on the validation split (0.01, 0.02, 0.05 tried; the largest MMVP gain with zero-shot kept within a point).
  */
-export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, trainImages: 2400 } as const;
+export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150 } as const;
 
-async function evaluate(m: DemoModels, vision: ClipParams["visual"], benchmarkDir: string, zeroShot: Record<string, Tensor>, classNames: string[]): Promise<DemoScores & { statementSimilarity: Record<string, number> }> {
-  const clip = tinyClipForEval(m, vision);
-  const mmvp = await evalMMVP(clip, benchmarkDir);
-  const zs = await evalZeroShot(clip, zeroShot, classNames, ["{}"]);
-  return { mmvp: mmvp.perPattern, mmvpAverage: mmvp.average, zeroShot: zs.accuracy, statementSimilarity: mmvp.statementSimilarity };
+/** Set sizes of a full run. */
+export const DEMO_SET_SIZES: DemoSetSizes = { zeroShotPerClass: 25, probeTrain: 1000, probeTest: 1000, trainImages: 2400, heldOut: 256 };
+/** Set sizes of `quick` (a smoke test of every step). */
+export const QUICK_SET_SIZES: DemoSetSizes = { pairsPerPattern: 2, zeroShotPerClass: 3, probeTrain: 40, probeTest: 24, trainImages: 16, heldOut: 8 };
+
+/** The probe's fixed recipe: ridge regression on the flattened CLIP tokens (class + patches, after ln_post and projection). */
+export const PROBE_RECIPE = { features: "all CLIP tokens (class + patches) after ln_post and the projection, flattened, standardised", ridge: 1 } as const;
+/** The mechanism check: per-image loss over `draws` fixed draws from `keySeed`, conditions rolled within chunks. */
+export const MECHANISM_RECIPE = { draws: 2, chunk: 32, keySeed: 9001 } as const;
+/** The confidence intervals. */
+export const BOOTSTRAP_RECIPE = { resamples: 2000, seed: 0, level: 0.95 } as const;
+
+/** sha256 of each model file. */
+async function modelHashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of Object.values(DEMO_FILES)) {
+    const h = createHash("sha256");
+    await new Promise<void>((resolve, reject) => createReadStream(join(dir, f)).on("data", (c) => h.update(c)).on("end", resolve).on("error", reject));
+    out[f] = h.digest("hex");
+  }
+  return out;
 }
 
-function zeroShotTensors(split: DemoSplit): { images: Record<string, Tensor>; classNames: string[] } {
-  const set = generateZeroShotSet({ size: DEMO_IMAGE_SIZE, seed: splitSeeds(split).zeroShot });
-  const images: Record<string, Tensor> = {};
-  const classNames: string[] = [];
-  for (const kind of set.classNames) {
-    // caption-style class prompts ("a circle", "an arrow"): the tiny CLIP's captions never say "a photo of"
-    const name = withArticle(kind);
-    classNames.push(name);
-    images[name] = tidy(() =>
-      stack(
-        set.images[kind as ShapeKind].map((im) => {
-          const n = DEMO_IMAGE_SIZE * DEMO_IMAGE_SIZE;
-          const d = new Float32Array(3 * n);
-          for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) d[c * n + i] = (im.data[c * n + i]! - OPENAI_NORMALIZATION.mean[c]!) / OPENAI_NORMALIZATION.std[c]!;
-          return tensor(d, { shape: [3, DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE] });
-        }),
-      ),
-    );
+/** Training progress: a bar on a terminal, a plain line every `every` steps otherwise (logs, CI). */
+function trainingProgress(label: string, total: number, every: number, verbose: boolean): { update(e: ProgressEvent): void; stop(): void } {
+  if (!verbose) return { update: () => undefined, stop: () => undefined };
+  if (process.stdout.isTTY && process.stderr.isTTY) {
+    const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta}s`, hideCursor: true }, Presets.shades_classic);
+    bar.start(total, 0, { loss: "-", ips: "-" });
+    return { update: (e) => bar.update(e.step, { loss: e.loss.toFixed(4), ips: e.imagesPerSecond.toFixed(1) }), stop: () => bar.stop() };
   }
-  return { images, classNames };
+  return {
+    update: (e) => {
+      if (e.step % every === 0 || e.step === total) {
+        console.log(`${label}: step ${e.step}/${total}, loss ${e.loss.toFixed(4)}, ${e.imagesPerSecond.toFixed(1)} img/s, ETA ${formatDuration(e.etaSeconds)}`);
+      }
+    },
+    stop: () => undefined,
+  };
+}
+
+const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+const publicScores = (s: ArmScores): DemoScores => ({ mmvp: s.mmvp, mmvpAverage: s.mmvpAverage, zeroShot: s.zeroShot, probe: s.probe, probeHeads: s.probeHeads });
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** The side of a square image size from a model config (a number or [h, w]). */
+function squareSide(v: number | readonly [number, number] | null | undefined, what: string, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  const [h, w] = typeof v === "number" ? [v, v] : v;
+  if (h !== w || !Number.isInteger(h) || h < 1) throw new Error(`demo: ${what} must be one positive integer side, got ${JSON.stringify(v)}`);
+  return h;
+}
+
+/** Which world a run draws from, as the report names it. */
+function resolveWorld(o: DemoOptions): { worldSeed: number; split: string } {
+  if (o.worldSeed !== undefined) return { worldSeed: o.worldSeed, split: `world seed ${o.worldSeed}` };
+  const split = o.split ?? "test";
+  if (split !== "test" && split !== "validation") throw new Error(`demo: split must be "test" or "validation", got ${JSON.stringify(split)}`);
+  return { worldSeed: split === "validation" ? VALIDATION_WORLD_SEED : TEST_WORLD_SEED, split: `${split} world` };
 }
 
 /**
- * The built-in demo: loads the shipped tiny CLIP and tiny latent diffusion model, scores CLIP on the synthetic
- * MMVP-VLM benchmark and the zero-shot set, post-trains its vision tower with DIVA (OpenAI-style condition:
- * class token + random patch tokens, projected and added to the text embedding of "a photo of a ."), scores
- * again, and writes report.json, report.md and plots.
+ * The built-in demo as an experiment: loads the tiny CLIP and tiny latent diffusion model, draws every set from
+ * one world seed, scores the CLIP once (before), then for every seed post-trains its vision tower twice from the
+ * same start with the same data, noise and recipe: DIVA (each image conditioned on its own CLIP tokens) and the
+ * placebo (each image conditioned on the next image's tokens of its micro-batch). Every arm is scored on MMVP-VLM,
+ * zero-shot and a linear probe on frozen CLIP tokens, plus DIVA's own held-out loss (mechanism). Endpoints get
+ * paired bootstrap intervals; report.json, report.md and plots go to `out`.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const verbose = options.verbose ?? true;
@@ -95,72 +139,152 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     await initBackend("webgpu");
     setDefaultDevice("webgpu");
   }
-  const steps = options.quick ? 2 : (options.steps ?? DEMO_RECIPE.steps);
+  const quick = options.quick ?? false;
+  const steps = quick ? 2 : (options.steps ?? DEMO_RECIPE.steps);
   const seeds = options.seeds ?? [1];
-  const imagesPerStep = options.quick ? 8 : (options.imagesPerStep ?? DEMO_RECIPE.imagesPerStep);
+  if (seeds.length === 0) throw new Error("demo: no seeds");
+  const imagesPerStep = quick ? 8 : (options.imagesPerStep ?? DEMO_RECIPE.imagesPerStep);
   const microBatch = Math.min(DEMO_RECIPE.microBatch, imagesPerStep);
+  if (microBatch < 2) throw new Error(`demo: the placebo takes each condition from another image of the micro-batch, so it needs at least 2 images per step (got ${imagesPerStep})`);
+  const lr = options.lr ?? DEMO_RECIPE.lr;
+  const setSizes: DemoSetSizes = { ...(quick ? QUICK_SET_SIZES : DEMO_SET_SIZES), ...options.setSizes };
+  const modelsDir = options.models ?? DEMO_ASSETS;
+  const { worldSeed, split } = resolveWorld(options);
+  const world = deriveWorldSeeds(worldSeed);
   const out = options.out ?? "report";
+  const every = options.progressEvery ?? Math.max(1, Math.round(steps / 15));
   const work = await mkdtemp(join(tmpdir(), "diva-demo-"));
+  const owned: Tensor[] = [];
   try {
-    const models = await loadDemoModels(options.models ?? DEMO_ASSETS);
-    const split = options.split ?? "test";
-    log(`synthetic MMVP-VLM benchmark (${split} split) -> ${join(work, "benchmark")}`);
-    const benchDir = join(work, "benchmark");
-    await generateMmvpBenchmark(benchDir, { size: DEMO_IMAGE_SIZE, seed: splitSeeds(split).benchmark });
-    const zs = zeroShotTensors(split);
-    const trainImages = options.quick ? 16 : DEMO_RECIPE.trainImages;
+    const models = await loadDemoModels(modelsDir);
+    const hashes = await modelHashes(modelsDir);
+    const clipSide = options.imageSizes?.clip ?? squareSide(models.clipConfig.vision_cfg.image_size, "CLIP vision_cfg.image_size", 224);
+    const sizes: DemoImageSizes = { clip: clipSide, vae: options.imageSizes?.vae ?? squareSide(models.vaeConfig.sample_size, "VAE sample_size", clipSide) };
+    log(`${split}: benchmark, zero-shot set, probe, training and held-out images from world seed ${worldSeed} (CLIP ${sizes.clip} px, VAE ${sizes.vae} px)`);
+    const benchmarkDir = join(work, "benchmark");
+    await writeBenchmark(benchmarkDir, world, sizes, setSizes);
+    const zs = zeroShotSet(world, sizes.clip, setSizes.zeroShotPerClass);
+    owned.push(...Object.values(zs.images));
+    const probe = probeScenes(world, setSizes);
+    const sets: EvalSets = {
+      benchmarkDir,
+      zeroShot: zs,
+      probe: { train: clipTensor(probe.train, sizes.clip), trainLabels: probe.train.map(probeLabels), test: clipTensor(probe.test, sizes.clip), testLabels: probe.test.map(probeLabels) },
+    };
+    owned.push(sets.probe.train, sets.probe.test);
+    const held = heldOutScenes(world, setSizes.heldOut);
+    const heldClip = clipTensor(held, sizes.clip);
+    const heldVae = vaeTensor(held, sizes.vae);
+    owned.push(heldClip, heldVae);
     const imageDir = join(work, "diva-images");
-    let i = 0;
-    for (const img of take(divaImageStream({ seed: 77, size: DEMO_IMAGE_SIZE }), trainImages)) await writePng(join(imageDir, `${String(i++).padStart(6, "0")}.png`), img);
-    log(`${trainImages} unlabelled training images -> ${imageDir}`);
-    // the text tower is frozen, so the statements' similarity is measured once
-    const { statementSimilarity, ...before } = await evaluate(models, models.clip.visual, benchDir, zs.images, zs.classNames);
-    log(`before DIVA: MMVP ${(100 * before.mmvpAverage).toFixed(1)}%, zero-shot ${(100 * before.zeroShot).toFixed(1)}%`);
+    await writeTrainingImages(imageDir, world, sizes, setSizes.trainImages);
+    log(`${setSizes.trainImages} unlabelled training images -> ${imageDir}`);
+
+    const tokensOf = (vision: ClipParams["visual"]) => (x: Tensor) => tinyVisionTokens(models)(vision, x);
+    const evalVision = (vision: ClipParams["visual"]) => evaluateArm(tinyClipForEval(models, vision, sizes.clip), tokensOf(vision), sets, PROBE_RECIPE.ridge);
+    const { scores: before, layout } = await evalVision(models.clip.visual);
+    log(`before: MMVP ${pct(before.mmvpAverage)}, zero-shot ${pct(before.zeroShot)}, probe ${pct(before.probe)}`);
+
     const textEmbedding = tinyPromptEmbedding(models);
+    owned.push(textEmbedding);
+    const condition: ConditionSpec = { kind: "clsRandomPatches", numPatches: textEmbedding.shape[0]! - 1, text: "add" };
+    const diffusion = tinyDiffusion(models);
+    const lossCtx = { visionTokens: tinyVisionTokens(models), diffusion, condition, textEmbedding };
+    const mechanismKey = randomKey(MECHANISM_RECIPE.keySeed);
+    const heldOut = async (vision: ClipParams["visual"], projection: { weight: Tensor; bias: Tensor }): Promise<HeldOutLoss> => {
+      const o = { key: mechanismKey, draws: MECHANISM_RECIPE.draws, chunk: Math.min(MECHANISM_RECIPE.chunk, Math.max(2, setSizes.heldOut)) };
+      return {
+        own: await heldOutLosses({ vision, projection }, heldClip, heldVae, lossCtx, { ...o, source: "own" }),
+        other: await heldOutLosses({ vision, projection }, heldClip, heldVae, lossCtx, { ...o, source: "shuffled" }),
+      };
+    };
+    const warmupSteps = Math.max(1, Math.round(steps * 0.005));
+
+    const seedArms: SeedArms[] = [];
     const results: DemoSeedResult[] = [];
     for (const seed of seeds) {
-      const bar = verbose ? new SingleBar({ format: `DIVA seed ${seed} [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta}s`, hideCursor: true }, Presets.shades_classic) : null;
-      bar?.start(steps, 0, { loss: "-", ips: "-" });
-      const started = Date.now();
-      const embedDim = models.clipConfig.embed_dim;
-      const r = await postTrainLoop({
-        vision: models.clip.visual,
-        projection: initProjection(randomKey(1000 + seed), embedDim, textEmbedding.shape[1]!),
-        visionTokens: tinyVisionTokens(models),
-        diffusion: tinyDiffusion(models),
-        textEmbedding,
-        condition: { kind: "clsRandomPatches", numPatches: textEmbedding.shape[0]! - 1, text: "add" },
-        normalization: OPENAI_NORMALIZATION,
-        clipImageSize: DEMO_IMAGE_SIZE,
-        vaeImageSize: DEMO_IMAGE_SIZE,
-        images: imageDir,
-        steps,
-        imagesPerStep,
-        microBatch,
-        recipe: { lr: options.lr ?? DEMO_RECIPE.lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps: Math.max(1, Math.round(steps * 0.005)), draws: DEMO_RECIPE.draws },
-        seed,
-        onProgress: (e) => bar?.update(e.step, { loss: e.loss.toFixed(4), ips: e.imagesPerSecond.toFixed(1) }),
-      });
-      bar?.stop();
-      const seconds = (Date.now() - started) / 1000;
-      const { statementSimilarity: _, ...after } = await evaluate(models, r.state.params.vision, benchDir, zs.images, zs.classNames);
-      log(`seed ${seed}: MMVP ${(100 * before.mmvpAverage).toFixed(1)}% -> ${(100 * after.mmvpAverage).toFixed(1)}%, zero-shot ${(100 * before.zeroShot).toFixed(1)}% -> ${(100 * after.zeroShot).toFixed(1)}%`);
-      results.push({ seed, before, after, losses: r.losses, seconds, skippedImages: r.skipped });
-      dispose(r.state);
+      const projection = initProjection(randomKey(1000 + seed), models.clipConfig.embed_dim, textEmbedding.shape[1]!);
+      const heldBefore = await heldOut(models.clip.visual, projection);
+      const arm = async (source: ConditionSource, name: string): Promise<{ result: DemoArmResult; scores: ArmScores; held: HeldOutLoss }> => {
+        const progress = trainingProgress(`${name} seed ${seed}`, steps, every, verbose);
+        const started = Date.now();
+        const r = await postTrainLoop({
+          vision: models.clip.visual,
+          projection,
+          visionTokens: tinyVisionTokens(models),
+          diffusion,
+          textEmbedding,
+          condition,
+          conditionSource: source,
+          normalization: OPENAI_NORMALIZATION,
+          clipImageSize: sizes.clip,
+          vaeImageSize: sizes.vae,
+          images: imageDir,
+          steps,
+          imagesPerStep,
+          microBatch,
+          recipe: { lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws },
+          seed,
+          onProgress: (e) => progress.update(e),
+        });
+        progress.stop();
+        const seconds = (Date.now() - started) / 1000;
+        try {
+          const { scores } = await evalVision(r.state.params.vision);
+          const held = await heldOut(r.state.params.vision, r.state.params.projection);
+          log(`${name} seed ${seed}: MMVP ${pct(scores.mmvpAverage)}, zero-shot ${pct(scores.zeroShot)}, probe ${pct(scores.probe)}, held-out loss own ${mean(held.own).toFixed(5)} / other ${mean(held.other).toFixed(5)} (${seconds.toFixed(0)} s training)`);
+          const result: DemoArmResult = { scores: publicScores(scores), losses: r.losses, heldOut: { own: mean(held.own), other: mean(held.other) }, mmvpPairs: scores.mmvpPairs, seconds, skippedImages: r.skipped };
+          return { result, scores, held };
+        } finally {
+          dispose(r.state.params);
+          dispose(r.state.optimizer.momentum);
+        }
+      };
+      try {
+        const diva = await arm("own", "DIVA");
+        const placebo = await arm("shuffled", "placebo");
+        seedArms.push({ seed, diva: diva.scores, placebo: placebo.scores, heldOut: { before: heldBefore, diva: diva.held, placebo: placebo.held } });
+        results.push({ seed, diva: diva.result, placebo: placebo.result, heldOutBefore: { own: mean(heldBefore.own), other: mean(heldBefore.other) } });
+      } finally {
+        dispose(projection);
+      }
     }
-    const mean = (f: (s: DemoSeedResult) => number) => results.reduce((a, s) => a + f(s), 0) / results.length;
+    const bootstrap = { seed: BOOTSTRAP_RECIPE.seed, resamples: quick ? 200 : BOOTSTRAP_RECIPE.resamples, level: BOOTSTRAP_RECIPE.level };
+    const endpoints = computeEndpoints(before, seedArms, layout, bootstrap);
     const report: DemoReport = {
-      config: { steps, imagesPerStep, microBatch, lr: options.lr ?? DEMO_RECIPE.lr, draws: DEMO_RECIPE.draws, trainImages, condition: "class token + random patches, added to the prompt embedding", split, backend: options.backend ?? "cpu" },
+      config: {
+        worldSeed,
+        split,
+        setSeeds: world,
+        seeds,
+        quick,
+        imageSizes: sizes,
+        setSizes,
+        recipe: { steps, imagesPerStep, microBatch, lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
+        condition: "class token + random patches, projected and added to the prompt embedding",
+        placebo: "the same training with image i of each micro-batch conditioned on image (i + 1) mod B's CLIP tokens",
+        probe: PROBE_RECIPE,
+        mechanism: { ...MECHANISM_RECIPE, images: setSizes.heldOut },
+        bootstrap,
+        models: { dir: modelsDir, sha256: hashes },
+        precision: "float32",
+        backend: options.backend ?? "cpu",
+      },
+      verdict: verdict(endpoints),
+      criteria: criteria(endpoints),
+      endpoints,
+      before: publicScores(before),
+      beforeMmvpPairs: before.mmvpPairs,
       seeds: results,
-      statementSimilarity,
-      mean: { mmvpBefore: mean((s) => s.before.mmvpAverage), mmvpAfter: mean((s) => s.after.mmvpAverage), zeroShotBefore: mean((s) => s.before.zeroShot), zeroShotAfter: mean((s) => s.after.zeroShot) },
+      statementSimilarity: layout.statementSimilarity,
       machine: `${cpus()[0]?.model ?? "cpu"} x ${cpus().length}, Node ${process.version}`,
     };
     await writeReport(out, report);
-    log("\n" + reportTable(report));
+    log(`\n${report.verdict}\n\n${reportTable(report)}`);
     log(`\nreport: ${join(out, "report.md")}`);
     return report;
   } finally {
+    dispose(owned);
     await rm(work, { recursive: true, force: true });
   }
 }

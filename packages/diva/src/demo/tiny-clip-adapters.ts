@@ -8,11 +8,11 @@ import { DEMO_IMAGE_SIZE, DEMO_SCHEDULER } from "./models/configs.js";
 import { textCondition } from "./models/diffusion-train.js";
 import type { DemoModels } from "./models/store.js";
 
-/** The tiny CLIP with `vision` swapped in, as the evaluations see it. */
-export function tinyClipForEval(m: DemoModels, vision: ClipParams["visual"] = m.clip.visual): ClipForEval {
+/** The tiny CLIP with `vision` swapped in, as the evaluations see it (at `imageSize`, default the world's side). */
+export function tinyClipForEval(m: DemoModels, vision: ClipParams["visual"] = m.clip.visual, imageSize = DEMO_IMAGE_SIZE): ClipForEval {
   const params = { ...m.clip, visual: vision };
   return {
-    imageSize: DEMO_IMAGE_SIZE,
+    imageSize,
     normalization: OPENAI_NORMALIZATION,
     encodeImage: (x: Tensor) => encodeImage(params, m.clipConfig, x),
     encodeText: (texts) => tidy(() => encodeText(params, m.clipConfig, m.tokenizer.tokenize(texts))),

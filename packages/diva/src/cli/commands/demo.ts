@@ -1,29 +1,47 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";
+
+/** Parses "1,2,3" (commas or spaces) into seeds, appending to earlier values (the option may repeat). */
+function seedList(value: string, previous: number[] | undefined): number[] {
+  const parts = value.split(/[\s,]+/).filter((p) => p !== "");
+  if (parts.length === 0) throw new InvalidArgumentError("expected seeds such as 1,2,3.");
+  return [...(previous ?? []), ...parts.map(nonNegativeInt)];
+}
 
 /** `diva demo`: the built-in demo on tiny shipped models (loaded only when the command runs). */
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("run DIVA end to end on the shipped tiny models and a synthetic MMVP world, and write a report")
-    .option("--steps <n>", "DIVA optimizer steps per seed", positiveInt)
-    .option("--seed <n...>", "seed(s); the report averages over them", (v: string, prev: number[] | undefined) => [...(prev ?? []), nonNegativeInt(v)])
+    .description(
+      "run DIVA end to end on the shipped tiny models and a synthetic MMVP world: before, DIVA and a placebo (each image conditioned on another image's tokens) per seed, with confidence intervals; writes a report",
+    )
+    .option("--steps <n>", "DIVA optimizer steps per seed and arm", positiveInt)
+    .option("--seeds <list>", "seeds, e.g. 1,2,3 (each trains DIVA and the placebo; the report averages over them)", seedList)
+    .option("--seed <n...>", "alias of --seeds", (v: string, prev: number[] | undefined) => seedList(v, prev))
+    .option("--world-seed <n>", "draw the benchmark, zero-shot set, probe, training and held-out images from this world seed", nonNegativeInt)
+    .addOption(new Option("--split <name>", "the test world (reported) or the validation world (for tuning); default test").choices(["test", "validation"]))
     .option("--out <dir>", "report folder", "report")
     .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
     .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
-    .option("--quick", "a few steps only (smoke test)")
-    .addOption(new Option("--split <name>", "score on the reported test sets or on held-out validation sets (for tuning)").choices(["test", "validation"]).default("test"))
+    .option("--progress-every <n>", "without a terminal, print a progress line every n steps", positiveInt)
+    .option("--quick", "a few steps on small sets (smoke test)")
     .addOption(backendOption())
-    .action(async (flags: { steps?: number; seed?: number[]; out: string; lr?: number; models?: string; quick?: boolean; split: "test" | "validation"; backend: BackendName }) => {
-      const { runDemo } = await import("../../demo/run.js");
-      await runDemo({
-        ...(flags.steps ? { steps: flags.steps } : {}),
-        ...(flags.seed?.length ? { seeds: flags.seed } : {}),
-        ...(flags.lr ? { lr: flags.lr } : {}),
-        ...(flags.models ? { models: flags.models } : {}),
-        out: flags.out,
-        backend: flags.backend,
-        quick: flags.quick ?? false,
-        split: flags.split,
-      });
-    });
+    .action(
+      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; models?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
+        if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");
+        const seeds = [...(flags.seeds ?? []), ...(flags.seed ?? [])];
+        const { runDemo } = await import("../../demo/run.js");
+        await runDemo({
+          ...(flags.steps ? { steps: flags.steps } : {}),
+          ...(seeds.length ? { seeds } : {}),
+          ...(flags.lr ? { lr: flags.lr } : {}),
+          ...(flags.models ? { models: flags.models } : {}),
+          ...(flags.worldSeed !== undefined ? { worldSeed: flags.worldSeed } : {}),
+          ...(flags.split ? { split: flags.split } : {}),
+          ...(flags.progressEvery ? { progressEvery: flags.progressEvery } : {}),
+          out: flags.out,
+          backend: flags.backend,
+          quick: flags.quick ?? false,
+        });
+      },
+    );
 }
