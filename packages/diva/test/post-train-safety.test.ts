@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postTrain, type PostTrainOptions } from "../src/post-train.js";
-import { syncDirectory } from "../src/outputs.js";
+import { syncDirectory, writeError, writeOutput } from "../src/outputs.js";
 import { listCheckpoints } from "../src/train/checkpoint.js";
 import { imageShard, writeTruncated } from "./fixtures/bad-data.js";
 import { haveBpe, SHARED_BPE, TINY_PRESET, writeTinySetup } from "./fixtures/tiny-models.js";
@@ -201,9 +201,27 @@ describe.skipIf(!bpe)("postTrain: bad inputs and outputs", () => {
     expect(await exists(live)).toBe(true);
     expect(await exists(other)).toBe(true);
   });
+});
 
+describe("output helpers", () => {
   it("fsyncs folders, and names a folder it cannot open", async () => {
-    await expect(syncDirectory(root)).resolves.toBeUndefined();
-    await expect(syncDirectory(join(root, "missing"))).rejects.toThrow(`${join(root, "missing")}: cannot fsync the folder`);
+    const dir = await mkdtemp(join(tmpdir(), "diva-sync-"));
+    try {
+      await expect(syncDirectory(dir)).resolves.toBeUndefined();
+      await expect(syncDirectory(join(dir, "missing"))).rejects.toThrow(`${join(dir, "missing")}: cannot fsync the folder`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the file and the reason when a write fails (a full disk, no permission)", async () => {
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    await expect(writeOutput("out", "/data/clip.safetensors", () => Promise.reject(full))).rejects.toThrow(
+      "out /data/clip.safetensors: cannot write (no space left on device (ENOSPC))",
+    );
+    const denied = Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" });
+    expect(writeError("checkpoint", "/ckpt/diva-step-0000001.safetensors", denied).message).toBe(
+      "checkpoint /ckpt/diva-step-0000001.safetensors: cannot write (permission denied (EACCES))",
+    );
   });
 });
