@@ -56,6 +56,7 @@ describe("diva CLI", () => {
     expect(runs[1]!.out).toMatch(/--backend <name>.*"cpu", "webgpu"/s);
     expect(runs[2]!.out).toContain("cls-patch-mean");
     expect(runs[3]!.out).toContain("--templates <openai|file>");
+    expect(runs[5]!.out).toMatch(/--seeds <list>.*--seed <n\.\.\.>\s+alias of --seeds.*--world-seed <n>/s);
   });
 
   it("reports bad options, missing files and wrong layouts with the message only and exit code 1", async () => {
@@ -89,6 +90,8 @@ describe("diva CLI", () => {
       [["parity", join(root, "no-fixture.safetensors")], /no-fixture\.safetensors: ERROR/],
       [["demo", "--models", join(root, "no-models")], /demo: cannot read .*no-models.*tiny-clip\.safetensors.*npm run demo:build-models/],
       [["demo", "--lr", "0"], /option '--lr <x>' argument '0' is invalid\. expected a positive number/],
+      [["demo", "--seeds", "1,x"], /option '--seeds <list>' argument '1,x' is invalid\. expected a non-negative integer/],
+      [["demo", "--world-seed", "3", "--split", "validation"], /demo: give either --world-seed or --split, not both/],
     ];
     if (bpe) cases.push([[...pt({ ...good, clip: broken }), "--preset", preset, "--bpe", SHARED_BPE], /missing.*visual\.ln_post\.weight/s]);
     const runs = await Promise.all(cases.map(([args]) => diva(args)));
