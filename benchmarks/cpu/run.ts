@@ -2,7 +2,7 @@
  * CPU benchmark: our CPU backend against peers, all measured in the same run, interleaved round by round,
  * medians and ratios.
  *
- *   node --import tsx benchmarks/cpu/run.ts [--cases matmul,conv,block] [--sizes 128,256,512,1024,2048]
+ *   npm run bench:cpu -- [--cases matmul,conv,block] [--sizes 128,256,512,1024,2048]
  *        [--conv vit,u320,u640,u1280] [--rounds 3] [--threads N] [--only diva,tfjs,jax,ort,torch]
  *        [--max-run-seconds 8] [--json PATH]
  *
