@@ -47,6 +47,8 @@ export interface CaseResult {
   readonly ms: number;
   /** Wall-clock time of readSafetensors and the readback of the tensors alone, in ms. */
   readonly loadMs: number;
+  /** CPU time (user + system) of the whole case, in ms: on a busy machine wall time can be many times more. */
+  readonly cpuMs: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export interface CaseResult {
  */
 export async function runCase(c: FuzzCase, original: OracleFile, path?: string): Promise<CaseResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let loadMs = 0;
   const done = (outcome: Outcome, note: string): CaseResult => ({
     index: c.index,
@@ -64,6 +67,7 @@ export async function runCase(c: FuzzCase, original: OracleFile, path?: string):
     note: note.length > 300 ? `${note.slice(0, 300)}...` : note,
     ms: Math.round(performance.now() - t0),
     loadMs,
+    cpuMs: cpuMs(cpu0),
   });
   let loaded: OracleFile;
   try {
@@ -82,6 +86,11 @@ export async function runCase(c: FuzzCase, original: OracleFile, path?: string):
   const changed = difference(spec, original);
   if (changed === undefined) return done("loaded-same", "");
   return done(c.semantic === "data" ? "loaded-data-changed" : "loaded-other-valid", changed);
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return Math.round((d.user + d.system) / 1000);
 }
 
 async function load(source: string | Uint8Array): Promise<OracleFile> {

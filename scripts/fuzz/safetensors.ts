@@ -54,6 +54,8 @@ export interface FuzzSafetensorsReport {
   readonly slowest: CaseResult | undefined;
   /** The case with the longest readSafetensors time alone. */
   readonly slowestLoad: CaseResult | undefined;
+  /** The case that used the most CPU time. */
+  readonly mostCpu: CaseResult | undefined;
   readonly wallMs: number;
 }
 
@@ -143,7 +145,7 @@ async function runBatch(
     if (run.failed) {
       const meta = metas.get(run.failed.index)!;
       const { index, outcome, note, ms } = run.failed;
-      results.push({ index, ...meta, outcome, note, ms, loadMs: ms });
+      results.push({ index, ...meta, outcome, note, ms, loadMs: ms, cpuMs: Number.NaN });
       next++;
     } else if (run.results.length === 0 && next < part.length) {
       throw new Error(`safetensors fuzz: a child process for cases from ${part[next]} ended without running any`);
@@ -219,7 +221,8 @@ function summarize(seed: number, results: readonly CaseResult[], peakRssKb: numb
   const otherValid = results.filter((r) => r.outcome === "loaded-other-valid").slice(0, 8);
   const slowest = results.reduce<CaseResult | undefined>((a, r) => (!a || r.ms > a.ms ? r : a), undefined);
   const slowestLoad = results.reduce<CaseResult | undefined>((a, r) => (!a || r.loadMs > a.loadMs ? r : a), undefined);
-  return { seed, cases: results.length, counts, byKind, bad, otherValid, peakRssKb, slowest, slowestLoad, wallMs };
+  const mostCpu = results.reduce<CaseResult | undefined>((a, r) => (!a || r.cpuMs > a.cpuMs ? r : a), undefined);
+  return { seed, cases: results.length, counts, byKind, bad, otherValid, peakRssKb, slowest, slowestLoad, mostCpu, wallMs };
 }
 
 /** The report as text: the outcome counts, a kind x outcome table, peak RSS, the slowest case, bad cases. */
@@ -244,9 +247,12 @@ export function formatReport(r: FuzzSafetensorsReport): string {
     lines.push(`${kind.padEnd(14)}${OUTCOMES.map((o) => String(row[o] ?? 0).padStart(9)).join("")}`);
   }
   lines.push("", `peak RSS of the loading processes: ${(r.peakRssKb / 1024).toFixed(0)} MiB`);
-  if (r.slowest) lines.push(`slowest case: #${r.slowest.index} ${r.slowest.kind} (${r.slowest.detail}) ${r.slowest.ms} ms`);
+  const w = r.slowest;
+  if (w) lines.push(`slowest case: #${w.index} ${w.kind} (${w.detail}) ${w.ms} ms wall, ${w.cpuMs} ms CPU`);
   const s = r.slowestLoad;
-  if (s) lines.push(`slowest readSafetensors: #${s.index} ${s.kind} (${s.detail}) ${s.loadMs} ms (${s.outcome})`);
+  if (s) lines.push(`slowest readSafetensors: #${s.index} ${s.kind} (${s.detail}) ${s.loadMs} ms wall (${s.outcome})`);
+  const c = r.mostCpu;
+  if (c) lines.push(`most CPU: #${c.index} ${c.kind} (${c.detail}) ${c.cpuMs} ms CPU, ${c.ms} ms wall`);
   for (const c of r.otherValid.slice(0, 5)) lines.push(`other valid file: #${c.index} ${c.kind} ${c.detail}: ${c.note}`);
   for (const c of r.bad.slice(0, 30)) lines.push(`BAD #${c.index} ${c.kind} (${c.detail}): ${c.outcome}: ${c.note}`);
   return lines.join("\n");

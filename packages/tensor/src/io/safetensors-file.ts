@@ -146,8 +146,12 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   }
 }
 
-/** A safetensors file held in memory (for browsers, fetch results and tests); `source` names it in errors. */
-export function safetensorsFromBytes(bytes: Uint8Array, source = "safetensors bytes"): SafetensorsFile {
+/**
+ * A safetensors file held in memory (for browsers: a `fetch` result's `arrayBuffer()`, uploads, tests);
+ * `source` names it in errors. The same header checks as for a path apply.
+ */
+export function safetensorsFromBytes(data: Uint8Array | ArrayBuffer, source = "safetensors bytes"): SafetensorsFile {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const header = parseSafetensorsHeader(bytes, bytes.length, source);
   return new SafetensorsFile(header, memorySource(bytes));
 }

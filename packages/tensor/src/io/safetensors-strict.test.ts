@@ -53,6 +53,7 @@ async function messages(file: Uint8Array, name: string): Promise<string[]> {
     [path, () => openSafetensors(path).then((f) => f.close())],
     ["safetensors bytes", () => readSafetensors(file)],
     ["upload", async () => safetensorsFromBytes(file, "upload")],
+    ["upload", async () => safetensorsFromBytes(file.slice().buffer, "upload")], // a browser's ArrayBuffer
     ["upload", async () => parseSafetensorsHeader(file, file.length, "upload")],
   ];
   const out: string[] = [];

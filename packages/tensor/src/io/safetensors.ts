@@ -50,14 +50,15 @@ export interface SafetensorsContents {
 }
 
 /**
- * Reads a safetensors file (a path, or the file's bytes). From a path only the header is read whole; each
- * tensor is then read from its own byte range, so a large file is never held in memory twice.
+ * Reads a safetensors file (a path, or the file's bytes as a Uint8Array or ArrayBuffer). From a path only the
+ * header is read whole; each tensor is then read from its own byte range, so a large file is never held in
+ * memory twice. Every source gets the same strict header checks (see `parseSafetensorsHeader`).
  * Loaded dtypes: F32 -> float32, F64 -> float64, F16/BF16 -> float32 (exact), I64/I32/I16/I8 and
  * U64/U32/U16/U8 -> int32 (a value outside int32 is an error naming the tensor), BOOL -> bool. Errors name
  * the file, the tensor and the field.
  */
 export async function readSafetensors(
-  source: string | Uint8Array,
+  source: string | Uint8Array | ArrayBuffer,
   options: ReadSafetensorsOptions = {},
 ): Promise<SafetensorsContents> {
   const file = typeof source === "string" ? await openSafetensors(source) : safetensorsFromBytes(source);
