@@ -6,6 +6,7 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } fro
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mul, readSafetensors, writeSafetensors } from "@diva/tensor";
 import { postTrain, type PostTrainOptions } from "../src/post-train.js";
 import { syncDirectory, writeError, writeOutput } from "../src/outputs.js";
 import { listCheckpoints } from "../src/train/checkpoint.js";
@@ -121,6 +122,16 @@ describe.skipIf(!bpe)("postTrain: bad inputs and outputs", () => {
     );
     expect(logs).toContain("resuming with lr 1e+39 instead of the checkpoint's 0.5 (resumeOverrides.lr / --resume-lr)");
     expect(await names(nan.checkpointDir!)).toEqual(["diva-step-0000001.safetensors", "diva-step-0000002.safetensors"]);
+
+    // a checkpoint holding NaN (as older versions wrote them) is passed over on resume for the one before it
+    const { tensors, metadata } = await readSafetensors(join(nan.checkpointDir!, "diva-step-0000002.safetensors"));
+    const poisoned = Object.fromEntries(Object.entries(tensors).map(([k, t], i) => [k, i === 0 ? mul(t, Number.NaN) : t]));
+    await writeSafetensors(join(nan.checkpointDir!, "diva-step-0000003.safetensors"), poisoned, { metadata });
+    const passedOver: string[] = [];
+    const recovered = await postTrain({ ...nan, resumeOverrides: { lr: 0.1 }, onLog: (m) => passedOver.push(m) });
+    expect(recovered.resumedFrom).toBe(2);
+    expect(recovered.losses.every(Number.isFinite)).toBe(true);
+    expect(passedOver.some((m) => /^passed over unreadable checkpoint .*diva-step-0000003\.safetensors: .*holds NaN or infinity \(in (params|momentum)\./.test(m))).toBe(true);
 
     // finite but blown-up parameters (about 8e35 after one step at lr 1e38): the checkpoint of step 3 is written,
     // step 4's loss is NaN, and that checkpoint is moved aside since resuming from it would fail at once
