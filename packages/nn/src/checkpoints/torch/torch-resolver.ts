@@ -19,6 +19,9 @@ const CALLABLES = new Map<string, AllowedCallable>([
   ["torch._tensor._rebuild_from_type_v2", "_rebuild_from_type_v2"],
 ]);
 
+/** PyTorch's limit on tensor dimensions. */
+const MAX_DIMS = 64;
+
 /** The globals a checkpoint may name, as `module.name` (for documentation and tests). */
 export function allowedGlobals(): string[] {
   return [
@@ -81,6 +84,8 @@ export function createTorchResolver(fail: (message: string) => Error, budget?: P
   function rebuildTensor(fn: string, args: readonly unknown[]): TensorRef {
     const [storage, offset, size, stride] = args;
     if (!(storage instanceof StorageRef)) throw fail(`${fn}: expected a storage, got ${describePy(storage)}`);
+    const dims = size instanceof PyTuple ? size.items.length : Array.isArray(size) ? size.length : 0;
+    if (dims > MAX_DIMS) throw fail(`${fn}: a tensor of ${dims} dimensions (PyTorch allows at most ${MAX_DIMS})`);
     const shape = indices(size, `${fn} size`);
     const strides = indices(stride, `${fn} stride`);
     if (shape.length !== strides.length) throw fail(`${fn}: size has ${shape.length} dims but stride has ${strides.length}`);

@@ -10,7 +10,7 @@
  */
 
 /** Steps allowed per pickle byte. */
-export const WORK_PER_BYTE = 64;
+export const WORK_PER_BYTE = 16;
 /** Steps allowed on top of the per-byte budget. */
 export const WORK_ALLOWANCE = 1 << 20;
 /** Ceiling on the estimated bytes of the objects one unpickle builds. */
