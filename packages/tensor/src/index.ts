@@ -49,6 +49,7 @@ export { tidy, keep, dispose, scope } from "./engine/tidy.js";
 export { mapTree, treeLeaves, flattenTree, unflattenTree, type NameTree, type TensorTree } from "./tree.js";
 export { RESERVED_NAME_SEGMENTS, isReservedNameSegment, reservedNameError, checkName, checkNames, checkJsonKeys, parseJsonNames, nameRecord } from "./names.js";
 export { grad, valueAndGrad, stopGradient, noGrad, type GradOptions } from "./autograd/grad.js";
+export { checkpoint } from "./autograd/checkpoint.js";
 export { opTables, type KernelOpDef, type ViewOpDef, type ViewAttrs, type ViewName } from "./ops/registry.js";
 export type { Vjp, VjpContext, VjpResult } from "./autograd/tape.js";
 export { UNARY, BINARY, type UnaryOpName, type BinaryOpName, type UnaryDef, type BinaryDef } from "./ops/elementwise-table.js";

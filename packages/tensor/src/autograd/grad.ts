@@ -112,10 +112,10 @@ export function grad<A extends unknown[], R>(f: (...args: A) => R, options: Grad
 }
 
 /**
- * Reverse pass of one level: iterative topological order from `y`, then VJPs in reverse, accumulating
+ * @internal Reverse pass of one level (seeded with ones, or with `seedGrad`, which the caller keeps owning): iterative topological order from `y`, then VJPs in reverse, accumulating
  * cotangents by tensor id. Cotangents that are no longer needed are disposed as soon as they are consumed.
  */
-function backward(y: Tensor, leaves: readonly Tensor[], level: number): Map<number, Tensor> {
+export function backward(y: Tensor, leaves: readonly Tensor[], level: number, seedGrad?: Tensor): Map<number, Tensor> {
   const order: Tensor[] = [];
   const visited = new Set<number>();
   const stack: [Tensor, boolean][] = [[y, false]];
@@ -142,9 +142,11 @@ function backward(y: Tensor, leaves: readonly Tensor[], level: number): Map<numb
     else refs.set(g, n);
   };
   return withCeiling(level - 1, () => {
-    const seed = runKernel("fill", [], { value: 1, shape: y.shape, dtype: y.dtype }, y.device);
+    // a caller's seed is held twice so that the reverse pass never disposes it
+    const seed = seedGrad ?? runKernel("fill", [], { value: 1, shape: y.shape, dtype: y.dtype }, y.device);
     grads.set(y.id, seed);
     hold(seed);
+    if (seedGrad) hold(seed);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
       // the output itself has no node when it does not depend on any differentiated input

@@ -32,12 +32,26 @@ export interface TapeNode {
 
 /**
  * Gradient levels: `grad` inside `grad` opens level 2 inside level 1. An op records a node at every active
- * level at which one of its inputs has a node, up to the ceiling; the backward pass of level L runs with the
- * ceiling at L-1, so its ops are recorded for the outer levels only (that is what makes grad-of-grad work).
+ * level at which one of its inputs has a node and that is allowed now; the backward pass of level L runs with
+ * recording limited to levels <= L-1, so its ops are recorded for the outer levels only (that is what makes
+ * grad-of-grad work). `checkpoint` opens a fresh level inside a backward pass, so the allowed levels are a
+ * predicate rather than a single ceiling.
  */
 let activeLevels = 0;
-let ceiling = Number.POSITIVE_INFINITY;
+let allowed: (level: number) => boolean = () => true;
 const recorded: Tensor[][] = [];
+
+/**
+ * While `checkpoint` runs its function without recording, the tracked tensors it may read (its inputs);
+ * reading any other tensor that autograd tracks would silently lose that tensor's gradient.
+ */
+interface Guard {
+  readonly inputs: ReadonlySet<Tensor>;
+  readonly what: string;
+  /** Levels 1..top are the ones recording is off for. */
+  readonly top: number;
+}
+let guard: Guard | undefined;
 
 /** Opens a new gradient level and returns its number (1 for the outermost). */
 export function pushLevel(): number {
@@ -61,30 +75,75 @@ export function popLevel(level: number): void {
   }
 }
 
-/** Runs `fn` with recording limited to levels <= `max` (0 disables recording). */
-export function withCeiling<T>(max: number, fn: () => T): T {
-  const saved = ceiling;
-  ceiling = Math.min(ceiling, max);
+/** Runs `fn` with `allowed` narrowed (or widened) by `next`, which sees the previous predicate. */
+function withAllowed<T>(next: (prev: (level: number) => boolean) => (level: number) => boolean, fn: () => T): T {
+  const saved = allowed;
+  allowed = next(saved);
   try {
     return fn();
   } finally {
-    ceiling = saved;
+    allowed = saved;
+  }
+}
+
+/** Runs `fn` with recording limited to levels <= `max` (0 disables recording). */
+export function withCeiling<T>(max: number, fn: () => T): T {
+  return withAllowed((prev) => (l) => l <= max && prev(l), fn);
+}
+
+/**
+ * Runs `fn` with recording disabled at every level open now (levels opened inside `fn` record as usual);
+ * with `inputs`, reading a tracked tensor that is not one of them is an error naming `what`.
+ */
+export function withoutCurrentLevels<T>(fn: () => T, inputs?: readonly Tensor[], what = "checkpoint"): T {
+  const top = activeLevels;
+  const savedGuard = guard;
+  guard = inputs ? { inputs: new Set(inputs), what, top } : savedGuard;
+  try {
+    return withAllowed((prev) => (l) => l > top && prev(l), fn);
+  } finally {
+    guard = savedGuard;
+  }
+}
+
+/**
+ * Opens a new level that records even where the caller's recording is limited (inside a backward pass), runs
+ * `fn(level)` and closes the level, releasing everything it recorded. The levels allowed before stay allowed.
+ */
+export function withFreshLevel<T>(fn: (level: number) => T): T {
+  const level = pushLevel();
+  const savedGuard = guard;
+  guard = undefined;
+  try {
+    return withAllowed((prev) => (l) => l >= level || prev(l), () => fn(level));
+  } finally {
+    guard = savedGuard;
+    popLevel(level);
   }
 }
 
 /** True when some input has a node at a level that records now. */
 export function isRecording(inputs: readonly Tensor[]): boolean {
-  const top = Math.min(activeLevels, ceiling);
-  for (let l = 1; l <= top; l++) if (inputs.some((t) => t.nodes?.[l])) return true;
+  for (let l = 1; l <= activeLevels; l++) if (allowed(l) && inputs.some((t) => t.nodes?.[l])) return true;
   return false;
 }
 
 /** Records `output = op(inputs)` at every level where it matters. */
 export function record<A>(name: string, inputs: readonly Tensor[], output: Tensor, vjp: Vjp<A>, attrs: A): void {
-  const top = Math.min(activeLevels, ceiling);
-  for (let l = 1; l <= top; l++) {
-    if (!inputs.some((t) => t.nodes?.[l])) continue;
+  if (guard) checkGuard(name, inputs, guard);
+  for (let l = 1; l <= activeLevels; l++) {
+    if (!allowed(l) || !inputs.some((t) => t.nodes?.[l])) continue;
     addNode(output, l, { name, vjp: vjp as Vjp<unknown>, inputs, output, attrs });
+  }
+}
+
+function checkGuard(name: string, inputs: readonly Tensor[], g: Guard): void {
+  for (const t of inputs) {
+    if (g.inputs.has(t) || !t.nodes?.some((n, l) => n !== undefined && l <= g.top)) continue;
+    throw new Error(
+      `${g.what}: ${name} read tensor #${t.id} [${t.shape.join(", ")}], which is being differentiated but was not passed as an argument ` +
+        "(its gradient would be lost); pass it to the checkpointed function as an argument",
+    );
   }
 }
 
