@@ -11,7 +11,8 @@ describe("built-in demo (shortened)", () => {
     const out = await mkdtemp(join(tmpdir(), "demo-report-"));
     // two seeds: the second must start from the untouched shipped weights (training works on copies);
     // a world seed other than the test world's, which no test may look at
-    const report = await runDemo({ quick: true, out, verbose: false, seeds: [1, 2], worldSeed: 7 });
+    const instruments = async () => [{ name: "stand-in check", passed: false, detail: "computed by the caller" }];
+    const report = await runDemo({ quick: true, out, verbose: false, seeds: [1, 2], worldSeed: 7, instruments });
     expect(report.config["worldSeed"]).toBe(7);
     expect(report.config["setSeeds"]).toEqual(deriveWorldSeeds(7));
     expect(report.config["precision"]).toBe("float32");
@@ -47,6 +48,7 @@ describe("built-in demo (shortened)", () => {
     expect(json.verdict).toBe(report.verdict);
     const md = await readFile(join(out, "report.md"), "utf8");
     expect(md.split("\n")[2]).toBe(`**${report.verdict}**`);
+    expect(md).toContain("- [ ] instrument: stand-in check: computed by the caller");
     expect(md).toMatch(/\|\s+\| before \|\s+DIVA \| placebo \| statements cos \|/);
     for (const row of ["MMVP average", "Zero-shot accuracy", "Probe accuracy", "MMVP-VLM, DIVA - placebo", "probe, DIVA - before", "zero-shot, DIVA - before", "after DIVA, own - other", "95% CI", "held-out loss", "majority class"]) expect(md).toContain(row);
     const svg = await readFile(join(out, "loss.svg"), "utf8");

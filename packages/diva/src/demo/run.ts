@@ -19,7 +19,7 @@ import {
   writeBenchmark, writeTrainingImages, zeroShotSet, type DemoImageSizes, type DemoSetSizes,
 } from "./experiment/world-sets.js";
 import { DEMO_ASSETS, DEMO_FILES, loadDemoModels, type DemoModels } from "./models/store.js";
-import { reportTable, writeReport, type DemoArmResult, type DemoReport, type DemoScores, type DemoSeedResult } from "./report.js";
+import { reportTable, writeReport, type DemoArmResult, type DemoReport, type DemoScores, type DemoSeedResult, type InstrumentCheck } from "./report.js";
 import { initProjection, tinyClipForEval, tinyDiffusion, tinyPromptEmbedding, tinyVisionTokens } from "./tiny-clip-adapters.js";
 
 /** Options of the built-in demo. */
@@ -52,6 +52,11 @@ export interface DemoOptions {
   readonly imageSizes?: Partial<DemoImageSizes>;
   /** Set sizes (default `DEMO_SET_SIZES`, or `QUICK_SET_SIZES` with `quick`). */
   readonly setSizes?: Partial<DemoSetSizes>;
+  /**
+   * The instrument checks, run on the loaded models before any training (they choose their own, validation,
+   * world); their results are reported beside the criteria. Omitted: the report says they were not computed.
+   */
+  readonly instruments?: (models: DemoModels) => Promise<readonly InstrumentCheck[]>;
 }
 
 /** Which world the demo draws its sets from. */
@@ -158,6 +163,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   try {
     const models = await loadDemoModels(modelsDir);
     const hashes = await modelHashes(modelsDir);
+    const instruments = options.instruments ? await options.instruments(models) : undefined;
     const clipSide = options.imageSizes?.clip ?? squareSide(models.clipConfig.vision_cfg.image_size, "CLIP vision_cfg.image_size", 224);
     const sizes: DemoImageSizes = { clip: clipSide, vae: options.imageSizes?.vae ?? squareSide(models.vaeConfig.sample_size, "VAE sample_size", clipSide) };
     log(`${split}: benchmark, zero-shot set, probe, training and held-out images from world seed ${worldSeed} (CLIP ${sizes.clip} px, VAE ${sizes.vae} px)`);
@@ -277,6 +283,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       beforeMmvpPairs: before.mmvpPairs,
       seeds: results,
       statementSimilarity: layout.statementSimilarity,
+      ...(instruments ? { instruments } : {}),
       machine: `${cpus()[0]?.model ?? "cpu"} x ${cpus().length}, Node ${process.version}`,
     };
     await writeReport(out, report);
