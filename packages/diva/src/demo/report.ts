@@ -94,7 +94,10 @@ export function reportTable(r: DemoReport): string {
   );
 }
 
-const fmtEndpoint = (e: Endpoint, digits: number) => [e.label, e.estimate.toFixed(digits), `${e.low.toFixed(digits)} .. ${e.high.toFixed(digits)}`];
+/** Points with one decimal; losses (tiny differences) with three significant digits. */
+const fmtEndpoint = (e: Endpoint, f: (v: number) => string) => [e.label, f(e.estimate), `${f(e.low)} .. ${f(e.high)}`];
+const points = (v: number) => v.toFixed(1);
+const lossDiff = (v: number) => (v === 0 ? "0" : v.toPrecision(3));
 
 /** The endpoints table: estimate and interval of every difference. */
 export function endpointsTable(e: Endpoints): string {
@@ -102,11 +105,11 @@ export function endpointsTable(e: Endpoints): string {
   return [
     "Accuracies in points (percent), mean over seeds:",
     "",
-    table(["endpoint", "estimate", level], [...e.mmvp, ...e.probe, ...e.zeroShot].map((x) => fmtEndpoint(x, 1))),
+    table(["endpoint", "estimate", level], [...e.mmvp, ...e.probe, ...e.zeroShot].map((x) => fmtEndpoint(x, points))),
     "",
     "Held-out DIVA loss (noise MSE), fixed noise and timesteps, mean over images and seeds:",
     "",
-    table(["mechanism", "estimate", level], e.mechanism.map((x) => fmtEndpoint(x, 5))),
+    table(["mechanism", "estimate", level], e.mechanism.map((x) => fmtEndpoint(x, lossDiff))),
   ].join("\n");
 }
 
@@ -122,7 +125,7 @@ function probeTable(r: DemoReport): string {
 function mechanismTable(r: DemoReport): string {
   const m = (f: (s: DemoSeedResult) => HeldOutLossMeans) => ({ own: mean(r.seeds.map((s) => f(s).own)), other: mean(r.seeds.map((s) => f(s).other)) });
   const rows: [string, HeldOutLossMeans][] = [["before", m((s) => s.heldOutBefore)], ["after DIVA", m((s) => s.diva.heldOut)], ["after placebo", m((s) => s.placebo.heldOut)]];
-  return table(["held-out loss", "own condition", "another image's condition", "own - other"], rows.map(([n, v]) => [n, v.own.toFixed(5), v.other.toFixed(5), (v.own - v.other).toFixed(5)]));
+  return table(["held-out loss", "own condition", "another image's condition", "own - other"], rows.map(([n, v]) => [n, v.own.toFixed(6), v.other.toFixed(6), lossDiff(v.own - v.other)]));
 }
 
 /** The loss curves of every seed: DIVA solid, placebo dashed, one colour per seed. */
