@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { GPU_SETUP_TIMEOUT_MS, withDeadline } from "./deadline.js";
+import { dawnDebug, probeVulkanDrivers, withoutWaylandNoise } from "./quiet.js";
 
 /** An adapter and the GPU object that made it (keep both referenced for the device's lifetime). */
 export interface AdapterChoice {
@@ -31,9 +32,20 @@ function env(): Record<string, string | undefined> {
   return p?.env ?? {};
 }
 
-async function nodeFs(): Promise<{ existsSync(p: string): boolean; readdirSync(p: string): string[] }> {
+interface NodeFs {
+  existsSync(p: string): boolean;
+  readdirSync(p: string): string[];
+  statSync(p: string, o: { throwIfNoEntry: false }): { isDirectory(): boolean } | undefined;
+}
+
+async function nodeFs(): Promise<NodeFs> {
   const name = "node:fs";
-  return (await import(/* @vite-ignore */ name)) as { existsSync(p: string): boolean; readdirSync(p: string): string[] };
+  return (await import(/* @vite-ignore */ name)) as NodeFs;
+}
+
+/** The Vulkan driver manifests the Vulkan loader finds without VK_ICD_FILENAMES. */
+function systemIcdFiles(fs: NodeFs): string[] {
+  return ICD_DIRS.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".json")).sort().map((f) => `${d}/${f}`) : []));
 }
 
 async function loadDawn(): Promise<DawnModule> {
@@ -78,7 +90,8 @@ async function tryAdapter(gpu: GPU, options: GPURequestAdapterOptions): Promise<
  * forces one (`swiftshader`: Vulkan with VK_ICD_FILENAMES set to Chromium's SwiftShader, even when another
  * Vulkan driver is installed); `DIVA_WEBGPU_FLAGS` adds comma-separated Dawn flags. Returns null, with the
  * reasons, when none works (or DIVA_WEBGPU_BACKEND has another value). Dawn's timestamp quantization is
- * turned off (see `dawnFlags`).
+ * turned off (see `dawnFlags`). Dawn's discovery messages stay off stderr unless DIVA_WEBGPU_DEBUG=1 (see
+ * quiet.ts): system Vulkan drivers that Dawn refuses are left out, found by a probe in a child process.
  */
 export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tried: string[] }> {
   const tried: string[] = [];
@@ -97,6 +110,18 @@ export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tri
   }
   const dawn = await loadDawn();
   const fs = await nodeFs();
+  const isDir = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return withoutWaylandNoise(isDir, () => findDawnAdapter(dawn, fs, forced, tried));
+}
+
+/** The Node part of `findAdapter`: Dawn's Vulkan (system drivers, SwiftShader) and OpenGL backends in turn. */
+async function findDawnAdapter(
+  dawn: DawnModule,
+  fs: NodeFs,
+  forced: string | undefined,
+  tried: string[],
+): Promise<{ choice: AdapterChoice | null; tried: string[] }> {
+  const e = env();
   const extra = dawnFlags((e.DIVA_WEBGPU_FLAGS ?? "").split(",").filter(Boolean));
   const make = (flags: string[]) => {
     const gpu = dawn.create([...flags, ...extra]);
@@ -116,14 +141,27 @@ export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tri
     return { choice: null, tried };
   }
   if (forced !== "opengl") {
-    const systemIcd = ICD_DIRS.some((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".json")));
-    if (!e.VK_ICD_FILENAMES && !systemIcd && fs.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    const label = e.VK_ICD_FILENAMES === SWIFTSHADER_ICD ? "dawn vulkan (swiftshader)" : "dawn default";
-    const gpu = make(forced === "vulkan" ? ["backend=vulkan"] : []);
-    const adapter = await tryAdapter(gpu, { powerPreference: "high-performance" });
-    if (adapter) return { choice: { gpu, adapter, via: label }, tried };
-    tried.push(`${label}: no adapter${e.VK_ICD_FILENAMES ? ` (VK_ICD_FILENAMES=${e.VK_ICD_FILENAMES})` : ""}`);
-    if (!e.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) {
+    const systemIcds = systemIcdFiles(fs);
+    const userIcds = e.VK_ICD_FILENAMES;
+    let skipSystem = false;
+    if (!userIcds && systemIcds.length > 0 && !dawnDebug()) {
+      // only the drivers Dawn accepts, so that it prints no warning about the others
+      const probe = await probeVulkanDrivers(systemIcds, extra, e.WAYLAND_DISPLAY);
+      if (probe && probe.accepted.length > 0) e.VK_ICD_FILENAMES = probe.accepted.join(":");
+      else if (probe) {
+        skipSystem = true;
+        tried.push(`dawn default: Dawn accepts none of the system Vulkan drivers (${probe.refused.join(", ")}; DIVA_WEBGPU_DEBUG=1 shows why)`);
+      }
+    }
+    if (!e.VK_ICD_FILENAMES && systemIcds.length === 0 && fs.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    if (!skipSystem) {
+      const label = e.VK_ICD_FILENAMES === SWIFTSHADER_ICD ? "dawn vulkan (swiftshader)" : "dawn default";
+      const gpu = make(forced === "vulkan" ? ["backend=vulkan"] : []);
+      const adapter = await tryAdapter(gpu, { powerPreference: "high-performance" });
+      if (adapter) return { choice: { gpu, adapter, via: label }, tried };
+      tried.push(`${label}: no adapter${e.VK_ICD_FILENAMES ? ` (VK_ICD_FILENAMES=${e.VK_ICD_FILENAMES})` : ""}`);
+    }
+    if (!userIcds && e.VK_ICD_FILENAMES !== SWIFTSHADER_ICD && fs.existsSync(SWIFTSHADER_ICD)) {
       e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
       const g2 = make([]);
       const a2 = await tryAdapter(g2, {});

@@ -8,6 +8,7 @@ import { ErrorTracker } from "./errors.js";
 import { fromDeviceBytes, toDeviceBytes } from "./host.js";
 import { buildKernelTable } from "./kernels/table.js";
 import { findAdapter, type AdapterChoice } from "./loader.js";
+import { warnIfSoftwareAdapter } from "./software-adapter.js";
 import { PipelineCache } from "./pipelines.js";
 import { BufferPool } from "./pool.js";
 import { CommandQueue } from "./queue.js";
@@ -263,6 +264,7 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
     );
   }
   const device = await requestDevice(choice);
+  warnIfSoftwareAdapter(choice.adapter);
   return new WebGPUBackend(choice, device, options);
 }
 
