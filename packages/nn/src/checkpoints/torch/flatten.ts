@@ -6,9 +6,11 @@
  *
  * Each dict is flattened once (results are kept by identity), and building names is charged to the
  * unpickle's budget, so a dict shared along many paths (a memo bomb) is an error, not hours of work.
- * Tensor names with a `__proto__`, `constructor` or `prototype` segment are refused: parameter trees are
- * built from these names, and such a segment could reach an object prototype.
+ * Tensor names with a `__proto__`, `constructor` or `prototype` segment are refused (@diva/tensor's
+ * reserved name segments): parameter trees are built from these names, and such a segment could reach an
+ * object prototype.
  */
+import { isReservedNameSegment } from "@diva/tensor";
 import type { PickleBudget } from "./pickle/budget.js";
 import { describePy, PyDict } from "./pickle/values.js";
 import { TensorRef } from "./torch-objects.js";
@@ -20,9 +22,6 @@ export interface FlatCheckpoint {
 }
 
 const MAX_DEPTH = 64;
-
-/** Name segments that could reach a prototype if a name became a property path. */
-const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 /** A flattened entry of one dict: its name relative to the dict, and its tensor (none when skipped). */
 interface Part {
@@ -39,11 +38,6 @@ function keyName(key: unknown): string | undefined {
 
 function isOptimizerState(d: PyDict): boolean {
   return d.entries.has("state") && d.entries.has("param_groups");
-}
-
-/** The first segment of dotted `name` that is refused as a parameter name, if any. */
-export function forbiddenSegment(name: string): string | undefined {
-  return name.split(".").find((s) => FORBIDDEN_SEGMENTS.has(s));
 }
 
 /**
@@ -90,8 +84,10 @@ export function flattenCheckpoint(root: unknown, fail: (message: string) => Erro
       skipped.push(name);
       continue;
     }
-    const bad = forbiddenSegment(name);
-    if (bad !== undefined) throw fail(`refusing tensor name ${JSON.stringify(name)}: "${bad}" cannot be a parameter name (it could reach an object prototype)`);
+    const bad = name.split(".").find(isReservedNameSegment);
+    if (bad !== undefined) {
+      throw fail(`tensor name ${JSON.stringify(name)} has the segment ${JSON.stringify(bad)}, which is refused in names read from files (as an object key it would reach an object prototype)`);
+    }
     if (tensors.has(name)) throw fail(`tensor name "${name}" occurs twice after flattening nested dicts`);
     tensors.set(name, tensor);
   }

@@ -213,9 +213,16 @@ describe("names from the file never reach prototypes", () => {
   for (const name of ["__proto__", "a.constructor.b", "layer.prototype"]) {
     test(`the tensor name "${name}" is refused, naming the file and key`, async () => {
       const bytes = buildCheckpoint(dictOf([[name, tensorOf(f32, [6])]]));
-      expect(await rejection(bytes)).toMatch(new RegExp(`^m\\.pt: refusing tensor name "${name.replace(/\./g, "\\.")}": "(__proto__|constructor|prototype)" cannot be a parameter name`));
+      expect(await rejection(bytes)).toMatch(new RegExp(`^m\\.pt: tensor name "${name.replace(/\./g, "\\.")}" has the segment "(__proto__|constructor|prototype)", which is refused`));
     });
   }
+
+  test("the tensors record has no prototype: an absent name reads as undefined", async () => {
+    const { tensors } = await readTorchCheckpoint(valid);
+    expect(Object.getPrototypeOf(tensors)).toBe(null);
+    expect(tensors["toString"]).toBeUndefined();
+    expect(Object.keys(tensors)).toEqual(["w", "b"]);
+  });
 
   test("a storage location named like an Object.prototype member does not pick a device from the prototype", async () => {
     const located = dictOf([["w", tensorOf({ ...f32, location: "constructor" }, [6])]]);

@@ -3,7 +3,7 @@
  * executing anything: the pickle is interpreted by a restricted unpickler that accepts only the
  * tensor-rebuild globals, and tensors are then read storage by storage from the zip archive.
  */
-import type { Device, Tensor } from "@diva/tensor";
+import { nameRecord, type Device, type Tensor } from "@diva/tensor";
 import { findLayout } from "./archive-layout.js";
 import { TorchCheckpointError } from "./errors.js";
 import { flattenCheckpoint } from "./flatten.js";
@@ -99,8 +99,8 @@ export async function readTorchCheckpoint(source: string | Uint8Array, options: 
     }
     const deviceFor = (location: string) => pickDevice(location, options);
     for (const group of groups.values()) await materializeStorage(zip, layout, label, group, deviceFor, made);
-    // fromEntries defines own properties, so even a key named "__proto__" stays an ordinary entry.
-    const tensors: Record<string, Tensor> = Object.fromEntries([...flat.tensors.keys()].map((name) => [name, made.get(name)!]));
+    // A prototype-less record: names from the file are own keys, and absent names read as undefined.
+    const tensors = nameRecord<Tensor>([...flat.tensors.keys()].map((name) => [name, made.get(name)!] as const));
     return { tensors, skipped: flat.skipped };
   } catch (e) {
     for (const t of made.values()) t.dispose();
