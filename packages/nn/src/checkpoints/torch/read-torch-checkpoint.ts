@@ -62,7 +62,12 @@ function pickDevice(location: string, options: ReadTorchCheckpointOptions): Devi
  * value outside int32 is an error); int32; int16, int8 and uint8 as int32; bool. Non-contiguous views and
  * views sharing a storage are copied into contiguous tensors (a checkpoint whose views would load more than
  * 16 times the elements it stores, plus 2^26, is refused rather than exhausting memory). Errors are
- * {@link TorchCheckpointError}s naming the file and, where there is one, the tensor.
+ * {@link TorchCheckpointError}s naming the file and, where there is one, the tensor or archive entry.
+ *
+ * Hostile files fail cleanly: every zip offset and size is checked against the file before it is read, local
+ * and central headers must agree and entries must not overlap; a storage must hold exactly numel x itemsize
+ * bytes and its CRC-32 must match; the unpickle's work and memory are bounded by the pickle's size (memo
+ * bombs fail fast); names with a `__proto__`, `constructor` or `prototype` segment are refused.
  *
  * @example
  * ```ts
