@@ -3,8 +3,8 @@
  * the format description and sharing no code with the reader under test: 8-byte little-endian header length
  * N, N bytes of UTF-8 JSON (an object; `__metadata__` null or a string map; every other key a tensor with
  * dtype, shape and data_offsets), then the data, which the tensors' `[begin, end)` ranges tile exactly.
- * The fuzzer compares what the reader loads with what this decodes; it runs only on files the reader
- * accepted, which have no duplicate keys, so JSON.parse reads them faithfully.
+ * Duplicate keys are invalid, as in the reference implementation (JSON.parse would keep the last one), and
+ * are found by a separate token scan. The fuzzer compares what the reader loads with what this decodes.
  */
 
 /** A tensor as the reader under test loads it: loaded dtype, shape and values as numbers. */
@@ -65,6 +65,25 @@ function decodeValues(dtype: string, view: DataView, n: number): number[] | { un
   return out;
 }
 
+/** The first key that appears twice in one JSON object of `text` (assumed to be valid JSON), if any. */
+export function duplicateKey(text: string): string | undefined {
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"|[{}[\]:,]/g) ?? [];
+  const open: (Set<string> | undefined)[] = []; // one per open container; undefined for arrays
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === "{") open.push(new Set());
+    else if (t === "[") open.push(undefined);
+    else if (t === "}" || t === "]") open.pop();
+    else if (t.startsWith('"') && tokens[i + 1] === ":") {
+      const keys = open[open.length - 1];
+      const key = JSON.parse(t) as string;
+      if (keys?.has(key)) return key;
+      keys?.add(key);
+    }
+  }
+  return undefined;
+}
+
 /** Decodes `bytes` per the format, or returns why it is not a valid file. */
 export function oracleDecode(bytes: Uint8Array): OracleFile | { invalid: string } {
   if (bytes.length < 8) return { invalid: "shorter than 8 bytes" };
@@ -74,7 +93,10 @@ export function oracleDecode(bytes: Uint8Array): OracleFile | { invalid: string 
   const start = 8 + Number(n);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, start)));
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, start));
+    header = JSON.parse(text);
+    const twice = duplicateKey(text);
+    if (twice !== undefined) return { invalid: `key ${JSON.stringify(twice)} appears twice` };
   } catch (e) {
     return { invalid: `header: ${(e as Error).message}` };
   }

@@ -1,10 +1,25 @@
 // A small seeded batch of the safetensors fuzzer, so CI repeats it (the full run: see safetensors.ts).
 import { afterEach, describe, expect, it } from "vitest";
-import { formatReport, fuzzSafetensors } from "./safetensors.js";
+import { fuzzSafetensors, formatReport } from "./safetensors.js";
+import { assemble, makeBaseFiles } from "./safetensors-cases.js";
+import { oracleDecode } from "./safetensors-oracle.js";
 
 describe("safetensors fuzzer", () => {
   afterEach(() => {
     delete process.env["SAFETENSORS_FUZZ_SABOTAGE"];
+  });
+
+  it("the oracle decodes writer output and refuses holes, trailing bytes and duplicate keys", async () => {
+    const [file] = await makeBaseFiles(7);
+    const decoded = oracleDecode(file!);
+    expect("invalid" in decoded ? decoded.invalid : [...decoded.tensors.keys()].sort()).toEqual(["b", "d", "e", "flag", "h", "i", "s", "w"]);
+    const n = Number(new DataView(file!.buffer).getBigUint64(0, true));
+    const text = new TextDecoder().decode(file!.subarray(8, 8 + n)).trimEnd();
+    const data = file!.subarray(8 + n);
+    const trailing = assemble(text, new Uint8Array([...data, 0]));
+    expect(oracleDecode(trailing)).toEqual({ invalid: `tensors end at ${data.length} of ${data.length + 1}` });
+    const twice = assemble(text.replace('"i":', '"i":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"i":'), data);
+    expect(oracleDecode(twice)).toEqual({ invalid: 'key "i" appears twice' });
   });
 
   it("100 seeded malformed files in-process: no raw errors, no silent misreads, nothing over the timeout", async () => {
