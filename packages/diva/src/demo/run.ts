@@ -153,6 +153,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   if (microBatch < 2) throw new Error(`demo: the placebo takes each condition from another image of the micro-batch, so it needs at least 2 images per step (got ${imagesPerStep})`);
   const lr = options.lr ?? DEMO_RECIPE.lr;
   const setSizes: DemoSetSizes = { ...(quick ? QUICK_SET_SIZES : DEMO_SET_SIZES), ...options.setSizes };
+  for (const [k, v] of Object.entries(setSizes)) {
+    if (v !== undefined && (!Number.isInteger(v) || v < (k === "heldOut" ? 2 : 1))) throw new Error(`demo: setSizes.${k} must be an integer of at least ${k === "heldOut" ? 2 : 1}, got ${v}`);
+  }
   const modelsDir = options.models ?? DEMO_ASSETS;
   const { worldSeed, split } = resolveWorld(options);
   const world = deriveWorldSeeds(worldSeed);

@@ -50,5 +50,12 @@ describe("held-out DIVA loss (mechanism check)", () => {
     const rolled = await heldOutLosses(params, concat([roll(0, 3), roll(3, 6)], 0), vae, ctx, { ...o, source: "own" });
     shuffled.forEach((v, i) => expect(v).toBeCloseTo(rolled[i]!, 5));
     expect(shuffled).not.toEqual(own);
+    // 7 images in chunks of 3: the lone last image joins the chunk before (3 + 4), so it too takes another image's condition
+    const seven = normal(k[6]!, [7, 3, 2, 2]);
+    const rolledLast = concat([seven.slice([[1, 3]]), seven.slice([[0, 1]]), seven.slice([[4, 7]]), seven.slice([[3, 4]])], 0);
+    const a = await heldOutLosses(params, seven, seven, ctx, { key: k[7]!, draws: 1, chunk: 3, source: "shuffled" });
+    const b = await heldOutLosses(params, rolledLast, seven, ctx, { key: k[7]!, draws: 1, chunk: 3, source: "own" });
+    expect(a).toHaveLength(7);
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
   });
 });

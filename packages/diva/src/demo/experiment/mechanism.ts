@@ -13,7 +13,7 @@ export interface HeldOutLossOptions {
   readonly key: RandomKey;
   /** Noise draws per image (the loss is their mean). */
   readonly draws: number;
-  /** Images per forward pass; "shuffled" takes each condition from the next image of the same chunk. */
+  /** Images per forward pass; "shuffled" takes each condition from the next image of the same chunk (a last chunk of one image joins the one before). */
   readonly chunk: number;
   readonly source: ConditionSource;
 }
@@ -47,9 +47,13 @@ export async function heldOutLosses<V>(trainable: DivaTrainable<V>, clipImages: 
   const N = clipImages.shape[0]!;
   if (vaeImages.shape[0] !== N) throw new Error(`heldOutLosses: ${N} CLIP images but ${vaeImages.shape[0]} VAE images`);
   if (!Number.isInteger(o.chunk) || o.chunk < 1) throw new Error(`heldOutLosses: chunk must be a positive integer, got ${o.chunk}`);
+  // chunk ends; a last chunk of one image joins the one before (a lone image has no other image to take from)
+  const ends: number[] = [];
+  for (let start = 0; start < N; start += o.chunk) ends.push(Math.min(N, start + o.chunk));
+  if (ends.length > 1 && N - ends[ends.length - 2]! === 1) ends.splice(ends.length - 2, 1);
   const out: number[] = [];
-  for (let c = 0, start = 0; start < N; c++, start += o.chunk) {
-    const end = Math.min(N, start + o.chunk);
+  for (let c = 0, start = 0; c < ends.length; start = ends[c++]!) {
+    const end = ends[c]!;
     const sum = noGrad(() =>
       tidy(() => {
         const clip = slice(clipImages, [[start, end]]);
