@@ -69,6 +69,12 @@ export interface PostTrainOptions extends ImageLimits {
   readonly resume?: boolean;
   /** Settings a resumed run may change from its checkpoint's, only when given here (`{ lr }`: see ResumeOverrides). */
   readonly resumeOverrides?: ResumeOverrides;
+  /**
+   * Activation checkpointing: the CLIP tower's transformer blocks and the UNet's resnet and transformer blocks
+   * keep only their inputs for the backward pass and are recomputed there (same gradients, less memory, about
+   * one more forward pass of each). Default false.
+   */
+  readonly checkpointActivations?: boolean;
   /** Backend to run on (`cpu`, `webgpu`); it becomes the default device. Default: the current default. */
   readonly device?: Device;
   /** Stops after the step in progress; a checkpoint is written and nothing is exported. */
@@ -204,12 +210,14 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
     log(`loading Stable Diffusion ${options.sd}`);
     const textEmbedding = await sdPromptEmbedding(options.sd, tokenizer);
     owned.push(textEmbedding);
-    const sd = await loadFrozenDiffusion(options.sd);
+    const checkpointActivations = options.checkpointActivations ?? false;
+    const sd = await loadFrozenDiffusion(options.sd, { checkpoint: checkpointActivations });
     owned.push(sd.unet, sd.vae);
     if (textEmbedding.shape[1] !== sd.crossAttentionDim) {
       throw new Error(`${options.sd}: the text encoder's width ${textEmbedding.shape[1]} differs from the UNet's cross_attention_dim ${sd.crossAttentionDim}`);
     }
-    const visionTokens = clipVisionTokens(model.config);
+    const visionTokens = clipVisionTokens(model.config, { checkpoint: checkpointActivations });
+    if (checkpointActivations) log("activation checkpointing: CLIP transformer blocks and UNet resnet/transformer blocks are recomputed in the backward pass");
     const projection = initProjection(projectionKey(s.seed), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
     owned.push(projection);
     const config = runConfig(s);

@@ -34,11 +34,13 @@ export interface DiffusionParts {
  * The frozen diffusion model over loaded weights: the VAE posterior mean (`vaeEncode(...).mean`), the VAE
  * config's `scaling_factor` (0.18215 for SD), the UNet's noise prediction and the scheduler's `addNoise`.
  */
-export function frozenDiffusion(parts: DiffusionParts): FrozenDiffusion {
+export function frozenDiffusion(parts: DiffusionParts, options: { checkpoint?: boolean } = {}): FrozenDiffusion {
+  // activation checkpointing of the UNet's resnet and transformer blocks (see unetForward)
+  const unetOptions = options.checkpoint ? { checkpoint: true } : {};
   return {
     encodeMean: (images: Tensor) => tidy(() => vaeEncode(parts.vae, images, parts.vaeConfig).mean),
     scalingFactor: resolveVAEConfig(parts.vaeConfig).scalingFactor,
-    predictNoise: (latents: Tensor, timesteps: Tensor, condition: Tensor) => unetForward(parts.unet, latents, timesteps, condition, parts.unetConfig),
+    predictNoise: (latents: Tensor, timesteps: Tensor, condition: Tensor) => unetForward(parts.unet, latents, timesteps, condition, parts.unetConfig, unetOptions),
     scheduler: parts.scheduler,
   };
 }
@@ -66,7 +68,7 @@ export function crossAttentionDimOf(config: UNet2DConditionConfig): number {
  * else SD 2.1's scaled_linear 0.00085..0.012 over 1000 steps) of a diffusers Stable Diffusion folder.
  * Errors name the folder and, for a checkpoint that does not match its config, the keys.
  */
-export async function loadFrozenDiffusion(sdDir: string, options: { device?: Device } = {}): Promise<LoadedDiffusion> {
+export async function loadFrozenDiffusion(sdDir: string, options: { device?: Device; checkpoint?: boolean } = {}): Promise<LoadedDiffusion> {
   const device = options.device ? { device: options.device } : {};
   const unet = await loadUNet(sdDir, device);
   let vae;
@@ -86,7 +88,7 @@ export async function loadFrozenDiffusion(sdDir: string, options: { device?: Dev
   };
   return {
     ...parts,
-    diffusion: frozenDiffusion(parts),
+    diffusion: frozenDiffusion(parts, { checkpoint: options.checkpoint ?? false }),
     crossAttentionDim: crossAttentionDimOf(unet.config),
     dispose: () => dispose([parts.unet, parts.vae]),
   };

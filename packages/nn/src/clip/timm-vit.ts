@@ -4,7 +4,7 @@
  * mlp.fc1, mlp.fc2, ls2) -> norm -> pool (AttentionPoolLatent "map" head: latent query, q, kv, proj, then
  * x + mlp(norm(x)); or token/avg/max) -> fc_norm -> head.
  */
-import { add, concat, conv2d, expand, max, mean, mul, permute, reshape, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
+import { add, checkpoint, concat, conv2d, expand, max, mean, mul, permute, reshape, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyQkvAttention, multiHeadAttention, qkvAttentionSpecs, type QkvAttentionParams } from "../layers/attention.js";
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyMlp, type FcMlpParams } from "../layers/mlp.js";
@@ -96,6 +96,8 @@ export interface TimmForwardOptions {
   blocks?: BlockSelection;
   /** Position-table resampling for other resolutions (default bicubic with antialias, as timm). */
   posEmbed?: ResampleOptions;
+  /** Recompute each block in the backward pass instead of keeping its intermediates. */
+  checkpoint?: boolean;
 }
 
 function applyBlock(p: TimmBlockParams, x: Tensor, s: TimmVitSpec): Tensor {
@@ -173,8 +175,10 @@ export function applyTimmVit(params: TimmVitParams, pixels: Tensor, config: Timm
     const embeddings = timmVitEmbed(params, pixels, s, options);
     const blocks: Record<number, Tensor> = {};
     let x = embeddings;
+    const block = (blk: TimmBlockParams, h: Tensor) => applyBlock(blk, h, s);
+    const run = options.checkpoint ? checkpoint(block) : block;
     params.blocks.forEach((blk, i) => {
-      x = applyBlock(blk, x, s);
+      x = run(blk, x);
       if (keep.has(i)) blocks[i] = x;
     });
     const lastHiddenState = params.norm ? applyLayerNorm(params.norm, x, { eps: s.eps }) : x;

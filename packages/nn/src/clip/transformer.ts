@@ -3,7 +3,7 @@
  * (`x = x + ls_1(attn(ln_1(x))); x = x + ls_2(mlp(ln_2(x)))`) with fused `in_proj` attention and a
  * `c_fc` -> activation -> `c_proj` MLP, under `transformer.resblocks.N`.
  */
-import { add, mul, tidy, type Tensor } from "@diva/tensor";
+import { add, checkpoint, mul, tidy, type Tensor } from "@diva/tensor";
 import type { ActivationName } from "../layers/activation.js";
 import { applyFusedAttention, fusedAttentionSpecs, type FusedAttentionParams } from "../layers/attention.js";
 import { applyMlp, mlpSpecs, type ClipMlpParams } from "../layers/mlp.js";
@@ -102,14 +102,17 @@ export function applyClipTransformer(
   p: ClipTransformerParams,
   x: Tensor,
   s: Pick<ClipTransformerSpec, "heads" | "act" | "eps">,
-  options: { mask?: Tensor | null; isCausal?: boolean; blocks?: BlockSelection } = {},
+  options: { mask?: Tensor | null; isCausal?: boolean; blocks?: BlockSelection; checkpoint?: boolean } = {},
 ): TransformerRun {
   const keepSet = selectedBlocks(options.blocks, p.resblocks.length);
+  const block = (blk: ClipResblockParams, hh: Tensor) => applyClipResblock(blk, hh, s, options);
+  // activation checkpointing: a block keeps only its input for the backward pass and re-runs there
+  const run = options.checkpoint ? checkpoint(block) : block;
   return tidy(() => {
     const blocks: Record<number, Tensor> = {};
     let h = x;
     p.resblocks.forEach((blk, i) => {
-      h = applyClipResblock(blk, h, s, options);
+      h = run(blk, h);
       if (keepSet.has(i)) blocks[i] = h;
     });
     return { output: h, blocks };

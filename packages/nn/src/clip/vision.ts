@@ -41,6 +41,8 @@ export interface VisionForwardOptions {
    * bicubic with antialias, as open_clip's resize_pos_embed and timm's resample_abs_pos_embed).
    */
   posEmbed?: ResampleOptions;
+  /** Recompute each transformer block in the backward pass instead of keeping its intermediates. */
+  checkpoint?: boolean;
 }
 
 /** Everything a vision forward pass yields. */
@@ -95,7 +97,7 @@ export function applyClipVision(params: ClipVisionParams, pixels: Tensor, config
   const s = resolveVitTower(config);
   return tidy(() => {
     const embeddings = clipVisionEmbed(params, pixels, s, options);
-    const run = applyClipTransformer(params.transformer, embeddings, s, { blocks: options.blocks });
+    const run = applyClipTransformer(params.transformer, embeddings, s, { blocks: options.blocks, checkpoint: options.checkpoint });
     const lastHiddenState = applyLayerNorm(params.ln_post, run.output, { eps: s.eps });
     const pooled = s.finalLnAfterPool ? applyLayerNorm(params.ln_post, globalPool(run.output, s.poolType), { eps: s.eps }) : globalPool(lastHiddenState, s.poolType);
     const proj = params.proj;

@@ -27,6 +27,7 @@ interface PostTrainFlags {
   drawWeighting?: "reference" | "mean";
   clipView?: "reference" | "source-bicubic";
   vaeInput?: "reference" | "clean";
+  checkpointActivations?: boolean;
   backend: BackendName;
 }
 
@@ -70,6 +71,7 @@ export function postTrainCommand(): Command {
         "clean",
       ]),
     )
+    .option("--checkpoint-activations", "recompute CLIP transformer blocks and UNet resnet/transformer blocks in the backward pass instead of keeping their activations (less memory, same gradients)")
     .addOption(backendOption())
     .action(async (flags: PostTrainFlags) => {
       const preset = await resolvePreset(flags.preset);
@@ -110,6 +112,7 @@ export function postTrainCommand(): Command {
           ...(flags.drawWeighting ? { drawWeighting: flags.drawWeighting } : {}),
           ...(flags.clipView ? { clipView: flags.clipView } : {}),
           ...(flags.vaeInput ? { vaeInput: flags.vaeInput } : {}),
+          ...(flags.checkpointActivations ? { checkpointActivations: true } : {}),
           signal: controller.signal,
           onLog: (m) => bar.log(m),
           onSkip: (names) => {

@@ -1,4 +1,4 @@
-import { concat, mul, sub, tidy, type Tensor } from "@diva/tensor";
+import { checkpoint, concat, mul, sub, tidy, type Tensor } from "@diva/tensor";
 import { activation, applyConv, applyGroupNorm, applyGroupNormAct, applyLinear, applyLinearAct } from "../blocks/layers.js";
 import { resnetForward } from "../blocks/resnet.js";
 import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
@@ -13,6 +13,29 @@ type Tap = (name: string, t: Tensor) => void;
 
 const planCache = new WeakMap<object, UNetPlan>();
 
+/** Options of the UNet forward pass. */
+export interface UNetForwardOptions {
+  /**
+   * Activation checkpointing: each resnet and transformer block keeps only its inputs for the backward pass
+   * and is re-run there (less memory, one more forward pass of each block when differentiating).
+   */
+  checkpoint?: boolean;
+}
+
+/** The block functions a forward pass calls: plain, or wrapped in `checkpoint`. */
+interface Blocks {
+  resnet: typeof resnetForward;
+  transformer: typeof transformer2dForward;
+}
+
+const PLAIN: Blocks = { resnet: resnetForward, transformer: transformer2dForward };
+const CHECKPOINTED: Blocks = {
+  // the specs are plain data, closed over; the tensors (params, hidden states, condition) are arguments
+  resnet: (p, x, temb, spec) => checkpoint((pp: typeof p, xx: Tensor, tt: Tensor | null) => resnetForward(pp, xx, tt, spec))(p, x, temb),
+  transformer: (p, x, ctx, spec, mask = null) =>
+    checkpoint((pp: typeof p, xx: Tensor, cc: Tensor, mm: Tensor | null) => transformer2dForward(pp, xx, cc, spec, mm))(p, x, ctx, mask),
+};
+
 /** The resolved plan of a config object (cached per object, since configs are plain immutable data). */
 export function unetPlanOf(config: UNet2DConditionConfig): UNetPlan {
   let plan = planCache.get(config);
@@ -23,11 +46,11 @@ export function unetPlanOf(config: UNet2DConditionConfig): UNetPlan {
   return plan;
 }
 
-function downBlock(p: UNetDownBlockParams, x: Tensor, temb: Tensor, ctx: Tensor, plan: DownBlockPlan, skips: Tensor[]): Tensor {
+function downBlock(p: UNetDownBlockParams, x: Tensor, temb: Tensor, ctx: Tensor, plan: DownBlockPlan, skips: Tensor[], b: Blocks): Tensor {
   let h = x;
   plan.resnets.forEach((spec, j) => {
-    h = resnetForward(p.resnets[j]!, h, temb, spec);
-    if (plan.attentions.length) h = transformer2dForward(p.attentions![j]!, h, ctx, plan.attentions[j]!);
+    h = b.resnet(p.resnets[j]!, h, temb, spec);
+    if (plan.attentions.length) h = b.transformer(p.attentions![j]!, h, ctx, plan.attentions[j]!);
     skips.push(h);
   });
   if (plan.downsample) {
@@ -37,22 +60,22 @@ function downBlock(p: UNetDownBlockParams, x: Tensor, temb: Tensor, ctx: Tensor,
   return h;
 }
 
-function midBlock(p: UNetMidBlockParams, x: Tensor, temb: Tensor, ctx: Tensor, plan: MidBlockPlan): Tensor {
-  let h = resnetForward(p.resnets[0]!, x, temb, plan.resnets[0]!);
+function midBlock(p: UNetMidBlockParams, x: Tensor, temb: Tensor, ctx: Tensor, plan: MidBlockPlan, b: Blocks): Tensor {
+  let h = b.resnet(p.resnets[0]!, x, temb, plan.resnets[0]!);
   plan.attentions.forEach((spec, j) => {
-    h = transformer2dForward(p.attentions![j]!, h, ctx, spec);
-    h = resnetForward(p.resnets[j + 1]!, h, temb, plan.resnets[j + 1]!);
+    h = b.transformer(p.attentions![j]!, h, ctx, spec);
+    h = b.resnet(p.resnets[j + 1]!, h, temb, plan.resnets[j + 1]!);
   });
   return h;
 }
 
-function upBlock(p: UNetUpBlockParams, x: Tensor, temb: Tensor, ctx: Tensor, plan: UpBlockPlan, skips: Tensor[], size: [number, number] | undefined): Tensor {
+function upBlock(p: UNetUpBlockParams, x: Tensor, temb: Tensor, ctx: Tensor, plan: UpBlockPlan, skips: Tensor[], size: [number, number] | undefined, b: Blocks): Tensor {
   let h = x;
   plan.resnets.forEach((spec, j) => {
     const skip = skips.pop();
     if (!skip) throw new Error("UNet: the up path consumed more skip connections than the down path produced");
-    h = resnetForward(p.resnets[j]!, concat([h, skip], 1), temb, spec);
-    if (plan.attentions.length) h = transformer2dForward(p.attentions![j]!, h, ctx, plan.attentions[j]!);
+    h = b.resnet(p.resnets[j]!, concat([h, skip], 1), temb, spec);
+    if (plan.attentions.length) h = b.transformer(p.attentions![j]!, h, ctx, plan.attentions[j]!);
   });
   if (plan.upsample) h = upsampleForward(p.upsamplers![0]!, h, size);
   return h;
@@ -69,8 +92,9 @@ function checkInputs(sample: Tensor, ctx: Tensor, plan: UNetPlan): void {
 }
 
 /** The forward pass, reporting intermediates to `tap`. Not scoped: callers wrap it in `tidy`. */
-export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, ctx: Tensor, plan: UNetPlan, tap: Tap | null): Tensor {
+export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, ctx: Tensor, plan: UNetPlan, tap: Tap | null, options: UNetForwardOptions = {}): Tensor {
   checkInputs(sample, ctx, plan);
+  const blocks = options.checkpoint ? CHECKPOINTED : PLAIN;
   const B = sample.shape[0]!;
   const [H, W] = [sample.shape[2]!, sample.shape[3]!];
   const upFactor = 2 ** plan.up.filter((b) => b.upsample).length;
@@ -90,18 +114,18 @@ export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTime
   tap?.("conv_in", h);
   const skips: Tensor[] = [h];
   plan.down.forEach((block, i) => {
-    h = downBlock(params.down_blocks[i]!, h, temb, ctx, block, skips);
+    h = downBlock(params.down_blocks[i]!, h, temb, ctx, block, skips, blocks);
     tap?.(`down_blocks.${i}`, h);
   });
   if (plan.mid) {
-    h = midBlock(params.mid_block!, h, temb, ctx, plan.mid);
+    h = midBlock(params.mid_block!, h, temb, ctx, plan.mid, blocks);
     tap?.("mid_block", h);
   }
   plan.up.forEach((block, i) => {
     const rest = skips.length - block.resnets.length;
     const next = skips[rest - 1];
     const size = forwardSize && block.upsample && next ? ([next.shape[2]!, next.shape[3]!] as [number, number]) : undefined;
-    h = upBlock(params.up_blocks[i]!, h, temb, ctx, block, skips, size);
+    h = upBlock(params.up_blocks[i]!, h, temb, ctx, block, skips, size, blocks);
     tap?.(`up_blocks.${i}`, h);
   });
   if (plan.normOut && params.conv_norm_out) {
@@ -125,9 +149,16 @@ export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTime
  * const eps = unetForward(params, noisyLatents, t, condition, config);
  * ```
  */
-export function unetForward(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, encoderHiddenStates: Tensor, config: UNet2DConditionConfig): Tensor {
+export function unetForward(
+  params: UNetParams,
+  sample: Tensor,
+  timesteps: UNetTimesteps,
+  encoderHiddenStates: Tensor,
+  config: UNet2DConditionConfig,
+  options: UNetForwardOptions = {},
+): Tensor {
   const plan = unetPlanOf(config);
-  return tidy(() => unetCore(params, sample, timesteps, encoderHiddenStates, plan, null));
+  return tidy(() => unetCore(params, sample, timesteps, encoderHiddenStates, plan, null, options));
 }
 
 /** The UNet output and its intermediates, keyed by diffusers module name. */
