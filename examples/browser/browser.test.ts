@@ -1,6 +1,7 @@
 /**
  * The browser check: builds the page against the built @diva/tensor, serves it on localhost, opens it in
- * headless Chromium and checks that the WebGPU forward and backward results match the CPU ones.
+ * headless Chromium and checks that the WebGPU forward and backward results match the CPU ones, that the page
+ * shows them as a table (device, adapter, loss, time), and that the browser logged no error (no 404 either).
  * Without Chromium the test is skipped with a printed reason, except under CI=true, where it must run.
  * Without a WebGPU adapter in the browser the WebGPU comparison is skipped with the page's reason, except
  * under CI=true with DIVA_REQUIRE_WEBGPU=1.
@@ -33,15 +34,26 @@ describe.skipIf(!chromiumPath)("browser check (headless Chromium)", () => {
   let server: StaticServer;
   let browser: LaunchedChromium;
   let report: PageReport;
+  let table: string[][];
   const log: string[] = [];
+  const errors: string[] = [];
 
   beforeAll(async () => {
     await buildPage();
     server = await serveStatic();
     browser = await launchChromium(chromiumPath!);
     const page = await browser.context.newPage();
-    page.on("console", (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      log.push(`console.${m.type()}: ${m.text()}`);
+      if (m.type() === "error") errors.push(`console.error: ${m.text()} (${m.location().url})`);
+    });
+    page.on("pageerror", (e) => {
+      log.push(`pageerror: ${e.message}`);
+      errors.push(`pageerror: ${e.message}`);
+    });
+    page.on("response", (r) => {
+      if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
+    });
     await page.goto(server.url);
     await page.waitForFunction(() => document.body.dataset.status !== "running", undefined, { timeout: 120_000 });
     const status = await page.evaluate(() => document.body.dataset.status);
@@ -49,12 +61,34 @@ describe.skipIf(!chromiumPath)("browser check (headless Chromium)", () => {
       const error = await page.locator("#error").textContent();
       throw new Error(`the page failed: ${error}\n${log.join("\n")}`);
     }
-    report = JSON.parse((await page.locator("#result").textContent()) ?? "null") as PageReport;
+    report = JSON.parse((await page.locator("#report").textContent()) ?? "null") as PageReport;
+    table = await page.locator("#summary tr").evaluateAll((rows) => rows.map((r) => Array.from(r.children, (c) => c.textContent ?? "")));
   }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+  });
+
+  it("logs no error in the browser console and requests nothing that is missing", () => {
+    expect(errors).toEqual([]);
+  });
+
+  it("shows a table of device, adapter, loss and time", () => {
+    expect(table[0]).toEqual(["device", "adapter", "loss", "time (ms)", "largest difference from the CPU"]);
+    const [cpuRow, gpuRow] = [table[1]!, table[2]!];
+    expect(cpuRow.slice(0, 3)).toEqual(["cpu", "JavaScript / WebAssembly", report.cpu.loss.toFixed(6)]);
+    expect(Number(cpuRow[3])).toBeGreaterThan(0);
+    expect(cpuRow[4]).toBe("-");
+    expect(gpuRow[0]).toBe("webgpu");
+    if (report.webgpu) {
+      expect(gpuRow.slice(1, 3)).toEqual([report.webgpuAdapter, report.webgpu.loss.toFixed(6)]);
+      expect(Number(gpuRow[3])).toBeGreaterThan(0);
+      expect(Number(gpuRow[4])).toBeGreaterThanOrEqual(0);
+    } else {
+      expect(gpuRow[1]).toBe(`unavailable: ${report.webgpuUnavailable}`);
+    }
+    expect(table).toHaveLength(3);
   });
 
   it("runs forward and backward on the CPU backend in the browser", () => {
