@@ -67,19 +67,23 @@ function decodeValues(dtype: string, view: DataView, n: number): number[] | { un
 
 /** The first key that appears twice in one JSON object of `text` (assumed to be valid JSON), if any. */
 export function duplicateKey(text: string): string | undefined {
-  const tokens = text.match(/"(?:[^"\\]|\\.)*"|[{}[\]:,]/g) ?? [];
+  // Strings as "unrolled loops" ([^"\\]* runs between escapes): a per-character alternation would overflow the
+  // regexp stack on a string of megabytes. Tokens are visited one by one, never held in an array.
+  const token = /"[^"\\]*(?:\\.[^"\\]*)*"|[{}[\]:,]/g;
   const open: (Set<string> | undefined)[] = []; // one per open container; undefined for arrays
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t === "{") open.push(new Set());
-    else if (t === "[") open.push(undefined);
-    else if (t === "}" || t === "]") open.pop();
-    else if (t.startsWith('"') && tokens[i + 1] === ":") {
+  let pending: string | undefined; // the last string token, a key if ":" follows
+  for (let m = token.exec(text); m; m = token.exec(text)) {
+    const t = m[0];
+    if (t === ":" && pending !== undefined) {
       const keys = open[open.length - 1];
-      const key = JSON.parse(t) as string;
+      const key = JSON.parse(pending) as string;
       if (keys?.has(key)) return key;
       keys?.add(key);
     }
+    pending = t.startsWith('"') ? t : undefined;
+    if (t === "{") open.push(new Set());
+    else if (t === "[") open.push(undefined);
+    else if (t === "}" || t === "]") open.pop();
   }
   return undefined;
 }
