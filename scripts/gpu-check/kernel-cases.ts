@@ -192,6 +192,10 @@ export const KERNEL_CASES: { readonly [K in KernelName]: readonly OpCase[] } = {
     { label: "[2,8,33,35] 3x3 stride 2,1 pad 1,2 dilation 1,2", tol: TOL.exact, run: (mk) => T.unfold(mk.floats([2, 8, 33, 35]), [3, 3], win) },
     { label: "[4,64,16,16] 3x3 pad 1", tol: TOL.exact, run: (mk) => T.unfold(mk.floats([4, 64, 16, 16]), 3, { padding: 1 }) },
   ],
+  conv2d: [
+    { label: "[2,16,17,19] w [24,16,3,3] pad 1", tol: TOL.accum, run: (mk) => T.conv2d(mk.floats([2, 16, 17, 19]), mk.floats([24, 16, 3, 3]), null, { padding: 1 }) },
+    { label: "[2,8,33,35] w [6,4,3,3] stride 2,1 pad 1,2 dilation 1,2 groups 2", tol: TOL.accum, run: (mk) => T.conv2d(mk.floats([2, 8, 33, 35]), mk.floats([6, 4, 3, 3]), null, { ...win, groups: 2 }) },
+  ],
   fold: [
     {
       label: "[2,72,L] -> [2,8,33,35] (overlaps summed)",

@@ -96,3 +96,19 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 export function windowOutSize(size: number, k: number, s: number, p: number, d: number): number {
   return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
+
+/**
+ * The stride of the dims `from..` of a view merged into one, or null when they cannot merge without a copy
+ * (size-1 dims are ignored).
+ */
+export function mergedStride(shape: readonly number[], strides: readonly number[], from: number): number | null {
+  let stride: number | null = null;
+  let span = 1;
+  for (let d = shape.length - 1; d >= from; d--) {
+    if (shape[d] === 1) continue;
+    if (stride === null) stride = strides[d]!;
+    else if (strides[d] !== stride * span) return null;
+    span *= shape[d]!;
+  }
+  return stride ?? 1;
+}

@@ -118,6 +118,14 @@ export interface KernelAttrs extends UnaryAttrs, BinaryAttrs {
   matmul: Record<string, never>;
   /** im2col: [N, C, H, W] -> [N, C*kh*kw, L] (L = output positions). */
   unfold: Window2d;
+  /**
+   * 2-D convolution (cross-correlation) of x [N, C, H, W] with weight [O, C/groups, kh, kw] -> [N, O, oh, ow],
+   * without bias; the same numbers as unfold then matmul (backends may use other algorithms, such as Winograd).
+   */
+  conv2d: Window2d & {
+    /** Channel groups (divides C and O). */
+    readonly groups: number;
+  };
   /** col2im (adjoint of unfold): [N, C*kh*kw, L] -> [N, C, H, W], overlapping entries summed. */
   fold: Window2d & {
     /** Spatial size [H, W] of the output image. */

@@ -1,5 +1,5 @@
 import type { KernelAttrs, Window2d } from "../backend/backend.js";
-import { isFloat } from "../dtype.js";
+import { isFloat, promoteTypes } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
 import { fmt, windowOutSize } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -9,7 +9,8 @@ import { indexSelect } from "./indexing.js";
 import { matmul } from "./linalg.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { mean, sum } from "./reduce.js";
-import { reshape } from "./shape.js";
+import { flip, permute, reshape, transpose } from "./shape.js";
+import { castTo } from "./util.js";
 
 /** A size given once for both spatial dims or as [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -86,17 +87,40 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     padding = [total[0]! / 2, total[1]! / 2];
   } else padding = options.padding;
   const w = window("conv2d", [kh, kw], options.stride ?? 1, padding, dilation);
-  const [oh, ow] = outSize("conv2d", x, w);
+  outSize("conv2d", x, w);
+  const dt = promoteTypes(x.dtype, weight.dtype);
+  if (dt === "bool") throw new Error("conv2d: not defined for bool tensors");
   return tidy(() => {
-    const cols = runKernel("unfold", [x], w); // [N, C*kh*kw, L]
-    const K = Cg * kh * kw;
-    const L = oh * ow;
-    let y: Tensor;
-    if (groups === 1) y = matmul(reshape(weight, [O, K]), cols); // [N, O, L]
-    else y = matmul(reshape(weight, [groups, O / groups, K]), reshape(cols, [N, groups, K, L]));
-    y = reshape(y, [N, O, oh, ow]);
+    const y = runKernel("conv2d", [castTo(x, dt), castTo(weight, dt)], { ...w, groups });
     return bias ? add(y, reshape(bias, [1, O, 1, 1])) : y;
   });
+}
+
+/** Input gradient of conv2d (a conv2d of g with the flipped, transposed kernel where the window allows it). */
+function conv2dInputGrad(g: Tensor, x: Tensor, w: Tensor, a: KernelAttrs["conv2d"]): Tensor {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, Cg, kh, kw] = w.shape as [number, number, number, number];
+  const unit = a.stride[0] === 1 && a.stride[1] === 1 && a.dilation[0] === 1 && a.dilation[1] === 1;
+  if (a.groups === 1 && unit && a.padding[0] <= kh - 1 && a.padding[1] <= kw - 1) {
+    // dx[n, c] = sum_o g[n, o] (full correlation with) w[o, c] flipped: stride 1 keeps it a conv2d (Winograd on the CPU)
+    const wt = permute(flip(w, [2, 3]), [1, 0, 2, 3]);
+    return runKernel("conv2d", [g, wt], { kernel: [kh, kw], stride: [1, 1], padding: [kh - 1 - a.padding[0], kw - 1 - a.padding[1]], dilation: [1, 1], groups: 1 });
+  }
+  const G = a.groups, K = Cg * kh * kw, L = g.shape[2]! * g.shape[3]!;
+  const window: Window2d = { kernel: a.kernel, stride: a.stride, padding: a.padding, dilation: a.dilation };
+  const cols = matmul(transpose(reshape(w, [G, O / G, K])), reshape(g, [N, G, O / G, L])); // [N, G, K, L]
+  return runKernel("fold", [reshape(cols, [N, C * kh * kw, L])], { ...window, outputSize: [H, W] });
+}
+
+/** Weight gradient of conv2d: sum over the batch of g @ unfold(x)^T, per group. */
+function conv2dWeightGrad(g: Tensor, x: Tensor, w: Tensor, a: KernelAttrs["conv2d"]): Tensor {
+  const N = x.shape[0]!;
+  const [O, Cg, kh, kw] = w.shape as [number, number, number, number];
+  const G = a.groups, K = Cg * kh * kw, L = g.shape[2]! * g.shape[3]!;
+  const window: Window2d = { kernel: a.kernel, stride: a.stride, padding: a.padding, dilation: a.dilation };
+  const cols = runKernel("unfold", [x], window); // [N, C*kh*kw, L]
+  const dw = G === 1 ? matmul(reshape(g, [N, O, L]), transpose(cols)) : matmul(reshape(g, [N, G, O / G, L]), transpose(reshape(cols, [N, G, K, L])));
+  return reshape(sum(dw, 0), [O, Cg, kh, kw]);
 }
 
 /** Options of average pooling. */
@@ -197,7 +221,26 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
 
 
 /** Registry entries of the window kernels. */
-export const convDefs: { [K in "unfold" | "fold"]: KernelOpDef<KernelAttrs[K]> } = {
+export const convDefs: { [K in "unfold" | "fold" | "conv2d"]: KernelOpDef<KernelAttrs[K]> } = {
+  conv2d: {
+    infer: ([x, w], a) => {
+      if (x!.rank !== 4 || w!.rank !== 4 || w!.shape[2] !== a.kernel[0] || w!.shape[3] !== a.kernel[1]) {
+        throw new Error(`conv2d: kernel operands ${fmt(x!.shape)} and ${fmt(w!.shape)} do not match kernel [${a.kernel.join(",")}]`);
+      }
+      const [N, C] = x!.shape as [number, number];
+      const [O, Cg] = w!.shape as [number, number];
+      if (!Number.isInteger(a.groups) || a.groups < 1 || Cg * a.groups !== C || O % a.groups !== 0) {
+        throw new Error(`conv2d: weight ${fmt(w!.shape)} with ${a.groups} groups does not match input ${fmt(x!.shape)}`);
+      }
+      if (x!.dtype !== w!.dtype) throw new Error(`conv2d: input dtype ${x!.dtype} and weight dtype ${w!.dtype} differ`);
+      const [oh, ow] = outSize("conv2d", x!, a);
+      return { shape: [N, O, oh, ow], dtype: x!.dtype };
+    },
+    vjp: (g, { inputs: [x, w], attrs, needsGrad }) => [
+      needsGrad[0] ? conv2dInputGrad(g, x!, w!, attrs) : null,
+      needsGrad[1] ? conv2dWeightGrad(g, x!, w!, attrs) : null,
+    ],
+  },
   unfold: {
     infer: ([x], w) => {
       if (x!.rank !== 4) throw new Error(`unfold: expected [N, C, H, W], got ${fmt(x!.shape)}`);

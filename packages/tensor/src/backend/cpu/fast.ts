@@ -8,6 +8,7 @@ import { fastGroupNormKernel, fastLayerNormKernel } from "./norm-fast.js";
 import { fastSoftmaxKernel } from "./softmax-fast.js";
 import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
 import { allocOutput } from "./host-pool.js";
+import { fastConv2dKernel } from "./conv-fast.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { matmulF32 } from "./wasm/index.js";
 
@@ -43,6 +44,7 @@ export const fastKernels: KernelTable = {
   softmax: fastSoftmaxKernel,
   unfold: fastUnfoldKernel,
   fold: fastFoldKernel,
+  conv2d: fastConv2dKernel,
   scatterSlice: fastScatterSliceKernel,
   sum: fastSumKernel,
   attention: fastAttentionKernel(),

@@ -10,6 +10,8 @@ import { layerNormKernel, groupNormKernel } from "./norm.js";
 import { argKernel, reduceKernel } from "./reduce.js";
 import { softmaxKernel } from "./softmax.js";
 import { recycleHost } from "./host-pool.js";
+import { conv2dKernel } from "./conv.js";
+import { forgetPackedWeights } from "./packed-weights.js";
 import { CpuStorage } from "./storage.js";
 import { foldKernel, unfoldKernel } from "./window.js";
 
@@ -39,6 +41,7 @@ export const referenceKernels: KernelTable = {
   matmul: matmulKernel,
   unfold: unfoldKernel,
   fold: foldKernel,
+  conv2d: conv2dKernel,
   gather: gatherKernel,
   scatterAdd: scatterAddKernel,
   indexSelect: indexSelectKernel,
@@ -83,6 +86,8 @@ export function createCpuBackend(kernels: KernelTable = referenceKernels, option
       return this.readSync!(storage, dtype, offset, size);
     },
     free(storage: Storage): void {
+      // cached derived forms of the storage as a weight (packed-weights.ts) die with it
+      forgetPackedWeights(storage);
       // host arrays are garbage collected once no storage references them, unless recycled
       if (recycle) recycleHost((storage as CpuStorage).data);
     },

@@ -3,6 +3,7 @@ import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../../ops
 import type { GpuContext } from "../context.js";
 import { attention } from "./attention.js";
 import { biasAct } from "./bias-act.js";
+import { conv2d } from "./conv.js";
 import { binary, cast, clamp, fill, unary, where } from "./elementwise.js";
 import { concat, gather, indexSelect, scatterAdd, scatterSlice } from "./indexing.js";
 import { matmul } from "./matmul.js";
@@ -40,6 +41,7 @@ export function buildKernelTable(ctx: GpuContext): KernelTable {
     matmul: (inputs, _attrs, out) => matmul(ctx, inputs[0]!, inputs[1]!, out),
     unfold: (inputs, attrs, out) => unfold(ctx, inputs[0]!, attrs, out),
     fold: (inputs, attrs, out) => fold(ctx, inputs[0]!, attrs, out),
+    conv2d: (inputs, attrs, out) => conv2d(ctx, inputs[0]!, inputs[1]!, attrs, out),
     gather: (inputs, attrs, out) => gather(ctx, inputs[0]!, inputs[1]!, attrs.axis, out),
     scatterAdd: (inputs, attrs, out) => scatterAdd(ctx, inputs[0]!, inputs[1]!, inputs[2]!, attrs.axis, out),
     indexSelect: (inputs, attrs, out) => indexSelect(ctx, inputs[0]!, inputs[1]!, attrs.axis, out),
