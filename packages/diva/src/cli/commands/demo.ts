@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";
+import { demoInstrumentsCommand } from "./demo-instruments.js";
 
 /** Parses "1,2,3" (commas or spaces) into seeds, appending to earlier values (the option may repeat). */
 function seedList(value: string, previous: number[] | undefined): number[] {
@@ -25,6 +26,9 @@ export function demoCommand(): Command {
     .option("--progress-every <n>", "without a terminal, print a progress line every n steps", positiveInt)
     .option("--quick", "a few steps on small sets (smoke test)")
     .addOption(backendOption())
+    // options after "instruments" belong to it (both commands have --world-seed, --models, --backend)
+    .enablePositionalOptions()
+    .addCommand(demoInstrumentsCommand())
     .action(
       async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; models?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
         if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");

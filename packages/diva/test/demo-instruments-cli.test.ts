@@ -1,0 +1,43 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const REPO = join(import.meta.dirname, "..", "..", "..");
+const MAIN = join(REPO, "packages", "diva", "src", "cli", "main.ts");
+
+function diva(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
+describe("diva demo instruments", () => {
+  it("runs the text check on the shipped models for the given world seed, as JSON (options after the subcommand are its own)", async () => {
+    const r = await diva(["demo", "instruments", "--checks", "text", "--world-seed", "5", "--json"]);
+    expect(r.err).toContain("text check");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.worldSeed).toBe(5);
+    expect(report.text.patterns).toHaveLength(9);
+    expect(report.text.threshold).toBe(0.9);
+    expect(report.vae).toBeUndefined();
+    expect(report.unet).toBeUndefined();
+    for (const p of report.text.patterns) expect(p.pass).toBe(p.cosine < 0.9);
+  }, 120_000);
+
+  it("prints tables, and refuses an unknown check", async () => {
+    const table = await diva(["demo", "instruments", "--checks", "text"]);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain("Instrument checks on world seed 31337");
+    expect(table.out).toMatch(/\| direction +\| Orientation and Direction +\| +\d\.\d{3} \| +(pass|FAIL) \|/);
+    const bad = await diva(["demo", "instruments", "--checks", "text,colour"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('unknown check "colour"');
+  }, 120_000);
+});
