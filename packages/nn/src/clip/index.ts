@@ -14,4 +14,5 @@ export * from "./infer-config.js";
 export * from "./load.js";
 export * from "./load-hf-text.js";
 export * from "./tokenizer.js";
+export { hfClipTokenizerFiles } from "./tokenizer/hf-files.js";
 export * from "./sentencepiece-tokenizer.js";

@@ -4,6 +4,7 @@
  * the raw little-endian, row-major tensor data.
  */
 import type { Device } from "../backend/backend.js";
+import type { DType, TypedArray } from "../dtype.js";
 import type { Tensor } from "../tensor.js";
 import { nodeFs, writeFully } from "./byte-source.js";
 import { missingTensorError } from "./safetensors-decode.js";
@@ -121,7 +122,46 @@ export async function writeSafetensors(
   tensors: Record<string, Tensor>,
   options: WriteSafetensorsOptions = {},
 ): Promise<void> {
-  const layout = plan(tensors, options, target);
+  await writeLayout(target, plan(tensors, options, target), (name) => tensors[name]!.data());
+}
+
+/** A tensor for {@link writeSafetensorsStream}: name, dtype and shape up front, the data only when it is written. */
+export interface StreamedTensor {
+  /** Name in the file. */
+  readonly name: string;
+  /** Dtype of the values `data()` gives (float32 values may be stored as F16/BF16 through `options.dtypes`). */
+  readonly dtype: DType;
+  /** Shape. */
+  readonly shape: readonly number[];
+  /** The values, row-major, `numel` of them; called once, when the tensor's turn comes. */
+  data(): TypedArray | Promise<TypedArray>;
+}
+
+/**
+ * {@link writeSafetensors} for data made on demand: the header is planned from names, dtypes and shapes, then
+ * each tensor's `data()` is called and written in file order, so only one tensor's values are in memory at a
+ * time (multi-GB files from generated or converted data). Atomic in the same way.
+ */
+export async function writeSafetensorsStream(target: string, tensors: readonly StreamedTensor[], options: WriteSafetensorsOptions = {}): Promise<void> {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  if (byName.size !== tensors.length) throw new Error(`${target}: a tensor name is given twice`);
+  const layout = planSafetensors(
+    tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape })),
+    options.metadata,
+    options.dtypes,
+    target,
+  );
+  await writeLayout(target, layout, async (name) => {
+    const t = byName.get(name)!;
+    const data = await t.data();
+    let numel = 1;
+    for (const d of t.shape) numel *= d;
+    if (data.length !== numel) throw new Error(`${target}: tensor ${JSON.stringify(name)} gave ${data.length} values for shape [${t.shape.join(", ")}] (${numel})`);
+    return data;
+  });
+}
+
+async function writeLayout(target: string, layout: EncodePlan, dataOf: (name: string) => Promise<TypedArray>): Promise<void> {
   const fs = await nodeFs();
   const { dirname, basename, join } = await import("node:path");
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
@@ -134,7 +174,7 @@ export async function writeSafetensors(
   try {
     await writeFully(handle, layout.header);
     for (const t of layout.tensors) {
-      await writeFully(handle, encodeTensorData(t, await tensors[t.name]!.data(), target));
+      await writeFully(handle, encodeTensorData(t, await dataOf(t.name), target));
     }
     await handle.sync();
     closed = true;
