@@ -2,7 +2,6 @@ import { Command } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { makeRandomCheckpointsCommand } from "./commands/make-random-checkpoints.js";
-import { makeRandomCheckpointsCommand } from "./commands/make-random-checkpoints.js";
 import { parityCommand } from "./commands/parity.js";
 import { postTrainCommand } from "./commands/post-train.js";
 import { presetsCommand } from "./commands/presets.js";
