@@ -146,12 +146,10 @@ const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Nu
 
 /** The first difference between two sets of tensors and metadata, or undefined when they are the same. */
 export function difference(a: OracleFile, b: OracleFile): string | undefined {
-  const ka = [...a.tensors.keys()].sort();
-  const kb = [...b.tensors.keys()].sort();
-  if (ka.join("\u0000") !== kb.join("\u0000") || ka.length !== kb.length) return "different tensor names";
-  for (const k of ka) {
-    const x = a.tensors.get(k)!;
-    const y = b.tensors.get(k)!;
+  if (a.tensors.size !== b.tensors.size) return "different tensor names";
+  for (const [k, x] of a.tensors) {
+    const y = b.tensors.get(k);
+    if (y === undefined) return "different tensor names";
     if (x.dtype !== y.dtype) return `${k}: dtype ${x.dtype} vs ${y.dtype}`;
     if (x.shape.join() !== y.shape.join() || x.shape.length !== y.shape.length) return `${k}: shape [${x.shape}] vs [${y.shape}]`;
     if (!Array.isArray(x.values) || !Array.isArray(y.values)) {

@@ -155,7 +155,7 @@ function parseHeaderText(
         continue;
       }
       if (tensors.has(key)) throw headerError(source, key, "the name appears twice in the header");
-      checkName(key, source);
+      if (mayHaveReservedSegment(key)) checkName(key, source);
       if (tensors.size === MAX_TENSORS) {
         throw headerError(source, key, `the header holds more than ${MAX_TENSORS} tensors, the limit of this reader`);
       }
@@ -164,6 +164,11 @@ function parseHeaderText(
   }
   if (!cur.atEnd()) throw cur.syntax("unexpected text after the header object");
   return { metadata: metadata ?? (Object.create(null) as Record<string, string>), tensors };
+}
+
+/** A cheap filter before `checkName`: a reserved segment is also a substring. */
+function mayHaveReservedSegment(name: string): boolean {
+  return name.includes("__proto__") || name.includes("constructor") || name.includes("prototype");
 }
 
 function parseMetadata(cur: JsonCursor, source: string): Record<string, string> {
@@ -206,13 +211,18 @@ function parseEntry(cur: JsonCursor, name: string, dataLength: number, source: s
   let seen = 0;
   if (!cur.eat("}")) {
     do {
-      const field = cur.string();
-      cur.expect(":");
-      const bit = field === "dtype" ? DTYPE : field === "shape" ? SHAPE : field === "data_offsets" ? OFFSETS : 0;
+      // The three fields are matched in place (no string is made for them) unless written with escapes.
+      let bit = cur.key("dtype") ? DTYPE : cur.key("shape") ? SHAPE : cur.key("data_offsets") ? OFFSETS : 0;
       if (bit === 0) {
-        const quoted = JSON.stringify(truncate(field));
-        throw headerError(source, name, `unknown field ${quoted} (an entry holds only dtype, shape and data_offsets)`);
+        const other = cur.string();
+        cur.expect(":");
+        bit = other === "dtype" ? DTYPE : other === "shape" ? SHAPE : other === "data_offsets" ? OFFSETS : 0;
+        if (bit === 0) {
+          const quoted = JSON.stringify(truncate(other));
+          throw headerError(source, name, `unknown field ${quoted} (an entry holds only dtype, shape and data_offsets)`);
+        }
       }
+      const field = bit === DTYPE ? "dtype" : bit === SHAPE ? "shape" : "data_offsets";
       if (seen & bit) throw headerError(source, name, `field "${field}" appears twice`);
       seen |= bit;
       if (bit === DTYPE) {

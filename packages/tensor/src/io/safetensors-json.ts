@@ -59,6 +59,22 @@ export class JsonCursor {
     return this.peek() === -1;
   }
 
+  /**
+   * When the next token is exactly the string `"word"` (no escapes) followed by optional whitespace and `:`,
+   * consumes both and returns true; otherwise consumes nothing. Matches object keys without allocating.
+   */
+  key(word: string): boolean {
+    if (this.peek() !== 0x22) return false;
+    const t = this.text;
+    const end = this.pos + word.length + 1;
+    if (t.charCodeAt(end) !== 0x22 || !t.startsWith(word, this.pos + 1)) return false;
+    const save = this.pos;
+    this.pos = end + 1;
+    if (this.eat(":")) return true;
+    this.pos = save;
+    return false;
+  }
+
   /** Reads a JSON string. */
   string(): string {
     if (this.peek() !== 0x22) throw this.syntax("expected a string");

@@ -15,31 +15,34 @@ interface Placed {
 export function checkTiling(tensors: ReadonlyMap<string, Placed>, dataLength: number, source: string): void {
   const order = [...tensors].sort(([, a], [, b]) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
   let end = 0;
-  let previous: [string, Placed] | undefined;
-  for (const [name, t] of order) {
-    const [begin, stop] = t.dataOffsets;
-    if (previous && begin < end) {
-      const here = `data_offsets ${fmtList(t.dataOffsets)}`;
-      throw headerError(source, name, `${here} overlap ${tensorLabel(previous[0])} at ${fmtList(previous[1].dataOffsets)}`);
+  let previous = -1; // index in `order` of the tensor that ends at `end`
+  for (let i = 0; i < order.length; i++) {
+    const [name, t] = order[i]!;
+    const begin = t.dataOffsets[0];
+    if (begin === end) {
+      end = t.dataOffsets[1];
+      previous = i;
+      continue;
     }
-    if (begin > end) {
-      const before = previous ? `the previous ${tensorLabel(previous[0])} ends at ${end}` : "the data section begins at 0";
-      const here = `data_offsets ${fmtList(t.dataOffsets)}`;
-      throw headerError(source, name, `${here} begin at ${begin} but ${before}: a hole of ${bytesText(begin - end)}`);
+    const here = `data_offsets ${fmtList(t.dataOffsets)}`;
+    const [prevName, prev] = previous >= 0 ? order[previous]! : [undefined, undefined];
+    if (begin < end) {
+      throw headerError(source, name, `${here} overlap ${tensorLabel(prevName!)} at ${fmtList(prev!.dataOffsets)}`);
     }
-    end = stop;
-    previous = [name, t];
+    const before = prevName === undefined ? "the data section begins at 0" : `the previous ${tensorLabel(prevName)} ends at ${end}`;
+    throw headerError(source, name, `${here} begin at ${begin} but ${before}: a hole of ${bytesText(begin - end)}`);
   }
   if (end === dataLength) return;
   const extra = dataLength - end;
   const trailing = `${extra} trailing byte${extra === 1 ? "" : "s"} (a wrong header length or bytes appended to the file?)`;
-  if (!previous) {
+  if (previous < 0) {
     throw headerError(source, undefined, `the header holds no tensors but the data section holds ${bytesText(dataLength)}: ${trailing}`);
   }
+  const [lastName, last] = order[previous]!;
   throw headerError(
     source,
-    previous[0],
-    `data_offsets ${fmtList(previous[1].dataOffsets)} end the tensors at byte ${end} but the data section holds ` +
+    lastName,
+    `data_offsets ${fmtList(last.dataOffsets)} end the tensors at byte ${end} but the data section holds ` +
       `${bytesText(dataLength)}: ${trailing}`,
   );
 }
