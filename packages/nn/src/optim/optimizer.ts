@@ -145,10 +145,16 @@ export interface AdamW {
 }
 
 /** Options of `sgd()`: those of `sgdStep`, with a learning rate that may be a schedule. */
-export type SgdConfig = Omit<SgdOptions, "lr"> & { lr: LearningRate };
+export interface SgdConfig extends Omit<SgdOptions, "lr"> {
+  /** Learning rate: a number, or a schedule `(step) => rate` with 0-based steps. */
+  lr: LearningRate;
+}
 
 /** Options of `adamw()`: those of `adamwStep`, with a learning rate that may be a schedule. */
-export type AdamWConfig = Omit<AdamWOptions, "lr"> & { lr: LearningRate };
+export interface AdamWConfig extends Omit<AdamWOptions, "lr"> {
+  /** Learning rate: a number, or a schedule `(step) => rate` with 0-based steps. */
+  lr: LearningRate;
+}
 
 /**
  * SGD (torch.optim.SGD semantics, see `sgdStep`) as a stateful optimizer: the same numbers as `sgdStep`.
