@@ -68,7 +68,10 @@ function oneOf<T extends string>(name: string, v: T | undefined, fallback: T, al
   return x;
 }
 
-/** The largest divisor of `n` that is at most `cap`. */
+/**
+ * The largest divisor of `n` that is at most `cap`.
+ * @internal
+ */
 export function largestDivisorAtMost(n: number, cap: number): number {
   for (let d = Math.min(n, cap); d > 1; d--) if (n % d === 0) return d;
   return 1;

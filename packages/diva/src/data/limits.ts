@@ -18,7 +18,10 @@ export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
  */
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 
-/** The limits with defaults filled in; errors name the option. */
+/**
+ * The limits with defaults filled in; errors name the option.
+ * @internal
+ */
 export function resolveImageLimits(l: ImageLimits = {}): Required<ImageLimits> {
   const check = (name: string, v: number | undefined, fallback: number) => {
     const x = v ?? fallback;
@@ -31,7 +34,10 @@ export function resolveImageLimits(l: ImageLimits = {}): Required<ImageLimits> {
   };
 }
 
-/** `67108864` as `64 MiB`, for messages. */
+/**
+ * `67108864` as `64 MiB`, for messages.
+ * @internal
+ */
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
   if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;

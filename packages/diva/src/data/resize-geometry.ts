@@ -1,4 +1,7 @@
-/** Python's `round` of a float: halves go to the even neighbour (`round(0.5) == 0`, `round(1.5) == 2`). */
+/**
+ * Python's `round` of a float: halves go to the even neighbour (`round(0.5) == 0`, `round(1.5) == 2`).
+ * @internal
+ */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;

@@ -13,7 +13,10 @@ export const SIGLIP_TOKENIZER_HELP =
 
 const isSentencePiece = (t: EvalTokenizer | undefined): t is SentencePieceTokenizer => (t as { kind?: unknown } | undefined)?.kind === "sentencepiece";
 
-/** The tokenizer a model's text tower needs: the preset's, else SentencePiece for timm (SigLIP) towers or HF tokenizer configs. */
+/**
+ * The tokenizer a model's text tower needs: the preset's, else SentencePiece for timm (SigLIP) towers or HF tokenizer configs.
+ * @internal
+ */
 export function textTokenizerKind(model: ClipModel, preset?: DivaPreset): TextTokenizerKind {
   if (preset) return preset.eval.tokenizer;
   return usesTimmTower(model.config) || model.config.text_cfg.hf_tokenizer_name ? "sentencepiece" : "clip-bpe";

@@ -55,7 +55,10 @@ export interface LoadedDiffusion extends DiffusionParts {
   dispose(): void;
 }
 
-/** The UNet's cross-attention dim (a list of equal values is accepted, as diffusers allows). */
+/**
+ * The UNet's cross-attention dim (a list of equal values is accepted, as diffusers allows).
+ * @internal
+ */
 export function crossAttentionDimOf(config: UNet2DConditionConfig): number {
   const c = config.cross_attention_dim;
   const values: readonly number[] = typeof c === "number" ? [c] : (c ?? [1280]);

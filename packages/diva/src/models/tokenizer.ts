@@ -17,7 +17,10 @@ export interface TokenizerSearch {
 
 const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
 
-/** The candidate vocabulary files of a search, in the order they are tried. */
+/**
+ * The candidate vocabulary files of a search, in the order they are tried.
+ * @internal
+ */
 export function tokenizerCandidates(search: TokenizerSearch): string[] {
   if (search.bpe) return [search.bpe];
   const out: string[] = [];
@@ -29,7 +32,7 @@ export function tokenizerCandidates(search: TokenizerSearch): string[] {
 /**
  * Loads CLIP's BPE tokenizer (identical to open_clip's and, for SD's prompts, to the diffusers tokenizer):
  * the explicit `bpe` file, else `bpe_simple_vocab_16e6.txt.gz` beside the CLIP checkpoint, else the SD
- * folder's `tokenizer/merges.txt`. The error lists every path tried.
+ * folder's `tokenizer/merges.txt`, else the vocabulary shipped with @diva/nn (`ClipTokenizer.default()`).
  */
 export async function findClipTokenizer(search: TokenizerSearch): Promise<{
   /** The loaded tokenizer. */
@@ -47,8 +50,9 @@ export async function findClipTokenizer(search: TokenizerSearch): Promise<{
       throw new Error(`tokenizer: ${path} is not a CLIP BPE vocabulary (${(e as Error).message})`);
     }
   }
-  if (search.bpe) throw new Error(`tokenizer: the BPE vocabulary ${search.bpe} does not exist`);
-  throw new Error(`tokenizer: no CLIP BPE vocabulary found (tried ${tried.join(", ") || "nothing"}); pass its path (--bpe ${BPE_VOCAB_FILE})`);
+  if (search.bpe) throw new Error(`tokenizer: the BPE vocabulary ${search.bpe} does not exist (leave --bpe out to use the one shipped with @diva/nn)`);
+  // Every OpenAI / open_clip CLIP uses the same vocabulary, which ships inside @diva/nn.
+  return { tokenizer: await ClipTokenizer.default(), path: await ClipTokenizer.defaultVocabPath() };
 }
 
 async function loadMergesText(path: string): Promise<ClipTokenizer> {

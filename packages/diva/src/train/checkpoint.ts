@@ -167,6 +167,7 @@ export async function loadLatestCheckpoint<V>(dir: string, template: DivaState<V
 /**
  * Removes temporary files left by checkpoint writes that were killed (`.diva-step-NNNNNNN.safetensors.<pid>.<random>.tmp`,
  * whose process is gone). Returns their paths.
+ * @internal
  */
 export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   return removeStaleTemps(dir, (target) => target.startsWith(PREFIX) && target.endsWith(".safetensors"));

@@ -245,7 +245,10 @@ function refuse(cond: unknown, field: string, why = "is not supported"): void {
   if (cond) throw new Error(`${field} ${why}`);
 }
 
-/** The activation open_clip builds for a tower: QuickGELU with quick_gelu, else nn.GELU (with act_kwargs). */
+/**
+ * The activation open_clip builds for a tower: QuickGELU with quick_gelu, else nn.GELU (with act_kwargs).
+ * @internal
+ */
 export function openClipActivation(quickGelu: boolean | undefined, actKwargs: { approximate?: "none" | "tanh" } | null | undefined): ActivationName {
   if (quickGelu) return "quick_gelu";
   return actKwargs?.approximate === "tanh" ? "gelu_tanh" : "gelu";
@@ -317,5 +320,8 @@ export function resolveTextTower(config: ClipTextTowerConfig): TextTowerSpec {
   };
 }
 
-/** Validates the activation field of a config (re-exported helper for HF configs). */
+/**
+ * Validates the activation field of a config (re-exported helper for HF configs).
+ * @internal
+ */
 export const checkHiddenAct = (name: unknown): ActivationName => checkActivation(name, "hidden_act");

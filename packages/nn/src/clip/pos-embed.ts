@@ -40,7 +40,10 @@ export function resizePosEmbed(
   });
 }
 
-/** The square grid of a table with `rows` rows after `numPrefixTokens` prefix rows, or an error. */
+/**
+ * The square grid of a table with `rows` rows after `numPrefixTokens` prefix rows, or an error.
+ * @internal
+ */
 export function squareGrid(rows: number, numPrefixTokens: number): [number, number] {
   const n = rows - numPrefixTokens;
   const g = Math.round(Math.sqrt(n));

@@ -43,13 +43,19 @@ export interface TextForwardOptions {
   blocks?: BlockSelection;
 }
 
-/** Rows x[b, index[b]] of x [B, L, W] for int32 index [B] -> [B, W]. */
+/**
+ * Rows x[b, index[b]] of x [B, L, W] for int32 index [B] -> [B, W].
+ * @internal
+ */
 export function takeAlongSequence(x: Tensor, index: Tensor): Tensor {
   const [b, , w] = x.shape as [number, number, number];
   return tidy(() => reshape(gather(x, 1, expand(reshape(index, [b, 1, 1]), [b, 1, w])), [b, w]));
 }
 
-/** The pooling position per sequence for open_clip's text pool types (`text_global_pool`). */
+/**
+ * The pooling position per sequence for open_clip's text pool types (`text_global_pool`).
+ * @internal
+ */
 export function textPoolIndex(ids: Tensor, poolType: "argmax" | "eos", eosId?: number | null): Tensor {
   return tidy(() => {
     const i32 = ids.dtype === "int32" ? ids : cast(ids, "int32");

@@ -24,7 +24,10 @@ export interface TimmVisualParams {
   };
 }
 
-/** The timm config of the trunk of an open_clip vision_cfg with timm_model_name. */
+/**
+ * The timm config of the trunk of an open_clip vision_cfg with timm_model_name.
+ * @internal
+ */
 export function timmTrunkConfig(config: ClipVisionTowerConfig): TimmVitConfig {
   return openClipTimmConfig(config.embed_dim, config.vision_cfg);
 }

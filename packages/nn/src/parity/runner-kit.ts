@@ -39,6 +39,7 @@ const COTANGENT_LOSS = /\b(sum|mean)\s*\(\s*(?:output\.([\w.]+)\s*\*\s*input\.([
 /**
  * Parses `config.loss`: "loss = sum(output.image_embeds ** 2) ..." (or `mean`), or a cotangent form
  * "loss = sum(output.X * input.Y)" (either order); undefined if absent or of neither form.
+ * @internal
  */
 export function parseLoss(text: unknown): LossSpec | undefined {
   if (typeof text !== "string") return undefined;
@@ -66,35 +67,53 @@ function lossOf(resolve: Resolver, spec: LossSpec, inputs: Record<string, Tensor
   return spec.reduction === "sum" ? sum(prod) : mean(prod);
 }
 
-/** Strips `output.` / `intermediate.`. */
+/**
+ * Strips `output.` / `intermediate.`.
+ * @internal
+ */
 export function resultKey(full: string): string {
   return full.replace(/^(output|intermediate)\./, "");
 }
 
-/** L2-normalises the last dim. */
+/**
+ * L2-normalises the last dim.
+ * @internal
+ */
 export function l2n(x: Tensor): Tensor {
   return tidy(() => div(x, norm(x, 2, -1, { keepdim: true })));
 }
 
-/** `block.i` / `blocks.i` / `resblocks.i` / `layer.i` / `layers.i` -> i; undefined otherwise. */
+/**
+ * `block.i` / `blocks.i` / `resblocks.i` / `layer.i` / `layers.i` -> i; undefined otherwise.
+ * @internal
+ */
 export function blockIndex(key: string): number | undefined {
   const m = /^(?:block|blocks|resblock|resblocks|layer|layers)[._](\d+)$/.exec(key);
   return m ? Number(m[1]) : undefined;
 }
 
-/** `hidden_states.i` -> i (HF convention: 0 is the embeddings, i is block i-1). */
+/**
+ * `hidden_states.i` -> i (HF convention: 0 is the embeddings, i is block i-1).
+ * @internal
+ */
 export function hiddenStateIndex(key: string): number | undefined {
   const m = /^hidden_states[._](\d+)$/.exec(key);
   return m ? Number(m[1]) : undefined;
 }
 
-/** The first input present among `names`, or an error listing the fixture's inputs. */
+/**
+ * The first input present among `names`, or an error listing the fixture's inputs.
+ * @internal
+ */
 export function pickInput(inputs: Record<string, Tensor>, names: readonly string[], what: string): Tensor {
   for (const n of names) if (inputs[n]) return inputs[n]!;
   throw new Error(`parity: no ${what} input (looked for input.${names.join(", input.")}; the fixture has ${Object.keys(inputs).map((n) => "input." + n).join(", ") || "none"})`);
 }
 
-/** Weights under `prefix`, with the prefix removed (all weights if none carry it). */
+/**
+ * Weights under `prefix`, with the prefix removed (all weights if none carry it).
+ * @internal
+ */
 export function stripPrefix(weights: Record<string, Tensor>, prefix: string): Record<string, Tensor> {
   const names = Object.keys(weights);
   if (!names.some((n) => n.startsWith(prefix))) return weights;

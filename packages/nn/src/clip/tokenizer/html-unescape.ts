@@ -56,7 +56,10 @@ function decodeNamed(ref: string): string {
   return "&" + ref;
 }
 
-/** Decodes HTML character references exactly like Python's `html.unescape`. */
+/**
+ * Decodes HTML character references exactly like Python's `html.unescape`.
+ * @internal
+ */
 export function htmlUnescape(text: string): string {
   if (!text.includes("&")) return text;
   return text.replace(CHARREF_RE, (_match, ref: string) => (ref[0] === "#" ? decodeNumeric(ref) : decodeNamed(ref)));

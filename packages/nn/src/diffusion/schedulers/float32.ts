@@ -27,6 +27,7 @@ export const fma32 = (a: number, b: number, c: number): number => f32(f32(a) * f
  * `torch.linspace(start, end, steps, dtype=torch.float32)` on the CPU, value for value: the step is computed in
  * float32, the first half counts up from `start` and the second half down from `end`, in vector chunks of 8
  * (two per loop iteration, the AVX2 kernel's layout) whose base is a fused multiply-add, then a scalar tail.
+ * @internal
  */
 export function linspaceF32(start: number, end: number, steps: number): Float32Array {
   const out = new Float32Array(steps);
@@ -52,7 +53,10 @@ export function linspaceF32(start: number, end: number, steps: number): Float32A
   return out;
 }
 
-/** `torch.cumprod` of a float32 vector on the CPU: accumulated in double, each prefix rounded to float32. */
+/**
+ * `torch.cumprod` of a float32 vector on the CPU: accumulated in double, each prefix rounded to float32.
+ * @internal
+ */
 export function cumprodF32(xs: Float32Array): Float32Array {
   const out = new Float32Array(xs.length);
   let acc = 1;
