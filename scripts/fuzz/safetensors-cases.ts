@@ -136,6 +136,12 @@ function tensorIndices(p: Parts): number[] {
 
 type Entry = { dtype: unknown; shape: unknown; data_offsets: unknown };
 
+/** Removes the `__metadata__` entry (before a mutation adds its own). */
+function dropMetadata(p: Parts): void {
+  const m = p.entries.findIndex(([k]) => k === "__metadata__");
+  if (m >= 0) p.entries.splice(m, 1);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Mutations. Each returns [detail, bytes]; `header` mutations go through header surgery or raw bytes.
 
@@ -313,6 +319,7 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
             : `{"dtype":${JSON.stringify(e.dtype)},"shape":${JSON.stringify(e.shape)},"data_offsets":${JSON.stringify(e.data_offsets)},"x":${bomb}}`,
         );
       } else if (where === "metadata") {
+        dropMetadata(p);
         p.entries.push(["__metadata__", null]);
         raw.set(p.entries.length - 1, `{"deep":${bomb}}`);
       } else {
@@ -342,8 +349,7 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
         return [`${op} (${n} bytes)`, assemble(text + " ".repeat(Math.max(0, n - text.length)), p.data)];
       }
       if (op === "metadata-string") {
-        const m = p.entries.findIndex(([k]) => k === "__metadata__");
-        if (m >= 0) p.entries.splice(m, 1);
+        dropMetadata(p);
         p.entries.push(["__metadata__", { big: "x".repeat(size) }]);
         return [`metadata string of ${size} bytes`, assemble(entriesText(p.entries), p.data)];
       }
@@ -354,6 +360,7 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
         return [`tensor name of ${size} bytes`, assemble(entriesText(p.entries), p.data)];
       }
       const raw = new Map<number, string>();
+      dropMetadata(p);
       p.entries.push(["__metadata__", null]);
       raw.set(p.entries.length - 1, `{"n":${"1".repeat(size)}}`);
       return [`number of ${size} digits in metadata`, assemble(entriesText(p.entries, raw), p.data)];
