@@ -11,6 +11,7 @@ import { unetParamCount, vaeParamCount } from "@diva/nn";
 import { makeRandomCheckpoints, type RandomCheckpoints } from "../src/full-scale/random-checkpoints.js";
 import { fullScaleModels } from "../src/full-scale/models.js";
 import { randomTensorValues } from "../src/full-scale/random-weights.js";
+import { memoryPlan } from "../src/full-scale/memory-plan.js";
 import { timedDivaStep } from "../src/full-scale/timed-step.js";
 import { postTrain } from "../src/post-train.js";
 import { getPreset, type DivaPreset } from "../src/presets.js";
@@ -124,5 +125,14 @@ describe.skipIf(!bpe)("make-random-checkpoints at reduced width", () => {
     expect(r.parts.every((p) => p.seconds >= 0)).toBe(true);
     if (process.platform === "linux") expect(r.peakRssBytes).toBeGreaterThan(0);
     expect(logs).toHaveLength(8);
+    // the dry-run plan of the same models and sizes, from the file headers: its activation estimate is what the step kept
+    const base = getPreset("openai-vit-l-14");
+    const preset: DivaPreset = { ...base, recipe: { ...base.recipe, vaeCrop: { ...base.recipe.vaeCrop, size: 64 } } };
+    const plan = await memoryPlan({ preset, models: made.models, clip: made.clip, sd: made.sd, microBatch: 1, microBatches: 1, device: "cpu", checkpointActivations: true });
+    expect(plan.weights[0]!.source).toBe(`header of ${made.clip}`);
+    expect(plan.weights.every((w) => w.storageDType === "F16")).toBe(true);
+    const ratio = r.keptActivationBytes / plan.activations.totalBytes;
+    expect(ratio, `measured ${r.keptActivationBytes} vs planned ${plan.activations.totalBytes}`).toBeGreaterThan(0.75);
+    expect(ratio).toBeLessThan(1.25);
   }, 120_000);
 });

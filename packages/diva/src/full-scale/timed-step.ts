@@ -68,6 +68,11 @@ export interface TimedStepReport {
   readonly peakRssBytes: number | null;
   /** Parameters trained (vision tower and projection). */
   readonly trainableParameters: number;
+  /**
+   * Bytes of live tensors at the end of the UNet forward pass minus those just before the step: what the
+   * forward passes keep for the backward pass (the activations of the memory plan, plus the latents and noise).
+   */
+  readonly keptActivationBytes: number;
 }
 
 /** Resets the kernel's peak-RSS counter (Linux `clear_refs` 5); false where that is not possible. */
@@ -142,6 +147,8 @@ export async function timedDivaStep(o: TimedStepOptions): Promise<TimedStepRepor
     owned.push(batch);
 
     let markerCalls = 0;
+    let beforeStep = 0;
+    let atLoss = 0;
     const boundary = checkpoint((c: Tensor) => {
       // second call: the backward pass re-runs this to get the cotangent of the condition, so the UNet's part is over
       if (++markerCalls === 2) parts.start("CLIP backward, clipping and SGD update");
@@ -163,6 +170,7 @@ export async function timedDivaStep(o: TimedStepOptions): Promise<TimedStepRepor
           parts.start("UNet forward");
           markerCalls = 0;
           const out = d.predictNoise(latents, t, boundary(cond));
+          atLoss = liveBytes();
           parts.start("UNet backward to the condition");
           return out;
         },
@@ -173,6 +181,7 @@ export async function timedDivaStep(o: TimedStepOptions): Promise<TimedStepRepor
     const params = { vision: visual, projection };
     const trainableParameters = [visual, projection].flatMap((t) => treeSizes(t)).reduce((a, b) => a + b, 0);
     const r = recipe(preset, o.draws ?? 1);
+    beforeStep = liveBytes();
     const result = await divaStep({ params, optimizer: sgdInit<typeof params>(), step: 0 }, [batch], ctx, r, key);
     parts.stop();
     owned.push(result.state.params, result.state.optimizer.momentum);
@@ -188,7 +197,7 @@ export async function timedDivaStep(o: TimedStepOptions): Promise<TimedStepRepor
       }
     }
     const peaks = parts.done.map((p) => p.peakRssBytes).filter((p): p is number => p !== null);
-    return { parts: parts.done, loss: result.loss, gradNorm: result.gradNorm, finite, peakRssBytes: peaks.length ? Math.max(...peaks) : null, trainableParameters };
+    return { parts: parts.done, loss: result.loss, gradNorm: result.gradNorm, finite, peakRssBytes: peaks.length ? Math.max(...peaks) : null, trainableParameters, keptActivationBytes: atLoss - beforeStep };
   } finally {
     dispose(owned);
   }

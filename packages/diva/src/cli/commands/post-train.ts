@@ -1,4 +1,6 @@
 import { Command, Option } from "commander";
+import { dryRunPlan } from "../../full-scale/dry-run.js";
+import { formatMemoryPlan } from "../../full-scale/memory-plan.js";
 import { postTrain } from "../../post-train.js";
 import { resolvePreset } from "../../preset-file.js";
 import { selectBackend } from "../backend.js";
@@ -28,6 +30,8 @@ interface PostTrainFlags {
   clipView?: "reference" | "source-bicubic";
   vaeInput?: "reference" | "clean";
   checkpointActivations?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
   backend: BackendName;
 }
 
@@ -73,8 +77,24 @@ export function postTrainCommand(): Command {
     )
     .option("--checkpoint-activations", "recompute CLIP transformer blocks and UNet resnet/transformer blocks in the backward pass instead of keeping their activations (less memory, same gradients)")
     .addOption(backendOption())
+    .option("--dry-run", "print the memory plan (weights from the file headers, trainable state, activations per micro-batch; WebGPU buffer checks) and exit without loading anything")
+    .option("--json", "with --dry-run: the plan as JSON")
     .action(async (flags: PostTrainFlags) => {
       const preset = await resolvePreset(flags.preset);
+      if (flags.dryRun) {
+        const { plan, note } = await dryRunPlan({
+          preset,
+          clip: flags.clip,
+          sd: flags.sd,
+          ...(flags.imagesPerStep ? { imagesPerStep: flags.imagesPerStep } : {}),
+          ...(flags.microBatch ? { microBatch: flags.microBatch } : {}),
+          device: flags.backend,
+          checkpointActivations: flags.checkpointActivations ?? false,
+        });
+        if (flags.json) console.log(JSON.stringify(note ? { ...plan, note } : plan, null, 2));
+        else console.log(formatMemoryPlan(plan) + (note ? `\nnote: ${note}` : ""));
+        return;
+      }
       await selectBackend(flags.backend);
       const controller = new AbortController();
       const onSigint = () => {

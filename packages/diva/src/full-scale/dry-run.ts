@@ -1,0 +1,50 @@
+import { getBackend, initBackend, WebGPUBackend } from "@diva/tensor";
+import { resolveRunSettings } from "../post-train-options.js";
+import type { DivaPreset } from "../presets.js";
+import { DISCRETE_GPU_LIMITS, memoryPlan, WEBGPU_DEFAULT_LIMITS, type BufferLimits, type MemoryPlan } from "./memory-plan.js";
+
+/** What `diva post-train --dry-run` needs. */
+export interface DryRunOptions {
+  readonly preset: DivaPreset;
+  readonly clip?: string;
+  readonly sd?: string;
+  readonly imagesPerStep?: number;
+  readonly microBatch?: number;
+  readonly device: "cpu" | "webgpu";
+  readonly checkpointActivations: boolean;
+}
+
+/**
+ * The WebGPU adapter's buffer limits when an adapter can be opened, next to WebGPU's defaults and a typical
+ * discrete GPU's; the defaults alone (with the reason) when there is none.
+ */
+export async function webgpuLimits(): Promise<{ limits: BufferLimits[]; note?: string }> {
+  try {
+    await initBackend("webgpu");
+    const b = getBackend("webgpu");
+    if (b instanceof WebGPUBackend) {
+      const l = b.ctx.limits;
+      return { limits: [{ name: `adapter ${b.adapter.name}`, maxStorageBufferBindingSize: l.maxStorageBufferBindingSize, maxBufferSize: l.maxBufferSize }, WEBGPU_DEFAULT_LIMITS, DISCRETE_GPU_LIMITS] };
+    }
+  } catch (e) {
+    return { limits: [WEBGPU_DEFAULT_LIMITS, DISCRETE_GPU_LIMITS], note: `no WebGPU adapter (${(e as Error).message.split("\n")[0]}); checked against the given limits` };
+  }
+  return { limits: [WEBGPU_DEFAULT_LIMITS, DISCRETE_GPU_LIMITS] };
+}
+
+/** The memory plan of a post-training run as its options describe it; reads file headers only. */
+export async function dryRunPlan(o: DryRunOptions): Promise<{ plan: MemoryPlan; note?: string }> {
+  const s = resolveRunSettings({ preset: o.preset, ...(o.imagesPerStep ? { imagesPerStep: o.imagesPerStep } : {}), ...(o.microBatch ? { microBatch: o.microBatch } : {}) });
+  const gpu = o.device === "webgpu" ? await webgpuLimits() : undefined;
+  const plan = await memoryPlan({
+    preset: s.preset,
+    ...(o.clip ? { clip: o.clip } : {}),
+    ...(o.sd ? { sd: o.sd } : {}),
+    microBatch: s.microBatch,
+    microBatches: s.imagesPerStep / s.microBatch,
+    device: o.device,
+    checkpointActivations: o.checkpointActivations,
+    ...(gpu ? { limits: gpu.limits } : {}),
+  });
+  return gpu?.note ? { plan, note: gpu.note } : { plan };
+}
