@@ -2,9 +2,9 @@ import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Throws `what PATH does not exist` (or is not a file/folder) unless `path` is of the expected kind. */
-export async function requirePath(path: string, what: string, kind: "file" | "folder" | "any" = "any"): Promise<void> {
+export async function requirePath(path: string, what: string, kind: "file" | "folder" | "any" = "any", hint?: string): Promise<void> {
   const info = await stat(path).catch(() => null);
-  if (!info) throw new Error(`${what} ${path} does not exist`);
+  if (!info) throw new Error(`${what} ${path} does not exist${hint ? `; ${hint}` : ""}`);
   if (kind === "file" && !info.isFile()) throw new Error(`${what} ${path} is not a file`);
   if (kind === "folder" && !info.isDirectory()) throw new Error(`${what} ${path} is not a folder`);
 }

@@ -1,5 +1,5 @@
 import { dispose, noGrad, tidy, useBackend, zeros, type Device, type Tensor } from "@diva/tensor";
-import { resolveVitTower, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
+import { clipCheckpointHint, resolveVitTower, sdDownloadCommand, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
 import type { ImageLimits } from "./data/limits.js";
 import { requirePath, prepareOutput } from "./inputs.js";
 import { checkOutputs, writeOutput } from "./outputs.js";
@@ -186,8 +186,8 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
   const s = resolveRunSettings(options);
   const log = (m: string) => options.onLog?.(m);
   if (!/\.safetensors$/i.test(options.out)) throw new Error(`out ${options.out} must end in .safetensors`);
-  await requirePath(options.clip, "CLIP checkpoint", "file");
-  await requirePath(options.sd, "Stable Diffusion folder", "folder");
+  await requirePath(options.clip, "CLIP checkpoint", "file", clipCheckpointHint(typeof options.preset === "string" ? options.preset : undefined));
+  await requirePath(options.sd, "Stable Diffusion folder", "folder", `get SD-2.1-base with: ${sdDownloadCommand(options.sd)}`);
   await requireSdFolder(options.sd);
   await requirePath(options.images, "images");
   await prepareOutput(options.out, "out");

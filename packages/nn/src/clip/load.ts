@@ -10,6 +10,7 @@ import { initFlatFromSpecs } from "../layers/specs.js";
 import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
 import type { OpenClipConfig } from "./config.js";
 import { inferOpenClipConfig } from "./infer-config.js";
+import { requireClipCheckpoint } from "./require-checkpoint.js";
 import { ClipModel, clipSpecs, type ClipParams } from "./model.js";
 import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "./name-map.js";
 
@@ -111,6 +112,7 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
   let metadata: Record<string, string> = {};
   const label = typeof source === "string" ? source : source instanceof Uint8Array ? "checkpoint bytes" : "loadClip state dict";
   const device = options.device ? { device: options.device } : {};
+  if (typeof source === "string") await requireClipCheckpoint(source);
   if (isTorchZip(source)) {
     const read = await readTorchCheckpoint(source as string | Uint8Array, device);
     flat = read.tensors;

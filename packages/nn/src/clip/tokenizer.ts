@@ -4,6 +4,7 @@
  * BPE with 48,894 merges, and fixed-length rows of `[sot, ...tokens, eot, 0, 0, ...]`.
  */
 
+import { CLIP_BPE_VOCAB_FILE, nnAssetPath } from "../assets.js";
 import { bpeWord, END_OF_WORD } from "./tokenizer/bpe.js";
 import { CHAR_TO_BYTE, toByteChars } from "./tokenizer/byte-map.js";
 import { cleanText } from "./tokenizer/clean.js";
@@ -44,7 +45,9 @@ const WORD_RE = new RegExp(
 
 const utf8Lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** CLIP's BPE tokenizer; build it with `fromFile` (Node) or `fromText` (any runtime). */
+let defaultTokenizer: Promise<ClipTokenizer> | undefined;
+
+/** CLIP's BPE tokenizer; build it with `default()` (the shipped vocabulary, Node), `fromFile` (Node) or `fromText` (any runtime). */
 export class ClipTokenizer {
   /** Id of `<start_of_text>`. */
   readonly sotToken: number;
@@ -64,11 +67,31 @@ export class ClipTokenizer {
     for (const token of SPECIAL_TOKENS) this.cache.set(token, [this.idOf(token)]);
   }
 
+  /**
+   * The tokenizer of OpenAI's and open_clip's CLIP models (and of Stable Diffusion 2's text encoder), from the
+   * vocabulary shipped inside @diva/nn (`assets/bpe_simple_vocab_16e6.txt.gz`, OpenAI's, MIT-licensed, as
+   * open_clip ships it): no file to download. Node only; loaded once per process.
+   */
+  static default(): Promise<ClipTokenizer> {
+    defaultTokenizer ??= ClipTokenizer.defaultVocabPath().then((p) => ClipTokenizer.fromFile(p));
+    // A failed load is not cached: the next call tries again.
+    defaultTokenizer.catch(() => (defaultTokenizer = undefined));
+    return defaultTokenizer;
+  }
+
+  /** Path of the vocabulary shipped inside @diva/nn (Node only). */
+  static defaultVocabPath(): Promise<string> {
+    return nnAssetPath(CLIP_BPE_VOCAB_FILE);
+  }
+
   /** Loads the gzipped vocab file (`bpe_simple_vocab_16e6.txt.gz`) from disk (Node only). */
   static async fromFile(path: string): Promise<ClipTokenizer> {
     // Imported here so that the module itself stays loadable in browsers (use fromText there).
     const [{ readFile }, { gunzipSync }] = await Promise.all([import("node:fs/promises"), import("node:zlib")]);
-    const compressed = await readFile(path);
+    const compressed = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+      const why = e.code === "ENOENT" ? "does not exist" : `cannot be read (${e.message})`;
+      throw new Error(`ClipTokenizer.fromFile: ${path} ${why}; OpenAI's CLIP vocabulary ships with @diva/nn: ClipTokenizer.default()`);
+    });
     return ClipTokenizer.fromText(gunzipSync(compressed).toString("utf-8"));
   }
 

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import type { ClipModel } from "@diva/nn";
+import { clipCheckpointHint, type ClipModel } from "@diva/nn";
 import { clsPatchMeanFeatures, loadedClipForEval, type EvalTokenizer } from "../../eval/loaded-clip.js";
 import type { ClipForEval } from "../../eval/clip-model.js";
 import { evalMMVP } from "../../eval/mmvp.js";
@@ -24,6 +24,9 @@ interface CommonFlags {
   json?: boolean;
 }
 
+/** The checkpoint is the file a user is most likely to lack: checked first, the error says where to get it. */
+const requireClipFile = (flags: CommonFlags) => requirePath(flags.clip, "CLIP checkpoint", "file", clipCheckpointHint(flags.preset));
+
 /** Loads the CLIP, its tokenizer and the preset's normalisation for an evaluation. */
 async function loadForEval(flags: CommonFlags): Promise<{ model: ClipModel; clip: ClipForEval }> {
   const preset = await resolvePreset(flags.preset);
@@ -33,7 +36,7 @@ async function loadForEval(flags: CommonFlags): Promise<{ model: ClipModel; clip
     preset.eval.tokenizer === "sentencepiece"
       ? (await findSiglipTokenizer({ tokenizer: flags.tokenizer, clip: flags.clip })).tokenizer
       : (await findClipTokenizer({ bpe: flags.bpe, clip: flags.clip })).tokenizer;
-  const { model } = await loadClipCheckpoint(flags.clip);
+  const { model } = await loadClipCheckpoint(flags.clip, { preset: flags.preset });
   const clip = loadedClipForEval(model, preset, tokenizer);
   if (clip.imageSize !== preset.vision.imageSize) {
     throw new Error(`preset ${preset.name} is for a ${preset.vision.imageSize}px vision tower, but ${flags.clip} is ${clip.imageSize}px`);
@@ -45,7 +48,7 @@ function common(cmd: Command): Command {
   return cmd
     .requiredOption("--clip <file>", "CLIP checkpoint (.safetensors or .pt/.bin; open_clip/OpenAI/Hugging Face names)")
     .requiredOption("--preset <name|file.json>", "preset giving the image normalisation and resolution")
-    .option("--bpe <file>", "CLIP BPE vocabulary (default: bpe_simple_vocab_16e6.txt.gz beside --clip)")
+    .option("--bpe <file>", "CLIP BPE vocabulary (default: bpe_simple_vocab_16e6.txt.gz beside --clip, else the one shipped with @diva/nn)")
     .option("--tokenizer <tokenizer.json>", "SigLIP's SentencePiece tokenizer.json, that of timm/ViT-B-16-SigLIP (default: tokenizer.json beside --clip)")
     .option("--batch-size <n>", "images per forward pass", positiveInt, 16)
     .option("--json", "print the result as JSON")
@@ -66,6 +69,7 @@ function mmvpCommand(): Command {
     .addOption(new Option("--variant <name>", "image feature: the standard embedding or class token + mean of patch tokens").choices(["standard", "cls-patch-mean"]).default("standard"))
     .action(async (flags: CommonFlags & { benchmark: string; variant: "standard" | "cls-patch-mean"; features: "standard" | "paper"; featureSeeds: number }) => {
       if (flags.features === "paper" && flags.variant !== "standard") throw new Error("give either --features paper or --variant cls-patch-mean, not both");
+      await requireClipFile(flags);
       await requirePath(flags.benchmark, "MMVP benchmark folder", "folder");
       const { model, clip } = await loadForEval(flags);
       if (flags.features === "paper") {
@@ -94,6 +98,7 @@ function zeroShotCommand(): Command {
     .requiredOption("--images <dir>", "folder of class subfolders (the subfolder name is the class name, _ read as a space)")
     .option("--templates <openai|file>", "prompt templates: OpenAI's 80 ImageNet ones, or a file with one template per line ({} = class)", "openai")
     .action(async (flags: CommonFlags & { images: string; templates: string }) => {
+      await requireClipFile(flags);
       await requirePath(flags.images, "images folder", "folder");
       const templates = await readTemplates(flags.templates);
       const { clip } = await loadForEval(flags);

@@ -44,7 +44,7 @@ export function postTrainCommand(): Command {
     .requiredOption("--sd <dir>", "Stable Diffusion 2.1-base diffusers folder (unet/, vae/, text_encoder/, scheduler/)")
     .requiredOption("--images <path>", "folder of JPEG/PNG/WebP images, or webdataset .tar shards (a folder or one file)")
     .requiredOption("--out <file>", "where to write the post-trained CLIP (.safetensors, the input's names)")
-    .option("--bpe <file>", "CLIP BPE vocabulary (default: bpe_simple_vocab_16e6.txt.gz beside --clip, else <sd>/tokenizer/merges.txt)")
+    .option("--bpe <file>", "CLIP BPE vocabulary (default: bpe_simple_vocab_16e6.txt.gz beside --clip, else <sd>/tokenizer/merges.txt, else the one shipped with @diva/nn)")
     .option("--steps <n>", "optimizer steps (default: the preset's, 4600)", positiveInt)
     .option("--images-per-step <n>", "images per optimizer step (default: the preset's, 640)", positiveInt)
     .option("--micro-batch <n>", "images per forward pass (gradient accumulation; default: largest divisor <= 16)", positiveInt)

@@ -1,11 +1,11 @@
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { flattenTree, parseJsonNames, readSafetensors, writeSafetensors } from "@diva/tensor";
 import { unflattenParams, type AutoencoderKLConfig, type UNet2DConditionConfig, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
+import { packageRoot } from "../../package-root.js";
 import { WordTokenizer } from "./tokenizer.js";
 
-/** Folder of the shipped demo weights. */
-export const DEMO_ASSETS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "assets", "demo");
+/** Folder of the shipped demo weights (assets/demo of the @diva/core package, from the sources or the bundle). */
+export const DEMO_ASSETS = join(packageRoot(import.meta.url, "@diva/core"), "assets", "demo");
 
 /** The demo's three models and the tokenizer. */
 export interface DemoModels {

@@ -48,8 +48,11 @@ function systemIcdFiles(fs: NodeFs): string[] {
   return ICD_DIRS.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".json")).sort().map((f) => `${d}/${f}`) : []));
 }
 
-async function loadDawn(): Promise<DawnModule> {
-  const name = "webgpu";
+/**
+ * Imports Dawn for Node (the `webgpu` package, an optional dependency of @diva/tensor: CPU-only users need not
+ * install its 130 MB); `name` is for tests. A failure says how to install it.
+ */
+export async function loadDawn(name = "webgpu"): Promise<DawnModule> {
   try {
     const mod = (await import(/* @vite-ignore */ name)) as DawnModule;
     for (const [k, v] of Object.entries(mod.globals)) {
@@ -57,7 +60,10 @@ async function loadDawn(): Promise<DawnModule> {
     }
     return mod;
   } catch (e) {
-    throw new Error(`webgpu: the "webgpu" npm package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
+    // Node: "Cannot find package 'webgpu' imported from ..."; a missing dependency of webgpu names another.
+    const missing = (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && (e as Error).message.includes(`'${name}'`);
+    const hint = `the WebGPU backend in Node needs it, an optional dependency of @diva/tensor: npm install ${name}`;
+    throw new Error(`webgpu: the "${name}" npm package (Dawn for Node) ${missing ? "is not installed" : `could not be loaded: ${(e as Error).message}`}; ${hint}`);
   }
 }
 

@@ -33,8 +33,8 @@ export class BufferPool {
     private readonly options: PoolOptions,
   ) {}
 
-  /** A buffer of at least `bytes` bytes with exactly `usage`. */
-  acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
+  /** A buffer of at least `bytes` bytes with exactly `usage` (GPUBufferUsage flags; a plain number in the public types). */
+  acquire(bytes: number, usage: number): GPUBuffer {
     let size = sizeClass(bytes);
     if (size > this.options.maxBufferSize) size = Math.ceil(bytes / 4) * 4;
     const list = this.free.get(key(size, usage));
