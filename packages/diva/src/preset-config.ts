@@ -22,6 +22,7 @@ export interface PresetConfig {
   readonly imageSize: number;
   /** The condition: token selection, how the text joins, and the projection [in, out]. */
   readonly condition: {
+    /** How the condition tokens are chosen (see `ConditionSpec`). */
     readonly kind: DivaPreset["condition"]["kind"];
     /** Patch tokens in the condition (all patches where all are used). */
     readonly patchTokens: number;
@@ -29,31 +30,75 @@ export interface PresetConfig {
     readonly tokens: number;
     /** 1-D average-pooling window (`pooledAvgPool` only). */
     readonly window?: number;
+    /** How the SD text embedding of the prompt joins: added token by token, or its mean over tokens added. */
     readonly textCombine: "add" | "mean";
     /** Projection [CLIP token dim, UNet cross-attention dim]. */
     readonly projection: readonly [number, number];
   };
+  /** The constant prompt whose SD text embedding joins the condition. */
   readonly prompt: string;
-  readonly latents: { readonly resolution: number; readonly scale: number; readonly of: "posterior-mean" };
+  /** The VAE latents: input resolution, scaling factor, and which latent (the posterior mean). */
+  readonly latents: {
+    /** Side of the square image the VAE encodes. */
+    readonly resolution: number;
+    /** Latent scaling factor (SD's 0.18215). */
+    readonly scale: number;
+    /** The latent used: the mean of the VAE posterior. */
+    readonly of: "posterior-mean";
+  };
+  /** Inclusive range the noise timesteps are drawn from, uniformly. */
   readonly timesteps: readonly [number, number];
+  /** What the UNet predicts: the noise. */
   readonly prediction: "epsilon";
+  /** The loss: mean squared error over all elements. */
   readonly loss: "mse-mean";
+  /** Training augmentation of the images. */
   readonly augmentation: {
+    /** RandomResizedCrop of the image for the VAE (the CLIP view is derived from it). */
     readonly randomResizedCrop: {
+      /** Output side in pixels. */
       readonly size: number;
+      /** Range of the crop's area as a fraction of the image. */
       readonly scale: readonly [number, number];
+      /** Range of the crop's aspect ratio. */
       readonly ratio: readonly [number, number];
+      /** Resampling filter. */
       readonly interpolation: "bicubic";
     };
   };
+  /** How CLIP's input is made from the training crop. */
   readonly clipView: DivaPreset["recipe"]["clipView"];
+  /** What the VAE encodes (the reference's quirk or the clean form). */
   readonly vaeInput: DivaPreset["recipe"]["vaeInput"];
+  /** Normalisation of CLIP's input during training. */
   readonly trainNormalization: Normalization;
+  /** Normalisation of CLIP's input during evaluation. */
   readonly evalNormalization: Normalization;
-  readonly optimizer: { readonly name: "sgd"; readonly lr: number; readonly momentum: number; readonly weightDecay: number };
-  readonly schedule: { readonly name: "cosine"; readonly warmupSteps: number; readonly steps: number };
+  /** The optimizer and its settings. */
+  readonly optimizer: {
+    /** Optimizer name. */
+    readonly name: "sgd";
+    /** Peak learning rate. */
+    readonly lr: number;
+    /** Momentum factor. */
+    readonly momentum: number;
+    /** L2 weight decay. */
+    readonly weightDecay: number;
+  };
+  /** The learning-rate schedule. */
+  readonly schedule: {
+    /** Schedule name: linear warm-up, then cosine decay. */
+    readonly name: "cosine";
+    /** Steps of warm-up. */
+    readonly warmupSteps: number;
+    /** Total optimizer steps. */
+    readonly steps: number;
+  };
+  /** Gradients are clipped to this global L2 norm. */
   readonly clipGradNorm: number;
+  /** Images per optimizer step. */
   readonly imagesPerStep: number;
+  /** Noise draws per image per step. */
   readonly draws: number;
   /** The default weighting of the draws. */
   readonly drawWeighting: DivaPreset["recipe"]["drawWeighting"];
@@ -63,6 +108,7 @@ export interface PresetConfig {
   readonly precision: DivaPreset["recipe"]["precision"];
   /** Whether the reference allows TF32 matmuls (with `bf16-autocast`). */
   readonly tf32: boolean;
+  /** Evaluation settings (resize, features, tokenizer). */
   readonly eval: EvalSettings;
 }
 

@@ -122,7 +122,16 @@ export async function weightedStep<P extends object, B>(
   objective: DrawObjective<P, B>,
   options: DivaStepOptions,
   key: RandomKey,
-): Promise<{ state: TrainState<P>; loss: number; gradNorm: number; lr: number }> {
+): Promise<{
+  /** The state after the step (the old state's tensors are disposed). */
+  state: TrainState<P>;
+  /** Mean loss over the micro-batches and draws. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Learning rate the step used. */
+  lr: number;
+}> {
   if (microBatches.length === 0) throw new Error("divaStep: no micro-batches");
   let acc: P | null = null;
   let lossSum = 0;

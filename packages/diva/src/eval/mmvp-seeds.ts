@@ -16,7 +16,12 @@ export interface SeedSpread {
 /** Result of {@link evalMMVPSeeds}. */
 export interface MmvpSeedsResult {
   /** One MMVP result per seed (a single one when the features are not random). */
-  readonly runs: readonly { readonly seed: number; readonly result: MmvpResult }[];
+  readonly runs: readonly {
+    /** The feature seed. */
+    readonly seed: number;
+    /** MMVP-VLM under that seed. */
+    readonly result: MmvpResult;
+  }[];
   /** The benchmark score over the seeds. */
   readonly average: SeedSpread;
   /** Each pattern's score over the seeds. */
