@@ -116,17 +116,29 @@ export interface PostTrainResult {
 
 /** What a run records about how it trained (in the result, checkpoints and the exported file's metadata). */
 export interface RunConfig {
+  /** Preset name. */
   readonly preset: string;
+  /** Optimizer steps of the run. */
   readonly steps: number;
+  /** Images per optimizer step. */
   readonly imagesPerStep: number;
+  /** Images per micro-batch (gradients of a step's micro-batches are accumulated). */
   readonly microBatch: number;
+  /** Peak learning rate. */
   readonly lr: number;
+  /** Steps of learning-rate warm-up. */
   readonly warmupSteps: number;
+  /** Seed of the run's random keys. */
   readonly seed: number;
+  /** Noise draws per image per step. */
   readonly draws: number;
+  /** How the draws' gradients are weighted. */
   readonly drawWeighting: DrawWeighting;
+  /** Relative weights of the draws in the `reference` weighting. */
   readonly drawWeights: readonly number[];
+  /** How CLIP's input was made from the training crop. */
   readonly clipView: ClipView;
+  /** What the VAE encoded. */
   readonly vaeInput: VaeInput;
   /** The arithmetic this run used ("float32"; the reference trained under "bf16-autocast" with TF32). */
   readonly precision: string;
