@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { Presets, SingleBar } from "cli-progress";
 import { dispose, initBackend, randomKey, setDefaultDevice, type Tensor } from "@diva/tensor";
@@ -19,6 +18,7 @@ import {
   writeBenchmark, writeTrainingImages, zeroShotSet, type DemoImageSizes, type DemoSetSizes,
 } from "./experiment/world-sets.js";
 import { DEMO_ASSETS, DEMO_FILES, loadDemoModels, type DemoModels } from "./models/store.js";
+import { makeDemoWorkDir } from "./work-dir.js";
 import { reportTable, writeReport, type DemoArmResult, type DemoReport, type DemoScores, type DemoSeedResult, type InstrumentCheck } from "./report.js";
 import { initProjection, tinyClipForEval, tinyDiffusion, tinyPromptEmbedding, tinyVisionTokens } from "./tiny-clip-adapters.js";
 
@@ -161,7 +161,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const world = deriveWorldSeeds(worldSeed);
   const out = options.out ?? "report";
   const every = options.progressEvery ?? Math.max(1, Math.round(steps / 15));
-  const work = await mkdtemp(join(tmpdir(), "diva-demo-"));
+  const workDir = makeDemoWorkDir(); // removed on exit and on SIGINT/SIGTERM; stale ones go on the next start
+  const work = workDir.path;
   const owned: Tensor[] = [];
   try {
     const models = await loadDemoModels(modelsDir);
@@ -295,6 +296,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     return report;
   } finally {
     dispose(owned);
-    await rm(work, { recursive: true, force: true });
+    workDir.dispose();
   }
 }
