@@ -14,18 +14,29 @@ export interface HubFile {
  * `open_clip_config.json` goes beside it).
  */
 export const CLIP_CHECKPOINT_SOURCES = {
+  /** OpenAI's ViT-L/14 at 224 px. */
   "openai-vit-l-14": { repo: "timm/vit_large_patch14_clip_224.openai", file: "open_clip_model.safetensors" },
+  /** OpenAI's ViT-L/14 at 336 px. */
   "openai-vit-l-14-336": { repo: "timm/vit_large_patch14_clip_336.openai", file: "open_clip_model.safetensors" },
+  /** MetaCLIP ViT-L/14 (2.5B pairs). */
   "metaclip-vit-l-14": { repo: "timm/vit_large_patch14_clip_224.metaclip_2pt5b", file: "open_clip_model.safetensors" },
+  /** MetaCLIP ViT-H/14 (2.5B pairs). */
   "metaclip-vit-h-14": { repo: "timm/vit_huge_patch14_clip_224.metaclip_2pt5b", file: "open_clip_model.safetensors" },
+  /** SigLIP SO400M/14 at 224 px. */
   "siglip-so400m-14-224": { repo: "timm/ViT-SO400M-14-SigLIP", file: "open_clip_model.safetensors" },
+  /** SigLIP SO400M/14 at 384 px. */
   "siglip-so400m-14-384": { repo: "timm/ViT-SO400M-14-SigLIP-384", file: "open_clip_model.safetensors" },
+  /** DFN-5B ViT-H/14 at 224 px. */
   "dfn-vit-h-14": { repo: "apple/DFN5B-CLIP-ViT-H-14", file: "open_clip_pytorch_model.bin" },
+  /** DFN-5B ViT-H/14 at 378 px. */
   "dfn-vit-h-14-378": { repo: "apple/DFN5B-CLIP-ViT-H-14-378", file: "open_clip_pytorch_model.bin" },
 } as const satisfies Record<ClipPresetName, HubFile>;
 
 /** The Stable Diffusion 2.1-base diffusers folder DIVA uses. */
-export const SD21_BASE_SOURCE = { repo: "stabilityai/stable-diffusion-2-1-base" } as const;
+export const SD21_BASE_SOURCE = {
+  /** The Hugging Face hub repository. */
+  repo: "stabilityai/stable-diffusion-2-1-base",
+} as const;
 
 /** The shell command that downloads a preset's CLIP checkpoint (with its open_clip_config.json) into `dir`. */
 export function clipDownloadCommand(preset: ClipPresetName, dir = preset): string {

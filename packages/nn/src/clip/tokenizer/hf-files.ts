@@ -9,7 +9,12 @@ import { MERGE_COUNT, parseVocab } from "./vocab.js";
 const HF_SPECIAL: Readonly<Record<string, string>> = { "<start_of_text>": "<|startoftext|>", "<end_of_text>": "<|endoftext|>" };
 
 /** The texts of `vocab.json` (token -> id, ids 0..49407) and `merges.txt` (`#version: 0.2` and 48894 merges). */
-export function hfClipTokenizerFiles(bpeText: string): { vocabJson: string; mergesTxt: string } {
+export function hfClipTokenizerFiles(bpeText: string): {
+  /** The text of `vocab.json`. */
+  vocabJson: string;
+  /** The text of `merges.txt`. */
+  mergesTxt: string;
+} {
   const vocab = parseVocab(bpeText);
   const merges = bpeText.split("\n").slice(1, 1 + MERGE_COUNT);
   // a prototype-less object: tokens such as "__proto__" stay plain keys
