@@ -10,6 +10,8 @@ import { fromHost } from "../ops/creation.js";
 import { planSafetensors } from "./safetensors-encode.js";
 import {
   MAX_HEADER_LENGTH,
+  MAX_METADATA_ENTRIES,
+  MAX_TENSOR_RANK,
   MAX_TENSORS,
   openSafetensors,
   parseSafetensorsHeader,
@@ -212,6 +214,18 @@ describe("limits keep parse time and memory proportional to the file", () => {
     const limit = new RegExp(`: tensor "t\\d+": the header holds more than ${MAX_TENSORS} tensors, the limit`);
     await expect(readSafetensors(path)).rejects.toThrow(limit); // two read paths only: each parse takes a while
     await expect(readSafetensors(header)).rejects.toThrow(limit);
+  });
+
+  it(`refuses more than ${MAX_TENSOR_RANK} dimensions and ${MAX_METADATA_ENTRIES} metadata entries`, async () => {
+    const valid = await validFile();
+    const ones = Array.from({ length: MAX_TENSOR_RANK + 1 }, () => 1);
+    const rank = editFile(valid, (h) => h.replace('"shape":[2],"data_offsets":[0,8]', `"shape":[2,${ones.join(",")}],"data_offsets":[0,8]`));
+    expect(await refusal(rank, "rank.safetensors")).toBe(`FILE: tensor "a": shape has more than ${MAX_TENSOR_RANK} dimensions`);
+    const entries = Array.from({ length: MAX_METADATA_ENTRIES + 1 }, (_, i) => `"k${i}":""`).join(",");
+    const meta = editFile(valid, (h) => h.replace('"format":"pt"', entries));
+    expect(await refusal(meta, "meta-many.safetensors")).toBe(
+      `FILE: __metadata__ holds more than ${MAX_METADATA_ENTRIES} entries, the limit of this reader`,
+    );
   });
 
   it("refuses a header length over the limit or past the end without allocating it", async () => {
