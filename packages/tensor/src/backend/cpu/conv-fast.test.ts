@@ -14,6 +14,7 @@ import { forgetPackedWeights, packedWeightCacheStats, setPackedWeightCacheBytes 
 import { CpuStorage } from "./storage.js";
 import { getCpuThreads, setCpuThreads } from "./wasm/index.js";
 import { rng } from "./wasm/test-util.js";
+import { conv3x3WinogradF32, winogradWeightsF32 } from "./wasm/winograd.js";
 
 /** A random float32 view of `shape` stored in dim order `perm`, rows padded by `pad`, dims in `flips` reversed. */
 function view(shape: readonly number[], seed: number, perm: readonly number[], pad: number, flips: readonly number[] = []): TensorView {
@@ -118,6 +119,31 @@ describe("fast conv2d", () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it("Winograd's SIMD and JavaScript transforms agree (to float32 rounding)", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
+        fc.tuple(fc.integer({ min: 1, max: 21 }), fc.integer({ min: 1, max: 21 })),
+        fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+        fc.constantFrom(...layouts),
+        fc.integer(),
+        ([N, C, O], [H, W], padding, perm, seed) => {
+          fc.pre(H + 2 * padding[0] >= 3 && W + 2 * padding[1] >= 3);
+          const x = view([N, C, H, W], seed, perm, 1);
+          const w = view([O, C, 3, 3], seed + 1, [0, 1, 2, 3], 0);
+          const u = winogradWeightsF32({ data: data(w.storage), offset: w.offset, shape: [O, C, 3, 3], strides: w.strides as [number, number, number, number] });
+          const oh = H + 2 * padding[0] - 2, ow = W + 2 * padding[1] - 2;
+          const xs = { data: data(x.storage), offset: x.offset, shape: [N, C, H, W] as const, strides: x.strides as [number, number, number, number] };
+          const simd = new Float32Array(N * O * oh * ow), js = new Float32Array(N * O * oh * ow);
+          conv3x3WinogradF32(xs, u, O, simd, { padding, simd: true });
+          conv3x3WinogradF32(xs, u, O, js, { padding, simd: false });
+          expect(relErr(simd, js)).toBeLessThan(1e-6);
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 

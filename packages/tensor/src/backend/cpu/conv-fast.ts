@@ -11,12 +11,23 @@ import { packedWeight } from "./packed-weights.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { fastUnfoldKernel } from "./window-fast.js";
 import { matmulF32 } from "./wasm/index.js";
+import { envVar } from "./wasm/env.js";
 import { conv3x3WinogradF32, winogradWeightSize, winogradWeightsF32 } from "./wasm/winograd.js";
 
-/** Which algorithm the fast conv2d uses: chosen per shape ("auto"), or forced (tests, benchmarks). */
+/**
+ * Which algorithm the fast conv2d uses: chosen per shape ("auto"), or forced (tests, benchmarks); the default
+ * comes from `DIVA_CONV_ALGORITHM` in the environment.
+ */
 export type ConvAlgorithm = "auto" | "gemm" | "winograd";
 
-let algorithm: ConvAlgorithm = "auto";
+function fromEnv(): ConvAlgorithm {
+  const v = envVar("DIVA_CONV_ALGORITHM")?.trim();
+  if (v === undefined || v === "") return "auto";
+  if (v === "auto" || v === "gemm" || v === "winograd") return v;
+  throw new Error(`DIVA_CONV_ALGORITHM must be auto, gemm or winograd, got "${v}"`);
+}
+
+let algorithm: ConvAlgorithm = fromEnv();
 
 /** Forces the fast CPU conv2d's algorithm ("winograd" applies only where it can); returns the previous setting. */
 export function setConvAlgorithm(a: ConvAlgorithm): ConvAlgorithm {

@@ -5,9 +5,10 @@
 import { ModuleBuilder } from "./asm/module.js";
 import { emitGemm, type GemmBlocking } from "./gemm-kernel.js";
 import { emitSoftmax } from "./softmax-kernel.js";
+import { emitWinograd } from "./winograd-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];
@@ -30,5 +31,6 @@ export function buildKernelModule(opts: KernelModuleOptions): Uint8Array<ArrayBu
   mod.importMemory({ module: "env", name: "memory", initialPages: 1, maximumPages: opts.maximumPages, shared: opts.shared });
   emitGemm(mod, opts.blocking);
   emitSoftmax(mod);
+  emitWinograd(mod);
   return mod.encode();
 }

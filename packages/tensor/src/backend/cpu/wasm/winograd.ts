@@ -8,6 +8,9 @@
  */
 import { matmulF32 } from "./matmul.js";
 import { allocF32, freeF32 } from "./info.js";
+import { splitRows } from "./partition.js";
+import { kernelRuntime, type KernelRuntime } from "./runtime.js";
+import { getCpuThreads } from "./threads.js";
 
 /** A float32 [N, C, H, W] view (any strides, in elements). */
 export interface ConvInputF32 {
@@ -68,8 +71,13 @@ export function winogradWeightsF32(w: ConvWeightF32, out: Float32Array = new Flo
 export interface WinogradOptions {
   /** Zero padding [top/bottom, left/right]. */
   padding: readonly [number, number];
-  /** Threads for the GEMMs (default: `getCpuThreads()`). */
+  /** Threads for the transforms and GEMMs (default: `getCpuThreads()`). */
   threads?: number;
+  /**
+   * Run the transforms as WebAssembly SIMD tasks (default: where the kernel memory is shared); false uses
+   * the plain JavaScript transforms (which add in float64 and round once: the last bit may differ).
+   */
+  simd?: boolean;
 }
 
 /** Output size and tiling of a Winograd convolution. */
@@ -89,12 +97,21 @@ export function conv3x3WinogradF32(x: ConvInputF32, u: Float32Array, o: number, 
   if (oh <= 0 || ow <= 0) throw new RangeError(`conv3x3WinogradF32: input [${x.shape.join(",")}] is smaller than the 3x3 kernel after padding`);
   if (u.length < 16 * o * C) throw new RangeError(`conv3x3WinogradF32: weights of ${u.length} elements, need ${16 * o * C}`);
   if (out.length < N * o * oh * ow) throw new RangeError(`conv3x3WinogradF32: output of ${out.length} elements, need ${N * o * oh * ow}`);
-  const T = N * th * tw;
-  if (T === 0 || o === 0) return;
+  if (N * th * tw === 0 || o === 0) return;
   if (C === 0) {
     out.fill(0, 0, N * o * oh * ow);
     return;
   }
+  const rt = kernelRuntime();
+  if (rt?.shared && opts.simd !== false) simdPath(rt, x, u, o, out, opts);
+  else scalarPath(x, u, o, out, opts);
+}
+
+/** The transforms in plain JavaScript (hosts without shared WebAssembly memory). */
+function scalarPath(x: ConvInputF32, u: Float32Array, o: number, out: Float32Array, opts: WinogradOptions): void {
+  const [N, C, H, W] = x.shape;
+  const { oh, ow, th, tw } = winogradTiles(H, W, opts.padding);
+  const T = N * th * tw;
   const v = allocF32(16 * C * T);
   const m = allocF32(16 * o * T);
   try {
@@ -112,6 +129,80 @@ export function conv3x3WinogradF32(x: ConvInputF32, u: Float32Array, o: number, 
   } finally {
     freeF32(m);
     freeF32(v);
+  }
+}
+
+/**
+ * The transforms as WebAssembly SIMD tasks on every thread, four tiles per vector: the input is copied once
+ * into a zero-padded plane per channel (tile rows padded to a multiple of 4 tiles), and every buffer lives
+ * in the kernel memory, so the 16 GEMMs read and write in place.
+ */
+function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number, out: Float32Array, opts: WinogradOptions): void {
+  const [N, C, H, W] = x.shape;
+  const [sn, sc, sh, sw] = x.strides;
+  const [ph, pw] = opts.padding;
+  const { oh, ow, th, tw } = winogradTiles(H, W, opts.padding);
+  const tw4 = Math.ceil(tw / 4) * 4;
+  const Hp = 2 * th + 2, Wp = 2 * tw4 + 2;
+  const T = N * th * tw4;
+  const held: Float32Array[] = [];
+  const alloc = (n: number): Float32Array => {
+    const a = allocF32(n);
+    held.push(a);
+    return a;
+  };
+  try {
+    const xp = alloc(N * C * Hp * Wp);
+    const v = alloc(16 * C * T);
+    const m = alloc(16 * o * T);
+    const yp = alloc(N * o * 2 * th * 2 * tw4);
+    xp.fill(0);
+    const src = x.data;
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        const base = x.offset + n * sn + c * sc;
+        const plane = (n * C + c) * Hp * Wp + ph * Wp + pw;
+        for (let i = 0; i < H; i++) {
+          const s = base + i * sh, d = plane + i * Wp;
+          if (sw === 1) xp.set(src.subarray(s, s + W), d);
+          else for (let j = 0; j < W; j++) xp[d + j] = src[s + j * sw]!;
+        }
+      }
+    const threads = rt.threads(opts.threads ?? getCpuThreads());
+    const addr = (a: Float32Array): number => rt.addressOf(a)!;
+    const perPlane = 64 * th * tw4;
+    const input = rt.kernel("winogradInput");
+    rt.run(
+      splitRows(N * C, perPlane, threads).map(([q0, q1]) => ({
+        kernel: input,
+        args: [addr(xp), addr(v), q0, q1, C, th, tw4, Wp, Hp * Wp * 4, T, C * T * 4],
+      })),
+    );
+    matmulF32(
+      { data: u, offset: 0, rowStride: C, colStride: 1, batchStrides: [o * C] },
+      { data: v, offset: 0, rowStride: T, colStride: 1, batchStrides: [C * T] },
+      m,
+      o,
+      T,
+      C,
+      { batchShape: [16], threads },
+    );
+    const output = rt.kernel("winogradOutput");
+    rt.run(
+      splitRows(N * o, perPlane, threads).map(([q0, q1]) => ({
+        kernel: output,
+        args: [addr(m), addr(yp), q0, q1, o, th, tw4, T, o * T * 4],
+      })),
+    );
+    // crop the tile padding away
+    const pw2 = 2 * tw4, pPlane = 2 * th * pw2;
+    for (let q = 0; q < N * o; q++)
+      for (let i = 0; i < oh; i++) {
+        const s = q * pPlane + i * pw2;
+        out.set(yp.subarray(s, s + ow), (q * oh + i) * ow);
+      }
+  } finally {
+    for (const a of held) freeF32(a);
   }
 }
 
