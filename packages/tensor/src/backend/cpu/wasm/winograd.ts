@@ -144,7 +144,7 @@ function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number
   const { oh, ow, th, tw } = winogradTiles(H, W, opts.padding);
   const tw4 = Math.ceil(tw / 4) * 4;
   const Hp = 2 * th + 2, Wp = 2 * tw4 + 2;
-  const T = N * th * tw4;
+  const T = N * th * tw;
   const held: Float32Array[] = [];
   const alloc = (n: number): Float32Array => {
     const a = allocF32(n);
@@ -154,7 +154,7 @@ function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number
   try {
     const xp = alloc(N * C * Hp * Wp);
     const v = alloc(16 * C * T);
-    const m = alloc(16 * o * T);
+    const m = alloc(16 * o * T + 4); // the output transform reads up to 3 floats past the end
     const yp = alloc(N * o * 2 * th * 2 * tw4);
     xp.fill(0);
     const src = x.data;
@@ -170,12 +170,12 @@ function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number
       }
     const threads = rt.threads(opts.threads ?? getCpuThreads());
     const addr = (a: Float32Array): number => rt.addressOf(a)!;
-    const perPlane = 64 * th * tw4;
+    const perPlane = 64 * th * tw;
     const input = rt.kernel("winogradInput");
     rt.run(
       splitRows(N * C, perPlane, threads).map(([q0, q1]) => ({
         kernel: input,
-        args: [addr(xp), addr(v), q0, q1, C, th, tw4, Wp, Hp * Wp * 4, T, C * T * 4],
+        args: [addr(xp), addr(v), q0, q1, C, th, tw, Wp, Hp * Wp * 4, T, C * T * 4],
       })),
     );
     matmulF32(
@@ -191,7 +191,7 @@ function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number
     rt.run(
       splitRows(N * o, perPlane, threads).map(([q0, q1]) => ({
         kernel: output,
-        args: [addr(m), addr(yp), q0, q1, o, th, tw4, T, o * T * 4],
+        args: [addr(m), addr(yp), q0, q1, o, th, tw, T, o * T * 4],
       })),
     );
     // crop the tile padding away
