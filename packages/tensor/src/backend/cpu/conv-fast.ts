@@ -44,11 +44,13 @@ export function winogradApplies(attrs: KernelAttrs["conv2d"], dtype: string): bo
 }
 
 /**
- * The measured rule (benchmarks/cpu conv cases on a 2-core AMD EPYC, see docs/benchmarks.md): Winograd wins
- * once both channel counts are large enough for its 16 GEMMs to dominate the transforms.
+ * The measured rule (CPU time of both algorithms on the UNet's and VAE's 3x3 shapes at batch 8, 2 threads,
+ * see docs/benchmarks.md): with 16 or more input channels Winograd took 1.1-2.5x less (any output channel
+ * count, images 4x4 to 64x64); with 3 to 12 it lost up to 2x or broke even, its input transform then
+ * costing as much as the GEMMs it saves.
  */
-export function winogradPays(c: number, o: number, oh: number, ow: number): boolean {
-  return c >= 16 && o >= 16 && oh * ow >= 4;
+export function winogradPays(c: number): boolean {
+  return c >= 16;
 }
 
 export function fastConv2dKernel(inputs: readonly TensorView[], attrs: KernelAttrs["conv2d"], out: OutputInfo): CpuStorage {
@@ -56,8 +58,7 @@ export function fastConv2dKernel(inputs: readonly TensorView[], attrs: KernelAtt
   if (out.dtype !== "float32") return conv2dKernel(inputs, attrs, out) as CpuStorage;
   const d = convDims(x, w, attrs, out);
   if (d.N * d.O * d.L === 0) return new CpuStorage(allocOutput("float32", 0, true));
-  const [oh, ow] = [out.shape[2]!, out.shape[3]!];
-  const wino = winogradApplies(attrs, out.dtype) && (algorithm === "winograd" || (algorithm === "auto" && winogradPays(d.C, d.O, oh, ow)));
+  const wino = winogradApplies(attrs, out.dtype) && (algorithm === "winograd" || (algorithm === "auto" && winogradPays(d.C)));
   return wino ? winogradConv(x, w, attrs, out) : gemmConv(x, w, attrs, out);
 }
 
