@@ -85,14 +85,17 @@ export function matmulCases(sizes: readonly number[]): MatmulCase[] {
 
 /**
  * The conv2d shapes: ViT-B/16 patch embedding at batch 8, and the three UNet (Stable Diffusion 1.x) 3x3
- * convolutions at their full widths for a 512x512 image (latent 64x64), batch 1. Each pass is about
- * 2-8 GFLOP, a fraction of a second on two cores.
+ * convolutions at their full widths for a 512x512 image (latent 64x64), batch 1 (each pass about 2-8 GFLOP,
+ * a fraction of a second on two cores); and two 3x3 convolutions of the DIVA-step configuration (DESIGN.md
+ * section 8), where Winograd applies.
  */
 export const CONV_SHAPES: readonly ConvShape[] = [
   { name: "vit", origin: "ViT-B/16 patch embedding, batch 8", x: [8, 3, 224, 224], w: [768, 3, 16, 16], stride: 16, pad: 0 },
   { name: "u320", origin: "UNet down block 1 (320 ch, 64x64)", x: [1, 320, 64, 64], w: [320, 320, 3, 3], stride: 1, pad: 1 },
   { name: "u640", origin: "UNet down block 2 (640 ch, 32x32)", x: [1, 640, 32, 32], w: [640, 640, 3, 3], stride: 1, pad: 1 },
   { name: "u1280", origin: "UNet down block 3 (1280 ch, 16x16)", x: [1, 1280, 16, 16], w: [1280, 1280, 3, 3], stride: 1, pad: 1 },
+  { name: "dvae", origin: "DIVA-step VAE encoder block 1 (32 ch, 64x64, batch 8)", x: [8, 32, 64, 64], w: [32, 32, 3, 3], stride: 1, pad: 1 },
+  { name: "dunet", origin: "DIVA-step UNet down block 2 (128 ch, 8x8, batch 8)", x: [8, 128, 8, 8], w: [128, 128, 3, 3], stride: 1, pad: 1 },
 ];
 
 /** Output shape of a conv2d shape. */

@@ -3,7 +3,7 @@
  * medians and ratios.
  *
  *   npm run bench:cpu -- [--cases matmul,conv,block] [--sizes 128,256,512,1024,2048]
- *        [--conv vit,u320,u640,u1280] [--rounds 3] [--threads N] [--only diva,tfjs,jax,ort,torch]
+ *        [--conv vit,u320,u640,u1280,dvae,dunet] [--rounds 3] [--threads N] [--only diva,tfjs,jax,ort,torch]
  *        [--max-run-seconds 8] [--json PATH]
  *
  * Parts: matmul (GFLOP/s of f32 n x n @ n x n), conv (GFLOP/s of conv2d forward, input gradient and weight

@@ -1,8 +1,8 @@
 /**
- * Our conv2d contender through @diva/tensor on the CPU backend. The gradient passes run the ops our
- * autograd runs for conv2d (im2col + matmul): the input gradient is fold(W^T @ dy), the weight gradient
- * the batch sum of dy @ unfold(x)^T (the unfold included, as PyTorch's weight gradient includes
- * its own im2col).
+ * Our conv2d contender through @diva/tensor on the CPU backend. The gradient passes run the ops conv2d's
+ * VJP runs: the input gradient is, for stride 1, a conv2d of dy with the flipped, transposed kernel (Winograd
+ * for 3x3 kernels on the fast CPU backend), else fold(W^T @ dy); the weight gradient the batch sum of
+ * dy @ unfold(x)^T (the unfold included, as PyTorch's weight gradient includes its own im2col).
  */
 import * as dt from "../../../packages/tensor/src/index.js";
 import type { ConvCase } from "../cases.js";
@@ -17,6 +17,10 @@ function passOf(c: ConvCase, x: dt.Tensor, w: dt.Tensor, dy: dt.Tensor): () => d
     case "forward":
       return () => dt.conv2d(x, w, null, opts);
     case "input-grad":
+      if (c.shape.stride === 1 && c.shape.pad <= Math.min(kh, kw) - 1) {
+        const wt = dt.permute(dt.flip(w, [2, 3]), [1, 0, 2, 3]);
+        return () => dt.conv2d(dy, wt, null, { padding: [kh - 1 - c.shape.pad, kw - 1 - c.shape.pad] });
+      }
       return () => dt.fold(dt.matmul(dt.transpose(dt.reshape(w, [O, K])), dt.reshape(dy, [N, O, L])), [H, W], [kh, kw], opts);
     case "weight-grad":
       return () => {
