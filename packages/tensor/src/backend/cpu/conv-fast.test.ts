@@ -14,7 +14,7 @@ import { forgetPackedWeights, packedWeightCacheStats, setPackedWeightCacheBytes 
 import { CpuStorage } from "./storage.js";
 import { getCpuThreads, setCpuThreads } from "./wasm/index.js";
 import { rng } from "./wasm/test-util.js";
-import { conv3x3WinogradF32, winogradWeightsF32 } from "./wasm/winograd.js";
+import { conv3x3WinogradF32, winogradImageBytes, winogradWeightsF32 } from "./wasm/winograd.js";
 
 /** A random float32 view of `shape` stored in dim order `perm`, rows padded by `pad`, dims in `flips` reversed. */
 function view(shape: readonly number[], seed: number, perm: readonly number[], pad: number, flips: readonly number[] = []): TensorView {
@@ -145,6 +145,17 @@ describe("fast conv2d", () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it("Winograd over a batch split into chunks of images gives the same bits", () => {
+    const x = view([5, 17, 9, 11], 5, [0, 2, 3, 1], 2);
+    const w = view([6, 17, 3, 3], 6, [0, 1, 2, 3], 0);
+    const u = winogradWeightsF32({ data: data(w.storage), offset: 0, shape: [6, 17, 3, 3], strides: w.strides as [number, number, number, number] });
+    const xs = { data: data(x.storage), offset: x.offset, shape: [5, 17, 9, 11] as const, strides: x.strides as [number, number, number, number] };
+    const whole = new Float32Array(5 * 6 * 9 * 11), parts = new Float32Array(5 * 6 * 9 * 11);
+    conv3x3WinogradF32(xs, u, 6, whole, { padding: [1, 1] });
+    conv3x3WinogradF32(xs, u, 6, parts, { padding: [1, 1], chunkBytes: 2 * winogradImageBytes(17, 6, 9, 11, [1, 1]) });
+    expect(Buffer.from(parts.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
   });
 
   it("gives the same bits with 1 and 2 threads (Winograd and GEMM)", () => {

@@ -12,7 +12,7 @@ import { CpuStorage, dataOf } from "./storage.js";
 import { fastUnfoldKernel } from "./window-fast.js";
 import { matmulF32 } from "./wasm/index.js";
 import { envVar } from "./wasm/env.js";
-import { conv3x3WinogradF32, winogradWeightSize, winogradWeightsF32 } from "./wasm/winograd.js";
+import { conv3x3WinogradF32, WINOGRAD_CHUNK_BYTES, winogradImageBytes, winogradWeightSize, winogradWeightsF32 } from "./wasm/winograd.js";
 
 /**
  * Which algorithm the fast conv2d uses: chosen per shape ("auto"), or forced (tests, benchmarks); the default
@@ -29,7 +29,10 @@ function fromEnv(): ConvAlgorithm {
 
 let algorithm: ConvAlgorithm = fromEnv();
 
-/** Forces the fast CPU conv2d's algorithm ("winograd" applies only where it can); returns the previous setting. */
+/**
+ * Forces the fast CPU conv2d's algorithm ("winograd" applies only where it can: float32, 3x3, stride 1,
+ * dilation 1, one group, one image's buffers within `WINOGRAD_CHUNK_BYTES`); returns the previous setting.
+ */
 export function setConvAlgorithm(a: ConvAlgorithm): ConvAlgorithm {
   if (a !== "auto" && a !== "gemm" && a !== "winograd") throw new Error(`setConvAlgorithm: expected "auto", "gemm" or "winograd", got ${String(a)}`);
   const prev = algorithm;
@@ -58,7 +61,10 @@ export function fastConv2dKernel(inputs: readonly TensorView[], attrs: KernelAtt
   if (out.dtype !== "float32") return conv2dKernel(inputs, attrs, out) as CpuStorage;
   const d = convDims(x, w, attrs, out);
   if (d.N * d.O * d.L === 0) return new CpuStorage(allocOutput("float32", 0, true));
-  const wino = winogradApplies(attrs, out.dtype) && (algorithm === "winograd" || (algorithm === "auto" && winogradPays(d.C)));
+  const [H, W] = [x.shape[2]!, x.shape[3]!];
+  // an image whose transformed buffers exceed the chunk budget uses im2col + GEMM (which splits its GEMMs)
+  const fits = winogradImageBytes(d.C, d.O, H, W, attrs.padding) <= WINOGRAD_CHUNK_BYTES;
+  const wino = winogradApplies(attrs, out.dtype) && fits && (algorithm === "winograd" || (algorithm === "auto" && winogradPays(d.C)));
   return wino ? winogradConv(x, w, attrs, out) : gemmConv(x, w, attrs, out);
 }
 

@@ -78,6 +78,8 @@ export interface WinogradOptions {
    * the plain JavaScript transforms (which add in float64 and round once: the last bit may differ).
    */
   simd?: boolean;
+  /** Budget of the temporary buffers (default `WINOGRAD_CHUNK_BYTES`); the batch is split by images to fit. */
+  chunkBytes?: number;
 }
 
 /** Output size and tiling of a Winograd convolution. */
@@ -102,9 +104,28 @@ export function conv3x3WinogradF32(x: ConvInputF32, u: Float32Array, o: number, 
     out.fill(0, 0, N * o * oh * ow);
     return;
   }
+  // images in chunks, so the transformed buffers stay within WINOGRAD_CHUNK_BYTES (at least one image)
+  const perImage = winogradImageBytes(C, o, H, W, opts.padding);
+  const chunk = Math.max(1, Math.min(N, Math.floor((opts.chunkBytes ?? WINOGRAD_CHUNK_BYTES) / perImage)));
   const rt = kernelRuntime();
-  if (rt?.shared && opts.simd !== false) simdPath(rt, x, u, o, out, opts);
-  else scalarPath(x, u, o, out, opts);
+  const simd = rt?.shared === true && opts.simd !== false;
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const n = Math.min(chunk, N - n0);
+    const part: ConvInputF32 = { data: x.data, offset: x.offset + n0 * x.strides[0], shape: [n, C, H, W], strides: x.strides };
+    const dst = out.subarray(n0 * o * oh * ow, (n0 + n) * o * oh * ow);
+    if (simd) simdPath(rt!, part, u, o, dst, opts);
+    else scalarPath(part, u, o, dst, opts);
+  }
+}
+
+/** Bytes of the transformed buffers a call holds at once, at most (a larger batch is split by images). */
+export const WINOGRAD_CHUNK_BYTES = 128 << 20;
+
+/** Bytes of the temporary buffers of one image (padded input, V, M and the padded output). */
+export function winogradImageBytes(c: number, o: number, h: number, w: number, padding: readonly [number, number]): number {
+  const { th, tw } = winogradTiles(h, w, padding);
+  const tw4 = Math.ceil(tw / 4) * 4;
+  return 4 * (c * (2 * th + 2) * (2 * tw4 + 2) + 16 * (c + o) * th * tw + o * 4 * th * tw4);
 }
 
 /** The transforms in plain JavaScript (hosts without shared WebAssembly memory). */
