@@ -33,6 +33,8 @@ export type { Backend, BiasActivation, Device, Kernel, KernelAttrs, KernelName, 
 export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBackendFactory, setDefaultDevice, useBackend, initialisedDevices } from "./engine/backends.js";
 export { createCpuBackend, referenceKernels, type CpuBackendOptions } from "./backend/cpu/index.js";
 export { fastKernels } from "./backend/cpu/fast.js";
+export { setConvAlgorithm, type ConvAlgorithm } from "./backend/cpu/conv-fast.js";
+export { setPackedWeightCacheBytes, packedWeightCacheStats } from "./backend/cpu/packed-weights.js";
 export { setCpuThreads, getCpuThreads } from "./backend/cpu/wasm/threads.js";
 export {
   createWebGPUBackend,
