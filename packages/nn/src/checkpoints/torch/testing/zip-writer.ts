@@ -3,23 +3,10 @@
  * aligned to 64 bytes with a padding extra field; optionally deflated entries to exercise that path.
  */
 import { deflateRawSync } from "node:zlib";
+import { crc32 } from "../zip/crc32.js";
 
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE) of `bytes`. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 (IEEE) of `bytes`: the reader's own implementation, re-exported for tests and fuzz cases. */
+export { crc32 };
 
 /** One file of the archive. */
 export interface ZipInput {
