@@ -13,23 +13,7 @@ import { readFile } from "node:fs/promises";
 import { basePath, casePaths, type FuzzCase } from "./safetensors-cases.js";
 import { oracleDecode, type OracleFile } from "./safetensors-oracle.js";
 import { runCase } from "./safetensors-run.js";
-
-/**
- * Checks of the harness itself: SAFETENSORS_FUZZ_SABOTAGE="crash:3,hang:5,oom:7" makes this child abort,
- * hang or exhaust its heap on those cases, which the parent must report as crash, timeout and oom.
- */
-function sabotage(index: number): void {
-  for (const item of (process.env["SAFETENSORS_FUZZ_SABOTAGE"] ?? "").split(",")) {
-    const [what, at] = item.split(":");
-    if (Number(at) !== index) continue;
-    if (what === "crash") process.abort();
-    if (what === "hang") for (;;);
-    if (what === "oom") {
-      const hog: number[][] = [];
-      for (;;) hog.push(new Array<number>(1 << 24).fill(hog.length + 0.5)); // 128 MB of heap each
-    }
-  }
-}
+import { sabotage } from "./harness.js";
 
 async function main(dir: string, indices: readonly number[]): Promise<void> {
   const originals = new Map<number, OracleFile>();
@@ -43,7 +27,7 @@ async function main(dir: string, indices: readonly number[]): Promise<void> {
       if ("invalid" in decoded) throw new Error(`base file ${meta.base} is invalid: ${decoded.invalid}`);
       originals.set(meta.base, (original = decoded));
     }
-    sabotage(i);
+    sabotage("SAFETENSORS_FUZZ_SABOTAGE", i); // the harness self-check, see harness.ts
     const bytes = new Uint8Array(await readFile(paths.bytes));
     // Odd cases are read from the path (openSafetensors, ranged reads), even ones from bytes in memory.
     const result = await runCase({ ...meta, bytes }, original, i % 2 === 1 ? paths.bytes : undefined);

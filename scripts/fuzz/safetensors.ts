@@ -10,32 +10,19 @@
  * Exits 1 when any case crashed, timed out, ran out of memory, threw a raw error or was silently misread, or
  * when a child's peak RSS reached 1 GiB.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { flagValue, runFuzzChild, stderrTail, type FuzzRunOptions } from "./harness.js";
 import { basePath, casePaths, KINDS, makeBaseFiles, makeCase } from "./safetensors-cases.js";
 import { oracleDecode, type OracleFile } from "./safetensors-oracle.js";
 import { BAD_OUTCOMES, runCase, type CaseResult, type Outcome } from "./safetensors-run.js";
 
-/** Options of {@link fuzzSafetensors}. */
-export interface FuzzSafetensorsOptions {
-  readonly seed: number;
-  readonly count: number;
-  /** Per-case limit (default 10 s). In-process runs can only report a case that took longer afterwards. */
-  readonly timeoutMs?: number;
-  /** Run the cases in this process instead of child processes (for tests; no crash or OOM isolation). */
-  readonly inProcess?: boolean;
-  /** Cases per child process (default 250). */
-  readonly batch?: number;
+/** Options of {@link fuzzSafetensors}; `batch` defaults to 250. */
+export interface FuzzSafetensorsOptions extends FuzzRunOptions {
   /** Largest generated header in bytes (default 64 MiB, the 99 MB padding case aside). */
   readonly maxBig?: number;
-  /** Run only these case indices (default 0..count-1). */
-  readonly only?: readonly number[];
-  /** Progress lines (default: none). */
-  readonly log?: (line: string) => void;
 }
 
 /** What {@link fuzzSafetensors} found. */
@@ -72,8 +59,6 @@ const OUTCOMES: readonly Outcome[] = [
 ];
 
 const CHILD = fileURLToPath(new URL("./safetensors-child.ts", import.meta.url));
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const HEAP_MB = 1024;
 
 /** Runs `count` seeded cases and returns the counts; see the file comment. */
 export async function fuzzSafetensors(options: FuzzSafetensorsOptions): Promise<FuzzSafetensorsReport> {
@@ -161,52 +146,21 @@ interface ChildRun {
   failed?: { index: number; outcome: Outcome; note: string; ms: number };
 }
 
-function runChild(dir: string, indices: readonly number[], timeoutMs: number): Promise<ChildRun> {
-  const args = [`--max-old-space-size=${HEAP_MB}`, "--conditions=source", "--import", "tsx", CHILD, dir, indices.join(",")];
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+async function runChild(dir: string, indices: readonly number[], timeoutMs: number): Promise<ChildRun> {
   const run: ChildRun = { results: [], peakRssKb: 0 };
-  let inFlight: { index: number; started: number } | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  let ended = false;
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (s: string) => {
-    stderr = (stderr + s).slice(-4000);
+  const exit = await runFuzzChild([CHILD, dir, indices.join(",")], timeoutMs, (json) => {
+    const { rssKb, ...result } = JSON.parse(json) as CaseResult & { rssKb: number };
+    run.results.push(result);
+    run.peakRssKb = Math.max(run.peakRssKb, rssKb);
   });
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    if (line.startsWith("start ")) {
-      inFlight = { index: Number(line.slice(6)), started: performance.now() };
-      timer = setTimeout(() => {
-        timedOut = true;
-        child.kill("SIGKILL");
-      }, timeoutMs);
-    } else if (line.startsWith("done ")) {
-      clearTimeout(timer);
-      const { rssKb, ...result } = JSON.parse(line.slice(5)) as CaseResult & { rssKb: number };
-      run.results.push(result);
-      run.peakRssKb = Math.max(run.peakRssKb, rssKb);
-      inFlight = undefined;
-    } else if (line === "end") {
-      ended = true;
-    }
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (ended && code === 0) return resolve(run);
-      if (!inFlight) {
-        return reject(new Error(`safetensors fuzz: child exited (code ${code}, signal ${signal}) between cases: ${stderr.slice(-1000)}`));
-      }
-      const ms = Math.round(performance.now() - inFlight.started);
-      const oom = /heap out of memory|Reached heap limit|Allocation failed|ERR_MEMORY_ALLOCATION/i.test(stderr);
-      const outcome: Outcome = timedOut ? "timeout" : oom ? "oom" : "crash";
-      const why = timedOut ? `killed after ${timeoutMs} ms` : `exit code ${code}, signal ${signal}`;
-      run.failed = { index: inFlight.index, outcome, note: `${why}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`, ms };
-      resolve(run);
-    });
-  });
+  const { ended, code, signal, timedOut, inFlight, stderr } = exit;
+  if (ended && code === 0) return run;
+  if (!inFlight) throw new Error(`safetensors fuzz: child exited (code ${code}, signal ${signal}) between cases: ${stderr.slice(-1000)}`);
+  const oom = /heap out of memory|Reached heap limit|Allocation failed|ERR_MEMORY_ALLOCATION/i.test(stderr);
+  const outcome: Outcome = timedOut ? "timeout" : oom ? "oom" : "crash";
+  const why = timedOut ? `killed after ${timeoutMs} ms` : `exit code ${code}, signal ${signal}`;
+  run.failed = { index: inFlight.index, outcome, note: `${why}: ${stderrTail(stderr)}`, ms: Math.round(inFlight.ms) };
+  return run;
 }
 
 function summarize(seed: number, results: readonly CaseResult[], peakRssKb: number, wallMs: number): FuzzSafetensorsReport {
@@ -264,7 +218,7 @@ export function reportPasses(r: FuzzSafetensorsReport): boolean {
 }
 
 async function cli(argv: readonly string[]): Promise<number> {
-  const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const value = (flag: string) => flagValue(argv, flag);
   const seed = Number(value("--seed") ?? 1);
   const count = Number(value("--count") ?? 2000);
   const only = value("--case") === undefined ? undefined : [Number(value("--case"))];

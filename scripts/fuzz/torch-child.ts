@@ -11,28 +11,15 @@
  */
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sabotage } from "./harness.js";
 import { makeTorchCase } from "./torch-cases.js";
 import { runTorchCase } from "./torch-run.js";
-
-/** Harness self-check: TORCH_FUZZ_SABOTAGE="crash:3,hang:5,oom:7" makes those cases abort, hang or exhaust the heap. */
-function sabotage(index: number): void {
-  for (const item of (process.env["TORCH_FUZZ_SABOTAGE"] ?? "").split(",")) {
-    const [what, at] = item.split(":");
-    if (Number(at) !== index) continue;
-    if (what === "crash") process.abort();
-    if (what === "hang") for (;;);
-    if (what === "oom") {
-      const hog: number[][] = [];
-      for (;;) hog.push(new Array<number>(1 << 24).fill(hog.length + 0.5));
-    }
-  }
-}
 
 async function main(seed: number, dir: string, indices: readonly number[]): Promise<void> {
   for (const i of indices) {
     const c = makeTorchCase(seed, i);
     process.stdout.write(`start ${i}\n`);
-    sabotage(i);
+    sabotage("TORCH_FUZZ_SABOTAGE", i); // the harness self-check, see harness.ts
     let path: string | undefined;
     if (i % 2 === 1) {
       path = join(dir, `case-${i}.pt`);

@@ -11,31 +11,18 @@
  * Prints a table of outcomes by mutation family and the peak RSS; exits 1 when any case crashed, timed out,
  * ran out of memory, threw a raw (non-TorchCheckpointError) error or was silently misread.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { flagValue, runFuzzChild, stderrTail, type FuzzRunOptions } from "./harness.js";
 import { KINDS, makeTorchCase } from "./torch-cases.js";
 import { BAD_OUTCOMES, runTorchCase, type CaseResult, type Outcome } from "./torch-run.js";
 
-/** Options of {@link fuzzTorch}. */
-export interface FuzzTorchOptions {
-  readonly seed: number;
-  readonly count: number;
-  /** Per-case limit (default 10 s). In-process runs can only report a case that took longer afterwards. */
-  readonly timeoutMs?: number;
-  /** Run in this process instead of child processes (for tests; no crash or OOM isolation). */
-  readonly inProcess?: boolean;
+/** Options of {@link fuzzTorch}; `batch` defaults to 100. */
+export interface FuzzTorchOptions extends FuzzRunOptions {
   /** Smaller bombs (see torch-cases.ts), for quick in-process runs. */
   readonly light?: boolean;
-  /** Cases per child process (default 100). */
-  readonly batch?: number;
-  /** Run only these case indices (default 0..count-1). */
-  readonly only?: readonly number[];
-  /** Progress lines (default: none). */
-  readonly log?: (line: string) => void;
 }
 
 /** What {@link fuzzTorch} found. */
@@ -56,55 +43,24 @@ export interface FuzzTorchReport {
 export const OUTCOMES: readonly Outcome[] = ["loaded-same", "loaded-changed", "clean-error", "raw-error", "misread", "crash", "timeout", "oom"];
 
 const CHILD = fileURLToPath(new URL("./torch-child.ts", import.meta.url));
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const HEAP_MB = 1024;
 const RSS_LIMIT_KB = 1024 * 1024;
 
 /** Runs `indices` of `seed` in one child; resolves with the results it reported and the index it died on, if any. */
-function runChild(seed: number, dir: string, indices: readonly number[], timeoutMs: number, onResult: (r: CaseResult) => void): Promise<{ died?: CaseResult }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "--conditions=source", "--import", "tsx", CHILD, String(seed), dir, indices.join(",")], {
-      cwd: REPO,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: process.env,
-    });
-    let current: number | undefined;
-    let started = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      if (line.startsWith("start ")) {
-        current = Number(line.slice(6));
-        started = performance.now();
-        timer = setTimeout(() => {
-          timedOut = true;
-          child.kill("SIGKILL");
-        }, timeoutMs);
-      } else if (line.startsWith("done ")) {
-        clearTimeout(timer);
-        const r = JSON.parse(line.slice(5)) as CaseResult;
-        onResult((r.rssKb ?? 0) >= RSS_LIMIT_KB ? { ...r, outcome: "oom", message: `peak RSS ${r.rssKb} KiB` } : r);
-        current = undefined;
-      }
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (current === undefined) {
-        if (code !== 0) process.stderr.write(`torch fuzz child exited with ${code ?? signal} between cases:\n${stderr}\n`);
-        return resolve({});
-      }
-      const c = makeTorchCase(seed, current);
-      const ms = performance.now() - started;
-      const oom = /heap out of memory|Allocation failed|Reached heap limit|invalid array length|ENOMEM/i.test(stderr);
-      const outcome: Outcome = timedOut ? "timeout" : oom ? "oom" : "crash";
-      const message = timedOut ? `no result after ${timeoutMs} ms` : `child exited with ${code ?? signal}: ${stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`;
-      resolve({ died: { index: c.index, kind: c.kind, detail: c.detail, outcome, message, ms } });
-    });
+async function runChild(seed: number, dir: string, indices: readonly number[], timeoutMs: number, onResult: (r: CaseResult) => void): Promise<{ died?: CaseResult }> {
+  const exit = await runFuzzChild([CHILD, String(seed), dir, indices.join(",")], timeoutMs, (json) => {
+    const r = JSON.parse(json) as CaseResult;
+    onResult((r.rssKb ?? 0) >= RSS_LIMIT_KB ? { ...r, outcome: "oom", message: `peak RSS ${r.rssKb} KiB` } : r);
   });
+  const { code, signal, timedOut, inFlight, stderr } = exit;
+  if (!inFlight) {
+    if (code !== 0) process.stderr.write(`torch fuzz child exited with ${code ?? signal} between cases:\n${stderr}\n`);
+    return {};
+  }
+  const c = makeTorchCase(seed, inFlight.index);
+  const oom = /heap out of memory|Allocation failed|Reached heap limit|invalid array length|ENOMEM/i.test(stderr);
+  const outcome: Outcome = timedOut ? "timeout" : oom ? "oom" : "crash";
+  const message = timedOut ? `no result after ${timeoutMs} ms` : `child exited with ${code ?? signal}: ${stderrTail(stderr).slice(0, 300)}`;
+  return { died: { index: c.index, kind: c.kind, detail: c.detail, outcome, message, ms: inFlight.ms } };
 }
 
 function summarize(seed: number, results: CaseResult[], peakRssKb: number, t0: number): FuzzTorchReport {
@@ -182,19 +138,14 @@ export function formatReport(r: FuzzTorchReport): string {
   return lines.join("\n");
 }
 
-function flag(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const one = flag(args, "--case");
+  const one = flagValue(args, "--case");
   const report = await fuzzTorch({
-    seed: Number(flag(args, "--seed") ?? 1),
-    count: Number(flag(args, "--count") ?? 500),
-    timeoutMs: Number(flag(args, "--timeout-ms") ?? 10_000),
-    batch: Number(flag(args, "--batch") ?? 100),
+    seed: Number(flagValue(args, "--seed") ?? 1),
+    count: Number(flagValue(args, "--count") ?? 500),
+    timeoutMs: Number(flagValue(args, "--timeout-ms") ?? 10_000),
+    batch: Number(flagValue(args, "--batch") ?? 100),
     inProcess: args.includes("--in-process"),
     only: one === undefined ? undefined : [Number(one)],
     log: (line) => process.stderr.write(`${line}\n`),
