@@ -3,49 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalizeText, SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
+import { tinySentencePieceJson } from "./testing/tiny-sentencepiece.js";
 
-const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-const seq = { Sequence: { id: "A", type_id: 0 } };
-const eos = { SpecialToken: { id: "</s>", type_id: 0 } };
-
-/**
- * A small SigLIP-shaped tokenizer.json: Unigram over "▁"-prefixed pieces, Metaspace pre-tokenizer, `</s>` appended by
- * a TemplateProcessing post-processor; ids 0 <pad>, 1 </s>, 2 <unk> as in SigLIP's vocabulary.
- */
-const TOKENIZER_JSON = {
-  version: "1.0",
-  truncation: null,
-  padding: null,
-  added_tokens: [special(0, "<pad>"), special(1, "</s>"), special(2, "<unk>")],
-  normalizer: null,
-  pre_tokenizer: { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true },
-  post_processor: {
-    type: "TemplateProcessing",
-    single: [seq, eos],
-    pair: [seq, eos, { Sequence: { id: "B", type_id: 0 } }, eos],
-    special_tokens: { "</s>": { id: "</s>", ids: [1], tokens: ["</s>"] } },
-  },
-  decoder: { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true },
-  model: {
-    type: "Unigram",
-    unk_id: 2,
-    byte_fallback: false,
-    vocab: [
-      ["<pad>", 0],
-      ["</s>", 0],
-      ["<unk>", 0],
-      ["\u2581a", -1],
-      ["\u2581photo", -2],
-      ["\u2581of", -2],
-      ["\u2581", -3],
-      ["\u2581cat", -2],
-      ["s", -3],
-      ["\u2581dog", -2],
-      ["\u2581cats", -9],
-      ["\u2581dogs", -3],
-    ],
-  },
-};
+/** A small SigLIP-shaped tokenizer.json (see testing/tiny-sentencepiece.ts) with "cats" and "dogs" pieces. */
+const TOKENIZER_JSON = tinySentencePieceJson([
+  ["\u2581a", -1],
+  ["\u2581photo", -2],
+  ["\u2581of", -2],
+  ["\u2581", -3],
+  ["\u2581cat", -2],
+  ["s", -3],
+  ["\u2581dog", -2],
+  ["\u2581cats", -9],
+  ["\u2581dogs", -3],
+]);
 
 describe("SentencePieceTokenizer", () => {
   const tok = SentencePieceTokenizer.fromJson(TOKENIZER_JSON);
