@@ -1,31 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveBpe, SHARED_BPE, TINY_PRESET_JSON, writeTinySetup } from "./fixtures/tiny-models.js";
+import { diva } from "./fixtures/run-diva.js";
 
-const REPO = join(import.meta.dirname, "..", "..", "..");
-const MAIN = join(REPO, "packages", "diva", "src", "cli", "main.ts");
 const bpe = await haveBpe();
 if (!bpe) console.log(`CLI safety runs skipped: the CLIP BPE vocabulary ${SHARED_BPE} is not on this machine`);
-
-/** Runs the `diva` CLI from source; a run is killed after two minutes (a bound, far above what these take). */
-function diva(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 let root: string;
 let common: string[];

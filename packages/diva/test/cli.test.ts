@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,30 +5,10 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSafetensors, writeSafetensors } from "@diva/tensor";
 import { haveBpe, SHARED_BPE, TINY_PRESET_JSON, writeTinySetup } from "./fixtures/tiny-models.js";
+import { diva } from "./fixtures/run-diva.js";
 
-const REPO = join(import.meta.dirname, "..", "..", "..");
-const MAIN = join(REPO, "packages", "diva", "src", "cli", "main.ts");
 const bpe = await haveBpe();
 if (!bpe) console.log(`CLI runs on tiny models skipped: the CLIP BPE vocabulary ${SHARED_BPE} is not on this machine`);
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** Runs the `diva` CLI from source with tsx. */
-function diva(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
 
 let root: string;
 let tiny: { clip: string; sd: string; images: string };

@@ -1,21 +1,5 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const REPO = join(import.meta.dirname, "..", "..", "..");
-const MAIN = join(REPO, "packages", "diva", "src", "cli", "main.ts");
-
-function diva(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+import { diva } from "./fixtures/run-diva.js";
 
 describe("diva demo instruments", () => {
   it("runs the text check on the shipped models for the given world seed, as JSON (options after the subcommand are its own)", async () => {

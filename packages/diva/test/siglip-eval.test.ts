@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,9 +8,9 @@ import { loadClip, SentencePieceTokenizer, type ClipModel, type ClipTokenizer } 
 import { loadedClipForEval } from "../src/eval/loaded-clip.js";
 import { getPreset } from "../src/presets.js";
 import { TINY_SENTENCEPIECE_JSON } from "./fixtures/tiny-sentencepiece.js";
+import { diva } from "./fixtures/run-diva.js";
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
-const MAIN = join(REPO, "packages", "diva", "src", "cli", "main.ts");
 /** A tiny open_clip SigLIP (timm tower, custom text tower: vocab 64, context 8, 32 px) made by open_clip. */
 const SIGLIP_FIXTURE = join(REPO, "packages", "nn", "test", "fixtures", "siglip_tiny.safetensors");
 
@@ -61,18 +60,6 @@ describe("SigLIP evaluation", () => {
     expect(await maxDiff(clip.encodeText(["A photo of red squares!"]), model.encodeText(ids))).toBeLessThan(1e-6);
   });
 });
-
-function diva(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
 
 describe("diva eval on SigLIP", () => {
   it("refuses without --tokenizer and scores MMVP with it (paper features: the pooled token)", async () => {
