@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { concat, linear, mean, normal, randomKey, relu, reshape, splitKey, sub, tensor, zeros, type Tensor } from "@diva/tensor";
-import { DDPMScheduler, SD21_BASE_SCHEDULER_CONFIG, sgdInit } from "@diva/nn";
+import { concat, mean, normal, randomKey, reshape, splitKey, sub, tensor, zeros, type Tensor } from "@diva/tensor";
+import { sgdInit } from "@diva/nn";
 import { conditionTokensFrom } from "../src/condition.js";
 import { divaLoss, type FrozenDiffusion } from "../src/objective.js";
 import { divaStep, type DivaState } from "../src/step.js";
+import { tinyNonlinearDiffusion, tinyVisionTokens } from "./fixtures/tiny-diffusion.js";
 
 /**
  * A hand-computable stand-in: the "latent" of image i is its VAE pixel x_i, the condition is its CLIP pixel c_i
@@ -52,19 +53,8 @@ describe("condition source (placebo control)", () => {
 
   it("with a nonlinear stand-in, shuffled equals own on CLIP images rolled by one, and gradients still reach the vision tower", async () => {
     const k = splitKey(randomKey(5), 8);
-    const w1 = normal(k[0]!, [6, 6]);
-    const w2 = normal(k[1]!, [4, 6]);
-    const diffusion: FrozenDiffusion = {
-      scalingFactor: 0.5,
-      scheduler: new DDPMScheduler(SD21_BASE_SCHEDULER_CONFIG),
-      encodeMean: (images) => reshape(mean(images, 1), [images.shape[0]!, 1, images.shape[2]!, images.shape[3]!]),
-      predictNoise: (latents, _t, cond) => {
-        const B = latents.shape[0]!;
-        const h = relu(linear(reshape(latents, [B, 4]), w1.slice([[0, 6], [0, 4]])).add(linear(mean(cond, 1), w1.slice([[0, 6], [4, 6]]))));
-        return reshape(linear(h, w2), [B, 1, 2, 2]);
-      },
-    };
-    const visionTokens = (v: { w: Tensor }, images: Tensor) => linear(reshape(images, [images.shape[0]!, 3, 4]), v.w);
+    const diffusion = tinyNonlinearDiffusion(k[0]!, k[1]!);
+    const visionTokens = tinyVisionTokens;
     const ctx = (source: "own" | "shuffled") => ({ visionTokens, diffusion, condition: { kind: "clsAllPatches", text: "mean" } as const, textEmbedding: zeros([5, 2]), conditionSource: source });
     const params = { vision: { w: normal(k[2]!, [3, 4]) }, projection: { weight: normal(k[3]!, [2, 3]), bias: zeros([2]) } };
     const clip = normal(k[4]!, [3, 3, 2, 2]);

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { concat, foldIn, linear, mean, normal, randomKey, relu, reshape, splitKey, zeros, type Tensor } from "@diva/tensor";
-import { DDPMScheduler, SD21_BASE_SCHEDULER_CONFIG } from "@diva/nn";
-import { divaLoss, encodeLatents, type FrozenDiffusion } from "../../objective.js";
+import { concat, foldIn, mean, normal, randomKey, splitKey, zeros } from "@diva/tensor";
+import { divaLoss, encodeLatents } from "../../objective.js";
 import { heldOutLosses, perImageDivaLoss } from "./mechanism.js";
+import { tinyNonlinearDiffusion, tinyVisionTokens } from "../../../test/fixtures/tiny-diffusion.js";
 
 const k = splitKey(randomKey(11), 8);
-const w1 = normal(k[0]!, [6, 6]);
-const w2 = normal(k[1]!, [4, 6]);
-const diffusion: FrozenDiffusion = {
-  scalingFactor: 0.5,
-  scheduler: new DDPMScheduler(SD21_BASE_SCHEDULER_CONFIG),
-  encodeMean: (images) => reshape(mean(images, 1), [images.shape[0]!, 1, images.shape[2]!, images.shape[3]!]),
-  predictNoise: (latents, _t, cond) => {
-    const B = latents.shape[0]!;
-    const h = relu(linear(reshape(latents, [B, 4]), w1.slice([[0, 6], [0, 4]])).add(linear(mean(cond, 1), w1.slice([[0, 6], [4, 6]]))));
-    return reshape(linear(h, w2), [B, 1, 2, 2]);
-  },
-};
+const diffusion = tinyNonlinearDiffusion(k[0]!, k[1]!);
 const ctx = {
-  visionTokens: (v: { w: Tensor }, images: Tensor) => linear(reshape(images, [images.shape[0]!, 3, 4]), v.w),
+  visionTokens: tinyVisionTokens,
   diffusion,
   condition: { kind: "clsRandomPatches", numPatches: 2, text: "mean" } as const,
   textEmbedding: zeros([5, 2]),
