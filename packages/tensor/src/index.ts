@@ -34,7 +34,7 @@ export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBac
 export { createCpuBackend, referenceKernels, type CpuBackendOptions } from "./backend/cpu/index.js";
 export { fastKernels } from "./backend/cpu/fast.js";
 export { setConvAlgorithm, type ConvAlgorithm } from "./backend/cpu/conv-fast.js";
-export { setPackedWeightCacheBytes, packedWeightCacheStats } from "./backend/cpu/packed-weights.js";
+export { setPackedWeightCacheBytes, packedWeightCacheStats, type PackedWeightCacheStats } from "./backend/cpu/packed-weights.js";
 export { setCpuThreads, getCpuThreads } from "./backend/cpu/wasm/threads.js";
 export {
   createWebGPUBackend,

@@ -100,7 +100,23 @@ export function setPackedWeightCacheBytes(bytes: number): number {
   return prev;
 }
 
+/** What the packed-weight cache holds and how it has been used (see `packedWeightCacheStats`). */
+export interface PackedWeightCacheStats {
+  /** Bytes of kernel memory the cached forms occupy. */
+  bytes: number;
+  /** Cached forms. */
+  entries: number;
+  /** The byte budget (`setPackedWeightCacheBytes`). */
+  capBytes: number;
+  /** Lookups that found a cached form. */
+  hits: number;
+  /** Lookups that had to compute the form. */
+  misses: number;
+  /** Forms dropped to stay within the budget. */
+  evictions: number;
+}
+
 /** Bytes and entries held by the packed-weight cache, and its hit, miss and eviction counts. */
-export function packedWeightCacheStats(): { bytes: number; entries: number; capBytes: number; hits: number; misses: number; evictions: number } {
+export function packedWeightCacheStats(): PackedWeightCacheStats {
   return { bytes: cachedBytes, entries: lru.size, capBytes, ...stats };
 }
