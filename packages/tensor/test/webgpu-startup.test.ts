@@ -28,7 +28,10 @@ describe("WebGPU backend startup output", () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { adapter: { name: string }; values: number[] };
     expect(out.values).toEqual([2, 4, 6]);
-    const lines = r.stderr.split("\n").filter((l) => l.trim() !== "");
+    // Dawn itself prints these two lines when it opens a Mesa adapter (lavapipe 25 through Vulkan, llvmpipe through
+    // OpenGL); they come from native code in this process and cannot be filtered from JavaScript (docs/webgpu.md).
+    const dawnLimitNotice = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
+    const lines = r.stderr.split("\n").filter((l) => l.trim() !== "" && !dawnLimitNotice.test(l));
     const software = /swiftshader|llvmpipe|lavapipe/i.test(out.adapter.name);
     const warning = /^webgpu: the adapter is a software one \((SwiftShader|Mesa llvmpipe|Mesa lavapipe|a fallback adapter)\): it is for checking correctness and runs far slower than the CPU backend; use the CPU backend for speed$/;
     if (software) {
