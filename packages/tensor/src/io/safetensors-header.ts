@@ -1,4 +1,4 @@
-import { checkName, isReservedNameSegment, reservedNameError } from "../names.js";
+import { checkName, isReservedNameSegment, RESERVED_NAME_SEGMENTS, reservedNameError } from "../names.js";
 import {
   ITEM_SIZE,
   describeJson,
@@ -168,7 +168,7 @@ function parseHeaderText(
 
 /** A cheap filter before `checkName`: a reserved segment is also a substring. */
 function mayHaveReservedSegment(name: string): boolean {
-  return name.includes("__proto__") || name.includes("constructor") || name.includes("prototype");
+  return RESERVED_NAME_SEGMENTS.some((segment) => name.includes(segment));
 }
 
 function parseMetadata(cur: JsonCursor, source: string): Record<string, string> {
