@@ -87,6 +87,30 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
   return out;
 }
 
+/**
+ * Simplifies a strided iteration without changing the element each row-major position maps to in each
+ * operand: drops size-1 dimensions and merges neighbours that every operand walks contiguously
+ * (`strides[d] == strides[d+1] * shape[d+1]`). A contiguous tensor of any rank becomes rank 1; an iteration
+ * over a single element becomes rank 0 (empty shape).
+ */
+export function collapseDims(shape: Shape, strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n)) {
+      outShape[last]! *= n;
+      strides.forEach((s, k) => (outStrides[k]![last] = s[d]!));
+    } else {
+      outShape.push(n);
+      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
 /** True when two shapes are equal. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);

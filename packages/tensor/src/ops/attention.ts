@@ -6,7 +6,7 @@
 import type { KernelAttrs } from "../backend/backend.js";
 import { isFloat } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
-import { broadcastShapes, fmt } from "../shape.js";
+import { broadcastShapes, fmt, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { fromHost, zeros } from "./creation.js";
 import { add, mul, sub, where } from "./elementwise.js";
@@ -104,7 +104,7 @@ export const attentionDefs: { attention: KernelOpDef<KernelAttrs["attention"]> }
       const [lq, d] = q!.shape.slice(-2) as [number, number];
       const lk = k!.shape[r - 2]!;
       const batch = q!.shape.slice(0, -2);
-      const same = (t: Tensor, want: readonly number[]) => t.rank === want.length && t.shape.every((s, i) => s === want[i]);
+      const same = (t: Tensor, want: readonly number[]) => shapesEqual(t.shape, want);
       const ok =
         r >= 2 &&
         same(k!, [...batch, lk, d]) &&

@@ -1,6 +1,6 @@
 import type { DType } from "../dtype.js";
 import { castScalar, isFloat } from "../dtype.js";
-import { fmt, type Shape } from "../shape.js";
+import { fmt, shapesEqual, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { runKernel, runView } from "./registry.js";
 
@@ -28,7 +28,7 @@ export function castTo(x: Tensor, dtype: DType): Tensor {
 
 /** Sums `g` down to `shape` (the adjoint of broadcasting `shape` to g's shape). */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  if (shapesEqual(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   if (lead < 0) throw new Error(`sumTo: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
   const axes: number[] = [];

@@ -1,8 +1,8 @@
 import type { BiasActivation, KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { allocHost } from "../../dtype.js";
 import { UNARY } from "../../ops/elementwise-table.js";
-import { sizeOf } from "../../shape.js";
-import { broadcastStridesTo, runLoop } from "./loops.js";
+import { broadcastStrides, sizeOf } from "../../shape.js";
+import { runLoop } from "./loops.js";
 import { erf, sigmoid } from "./math.js";
 import { CpuStorage, dataOf } from "./storage.js";
 
@@ -23,7 +23,7 @@ export function biasActKernel(inputs: readonly TensorView[], attrs: KernelAttrs[
   const expr = attrs.activation === "none" ? "x + y" : `act_${attrs.activation}(x + y)`;
   const operands = [
     { data: dataOf(x), offset: x.offset, strides: x.strides },
-    { data: dataOf(b), offset: b.offset, strides: broadcastStridesTo(b.shape, b.strides, out.shape) },
+    { data: dataOf(b), offset: b.offset, strides: broadcastStrides(b.shape, b.strides, out.shape) },
   ];
   runLoop(expr, operands, out.shape, res, attrs.activation === "none" ? undefined : { [`act_${attrs.activation}`]: ENV[`act_${attrs.activation}`] });
   return new CpuStorage(res);

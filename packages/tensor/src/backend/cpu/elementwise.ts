@@ -1,9 +1,9 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { allocHost, castScalar, type DType, type TypedArray } from "../../dtype.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
-import { sizeOf } from "../../shape.js";
+import { broadcastStrides, sizeOf } from "../../shape.js";
 import { erf, roundEven, sigmoid } from "./math.js";
-import { broadcastStridesTo, runLoop } from "./loops.js";
+import { runLoop } from "./loops.js";
 import { CpuStorage, dataOf } from "./storage.js";
 
 /** The JS expression of a binary op for operands of `dtype` (integer multiply must wrap like int32 hardware). */
@@ -35,7 +35,7 @@ export const HELPERS = { erf, roundEven, sigmoid };
 
 /** A kernel input as the loops read it: broadcast to the output shape. */
 export function operand(v: TensorView, shape: readonly number[]) {
-  return { data: dataOf(v), offset: v.offset, strides: broadcastStridesTo(v.shape, v.strides, shape) };
+  return { data: dataOf(v), offset: v.offset, strides: broadcastStrides(v.shape, v.strides, shape) };
 }
 
 /** Reads a view (any layout) into a new contiguous array of `dtype`, converting values. */

@@ -1,31 +1,18 @@
-import type { Shape } from "../../shape.js";
+import { collapseDims, type Shape } from "../../shape.js";
 
 /**
  * Elementwise loops over strided operands without per-element offset tables: dims are merged where every
  * operand allows (`collapse`), then an odometer walks the outer dims and a tight loop the innermost one.
  */
 
-/** The output shape with size-1 dims dropped and mergeable neighbours merged, and each operand's strides. */
+/** `collapseDims`, kept at rank 1 or more (a single element becomes shape [1], strides 0) for the loops. */
 export function collapse(shape: Shape, strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (const i of keep) {
-    const last = outShape.length - 1;
-    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[i]! * shape[i]!);
-    if (mergeable) {
-      outShape[last]! *= shape[i]!;
-      strides.forEach((s, k) => (outStrides[k]![last] = s[i]!));
-    } else {
-      outShape.push(shape[i]!);
-      strides.forEach((s, k) => outStrides[k]!.push(s[i]!));
-    }
+  const c = collapseDims(shape, strides);
+  if (c.shape.length === 0) {
+    c.shape.push(1);
+    c.strides.forEach((s) => s.push(0));
   }
-  if (outShape.length === 0) {
-    outShape.push(1);
-    outStrides.forEach((s) => s.push(0));
-  }
-  return { shape: outShape, strides: outStrides };
+  return c;
 }
 
 type Loop = (arrays: unknown[], offsets: number[], strides: Int32Array[], shape: Int32Array, out: unknown, n: number) => void;
@@ -62,12 +49,6 @@ export function compileLoop(expr: string, arity: number, env: Record<string, unk
   f = new Function(...Object.keys(env), src)(...Object.values(env)) as Loop;
   cache.set(key, f);
   return f;
-}
-
-/** Strides of an operand read as broadcast to `target` (zero for broadcast and size-1 dims). */
-export function broadcastStridesTo(shape: Shape, strides: readonly number[], target: Shape): number[] {
-  const off = target.length - shape.length;
-  return target.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : strides[i - off]!));
 }
 
 /** Runs `expr` over operands (array, offset, strides already broadcast to `shape`) into `out`. */

@@ -1,6 +1,6 @@
 import type { Storage, TensorView } from "../backend.js";
 import type { TypedArray } from "../../dtype.js";
-import { sizeOf, type Shape } from "../../shape.js";
+import { broadcastStrides, shapesEqual, sizeOf, type Shape } from "../../shape.js";
 
 /** CPU storage: a host typed array. */
 export class CpuStorage implements Storage {
@@ -63,10 +63,8 @@ export function offsetsOf(shape: Shape, strides: readonly number[], offset: numb
 
 /** Offsets of the elements of `v` read as broadcast to `target`. Null when contiguous and equal-shaped. */
 export function broadcastOffsets(v: TensorView, target: Shape): Int32Array | null {
-  const off = target.length - v.shape.length;
-  const strides = target.map((_, i) => (i < off || v.shape[i - off] === 1 ? 0 : v.strides[i - off]!));
-  if (v.shape.length === target.length && v.shape.every((d, i) => d === target[i])) return stridedOffsets(target, v.strides, v.offset);
-  return offsetsOf(target, strides, v.offset);
+  if (shapesEqual(v.shape, target)) return stridedOffsets(target, v.strides, v.offset);
+  return offsetsOf(target, broadcastStrides(v.shape, v.strides, target), v.offset);
 }
 
 /**

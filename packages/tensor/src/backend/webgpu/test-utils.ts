@@ -4,7 +4,7 @@
  */
 import type { Storage, TensorView } from "../backend.js";
 import type { DType, TypedArray } from "../../dtype.js";
-import { rowMajor } from "./layout.js";
+import { contiguousStrides } from "../../shape.js";
 import { createWebGPUBackend, type WebGPUBackend } from "./webgpu-backend.js";
 
 /** The backend for a test file, or null (with the reason printed) when no adapter exists outside CI. */
@@ -29,7 +29,7 @@ export interface Layout {
 
 /** A contiguous layout of `shape`. */
 export function contiguousLayout(shape: readonly number[]): Layout {
-  return { shape, strides: rowMajor(shape), offset: 0 };
+  return { shape, strides: contiguousStrides(shape), offset: 0 };
 }
 
 /** Uploads `data` and returns a view of it with `layout` (contiguous `shape` by default). */

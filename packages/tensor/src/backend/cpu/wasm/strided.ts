@@ -2,6 +2,7 @@
  * Strided-view helpers for the kernel wrappers: collapsing batch dimensions, the span of elements a view
  * touches, and gathering a sparse view into a compact copy.
  */
+import { collapseDims } from "../../../shape.js";
 
 /** Batch dimensions of a matmul with the strides of its two operands (elements; 0 broadcasts). */
 export interface BatchDims {
@@ -10,27 +11,10 @@ export interface BatchDims {
   b: number[];
 }
 
-/**
- * Drops size-1 dimensions and merges neighbours that are contiguous with each other in both operands (the
- * output is contiguous), so most batches become a single dimension.
- */
+/** `collapseDims` over a matmul's batch dimensions (the output is contiguous, so only `a` and `b` decide). */
 export function collapseBatch(shape: readonly number[], a: readonly number[], b: readonly number[]): BatchDims {
-  const out: BatchDims = { shape: [], a: [], b: [] };
-  for (let i = 0; i < shape.length; i++) {
-    const s = shape[i]!;
-    if (s === 1) continue;
-    const last = out.shape.length - 1;
-    if (last >= 0 && out.a[last] === a[i]! * s && out.b[last] === b[i]! * s) {
-      out.shape[last]! *= s;
-      out.a[last] = a[i]!;
-      out.b[last] = b[i]!;
-    } else {
-      out.shape.push(s);
-      out.a.push(a[i]!);
-      out.b.push(b[i]!);
-    }
-  }
-  return out;
+  const c = collapseDims(shape, [a, b]);
+  return { shape: c.shape, a: c.strides[0]!, b: c.strides[1]! };
 }
 
 /** Lowest and highest element index (relative to the offset) reached by a view with these sizes and strides. */

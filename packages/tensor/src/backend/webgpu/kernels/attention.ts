@@ -1,7 +1,8 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslStorageType } from "../dtypes.js";
-import { collapse, numel } from "../layout.js";
+import { collapse } from "../layout.js";
+import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
@@ -26,7 +27,7 @@ const pad = (d: number) => Math.max(DIM_STEP, Math.ceil(d / DIM_STEP) * DIM_STEP
  */
 export function attention(ctx: GpuContext, inputs: readonly TensorView[], attrs: KernelAttrs["attention"], out: OutputInfo): WebGPUStorage {
   const [q, k, v, m] = inputs as [TensorView, TensorView, TensorView, TensorView | undefined];
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   const result = ctx.alloc(out.dtype, n, "attention", out.shape);
   if (n === 0) return result;
   const r = out.shape.length;
@@ -38,7 +39,7 @@ export function attention(ctx: GpuContext, inputs: readonly TensorView[], attrs:
   const BK = Math.max(1, Math.min(32, Math.floor(storage / 4 / (DP + DVP))));
   const views = m ? [q, k, v, m] : [q, k, v];
   const batchIt = collapse({ shape: batchShape, operands: views.map((t) => ({ strides: t.strides.slice(0, r - 2), offset: t.offset })) });
-  const batches = numel(batchShape);
+  const batches = sizeOf(batchShape);
   const qBlocks = Math.ceil(Lq / BQ);
   const params = new Params();
   params.u32(batches * qBlocks); // 0

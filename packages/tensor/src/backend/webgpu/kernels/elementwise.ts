@@ -4,6 +4,7 @@ import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../../ops
 import type { GpuContext } from "../context.js";
 import { wgslComputeType } from "../dtypes.js";
 import { broadcastTo } from "../layout.js";
+import { shapesEqual } from "../../../shape.js";
 import type { WebGPUStorage } from "../storage.js";
 import { mapKernel } from "./map.js";
 
@@ -12,7 +13,7 @@ const INT_IDENTITY: ReadonlySet<string> = new Set(["floor", "ceil", "round"]);
 
 /** Strides of an input view read over the output shape (broadcasting it where its shape differs). */
 export function stridesOver(view: TensorView, shape: readonly number[]): readonly number[] {
-  if (view.shape.length === shape.length && view.shape.every((d, i) => d === shape[i])) return view.strides;
+  if (shapesEqual(view.shape, shape)) return view.strides;
   return broadcastTo(view.shape, view.strides, shape);
 }
 

@@ -1,7 +1,7 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslComputeType, wgslStorageType } from "../dtypes.js";
-import { numel, rowMajor } from "../layout.js";
+import { contiguousStrides, sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs } from "../wgsl/convert.js";
@@ -61,8 +61,8 @@ export function indexSelect(ctx: GpuContext, x: TensorView, index: TensorView, a
 
 /** Concatenation along `axis`: one strided copy per input into its slab of the output. */
 export function concat(ctx: GpuContext, inputs: readonly TensorView[], axis: number, out: OutputInfo): WebGPUStorage {
-  const storage = ctx.alloc(out.dtype, numel(out.shape), "concat", out.shape);
-  const strides = rowMajor(out.shape);
+  const storage = ctx.alloc(out.dtype, sizeOf(out.shape), "concat", out.shape);
+  const strides = contiguousStrides(out.shape);
   let at = 0;
   for (const x of inputs) {
     const T = wgslComputeType(x.dtype);
@@ -126,10 +126,10 @@ export function scatterSlice(
 export function scatterAdd(ctx: GpuContext, base: TensorView, index: TensorView, src: TensorView, axis: number, out: OutputInfo): WebGPUStorage {
   const acc = out.dtype === "float32" || out.dtype === "float16" ? "float32" : "int32";
   const result = cast(ctx, base, { shape: out.shape, dtype: acc }, "scatterAdd");
-  const n = numel(index.shape);
+  const n = sizeOf(index.shape);
   if (n > 0) {
     const T = wgslComputeType(acc);
-    const outStrides = rowMajor(out.shape);
+    const outStrides = contiguousStrides(out.shape);
     const it = {
       shape: index.shape,
       operands: [
@@ -179,7 +179,7 @@ export function scatterAdd(ctx: GpuContext, base: TensorView, index: TensorView,
     ctx.run(key, source, params, [bind(gpuStorage(index, "scatterAdd")), bind(gpuStorage(src, "scatterAdd")), bind(result)], grid(Math.ceil(n / 64), ctx.maxGroups));
   }
   if (acc === out.dtype) return result;
-  const view = { storage: result, dtype: acc, shape: out.shape, strides: rowMajor(out.shape), offset: 0 } as const;
+  const view = { storage: result, dtype: acc, shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 } as const;
   const converted = cast(ctx, view, out, "scatterAdd");
   ctx.pool.release(result.buffer);
   result.freed = true;

@@ -2,7 +2,8 @@ import type { TensorView } from "../../backend.js";
 import type { DType } from "../../../dtype.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslStorageType, type WgslComputeType } from "../dtypes.js";
-import { collapse, numel, type StridedOperand } from "../layout.js";
+import { collapse, type StridedOperand } from "../layout.js";
+import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs, type WgslValueType } from "../wgsl/convert.js";
@@ -53,7 +54,7 @@ export interface MapSpec {
  * element (through its strides, so views of any layout are read in place) and the output element.
  */
 export function mapKernel(ctx: GpuContext, spec: MapSpec): WebGPUStorage {
-  const n = numel(spec.shape);
+  const n = sizeOf(spec.shape);
   const out = spec.into?.storage ?? ctx.alloc(spec.outDtype, n, spec.op, spec.shape);
   if (n === 0) return out;
   const stores = spec.inputs.map((i) => gpuStorage(i.view, spec.op));

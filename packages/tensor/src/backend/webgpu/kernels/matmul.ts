@@ -2,7 +2,8 @@ import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
 import type { Binding } from "../queue.js";
 import { wgslComputeType, wgslStorageType, type WgslComputeType, type WgslStorageType } from "../dtypes.js";
-import { broadcastTo, collapse, numel } from "../layout.js";
+import { broadcastTo, collapse } from "../layout.js";
+import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
@@ -194,7 +195,7 @@ export function matmul(ctx: GpuContext, a: TensorView, b: TensorView, out: Outpu
   const M = out.shape[r - 2]!;
   const N = out.shape[r - 1]!;
   const K = a.shape[a.shape.length - 1]!;
-  const total = numel(out.shape);
+  const total = sizeOf(out.shape);
   const result = ctx.alloc(out.dtype, total, "matmul", out.shape);
   if (total === 0) return result;
   const sa = gpuStorage(a, "matmul");
@@ -203,7 +204,7 @@ export function matmul(ctx: GpuContext, a: TensorView, b: TensorView, out: Outpu
   const aBatch = broadcastTo(a.shape.slice(0, -2), a.strides.slice(0, -2), batchShape);
   const bBatch = broadcastTo(b.shape.slice(0, -2), b.strides.slice(0, -2), batchShape);
   const it = collapse({ shape: batchShape, operands: [{ strides: aBatch, offset: a.offset }, { strides: bBatch, offset: b.offset }] });
-  const batches = numel(batchShape);
+  const batches = sizeOf(batchShape);
   const sAm = a.strides[a.shape.length - 2]!;
   const sAk = a.strides[a.shape.length - 1]!;
   const sBk = b.strides[b.shape.length - 2]!;

@@ -1,7 +1,8 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslStorageType } from "../dtypes.js";
-import { collapse, numel, type Iteration } from "../layout.js";
+import { collapse, type Iteration } from "../layout.js";
+import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
@@ -33,13 +34,13 @@ interface RowNormSpec {
  * (x - mean) * rstd, the affine and the activation. Computes in f32 for f32 and f16 storage.
  */
 function rowNorm(ctx: GpuContext, spec: RowNormSpec, out: OutputInfo): WebGPUStorage {
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   const result = ctx.alloc(out.dtype, n, spec.op, out.shape);
   if (n === 0) return result;
   const rowsIt = collapse(spec.rows);
   const innerIt = collapse(spec.inner);
-  const rows = numel(spec.rows.shape);
-  const L = numel(spec.inner.shape);
+  const rows = sizeOf(spec.rows.shape);
+  const L = sizeOf(spec.inner.shape);
   const params = new Params();
   params.u32(rows);
   params.u32(L);
@@ -177,7 +178,7 @@ export function groupNorm(ctx: GpuContext, inputs: readonly TensorView[], attrs:
       inner: { shape: [cg, ...spatial], operands: [{ strides: x.strides.slice(1), offset: 0 }] },
       eps: attrs.eps,
       activation: attrs.activation,
-      groups: { G, cg, S: numel(spatial) },
+      groups: { G, cg, S: sizeOf(spatial) },
     },
     out,
   );

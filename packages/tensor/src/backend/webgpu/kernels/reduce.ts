@@ -1,7 +1,8 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslComputeType, wgslStorageType, type WgslComputeType } from "../dtypes.js";
-import { collapse, numel } from "../layout.js";
+import { collapse } from "../layout.js";
+import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
@@ -43,7 +44,7 @@ function splitAxes(x: TensorView, axes: readonly number[]) {
   });
   const keptIt = collapse({ shape: kept.shape, operands: [{ strides: kept.strides, offset: x.offset }] });
   const redIt = collapse({ shape: red.shape, operands: [{ strides: red.strides, offset: 0 }] });
-  return { keptIt, redIt, M: numel(kept.shape), R: numel(red.shape) };
+  return { keptIt, redIt, M: sizeOf(kept.shape), R: sizeOf(red.shape) };
 }
 
 /** True when one workgroup per output element (tree reduction) beats one thread per output element. */

@@ -1,7 +1,8 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
 import { wgslStorageType } from "../dtypes.js";
-import { collapse, numel, rowMajor } from "../layout.js";
+import { collapse } from "../layout.js";
+import { contiguousStrides, sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
@@ -14,12 +15,12 @@ import { stridedCode, writeIteration } from "../wgsl/strided.js";
  * workgroup-memory tree reductions. Computes in f32.
  */
 export function softmax(ctx: GpuContext, log: boolean, x: TensorView, axis: number, out: OutputInfo): WebGPUStorage {
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   const result = ctx.alloc(out.dtype, n, log ? "logSoftmax" : "softmax", out.shape);
   if (n === 0) return result;
   const op = log ? "logSoftmax" : "softmax";
   const src = gpuStorage(x, op);
-  const outStrides = rowMajor(out.shape);
+  const outStrides = contiguousStrides(out.shape);
   const L = x.shape[axis]!;
   const rowShape: number[] = [];
   const inS: number[] = [];
@@ -31,7 +32,7 @@ export function softmax(ctx: GpuContext, log: boolean, x: TensorView, axis: numb
     outS.push(outStrides[i]!);
   });
   const it = collapse({ shape: rowShape, operands: [{ strides: inS, offset: x.offset }, { strides: outS, offset: 0 }] });
-  const rows = numel(rowShape);
+  const rows = sizeOf(rowShape);
   const params = new Params();
   params.u32(rows);
   params.u32(L);
