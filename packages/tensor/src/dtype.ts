@@ -1,4 +1,4 @@
-/** Element types a tensor can hold. `float16` is available on WebGPU adapters with `shader-f16`. */
+/** Element types a tensor can hold. `float16`: on the CPU (stored as half, computed in float32 per kernel) and on WebGPU adapters with `shader-f16`. */
 export type DType = "float32" | "float64" | "float16" | "int32" | "bool";
 
 /** The floating-point dtypes. */

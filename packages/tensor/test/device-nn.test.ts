@@ -355,10 +355,10 @@ describe.each(devices)("convolution and nn ops on %s", (device: Device) => {
     );
   });
 
-  const half = device === "webgpu" && getBackend("webgpu").supports("float16");
-  if (device === "webgpu" && !half) console.warn("Skipping the float16 fused-kernel test: the WebGPU adapter lacks shader-f16");
-  // float16 storage exists on WebGPU only: the CPU suite does not register this test
-  if (device === "webgpu") it.skipIf(!half)("float16 storage: fused layerNorm, groupNorm + SiLU, attention and biasActivation match float32", async () => {
+  // float16 storage: on the CPU (half bits, computed in float32 per kernel) and on WebGPU with shader-f16
+  const half = getBackend(device).supports("float16");
+  if (!half) console.warn(`Skipping the float16 fused-kernel test: the ${device} backend lacks float16 (WebGPU needs shader-f16)`);
+  it.skipIf(!half)("float16 storage: fused layerNorm, groupNorm + SiLU, attention and biasActivation match float32", async () => {
     const r = new Rand(11);
     // values on a 1/256 grid in [-4, 4]: exact in float16, so only the f16 rounding of results differs
     const grid = (shape: number[]) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.round(r.uniform(-4, 4) * 256) / 256), { shape, device });

@@ -114,7 +114,8 @@ const CASES: [string, () => unknown, string | RegExp][] = [
   ["full shape", () => T.full([2, -1], 0), "full: invalid shape [2,-1]: sizes must be non-negative integers"],
   ["arange step", () => T.arange(0, 3, 0), "arange: step must be a non-zero finite number, got 0"],
   ["linspace steps", () => T.linspace(0, 1, -1), "linspace: steps must be a non-negative integer, got -1"],
-  ["float16 on cpu", () => T.zeros([2], { dtype: "float16" }), 'fill: dtype float16 is not supported on device "cpu"'],
+  // float16 parameters serve a float32 input (mixed precision); other dtype pairs are refused
+  ["norm param dtype", () => T.groupNorm(z([1, 2, 2]), 1, z([2], "float64")), "groupNorm: weight dtype float64 differs from the input's float32 (input [1,2,2])"],
   // autograd
   ["grad of a vector", () => T.grad((x: Tensor) => T.mul(x, 2))(z([2])), "grad: the function must return a one-element float tensor, got [2] float32"],
   ["grad w.r.t. int", () => T.grad((x: Tensor) => T.sum(x))(z([2], "int32")), "grad: cannot differentiate w.r.t. a int32 tensor"],

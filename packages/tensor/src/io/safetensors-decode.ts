@@ -21,8 +21,12 @@ export interface HostTensor {
 
 /** How to load tensors. */
 export interface DecodeOptions {
-  /** Load floating-point tensors as float32 (F64 is rounded; F16/BF16/F32 load as float32 anyway). */
-  readonly dtype?: "float32";
+  /**
+   * Load floating-point tensors as float32 (F64 is rounded; F16/BF16/F32 load as float32 anyway), or as
+   * float16 (F16 exact, F32 and BF16 rounded to nearest even, F64 through float32; half the memory, for frozen models under mixed
+   * precision).
+   */
+  readonly dtype?: "float32" | "float16";
 }
 
 // Converted dtypes are read in pieces of this size so a multi-GB tensor never needs a second full-size buffer.
@@ -30,6 +34,7 @@ const CHUNK_BYTES = 1 << 23;
 
 /** The tensor dtype a stored dtype loads as under `options`. */
 export function loadedDType(dtype: SafetensorsDType, options: DecodeOptions = {}): DType {
+  if (options.dtype === "float16" && (dtype === "F64" || dtype === "F32" || dtype === "F16" || dtype === "BF16")) return "float16";
   if (dtype === "F64" && options.dtype === "float32") return "float32";
   return LOADED_DTYPE[dtype];
 }

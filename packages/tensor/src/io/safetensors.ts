@@ -38,8 +38,8 @@ export interface ReadSafetensorsOptions {
   readonly device?: Device;
   /** Read only these tensors (an absent name is an error). */
   readonly names?: readonly string[];
-  /** Load floating-point tensors as float32 (rounds F64). */
-  readonly dtype?: "float32";
+  /** Load floating-point tensors as float32 (rounds F64), or as float16 (rounds F32, F64 and BF16). */
+  readonly dtype?: "float32" | "float16";
 }
 
 /** Tensors and metadata of a safetensors file. */

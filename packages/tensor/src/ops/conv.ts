@@ -10,7 +10,7 @@ import { matmul } from "./linalg.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { mean, sum } from "./reduce.js";
 import { flip, permute, reshape, transpose } from "./shape.js";
-import { castTo } from "./util.js";
+import { castOperand, castTo, mixedOperandDType } from "./util.js";
 
 /** A size given once for both spatial dims or as [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -91,7 +91,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const dt = promoteTypes(x.dtype, weight.dtype);
   if (dt === "bool") throw new Error("conv2d: not defined for bool tensors");
   return tidy(() => {
-    const y = runKernel("conv2d", [castTo(x, dt), castTo(weight, dt)], { ...w, groups });
+    const y = runKernel("conv2d", [castOperand(x, dt), castOperand(weight, dt)], { ...w, groups });
     return bias ? add(y, reshape(bias, [1, O, 1, 1])) : y;
   });
 }
@@ -232,13 +232,14 @@ export const convDefs: { [K in "unfold" | "fold" | "conv2d"]: KernelOpDef<Kernel
       if (!Number.isInteger(a.groups) || a.groups < 1 || Cg * a.groups !== C || O % a.groups !== 0) {
         throw new Error(`conv2d: weight ${fmt(w!.shape)} with ${a.groups} groups does not match input ${fmt(x!.shape)}`);
       }
-      if (x!.dtype !== w!.dtype) throw new Error(`conv2d: input dtype ${x!.dtype} and weight dtype ${w!.dtype} differ`);
+      const dtype = mixedOperandDType("conv2d", x!.dtype, w!.dtype);
       const [oh, ow] = outSize("conv2d", x!, a);
-      return { shape: [N, O, oh, ow], dtype: x!.dtype };
+      return { shape: [N, O, oh, ow], dtype };
     },
+    // with a float16 operand (mixed precision) each gradient is computed in float32 and given its operand's dtype
     vjp: (g, { inputs: [x, w], attrs, needsGrad }) => [
-      needsGrad[0] ? conv2dInputGrad(g, x!, w!, attrs) : null,
-      needsGrad[1] ? conv2dWeightGrad(g, x!, w!, attrs) : null,
+      needsGrad[0] ? castTo(conv2dInputGrad(g, x!, w!, attrs), x!.dtype) : null,
+      needsGrad[1] ? castTo(conv2dWeightGrad(g, x!, w!, attrs), w!.dtype) : null,
     ],
   },
   unfold: {

@@ -7,7 +7,7 @@ import { biasActivation } from "./bias-act.js";
 import { add } from "./elementwise.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { expand, reshape, transpose, viewStrides } from "./shape.js";
-import { castTo } from "./util.js";
+import { castOperand, castTo, mixedOperandDType } from "./util.js";
 
 /**
  * Matrix product with NumPy/PyTorch semantics: 1-D operands are promoted to a row/column and the added dim is
@@ -41,11 +41,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (ba.length > 0 && bb.length === 0 && viewStrides(a2.shape, a2.strides, [rows, k])) {
       // [..., m, k] @ [k, n] with the batch dims mergeable into the rows: one GEMM, whose weight gradient
       // is one GEMM too (a batched one would need a sum over the batch)
-      const out = reshape(runKernel("matmul", [reshape(castTo(a2, dt), [rows, k]), castTo(b2, dt)], {}), [...ba, m, n]);
+      const out = reshape(runKernel("matmul", [reshape(castOperand(a2, dt), [rows, k]), castOperand(b2, dt)], {}), [...ba, m, n]);
       return b.rank === 1 ? reshape(out, [...ba, m]) : out;
     }
-    const ae = expand(castTo(a2, dt), [...batch, m, k]);
-    const be = expand(castTo(b2, dt), [...batch, k, n]);
+    const ae = expand(castOperand(a2, dt), [...batch, m, k]);
+    const be = expand(castOperand(b2, dt), [...batch, k, n]);
     const out = runKernel("matmul", [ae, be], {});
     if (a.rank === 1 && b.rank === 1) return reshape(out, []);
     if (a.rank === 1) return reshape(out, [...batch, n]);
@@ -73,6 +73,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   return tidy(() => {
     const y = matmul(x, transpose(weight));
     if (act === "none") return bias ? add(y, bias) : y;
+    if (bias && bias.rank === 1 && bias.dtype === "float16" && y.dtype === "float32") return biasActivation(y, castTo(bias, y.dtype), act);
     if (bias && (bias.rank !== 1 || bias.dtype !== y.dtype)) return biasActivation(add(y, bias), null, act);
     return biasActivation(y, bias ?? null, act);
   });
@@ -89,13 +90,14 @@ export const linalgDefs: {
       if (r < 2 || b!.rank !== r || a!.shape[r - 1] !== b!.shape[r - 2] || a!.shape.slice(0, -2).some((d, i) => d !== b!.shape[i])) {
         throw new Error(`matmul: kernel operands ${fmt(a!.shape)} and ${fmt(b!.shape)} do not line up`);
       }
-      if (a!.dtype !== b!.dtype) throw new Error(`matmul: operand dtypes differ (${a!.dtype}, ${b!.dtype})`);
-      if (a!.dtype === "bool") throw new Error("matmul: not defined for bool tensors");
-      return { shape: [...a!.shape.slice(0, -1), b!.shape[r - 1]!], dtype: a!.dtype };
+      const dtype = mixedOperandDType("matmul", a!.dtype, b!.dtype);
+      if (dtype === "bool") throw new Error("matmul: not defined for bool tensors");
+      return { shape: [...a!.shape.slice(0, -1), b!.shape[r - 1]!], dtype };
     },
+    // with mixed operands each gradient is computed in float32 and given its operand's dtype
     vjp: (g, { inputs: [a, b], needsGrad }) => [
-      needsGrad[0] ? runKernel("matmul", [g, transpose(b!)], {}) : null,
-      needsGrad[1] ? runKernel("matmul", [transpose(a!), g], {}) : null,
+      needsGrad[0] ? castTo(runKernel("matmul", [g, transpose(b!)], {}), a!.dtype) : null,
+      needsGrad[1] ? castTo(runKernel("matmul", [transpose(a!), g], {}), b!.dtype) : null,
     ],
   },
 };

@@ -11,6 +11,8 @@ import { add, mul, rsqrt, sigmoid, square, sub } from "./elementwise.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { mean, sum } from "./reduce.js";
 import { reshape } from "./shape.js";
+import { castTo } from "./util.js";
+import { tidy } from "../engine/tidy.js";
 
 /** Options of layerNorm (the form that reads better than positional arguments). */
 export interface LayerNormOptions {
@@ -39,7 +41,16 @@ function checkInput(op: string, x: Tensor): void {
 }
 
 function checkParamDtype(op: string, name: string, p: Tensor, x: Tensor): void {
+  // mixed precision: float16 affine parameters (a frozen model stored in half) serve a float32 input
+  if (p.dtype === "float16" && x.dtype === "float32") return;
   if (p.dtype !== x.dtype) throw new Error(`${op}: ${name} dtype ${p.dtype} differs from the input's ${x.dtype} (input ${fmt(x.shape)})`);
+}
+
+/** Runs a norm kernel with its affine inputs in x's dtype (float16 parameters are widened, a few KB). */
+function runNorm<K extends "layerNorm" | "groupNorm">(name: K, x: Tensor, params: (Tensor | null | undefined)[], attrs: KernelAttrs[K]): Tensor {
+  const ps = params.filter((p): p is Tensor => !!p);
+  if (ps.every((p) => p.dtype === x.dtype)) return runKernel(name, [x, ...ps], attrs);
+  return tidy(() => runKernel(name, [x, ...ps.map((p) => castTo(p, x.dtype))], attrs));
 }
 
 function resolve<O extends { weight?: Tensor | null; bias?: Tensor | null; eps?: number }>(
@@ -82,8 +93,7 @@ export function layerNorm(
     }
     checkParamDtype("layerNorm", name, p, x);
   }
-  const inputs = [x, ...(o.weight ? [o.weight] : []), ...(o.bias ? [o.bias] : [])];
-  return runKernel("layerNorm", inputs, { dims: k, eps: o.eps ?? 1e-5, weight: !!o.weight, bias: !!o.bias });
+  return runNorm("layerNorm", x, [o.weight, o.bias], { dims: k, eps: o.eps ?? 1e-5, weight: !!o.weight, bias: !!o.bias });
 }
 
 /**
@@ -111,8 +121,7 @@ export function groupNorm(x: Tensor, numGroups: number, weightOrOptions?: Tensor
   }
   const activation = o.activation ?? "none";
   if (activation !== "none" && activation !== "silu") throw new Error(`groupNorm: unknown activation ${JSON.stringify(activation)} (expected "none" or "silu")`);
-  const inputs = [x, ...(o.weight ? [o.weight] : []), ...(o.bias ? [o.bias] : [])];
-  return runKernel("groupNorm", inputs, { groups: numGroups, eps: o.eps ?? 1e-5, weight: !!o.weight, bias: !!o.bias, activation });
+  return runNorm("groupNorm", x, [o.weight, o.bias], { groups: numGroups, eps: o.eps ?? 1e-5, weight: !!o.weight, bias: !!o.bias, activation });
 }
 
 /** The affine inputs after x, by attribute. */

@@ -26,6 +26,25 @@ export function castTo(x: Tensor, dtype: DType): Tensor {
   return x.dtype === dtype ? x : runKernel("cast", [x], { dtype });
 }
 
+/**
+ * An operand of a matmul or conv2d kernel that computes in `dtype`: a float16 operand of a float32 product
+ * stays float16, because those kernels read it as float32 themselves (mixed precision: a frozen float16
+ * weight is never copied to float32, neither in memory nor on the tape). Other operands are cast.
+ */
+export function castOperand(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === "float16" && dtype === "float32" ? x : castTo(x, dtype);
+}
+
+/**
+ * The result dtype of a matmul/conv2d kernel over operands `a` and `b`: equal dtypes, or float16 with
+ * float32 (computed in float32); else an error naming the op.
+ */
+export function mixedOperandDType(op: string, a: DType, b: DType): DType {
+  if (a === b) return a;
+  if ((a === "float16" && b === "float32") || (a === "float32" && b === "float16")) return "float32";
+  throw new Error(`${op}: operand dtypes differ (${a}, ${b}); only float16 with float32 mixes`);
+}
+
 /** Sums `g` down to `shape` (the adjoint of broadcasting `shape` to g's shape). */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;

@@ -13,6 +13,7 @@ import { recycleHost } from "./host-pool.js";
 import { conv2dKernel } from "./conv.js";
 import { forgetPackedWeights } from "./packed-weights.js";
 import { CpuStorage } from "./storage.js";
+import { CpuHalfStorage, decodeHalf, encodeHalf, withHalfKernels } from "./half-storage.js";
 import { foldKernel, unfoldKernel } from "./window.js";
 
 type ElementwiseKernels = { [K in UnaryOpName | BinaryOpName]: Kernel<KernelAttrs[K]> };
@@ -64,19 +65,24 @@ export interface CpuBackendOptions {
   recycle?: boolean;
 }
 
-/** Creates a CPU backend over a kernel table (the reference one by default). */
+/**
+ * Creates a CPU backend over a kernel table (the reference one by default). float16 tensors are stored as
+ * half bit patterns and every kernel computes them in float32 (see half-storage.ts).
+ */
 export function createCpuBackend(kernels: KernelTable = referenceKernels, options: CpuBackendOptions = {}): Backend {
   const recycle = options.recycle ?? false;
   return {
     name: "cpu",
-    kernels,
-    supports: (dtype: DType) => dtype !== "float16",
+    kernels: withHalfKernels(kernels),
+    supports: () => true,
     upload(data: TypedArray, dtype: DType): Storage {
+      if (dtype === "float16") return encodeHalf(data as Float32Array);
       const copy = allocHost(dtype, data.length);
       copy.set(data);
       return new CpuStorage(copy);
     },
     readSync(storage: Storage, dtype: DType, offset: number, size: number): TypedArray {
+      if (storage instanceof CpuHalfStorage) return decodeHalf(storage, offset, size);
       const src = (storage as CpuStorage).data;
       const out = allocHost(dtype, size);
       out.set(src.subarray(offset, offset + size));
@@ -89,7 +95,7 @@ export function createCpuBackend(kernels: KernelTable = referenceKernels, option
       // cached derived forms of the storage as a weight (packed-weights.ts) die with it
       forgetPackedWeights(storage);
       // host arrays are garbage collected once no storage references them, unless recycled
-      if (recycle) recycleHost((storage as CpuStorage).data);
+      if (recycle && storage instanceof CpuStorage) recycleHost(storage.data);
     },
   };
 }
