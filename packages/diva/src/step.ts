@@ -1,4 +1,4 @@
-import { add, dispose, foldIn, keep, mapTree, mul, tidy, treeLeaves, valueAndGrad, type RandomKey, type Tensor } from "@diva/tensor";
+import { add, dispose, foldIn, keep, mapTree, mul, tidy, valueAndGrad, type RandomKey, type Tensor } from "@diva/tensor";
 import { clipGradNorm, cosineWithWarmup, disposeReplaced, globalNorm, sgdStep, type SgdState } from "@diva/nn";
 import { divaLoss, encodeLatents, type DivaBatch, type DivaLossContext, type DivaTrainable } from "./objective.js";
 import type { DrawWeighting } from "./presets.js";
@@ -151,19 +151,7 @@ export async function weightedStep<P extends object, B>(
         lossCount++;
         loss.dispose();
         const prev: P | null = acc;
-        acc = tidy(() => {
-          let i = 0;
-          const gl = treeLeaves(g);
-          const pl = prev ? treeLeaves(prev) : null;
-          return keep(
-            mapTree(g, () => {
-              const gi = mul(gl[i]!, w);
-              const out = pl ? add(pl[i]!, gi) : gi;
-              i++;
-              return out;
-            }),
-          );
-        }) as P;
+        acc = tidy(() => keep(prev ? mapTree((gi, pi) => add(pi, mul(gi, w)), g, prev) : mapTree((gi) => mul(gi, w), g)));
         dispose(g);
         if (prev) dispose(prev);
       }

@@ -85,7 +85,7 @@ describe("exportPostTrainedClip", () => {
     await writeSafetensors(src, hf, { metadata: { config: JSON.stringify(hfConfig) }, dtypes });
     const loaded = await loadClip(src);
     expect(loaded.layout).toBe("hf");
-    const trained = mapTree(loaded.model.params.visual, (t) => add(t, 1));
+    const trained = mapTree((t) => add(t, 1), loaded.model.params.visual);
     const out = join(root, "hf-clip-diva.safetensors");
     const report = await exportPostTrainedClip({ source: src, visual: trained, layout: loaded.layout, out, metadata: { note: "x" } });
 

@@ -50,12 +50,12 @@ describe("names read from files never reach object prototypes", () => {
   it("mapTree and flattenTree keep a key named __proto__ an ordinary key", () => {
     const t = tensor([1]);
     const tree = nameRecord<Tensor>([["__proto__", t]]);
-    const mapped = mapTree(tree, (x) => x);
+    const mapped = mapTree((x) => x, tree);
     expect(Object.keys(mapped)).toEqual(["__proto__"]);
     expect(Object.getPrototypeOf(mapped)).toBeNull();
     const withProto = JSON.parse('{"__proto__": 1}') as Record<string, unknown>;
-    expect(Object.getPrototypeOf(mapTree(withProto, (x) => x))).toBe(Object.prototype);
-    expect(Object.keys(mapTree(withProto, (x) => x))).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(mapTree((x) => x, withProto))).toBe(Object.prototype);
+    expect(Object.keys(mapTree((x) => x, withProto))).toEqual(["__proto__"]);
     const flat = flattenTree(tree);
     expect(Object.keys(flat)).toEqual(["__proto__"]);
     expect(flat["__proto__"]).toBe(t);

@@ -4,17 +4,66 @@ import { Tensor } from "./tensor.js";
 /** A nested structure of plain objects and arrays whose leaves may be tensors. */
 export type TensorTree = Tensor | readonly TensorTree[] | { readonly [key: string]: TensorTree } | number | string | boolean | null | undefined;
 
-/** Replaces every tensor of a tree by `f(tensor)`, keeping the structure. */
-export function mapTree<T>(tree: T, f: (t: Tensor, path: string) => Tensor, path = ""): T {
-  if (tree instanceof Tensor) return f(tree, path) as unknown as T;
-  if (Array.isArray(tree)) return tree.map((v, i) => mapTree(v, f, path ? `${path}.${i}` : String(i))) as unknown as T;
+/**
+ * Replaces every tensor of `tree` by `f(tensor, ...same-place tensors of rest, path)`, keeping the structure
+ * of `tree` (as jax's `tree.map`). `path` is the dotted key path (`"blocks.0.weight"`). The other trees must
+ * have the structure of `tree` (same array lengths, same keys, a tensor wherever `tree` has one); an error
+ * names the first path where one differs. Leaves that are not tensors are returned as they are.
+ *
+ * @example
+ * ```ts
+ * const doubled = mapTree((t) => mul(t, 2), params);
+ * const updated = mapTree((p, g) => sub(p, mul(g, lr)), params, grads);
+ * ```
+ */
+export function mapTree<T>(f: (x: Tensor, path: string) => Tensor, tree: T): T;
+export function mapTree<T>(f: (x: Tensor, y: Tensor, path: string) => Tensor, tree: T, y: unknown): T;
+export function mapTree<T>(f: (x: Tensor, y: Tensor, z: Tensor, path: string) => Tensor, tree: T, y: unknown, z: unknown): T;
+export function mapTree<T>(f: (x: Tensor, y: Tensor, z: Tensor, w: Tensor, path: string) => Tensor, tree: T, y: unknown, z: unknown, w: unknown): T;
+export function mapTree<T>(f: (...args: never[]) => Tensor, tree: T, ...rest: unknown[]): T {
+  return mapNode(f as (...args: (Tensor | string)[]) => Tensor, tree, rest, "") as T;
+}
+
+function mapNode(f: (...args: (Tensor | string)[]) => Tensor, tree: unknown, rest: readonly unknown[], path: string): unknown {
+  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
+  if (tree instanceof Tensor) {
+    rest.forEach((r, k) => {
+      if (!(r instanceof Tensor)) throw mismatch(path, k, `has ${describe(r)} where tree 1 has a tensor`);
+    });
+    return f(tree, ...(rest as Tensor[]), path);
+  }
+  if (Array.isArray(tree)) {
+    rest.forEach((r, k) => {
+      if (!Array.isArray(r) || r.length !== tree.length) throw mismatch(path, k, `has ${describe(r)} where tree 1 has an array of ${tree.length}`);
+    });
+    return tree.map((v, i) => mapNode(f, v, rest.map((r) => (r as unknown[])[i]), join(i)));
+  }
   if (isPlainObject(tree)) {
+    const keys = Object.keys(tree);
+    rest.forEach((r, k) => {
+      if (!isPlainObject(r)) throw mismatch(path, k, `has ${describe(r)} where tree 1 has an object`);
+      const extra = Object.keys(r).find((key) => !Object.hasOwn(tree, key));
+      const missing = keys.find((key) => !Object.hasOwn(r, key));
+      if (missing !== undefined) throw mismatch(join(missing), k, "is missing");
+      if (extra !== undefined) throw mismatch(join(extra), k, "is not in tree 1");
+    });
     // Same prototype as the input; own keys are defined (not assigned), so a key "__proto__" stays a key.
     const out = Object.create(Object.getPrototypeOf(tree) as object | null) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(tree)) defineEntry(out, k, mapTree(v, f, path ? `${path}.${k}` : k));
-    return out as T;
+    for (const key of keys) defineEntry(out, key, mapNode(f, tree[key], rest.map((r) => (r as Record<string, unknown>)[key]), join(key)));
+    return out;
   }
   return tree;
+}
+
+function mismatch(path: string, k: number, problem: string): Error {
+  return new Error(`mapTree: at ${path ? JSON.stringify(path) : "the root"}, tree ${k + 2} ${problem}`);
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Tensor) return "a tensor";
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (isPlainObject(v)) return "an object";
+  return v === null ? "null" : typeof v === "object" ? "an object that is not a plain one" : typeof v;
 }
 
 /** All tensors of a tree, in a fixed order (arrays by index, objects by key insertion). */
@@ -36,10 +85,10 @@ export function treeLeaves(tree: unknown): Tensor[] {
 /** Flat `{ "a.b.0": tensor }` view of a tree (the key paths of checkpoint files), a prototype-less record. */
 export function flattenTree(tree: unknown): Record<string, Tensor> {
   const out = nameRecord<Tensor>();
-  mapTree(tree, (t, p) => {
+  mapTree((t, p) => {
     out[p] = t;
     return t;
-  });
+  }, tree);
   return out;
 }
 

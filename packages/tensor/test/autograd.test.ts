@@ -219,7 +219,7 @@ describe("tensor trees", () => {
     const [a, b, c] = [tensor([1]), tensor([2]), tensor([3])];
     const tree = { x: a, y: [b, { z: c, s: "keep" }], n: null };
     expect(treeLeaves(tree)).toEqual([a, b, c]);
-    const doubled = mapTree(tree, (t, path) => (path === "y.1.z" ? t : mul(t, 2)));
+    const doubled = mapTree((t, path) => (path === "y.1.z" ? t : mul(t, 2)), tree);
     expect(data(doubled.x)).toEqual([2]);
     expect(data(doubled.y[0] as Tensor)).toEqual([4]);
     expect((doubled.y[1] as { z: Tensor }).z).toBe(c);

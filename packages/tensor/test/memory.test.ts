@@ -177,7 +177,7 @@ describe.each(devices)("a training loop keeps memory flat on %s", (device: Devic
       const old = params;
       const { next, loss } = tidy(() => {
         const [l, g] = valueAndGrad(lossFn)(old);
-        const updated = mapTree(old, (p, path) => sub(p, mul((g as Record<string, Tensor>)[path]!, lr)));
+        const updated = mapTree((p, gp) => sub(p, mul(gp, lr)), old, g);
         return { next: keep(updated), loss: keep(l) };
       });
       dispose(old);

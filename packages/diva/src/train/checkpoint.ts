@@ -121,13 +121,13 @@ export async function loadCheckpoint<V>(
   const { tensors, metadata } = await readSafetensors(path);
   try {
     const take = <T>(prefix: string, tree: T): T =>
-      mapTree(tree, (t, p) => {
+      mapTree((t, p) => {
         const name = `${prefix}.${p}`;
         const v = tensors[name];
         if (!v) throw new Error(`checkpoint ${path}: missing "${name}"`);
         if (v.shape.join(",") !== t.shape.join(",")) throw new Error(`checkpoint ${path}: "${name}" is [${v.shape}] but the model has [${t.shape}]`);
         return v;
-      });
+      }, tree);
     const meta = JSON.parse(metadata["diva"] ?? "null") as CheckpointMeta | null;
     if (!meta) throw new Error(`checkpoint ${path}: no "diva" metadata`);
     const params = take("params", template.params);

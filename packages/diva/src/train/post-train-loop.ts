@@ -126,7 +126,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   }
   // train on copies: each optimizer step disposes the parameters it replaces, and the caller's stay theirs
   let state: DivaState<V> = {
-    params: keep(mapTree({ vision: o.vision, projection: o.projection }, (t) => clone(t))),
+    params: keep(mapTree((t) => clone(t), { vision: o.vision, projection: o.projection })),
     optimizer: sgdInit(),
     step: 0,
   };

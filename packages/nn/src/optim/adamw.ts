@@ -1,5 +1,5 @@
-import { add, div, keep, mapTree, mul, sqrt, square, sub, tidy, zerosLike, type Tensor } from "@diva/tensor";
-import { zipTrees } from "./tree-zip.js";
+import { add, div, keep, mapTree, mul, sqrt, square, sub, tidy, zerosLike } from "@diva/tensor";
+import { checkGradShape } from "./fmt.js";
 
 /** Options of AdamW (torch.optim.AdamW semantics). */
 export interface AdamWOptions {
@@ -41,22 +41,21 @@ export function adamwStep<P>(params: P, grads: P, state: AdamWState<P>, options:
   const wd = options.weightDecay ?? 0.01;
   const t = state.step + 1;
   return tidy(() => {
-    const ms: Tensor[] = [];
-    const vs: Tensor[] = [];
-    const ps = zipTrees(params, grads, state.m, state.v).map(([p, g, m0, v0]) => {
-      const m = add(mul(m0 ?? zerosLike(p), b1), mul(g, 1 - b1));
-      const v = add(mul(v0 ?? zerosLike(p), b2), mul(square(g), 1 - b2));
-      ms.push(m);
-      vs.push(v);
-      const mHat = div(m, 1 - b1 ** t);
-      const vHat = div(v, 1 - b2 ** t);
-      const decayed = wd !== 0 ? mul(p, 1 - lr * wd) : p;
-      return sub(decayed, mul(div(mHat, add(sqrt(vHat), eps)), lr));
-    });
-    let i = 0, j = 0, k = 0;
-    return [
-      keep(mapTree(params, () => ps[i++]!)),
-      { step: t, m: keep(mapTree(params, () => ms[j++]!)), v: keep(mapTree(params, () => vs[k++]!)) },
-    ] as [P, AdamWState<P>];
+    const g = mapTree(checkGradShape, params, grads);
+    const zeros = (): P => mapTree((p) => zerosLike(p), params);
+    const m = mapTree((m0, gi) => add(mul(m0, b1), mul(gi, 1 - b1)), state.m ?? zeros(), g);
+    const v = mapTree((v0, gi) => add(mul(v0, b2), mul(square(gi), 1 - b2)), state.v ?? zeros(), g);
+    const next = mapTree(
+      (p, mi, vi) => {
+        const mHat = div(mi, 1 - b1 ** t);
+        const vHat = div(vi, 1 - b2 ** t);
+        const decayed = wd !== 0 ? mul(p, 1 - lr * wd) : p;
+        return sub(decayed, mul(div(mHat, add(sqrt(vHat), eps)), lr));
+      },
+      params,
+      m,
+      v,
+    );
+    return [keep(next), { step: t, m: keep(m), v: keep(v) }] as [P, AdamWState<P>];
   });
 }

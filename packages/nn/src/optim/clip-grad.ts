@@ -7,7 +7,7 @@ import { add, keep, mapTree, mul, noGrad, square, sum, tidy, treeLeaves, type Te
 export async function clipGradNorm<G>(grads: G, maxNorm: number): Promise<[G, number]> {
   const norm = await globalNorm(grads);
   const factor = Math.min(1, maxNorm / (norm + 1e-6));
-  const clipped = noGrad(() => tidy(() => keep(mapTree(grads, (g) => (factor === 1 ? mul(g, 1) : mul(g, factor))))));
+  const clipped = noGrad(() => tidy(() => keep(mapTree((g) => (factor === 1 ? mul(g, 1) : mul(g, factor)), grads))));
   return [clipped, norm];
 }
 

@@ -196,9 +196,9 @@ function rateAt(lr: LearningRate, step: number): number {
 /** Key path -> shape of every tensor of a tree. */
 function layoutOf(tree: unknown): Map<string, readonly number[]> {
   const out = new Map<string, readonly number[]>();
-  mapTree(tree, (t, path) => {
+  mapTree((t, path) => {
     out.set(path || "(root)", t.shape);
     return t;
-  });
+  }, tree);
   return out;
 }

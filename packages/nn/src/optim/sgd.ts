@@ -1,5 +1,5 @@
-import { add, clone, keep, mapTree, mul, sub, tidy, treeLeaves, type Tensor } from "@diva/tensor";
-import { zipTrees } from "./tree-zip.js";
+import { add, clone, keep, mapTree, mul, sub, tidy, treeLeaves } from "@diva/tensor";
+import { checkGradShape } from "./fmt.js";
 
 /** Options of SGD (torch.optim.SGD semantics). */
 export interface SgdOptions {
@@ -44,23 +44,18 @@ export function sgdStep<P>(params: P, grads: P, state: SgdState<P>, options: Sgd
   const dampening = options.dampening ?? 0;
   const wd = options.weightDecay ?? 0;
   return tidy(() => {
-    const newBufs: Tensor[] = [];
-    const pairs = zipTrees(params, grads, state.momentum);
-    const results = pairs.map(([p, g, buf]) => {
-      let d = wd !== 0 ? add(g, mul(p, wd)) : g;
-      if (momentum !== 0) {
-        // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
-        const nb = buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : clone(d);
-        newBufs.push(nb);
-        d = options.nesterov ? add(d, mul(nb, momentum)) : nb;
-      }
-      return sub(p, mul(d, lr));
-    });
-    let i = 0;
-    const newParams = keep(mapTree(params, () => results[i++]!));
-    let j = 0;
-    const newMomentum = momentum !== 0 ? keep(mapTree(params, () => newBufs[j++]!)) : null;
-    return [newParams, { step: state.step + 1, momentum: newMomentum }] as [P, SgdState<P>];
+    const g = mapTree(checkGradShape, params, grads);
+    const d = wd !== 0 ? mapTree((p, gi) => add(gi, mul(p, wd)), params, g) : g;
+    if (momentum === 0) {
+      return [keep(mapTree((p, di) => sub(p, mul(di, lr)), params, d)), { step: state.step + 1, momentum: null }] as [P, SgdState<P>];
+    }
+    // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
+    const bufs = state.momentum
+      ? mapTree((di, buf) => add(mul(buf, momentum), dampening !== 0 ? mul(di, 1 - dampening) : di), d, state.momentum)
+      : mapTree((di) => clone(di), d);
+    const dir = options.nesterov ? mapTree((di, buf) => add(di, mul(buf, momentum)), d, bufs) : bufs;
+    const newParams = keep(mapTree((p, di) => sub(p, mul(di, lr)), params, dir));
+    return [newParams, { step: state.step + 1, momentum: keep(bufs) }] as [P, SgdState<P>];
   });
 }
 

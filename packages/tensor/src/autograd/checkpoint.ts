@@ -42,7 +42,7 @@ export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R): (...a
     if (!isRecording(inputs)) return fn(...args);
     const rebuild = (xs: readonly Tensor[]): A => {
       let k = 0;
-      return mapTree(args, () => xs[k++]!) as A;
+      return mapTree(() => xs[k++]!, args) as A;
     };
     // the forward pass without recording: its intermediates are freed as soon as nothing else holds them
     let result: R | undefined;
@@ -60,11 +60,11 @@ export function checkpoint<A extends unknown[], R>(fn: (...args: A) => R): (...a
     if (result instanceof Tensor) return packed as unknown as R;
     // several results: views of the packed tensor (recorded, so their cotangents reach the packed node)
     let start = 0;
-    return mapTree(result, (t) => {
+    return mapTree((t) => {
       const flat = runView("slice", packed, { starts: [start], steps: [1], sizes: [t.size] });
       start += t.size;
       return runView("reshape", flat, { shape: t.shape });
-    }) as R;
+    }, result) as R;
   };
 }
 

@@ -60,12 +60,12 @@ export function valueAndGrad<A extends unknown[], R>(f: (...args: A) => R, optio
     try {
       const wrapped = args.map((a, i) =>
         list.includes(i)
-          ? mapTree(a, (t) => {
+          ? mapTree((t) => {
               if (!isFloat(t.dtype)) throw new Error(`grad: cannot differentiate w.r.t. a ${t.dtype} tensor`);
               const leaf = runView("identity", t, {});
               markLeaf(leaf, level);
               return leaf;
-            })
+            }, a)
           : a,
       ) as A;
       result = f(...wrapped);
@@ -74,15 +74,10 @@ export function valueAndGrad<A extends unknown[], R>(f: (...args: A) => R, optio
       if (value.size !== 1 || !isFloat(value.dtype)) {
         throw new Error(`grad: the function must return a one-element float tensor, got ${fmt(value.shape)} ${value.dtype}`);
       }
-      const leaves = list.map((i) => treeLeaves(wrapped[i]));
-      const gmap = backward(value, leaves.flat(), level);
-      const perArg = list.map((i, j) => {
-        let k = 0;
-        return mapTree(wrapped[i], (leaf) => {
-          const g = gmap.get(leaves[j]![k++]!.id);
-          return g ?? runKernel("fill", [], { value: 0, shape: leaf.shape, dtype: leaf.dtype }, leaf.device);
-        });
-      });
+      const gmap = backward(value, list.flatMap((i) => treeLeaves(wrapped[i])), level);
+      const perArg = list.map((i) =>
+        mapTree((leaf) => gmap.get(leaf.id) ?? runKernel("fill", [], { value: 0, shape: leaf.shape, dtype: leaf.dtype }, leaf.device), wrapped[i]),
+      );
       grads = typeof argnums === "number" ? perArg[0] : perArg;
       ok = true;
       return [result, grads];

@@ -18,7 +18,7 @@ const CONFIG: UNet2DConditionConfig = {
 
 describe("UNet gradients", () => {
   it("d(loss)/d(encoder_hidden_states) matches central differences in float64", async () => {
-    const params = mapTree(initUNet(randomKey(0), CONFIG), (t: Tensor) => cast(t, "float64")) as unknown as UNetParams;
+    const params = mapTree((t: Tensor) => cast(t, "float64"), initUNet(randomKey(0), CONFIG)) as unknown as UNetParams;
     const x = cast(normal(randomKey(1), [2, 4, 4, 4]), "float64");
     const ctx = cast(normal(randomKey(2), [2, 3, 6]), "float64");
     const weights = cast(normal(randomKey(3), [2, 4, 4, 4]), "float64");
