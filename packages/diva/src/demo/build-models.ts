@@ -4,12 +4,12 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { initBackend, readSafetensors, setDefaultDevice } from "@diva/tensor";
-import { unflattenParams, type VAEParams } from "@diva/nn";
+import { initBackend, parseJsonNames, readSafetensors, setDefaultDevice } from "@diva/tensor";
+import { unflattenParams, type AutoencoderKLConfig, type VAEParams } from "@diva/nn";
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
-import { textEncoderConfig, trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
+import { measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
 import { DEMO_ASSETS, DEMO_FILES, writeDemoModel } from "./models/store.js";
 import { WordTokenizer } from "./models/tokenizer.js";
 import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
@@ -22,6 +22,12 @@ const { values } = parseArgs({
     "clip-batch": { type: "string", default: "64" },
     "clip-lr": { type: "string", default: "3e-3" },
     "clip-patch": { type: "string", default: "8" },
+    /** Probability that a CLIP training caption names each fine attribute the scene offers. */
+    "clip-detail": { type: "string", default: "0.5" },
+    "vae-kl": { type: "string", default: "1e-6" },
+    "unet-batch": { type: "string", default: "32" },
+    /** Captioned images encoded once for UNet training. */
+    "unet-data": { type: "string", default: "8192" },
     "vae-steps": { type: "string", default: "300" },
     "unet-steps": { type: "string", default: "2000" },
     /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
@@ -48,8 +54,9 @@ if (values.backend === "webgpu") {
 }
 const seed = Number(values.seed);
 const out = values.out!;
+const started = Date.now();
 const log = (stage: string, every: number) => (step: number, loss: number) => {
-  if (step % every === 0) console.log(`${stage} step ${step} loss ${loss.toFixed(4)}`);
+  if (step % every === 0) console.log(`${stage} step ${step} loss ${loss.toFixed(4)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 };
 
 /** The tokenizer vocabulary: every word of sample captions, full captions, statements and class names. */
@@ -83,17 +90,32 @@ if (stage === "all" || stage === "clip") {
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
   const write = (clip: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
-  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: 0.15, onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
+  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
+}
+
+/** Measures the trained VAE's scaling factor and writes it into the file's config (stage "vae-scale", or after "vae"). */
+async function writeVaeScale(): Promise<void> {
+  const file = join(out, DEMO_FILES.vae);
+  const read = await readSafetensors(file);
+  const vae = unflattenParams(read.tensors, file) as unknown as VAEParams;
+  const config = { ...TINY_VAE_CONFIG, scaling_factor: await measureScalingFactor(vae, TINY_VAE_CONFIG, seed + 30) };
+  await writeDemoModel(file, vae, { ...read.metadata, config: JSON.stringify(config) });
+  console.log(`vae scaling factor ${config.scaling_factor}`);
 }
 
 if (stage === "all" || stage === "vae") {
   const write = (vae: unknown, steps: number) => writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: String(steps), ...provenance });
-  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: 2e-3, klWeight: 1e-4, onStep: log("vae", 50), ...snapshots(write, cap(values["vae-cap"])) });
+  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: 2e-3, klWeight: Number(values["vae-kl"]), onStep: log("vae", 50), ...snapshots(write, cap(values["vae-cap"])) });
 }
+
+if (stage === "all" || stage === "vae" || stage === "vae-scale") await writeVaeScale();
 
 if (stage === "all" || stage === "unet") {
   const tokenizer = buildTokenizer();
-  const vae = unflattenParams((await readSafetensors(join(out, DEMO_FILES.vae))).tensors, join(out, DEMO_FILES.vae)) as unknown as VAEParams;
+  const vaeFile = await readSafetensors(join(out, DEMO_FILES.vae));
+  const vae = unflattenParams(vaeFile.tensors, join(out, DEMO_FILES.vae)) as unknown as VAEParams;
+  const vaeConfig = parseJsonNames(vaeFile.metadata.config ?? "null", `${join(out, DEMO_FILES.vae)}: __metadata__.config`) as AutoencoderKLConfig | null;
+  if (!vaeConfig || typeof vaeConfig.scaling_factor !== "number") throw new Error(`build-models: ${join(out, DEMO_FILES.vae)} has no config with a scaling_factor; run --stage vae-scale first`);
   const write = (diffusion: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {
       config: JSON.stringify(TINY_UNET_CONFIG),
@@ -102,5 +124,5 @@ if (stage === "all" || stage === "unet") {
       steps: String(steps),
       ...provenance,
     });
-  await trainTinyUnet(vae, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: 32, lr: 2e-3, onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: 2e-3, onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

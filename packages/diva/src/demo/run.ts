@@ -13,6 +13,7 @@ import { computeEndpoints, criteria, verdict, type HeldOutLoss, type SeedArms } 
 import { evaluateArm, type ArmScores, type EvalSets } from "./experiment/evaluate.js";
 import { heldOutLosses } from "./experiment/mechanism.js";
 import { probeLabels } from "./experiment/probe-labels.js";
+import { CLIP_BLIND_RULE, clipBlindSelector, type ClipBlindStats } from "./experiment/clip-blind.js";
 import {
   clipTensor, deriveWorldSeeds, heldOutScenes, probeScenes, TEST_WORLD_SEED, VALIDATION_WORLD_SEED, vaeTensor,
   writeBenchmark, writeTrainingImages, zeroShotSet, type DemoImageSizes, type DemoSetSizes,
@@ -37,6 +38,8 @@ export interface DemoOptions {
   readonly models?: string;
   readonly imagesPerStep?: number;
   readonly lr?: number;
+  /** Text whose diffusion text embedding the condition is added to (default `DEMO_RECIPE.prompt`). */
+  readonly prompt?: string;
   /** Print progress (default true). */
   readonly verbose?: boolean;
   /** Progress line every this many steps when the output is not a terminal (default: about 15 lines per run). */
@@ -66,10 +69,10 @@ export type DemoSplit = "test" | "validation";
  * The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. The lr
  * was chosen on the validation split (0.01, 0.02, 0.05 tried; the largest MMVP gain with zero-shot kept within a point).
  */
-export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150 } as const;
+export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a ." } as const;
 
 /** Set sizes of a full run. */
-export const DEMO_SET_SIZES: DemoSetSizes = { zeroShotPerClass: 25, probeTrain: 1000, probeTest: 1000, trainImages: 2400, heldOut: 256 };
+export const DEMO_SET_SIZES: DemoSetSizes = { pairsPerPattern: 30, candidatesPerPattern: 120, zeroShotPerClass: 25, probeTrain: 1000, probeTest: 1000, trainImages: 2400, heldOut: 256 };
 /** Set sizes of `quick` (a smoke test of every step). */
 export const QUICK_SET_SIZES: DemoSetSizes = { pairsPerPattern: 2, zeroShotPerClass: 3, probeTrain: 40, probeTest: 24, trainImages: 16, heldOut: 8 };
 
@@ -172,7 +175,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const sizes: DemoImageSizes = { clip: clipSide, vae: options.imageSizes?.vae ?? squareSide(models.vaeConfig.sample_size, "VAE sample_size", clipSide) };
     log(`${split}: benchmark, zero-shot set, probe, training and held-out images from world seed ${worldSeed} (CLIP ${sizes.clip} px, VAE ${sizes.vae} px)`);
     const benchmarkDir = join(work, "benchmark");
-    await writeBenchmark(benchmarkDir, world, sizes, setSizes);
+    const clipBlind: Partial<Record<string, ClipBlindStats>> = {};
+    await writeBenchmark(benchmarkDir, world, sizes, setSizes, clipBlindSelector(models, sizes, clipBlind));
     const zs = zeroShotSet(world, sizes.clip, setSizes.zeroShotPerClass);
     owned.push(...Object.values(zs.images));
     const probe = probeScenes(world, setSizes);
@@ -195,7 +199,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const { scores: before, layout } = await evalVision(models.clip.visual);
     log(`before: MMVP ${pct(before.mmvpAverage)}, zero-shot ${pct(before.zeroShot)}, probe ${pct(before.probe)}`);
 
-    const textEmbedding = tinyPromptEmbedding(models);
+    const prompt = options.prompt ?? DEMO_RECIPE.prompt;
+    const textEmbedding = tinyPromptEmbedding(models, prompt);
     owned.push(textEmbedding);
     const condition: ConditionSpec = { kind: "clsRandomPatches", numPatches: textEmbedding.shape[0]! - 1, text: "add" };
     const diffusion = tinyDiffusion(models);
@@ -270,8 +275,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         quick,
         imageSizes: sizes,
         setSizes,
+        benchmarkSelection: { rule: `per pattern, the candidates with the highest CLIP image cosine among those whose scaled VAE latents differ by RMS >= ${CLIP_BLIND_RULE.minVaeSeparation}`, perPattern: clipBlind },
         recipe: { steps, imagesPerStep, microBatch, lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
-        condition: "class token + random patches, projected and added to the prompt embedding",
+        condition: `class token + random patches, projected and added to the diffusion text embedding of ${JSON.stringify(prompt)}`,
         placebo: "the same training with image i of each micro-batch conditioned on image (i + 1) mod B's CLIP tokens",
         probe: PROBE_RECIPE,
         mechanism: { ...MECHANISM_RECIPE, images: setSizes.heldOut },

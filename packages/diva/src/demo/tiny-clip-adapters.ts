@@ -34,9 +34,9 @@ export function tinyDiffusion(m: DemoModels): FrozenDiffusion {
   };
 }
 
-/** The constant text embedding of "a photo of a ." from the diffusion model's text encoder ([L, width]). */
-export function tinyPromptEmbedding(m: DemoModels): Tensor {
-  return noGrad(() => tidy(() => textCondition(m.textEncoder, m.textEncoderConfig, m.tokenizer, ["a photo of a ."]).reshape([-1, m.textEncoderConfig.text_cfg.width ?? 64])));
+/** The constant text embedding of `prompt` (default "a photo of a .") from the diffusion model's text encoder ([L, width]). */
+export function tinyPromptEmbedding(m: DemoModels, prompt = "a photo of a ."): Tensor {
+  return noGrad(() => tidy(() => textCondition(m.textEncoder, m.textEncoderConfig, m.tokenizer, [prompt]).reshape([-1, m.textEncoderConfig.text_cfg.width ?? 64])));
 }
 
 /** A fresh projection CLIP dim -> cross-attention dim with torch.nn.Linear's default init (uniform ±1/sqrt(in)). */

@@ -23,6 +23,7 @@ export function demoCommand(): Command {
     .option("--out <dir>", "report folder", "report")
     .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
     .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
+    .option("--prompt <text>", "text whose diffusion text embedding DIVA's condition is added to (default: the demo recipe's)")
     .option("--progress-every <n>", "without a terminal, print a progress line every n steps", positiveInt)
     .option("--quick", "a few steps on small sets (smoke test)")
     .addOption(backendOption())
@@ -30,7 +31,7 @@ export function demoCommand(): Command {
     .enablePositionalOptions()
     .addCommand(demoInstrumentsCommand())
     .action(
-      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; models?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
+      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
         if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");
         const seeds = [...(flags.seeds ?? []), ...(flags.seed ?? [])];
         const { runDemo } = await import("../../demo/run.js");
@@ -39,6 +40,7 @@ export function demoCommand(): Command {
           ...(seeds.length ? { seeds } : {}),
           ...(flags.lr ? { lr: flags.lr } : {}),
           ...(flags.models ? { models: flags.models } : {}),
+          ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
           ...(flags.worldSeed !== undefined ? { worldSeed: flags.worldSeed } : {}),
           ...(flags.split ? { split: flags.split } : {}),
           ...(flags.progressEvery ? { progressEvery: flags.progressEvery } : {}),

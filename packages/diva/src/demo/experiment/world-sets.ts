@@ -8,7 +8,7 @@ import { stack, tensor, tidy, type Tensor } from "@diva/tensor";
 import { OPENAI_NORMALIZATION } from "../../presets.js";
 import {
   createRng, divaImageStream, generateMmvpBenchmark, generateZeroShotSet, hashString, renderScene, sampleTrainingScene,
-  take, withArticle, writePng, type Scene, type ShapeKind, type SyntheticMmvp, type WorldImage,
+  take, withArticle, writePng, type PairSelector, type Scene, type ShapeKind, type SyntheticMmvp, type WorldImage,
 } from "../world/index.js";
 
 /** The test world: the one the pre-registered run reports (never used for a choice). */
@@ -49,6 +49,8 @@ export interface DemoImageSizes {
 export interface DemoSetSizes {
   /** Benchmark pairs per pattern (undefined: the benchmark's own default). */
   readonly pairsPerPattern?: number;
+  /** Candidate pairs per pattern the CLIP-blind selection chooses from (undefined: 4 x pairsPerPattern). */
+  readonly candidatesPerPattern?: number;
   readonly zeroShotPerClass: number;
   readonly probeTrain: number;
   readonly probeTest: number;
@@ -79,9 +81,15 @@ export function vaeTensor(scenes: readonly Scene[], size: number): Tensor {
   return tidy(() => stack(scenes.map((s) => tensor(renderScene(s, { size }).data.map((v) => 2 * v - 1), { shape: [3, size, size] }))));
 }
 
-/** Writes the benchmark (MMVP-VLM file layout) rendered at the CLIP side. */
-export function writeBenchmark(dir: string, seeds: WorldSeeds, sizes: DemoImageSizes, setSizes: DemoSetSizes): Promise<SyntheticMmvp> {
-  return generateMmvpBenchmark(dir, { size: sizes.clip, seed: seeds.benchmark, ...(setSizes.pairsPerPattern ? { pairsPerPattern: setSizes.pairsPerPattern } : {}) });
+/** Writes the benchmark (MMVP-VLM file layout) rendered at the CLIP side, its pairs chosen by `select` if given. */
+export function writeBenchmark(dir: string, seeds: WorldSeeds, sizes: DemoImageSizes, setSizes: DemoSetSizes, select?: PairSelector): Promise<SyntheticMmvp> {
+  return generateMmvpBenchmark(dir, {
+    size: sizes.clip,
+    seed: seeds.benchmark,
+    ...(setSizes.pairsPerPattern ? { pairsPerPattern: setSizes.pairsPerPattern } : {}),
+    ...(setSizes.candidatesPerPattern ? { candidatesPerPattern: setSizes.candidatesPerPattern } : {}),
+    ...(select ? { select } : {}),
+  });
 }
 
 /** The zero-shot set as CLIP inputs by class prompt ("a circle", "an arrow": the tiny CLIP's captions never say "a photo of"). */

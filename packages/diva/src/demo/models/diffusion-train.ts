@@ -30,6 +30,7 @@ import {
   type ClipTextParams,
   type ClipTextTowerConfig,
   type UNetParams,
+  type AutoencoderKLConfig,
   type VAEParams,
 } from "@diva/nn";
 import { diffusionTrainingStream, take } from "../world/index.js";
@@ -75,16 +76,40 @@ export async function trainTinyVae(o: DiffusionTrainOptions & { klWeight: number
   });
 }
 
-/** Scaled VAE latents [N, 4, 8, 8] and full captions of `size` images of the diffusion training stream. */
-function encodeDataset(vae: VAEParams, seed: number, size: number): { latents: Tensor; captions: string[] } {
+/**
+ * The VAE's scaling factor as SD chose 0.18215: 1 / the standard deviation of the posterior means over `n` images
+ * of the diffusion training stream (seed `seed`), rounded to 4 significant digits. Unit-variance latents keep the
+ * noise schedule's signal-to-noise ratios, so the caption (and in DIVA the CLIP condition) matters at most timesteps.
+ */
+export async function measureScalingFactor(vae: VAEParams, vaeConfig: AutoencoderKLConfig, seed: number, n = 1024): Promise<number> {
+  const stream = diffusionTrainingStream({ seed, size: DEMO_IMAGE_SIZE });
+  let s = 0;
+  let s2 = 0;
+  let count = 0;
+  for (let done = 0; done < n; done += 64) {
+    const batch = take(stream, Math.min(64, n - done));
+    const m = noGrad(() => tidy(() => vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), vaeConfig).mean));
+    for (const v of await m.data()) {
+      s += v;
+      s2 += v * v;
+      count++;
+    }
+    m.dispose();
+  }
+  const std = Math.sqrt(Math.max(s2 / count - (s / count) ** 2, 1e-12));
+  return Number((1 / std).toPrecision(4));
+}
+
+/** Scaled VAE latents [N, C, h, w] and full captions of `size` images of the diffusion training stream. */
+function encodeDataset(vae: VAEParams, vaeConfig: AutoencoderKLConfig, seed: number, size: number): { latents: Tensor; captions: string[] } {
   const stream = diffusionTrainingStream({ seed, size: DEMO_IMAGE_SIZE });
   const captions: string[] = [];
   const chunks: Tensor[] = [];
-  const scale = TINY_VAE_CONFIG.scaling_factor ?? 1;
+  const scale = vaeConfig.scaling_factor ?? 1;
   for (let done = 0; done < size; done += 64) {
     const batch = take(stream, Math.min(64, size - done));
     captions.push(...batch.map((b) => b.caption));
-    chunks.push(noGrad(() => tidy(() => mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), TINY_VAE_CONFIG).mean, scale))));
+    chunks.push(noGrad(() => tidy(() => mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), vaeConfig).mean, scale))));
   }
   const latents = keep(concat(chunks, 0));
   dispose(chunks);
@@ -120,7 +145,7 @@ export interface TinyDiffusionParams {
  * Trains the tiny UNet and its text encoder from scratch on VAE latents (posterior mean x scaling factor) with
  * epsilon prediction, conditioned on full captions; 10% of captions are dropped to the empty prompt.
  */
-export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o: DiffusionTrainOptions): Promise<TinyDiffusionParams> {
+export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConfig, tokenizer: WordTokenizer, o: DiffusionTrainOptions): Promise<TinyDiffusionParams> {
   const textConfig = textEncoderConfig(tokenizer.vocabSize);
   const init: TinyDiffusionParams = { unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) };
   const sched = new DDPMScheduler(DEMO_SCHEDULER);
@@ -128,7 +153,7 @@ export async function trainTinyUnet(vae: VAEParams, tokenizer: WordTokenizer, o:
     mseLoss(unetForward(p.unet, zt, t, textCondition(p.text, textConfig, tokenizer, ids), TINY_UNET_CONFIG), noise),
   );
   // the VAE is frozen: encode a fixed set of captioned images once, then train for epochs over their latents
-  const data = encodeDataset(vae, o.seed, o.datasetSize ?? 4096);
+  const data = encodeDataset(vae, vaeConfig, o.seed, o.datasetSize ?? 4096);
   const result = await trainLoop(init, { ...o, weightDecay: 0 }, (params, step) => {
     const k = foldIn(randomKey(o.seed + 2), step);
     const idx = batchIndices(data.captions.length, o.batchSize, step, o.seed);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildMmvpBenchmark, generateMmvpBenchmark, IMAGES_FOLDER, QUESTIONS_FILE, type SyntheticMmvp } from "./benchmark.js";
+import { buildMmvpBenchmark, candidatePairs, generateMmvpBenchmark, IMAGES_FOLDER, QUESTIONS_FILE, selectMmvpBenchmark, type SyntheticMmvp } from "./benchmark.js";
 import { csvField, toCsv } from "./csv.js";
 import { applicableAttributes } from "./describe.js";
 import { countDifferences } from "./image.js";
@@ -159,5 +159,40 @@ describe("synthetic MMVP benchmark", () => {
       .map((p) => p.items[0].statement.endsWith("with a dot inside"));
     expect(firsts.some(Boolean)).toBe(true);
     expect(firsts.some((x) => !x)).toBe(true);
+  });
+});
+
+describe("pair selection (CLIP-blind benchmarks choose their pairs from candidates)", () => {
+  it("keeps the selected candidates in candidate order and numbers them like the unselected benchmark", async () => {
+    const seen: string[] = [];
+    // picks the candidates whose first statement is longest (any deterministic rule the selector likes)
+    const bench = await selectMmvpBenchmark({
+      seed: 5, pairsPerPattern: 3, candidatesPerPattern: 7,
+      select: (type, candidates, count) => {
+        seen.push(type);
+        expect(candidates).toHaveLength(7);
+        return candidates.map((c, i) => [c.statements[0].length, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, count).map(([, i]) => i);
+      },
+    });
+    expect(seen).toEqual([...MMVP_PATTERN_NAMES]);
+    expect(bench.items.map((it) => it.id)).toEqual(Array.from({ length: 54 }, (_, i) => i + 1));
+    MMVP_PATTERN_NAMES.forEach((type, p) => {
+      const candidates = candidatePairs(type, 5, 7);
+      const want = candidates.map((c, i) => [c.statements[0].length, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 3).map(([, i]) => i).sort((a, b) => a - b);
+      const got = bench.pairs.filter((x) => x.type === type);
+      expect(got.map((x) => x.items[0].statement)).toEqual(want.map((i) => candidates[i]!.statements[0]));
+      expect(got[0]!.items[0].id).toBe(p * 6 + 1);
+    });
+    // without a selector the first candidates are the benchmark
+    const plain = await selectMmvpBenchmark({ seed: 5, pairsPerPattern: 3 });
+    expect(plain.items.map((it) => it.statement)).toEqual(buildMmvpBenchmark({ seed: 5, pairsPerPattern: 3 }).items.map((it) => it.statement));
+  });
+
+  it("refuses a selector answer with the wrong count, a repeat or an index out of range, naming the pattern", async () => {
+    const run = (answer: number[]) => selectMmvpBenchmark({ pairsPerPattern: 2, candidatesPerPattern: 4, select: () => answer });
+    await expect(run([0])).rejects.toThrow(/returned 1 pairs for "Orientation and Direction", expected 2/);
+    await expect(run([1, 1])).rejects.toThrow(/index 1 twice/);
+    await expect(run([0, 4])).rejects.toThrow(/index 4 .*outside 0\.\.3/);
+    await expect(selectMmvpBenchmark({ pairsPerPattern: 3, candidatesPerPattern: 2, select: () => [0, 1, 2] })).rejects.toThrow(/candidatesPerPattern/);
   });
 });
