@@ -4,7 +4,7 @@
  */
 import type { ClipVisionTowerConfig, AutoencoderKLConfig, DDPMSchedulerConfig, UNet2DConditionConfig } from "@diva/nn";
 import { SD21_BASE_SCHEDULER_CONFIG } from "@diva/nn";
-import type { ConditionSpec } from "../../packages/diva/src/condition.js";
+import type { ConditionSpec } from "@diva/core";
 
 /** Images per step. */
 export const BATCH = 8;

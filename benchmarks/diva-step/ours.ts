@@ -28,9 +28,7 @@ import {
   vaeEncode,
   type ClipVisionParams,
 } from "@diva/nn";
-import type { Projection } from "../../packages/diva/src/condition.js";
-import type { FrozenDiffusion, DivaLossContext, DivaBatch } from "../../packages/diva/src/objective.js";
-import { divaStep, type DivaState } from "../../packages/diva/src/step.js";
+import { divaStep, type DivaBatch, type DivaLossContext, type DivaState, type FrozenDiffusion, type Projection } from "@diva/core";
 import { BATCH, CLIP_VISION, CONDITION, IMAGE_SIZE, RECIPE, SCHEDULER, TEXT_TOKENS, UNET, VAE } from "./config.js";
 
 /** Name -> shape of each model's parameters, as the Python side reports them. */

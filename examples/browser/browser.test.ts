@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./build.js";
 import type { CheckResult } from "./check.js";
-import { findChromium, launchChromium, type LaunchedChromium } from "./chromium.js";
+import { findChromium, launchChromium, type LaunchedChromium } from "../../scripts/browser/chromium.js";
 import type { PageReport } from "./main.js";
 import { serveStatic, type StaticServer } from "./serve.js";
 

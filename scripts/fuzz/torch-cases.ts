@@ -6,10 +6,10 @@
  */
 import { deflateRawSync } from "node:zlib";
 import { OP } from "../../packages/nn/src/checkpoints/torch/pickle/opcodes.js";
-import { PickleWriter } from "../../packages/nn/src/checkpoints/torch/testing/pickle-writer.js";
-import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf, type StorageSpec, type ValueSpec } from "../../packages/nn/src/checkpoints/torch/testing/torch-checkpoint-writer.js";
-import { CENTRAL, LOCAL, zipLayout, type ZipLayout } from "../../packages/nn/src/checkpoints/torch/testing/zip-layout.js";
-import { crc32, writeZip } from "../../packages/nn/src/checkpoints/torch/testing/zip-writer.js";
+import { PickleWriter } from "../../packages/nn/test/support/torch-pickle/pickle-writer.js";
+import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf, type StorageSpec, type ValueSpec } from "../../packages/nn/test/support/torch-pickle/torch-checkpoint-writer.js";
+import { CENTRAL, LOCAL, zipLayout, type ZipLayout } from "../../packages/nn/test/support/torch-pickle/zip-layout.js";
+import { crc32, writeZip } from "../../packages/nn/test/support/torch-pickle/zip-writer.js";
 
 /** What a mutation changed: only bytes of tensor data (a load must then equal the original or fail), or more. */
 export type Touches = "data" | "structure";

@@ -2,7 +2,7 @@
  * Our transformer-block contender through @diva/tensor on the CPU backend: `grad` of sum(block(params, x))
  * with respect to every parameter and the input.
  */
-import * as dt from "../../../packages/tensor/src/index.js";
+import * as dt from "@diva/tensor";
 import { blockParamShapes, type BlockShape } from "../block-shape.js";
 import type { BlockCase } from "../cases.js";
 import { timeInProcess, type Runner } from "./runner.js";

@@ -4,7 +4,7 @@
  * for 3x3 kernels on the fast CPU backend), else fold(W^T @ dy); the weight gradient the batch sum of
  * dy @ unfold(x)^T (the unfold included, as PyTorch's weight gradient includes its own im2col).
  */
-import * as dt from "../../../packages/tensor/src/index.js";
+import * as dt from "@diva/tensor";
 import type { ConvCase } from "../cases.js";
 import { timeInProcess, type Runner } from "./runner.js";
 

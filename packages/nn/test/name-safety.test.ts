@@ -15,7 +15,7 @@ import { unflattenParams } from "../src/params.js";
 import { validateParams } from "../src/layers/validate.js";
 import type { ParamSpecs } from "../src/layers/specs.js";
 import { runParity } from "../src/parity/index.js";
-import { buildCheckpoint, dictOf, tensorOf } from "../src/checkpoints/torch/testing/torch-checkpoint-writer.js";
+import { buildCheckpoint, dictOf, tensorOf } from "./support/torch-pickle/torch-checkpoint-writer.js";
 import { sharedFixturesDir } from "./fixtures-path.js";
 
 const BAD_KEYS = ["__proto__.isCausal", "constructor.x", "a.prototype.b"] as const;

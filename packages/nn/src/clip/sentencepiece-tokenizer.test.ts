@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { canonicalizeText, SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
-import { tinySentencePieceJson } from "./testing/tiny-sentencepiece.js";
+import { tinySentencePieceJson } from "../../test/support/tiny-sentencepiece.js";
 
-/** A small SigLIP-shaped tokenizer.json (see testing/tiny-sentencepiece.ts) with "cats" and "dogs" pieces. */
+/** A small SigLIP-shaped tokenizer.json (see test/support/tiny-sentencepiece.ts) with "cats" and "dogs" pieces. */
 const TOKENIZER_JSON = tinySentencePieceJson([
   ["\u2581a", -1],
   ["\u2581photo", -2],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffusionFixtureKind, diffusionFixtureOutputs, diffusionReferenceNames, diffusionTolerance } from "./parity.js";
-import { compare, loadFixture } from "./test-utils.js";
+import { compare, loadFixture } from "../../test/support/diffusion-fixtures.js";
 
 const NAMES = ["unet_tiny", "vae_tiny", "ddpm_scheduler"] as const;
 const fixtures = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await loadFixture(n)] as const)));
@@ -24,8 +24,8 @@ describe.each(NAMES)("parity with diffusers: %s", (name) => {
 
 describe("registered with the shared parity check", () => {
   it.each(NAMES)("%s passes checkFixture", async (name) => {
-    const { fixturesDir } = await import("./test-utils.js");
-    const dir = fixturesDir();
+    const { sharedFixturesDir } = await import("../../test/fixtures-path.js");
+    const dir = sharedFixturesDir();
     if (!dir) return;
     const { runParity, formatParityReport } = await import("../parity/check.js");
     await import("./parity-runners.js");

@@ -1,7 +1,7 @@
 /**
  * Checks against real PyTorch: checkpoints written by torch.save load with the same names, shapes and values,
  * and checkpoints written by this folder's test writer load in torch.load(weights_only=True). Runs only when
- * a Python with PyTorch is found (see testing/python-torch.ts); otherwise it is skipped with the reason printed.
+ * a Python with PyTorch is found (see test/support/torch-pickle/python-torch.ts); otherwise it is skipped with the reason printed.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTorchCheckpoint } from "./index.js";
-import { findTorchPython, runPython } from "./testing/python-torch.js";
-import { buildCheckpoint, dictOf, tensorOf } from "./testing/torch-checkpoint-writer.js";
+import { findTorchPython, runPython } from "../../../test/support/torch-pickle/python-torch.js";
+import { buildCheckpoint, dictOf, tensorOf } from "../../../test/support/torch-pickle/torch-checkpoint-writer.js";
 import { LOADED_DTYPE, type TorchDType } from "./torch-dtypes.js";
 
 interface Expected {
@@ -27,7 +27,7 @@ describe.skipIf(!py.python)(`PyTorch interop (${py.python ? `torch ${py.version}
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "torch-interop-"));
-    runPython(py.python!, [fileURLToPath(new URL("./testing/make_torch_fixtures.py", import.meta.url)), dir]);
+    runPython(py.python!, [fileURLToPath(new URL("../../../test/support/torch-pickle/make_torch_fixtures.py", import.meta.url)), dir]);
     expected = JSON.parse(await readFile(join(dir, "expected.json"), "utf8")) as Expected;
   });
   afterAll(async () => {

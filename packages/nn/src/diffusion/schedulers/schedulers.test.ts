@@ -1,6 +1,6 @@
 import { tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { compare, loadFixture } from "../test-utils.js";
+import { compare, loadFixture } from "../../../test/support/diffusion-fixtures.js";
 import { DDIMScheduler } from "./ddim.js";
 import { DDPMScheduler } from "./ddpm.js";
 import { linspaceF32 } from "./float32.js";

@@ -1,7 +1,7 @@
 import { randomKey, tidy, valueAndGrad, normal, sum, square, type Tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
 import { unflattenParams } from "../../params.js";
-import { loadFixture } from "../test-utils.js";
+import { loadFixture } from "../../../test/support/diffusion-fixtures.js";
 import { SD21_BASE_UNET_CONFIG, type UNet2DConditionConfig } from "./config.js";
 import { unetForward } from "./forward.js";
 import { initUNet } from "./init.js";

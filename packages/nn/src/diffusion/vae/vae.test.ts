@@ -1,6 +1,6 @@
 import { normal, randomKey, tidy } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { loadFixture } from "../test-utils.js";
+import { loadFixture } from "../../../test/support/diffusion-fixtures.js";
 import { SD21_BASE_VAE_CONFIG, type AutoencoderKLConfig } from "./config.js";
 import { vaeDecode, vaeEncode } from "./forward.js";
 import { initVAE } from "./init.js";

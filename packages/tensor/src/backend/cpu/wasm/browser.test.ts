@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { findChromium, launchChromium, type LaunchedChromium } from "../../../../../../examples/browser/chromium.js";
+import { findChromium, launchChromium, type LaunchedChromium } from "../../../../../../scripts/browser/chromium.js";
 import type { BrowserCheck } from "./browser.fixture.js";
 
 const chromiumPath = findChromium();

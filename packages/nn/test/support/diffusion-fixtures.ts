@@ -5,13 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readSafetensors, type Tensor } from "@diva/tensor";
-
-/** The fixtures folder (DIVA_FIXTURES overrides), or null when it is absent. */
-export function fixturesDir(): string | null {
-  const candidates = [process.env.DIVA_FIXTURES, "/work/shared/fixtures", join(process.cwd(), "../shared/fixtures")];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  return null;
-}
+import { sharedFixturesDir } from "../fixtures-path.js";
 
 /** A fixture: its tensors and its metadata with JSON values parsed. */
 export interface Fixture {
@@ -21,10 +15,11 @@ export interface Fixture {
 
 /** Reads `name`.safetensors from the fixtures folder, or returns null (printing why) when it is absent. */
 export async function loadFixture(name: string): Promise<Fixture | null> {
-  const dir = fixturesDir();
-  const path = dir ? join(dir, `${name}.safetensors`) : null;
-  if (!path || !existsSync(path)) {
-    console.warn(`skipping ${name} parity: fixture ${path ?? "folder ../shared/fixtures"} not found`);
+  const dir = sharedFixturesDir();
+  if (!dir) return null;
+  const path = join(dir, `${name}.safetensors`);
+  if (!existsSync(path)) {
+    console.warn(`skipping ${name} parity: fixture ${path} not found`);
     return null;
   }
   const { tensors, metadata } = await readSafetensors(path);
