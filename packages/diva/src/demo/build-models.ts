@@ -23,7 +23,9 @@ const { values } = parseArgs({
     "clip-lr": { type: "string", default: "3e-3" },
     "clip-patch": { type: "string", default: "8" },
     /** Probability that a CLIP training caption names each fine attribute the scene offers. */
-    "clip-detail": { type: "string", default: "0.5" },
+    "clip-detail": { type: "string", default: "0.15" },
+    /** Near-duplicate pairs per CLIP batch (two images differing in one fine attribute, captioned by it). */
+    "clip-pairs": { type: "string", default: "8" },
     "vae-kl": { type: "string", default: "1e-6" },
     "unet-batch": { type: "string", default: "32" },
     /** Captioned images encoded once for UNet training. */
@@ -90,7 +92,7 @@ if (stage === "all" || stage === "clip") {
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
   const write = (clip: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
-  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
+  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), nearPairs: Number(values["clip-pairs"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
 }
 
 /** Measures the trained VAE's scaling factor and writes it into the file's config (stage "vae-scale", or after "vae"). */

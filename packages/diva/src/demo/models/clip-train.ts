@@ -11,7 +11,7 @@ import {
   type Tensor,
 } from "@diva/tensor";
 import { encodeImage, encodeText, initClip, type ClipParams, type OpenClipConfig } from "@diva/nn";
-import { clipTrainingStream, take, type CaptionedImage } from "../world/index.js";
+import { clipPairStream, clipTrainingStream, take, type CaptionedImage } from "../world/index.js";
 import { DEMO_IMAGE_SIZE } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
 import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
@@ -23,6 +23,8 @@ export interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> 
   readonly batchSize: number;
   /** Probability that a caption mentions each fine attribute (web captions leave detail out). */
   readonly detailProbability: number;
+  /** Near-duplicate pairs per batch (see `clipPairStream`; default 0), the rest from the sparse-caption stream. */
+  readonly nearPairs?: number;
 }
 
 /** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
@@ -54,9 +56,12 @@ export function contrastiveLoss(params: ClipParams, config: OpenClipConfig, imag
 /** Trains a tiny CLIP from scratch on sparse captions of the synthetic world (AdamW, cosine schedule). */
 export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordTokenizer, o: ClipTrainOptions): Promise<ClipParams> {
   const stream = clipTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE, detailProbability: o.detailProbability });
+  const pairs = clipPairStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
+  const nearPairs = o.nearPairs ?? 0;
+  if (!Number.isInteger(nearPairs) || nearPairs < 0 || 2 * nearPairs > o.batchSize) throw new RangeError(`CLIP training: nearPairs must be an integer in 0..batchSize / 2, got ${nearPairs}`);
   const lossGrad = valueAndGrad((p: ClipParams, x: Tensor, ids: Tensor) => contrastiveLoss(p, config, x, ids));
   return trainLoop(initClip(randomKey(o.seed), config), { ...o, weightDecay: 0.1 }, (params) => {
-    const batch: CaptionedImage[] = take(stream, o.batchSize);
+    const batch: CaptionedImage[] = [...take(pairs, nearPairs).flat(), ...take(stream, o.batchSize - 2 * nearPairs)];
     const x = worldBatchToTensor(batch.map((b) => b.image));
     const ids = tokenizer.tokenize(batch.map((b) => b.caption));
     const [loss, grads] = lossGrad(params, x, ids);

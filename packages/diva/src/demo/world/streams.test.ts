@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { buildMmvpBenchmark } from "./benchmark.js";
 import { toRgbBytes, type WorldImage } from "./image.js";
 import { renderScene } from "./render.js";
-import { clipTrainingStream, diffusionTrainingStream, divaImageStream, take } from "./streams.js";
+import { clipPairStream, clipTrainingStream, diffusionTrainingStream, divaImageStream, take } from "./streams.js";
+import { diffScenes } from "./scene.js";
 import { generateZeroShotSet } from "./zero-shot.js";
 
 const hash = (img: WorldImage): string => createHash("sha256").update(toRgbBytes(img)).digest("hex");
@@ -59,5 +60,25 @@ describe("zero-shot set", () => {
     }
     const kinds = new Set(a.classNames.flatMap((k) => a.scenes[k].map((s) => s.objects[0].colour)));
     expect(kinds.size).toBeGreaterThan(3);
+  });
+});
+
+describe("the CLIP's near-duplicate pair stream", () => {
+  it("yields two captioned images whose scenes differ only in one fine attribute and whose captions differ", () => {
+    const pairs = take(clipPairStream({ seed: 11 }), 40);
+    const seenPaths = new Set<string>();
+    for (const [a, b] of pairs) {
+      const changed = diffScenes(a.scene, b.scene);
+      expect(changed.length).toBeGreaterThan(0);
+      for (const p of changed) seenPaths.add(p.replace(/\[\d+\]/g, "[]"));
+      expect(a.caption).not.toBe(b.caption);
+      expect(hash(a.image)).not.toBe(hash(b.image));
+    }
+    // several patterns appear (the pattern is drawn per pair)
+    expect(seenPaths.size).toBeGreaterThan(4);
+    // deterministic per seed, and no pair is a benchmark pair of the same seed (different stream tag)
+    expect(take(clipPairStream({ seed: 11 }), 5).map(([a]) => a.caption)).toEqual(pairs.slice(0, 5).map(([a]) => a.caption));
+    const bench = new Set(buildMmvpBenchmark({ seed: 11 }).items.map((it) => JSON.stringify(it.scene)));
+    for (const [a, b] of pairs) expect(bench.has(JSON.stringify(a.scene)) || bench.has(JSON.stringify(b.scene))).toBe(false);
   });
 });

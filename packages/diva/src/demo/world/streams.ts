@@ -10,9 +10,11 @@ import { DEFAULT_IMAGE_SIZE, renderScene } from "./render.js";
 import { createRng, type Seed } from "./rng.js";
 import { sampleTrainingScene } from "./sample.js";
 import type { Scene } from "./scene.js";
+import { buildPair } from "./pairs.js";
+import { MMVP_PATTERN_NAMES } from "./patterns.js";
 
 /** Stream tags (the benchmark uses "mmvp", the zero-shot set "zero-shot"). */
-export const STREAM_TAGS = { clip: "clip-train", diffusion: "diffusion-train", diva: "diva-train" } as const;
+export const STREAM_TAGS = { clip: "clip-train", clipPairs: "clip-train-pairs", diffusion: "diffusion-train", diva: "diva-train" } as const;
 
 /** Options common to the streams. */
 export interface StreamOptions {
@@ -56,6 +58,22 @@ export function* clipTrainingStream(options: ClipStreamOptions): Generator<Capti
       rng, detailProbability: options.detailProbability, colourProbability: options.colourProbability,
     });
     yield { image: renderScene(scene, { size, samples: options.samples }), caption, scene };
+  }
+}
+
+/**
+ * Near-duplicate pairs for the tiny CLIP: two scenes that differ in one fine attribute (pattern drawn uniformly,
+ * built by the benchmark's pair builder from this stream's own tag), each captioned with its statement (kind,
+ * colour and its value of that attribute). Put in one batch, the two images can only be matched to their
+ * captions through the attribute, as web data sometimes shows near-identical photos captioned by what differs.
+ */
+export function* clipPairStream(options: StreamOptions): Generator<readonly [CaptionedImage, CaptionedImage], void> {
+  const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  const rng = createRng(options.seed, STREAM_TAGS.clipPairs);
+  for (;;) {
+    const pair = buildPair(rng.pick(MMVP_PATTERN_NAMES), rng);
+    const item = (j: 0 | 1): CaptionedImage => ({ image: renderScene(pair.scenes[j], { size, samples: options.samples }), caption: pair.statements[j], scene: pair.scenes[j] });
+    yield [item(0), item(1)];
   }
 }
 
