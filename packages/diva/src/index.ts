@@ -23,6 +23,7 @@ export * from "./train/post-train-loop.js";
 export * from "./train/checkpoint.js";
 export { type ResumeOverrides } from "./train/divergence.js";
 export * from "./models/frozen-diffusion.js";
+export * from "./models/frozen-dtype.js";
 export * from "./models/prompt-embedding.js";
 export * from "./models/projection.js";
 export * from "./models/tokenizer.js";

@@ -1,8 +1,23 @@
 import { getPreset, type ClipView, type DivaPreset, type DrawWeighting, type VaeInput } from "./presets.js";
 import { referenceDrawWeights } from "./step.js";
 
-/** The arithmetic of our training runs: float32 throughout (the reference's is the preset's `recipe.precision`). */
+/** The arithmetic of our training runs by default: float32 throughout (the reference's is the preset's `recipe.precision`). */
 export const RUN_PRECISION = "float32" as const;
+
+/**
+ * The `precision` option of a run: `fp32` (everything float32) or `mixed` (the frozen UNet, VAE and SD text
+ * encoder stored in float16 and computed with float32 accumulation; CLIP, the projection, gradients and the
+ * optimizer state float32).
+ */
+export type PrecisionOption = "fp32" | "mixed";
+
+/** What a run records as its arithmetic: `float32`, or `mixed-float16` for `precision: "mixed"`. */
+export type RunPrecision = typeof RUN_PRECISION | "mixed-float16";
+
+/** The recorded precision of a `precision` option. */
+export function runPrecision(option: PrecisionOption): RunPrecision {
+  return option === "mixed" ? "mixed-float16" : RUN_PRECISION;
+}
 
 /** Numeric settings of a post-training run, defaults filled in from the preset's recipe. */
 export interface ResolvedRunSettings {
@@ -32,8 +47,8 @@ export interface ResolvedRunSettings {
   readonly clipView: ClipView;
   /** What the VAE is fed. */
   readonly vaeInput: VaeInput;
-  /** The arithmetic this run uses (ours: float32). */
-  readonly precision: typeof RUN_PRECISION;
+  /** The arithmetic this run uses: float32, or mixed-float16 (frozen models in float16, see {@link PrecisionOption}). */
+  readonly precision: RunPrecision;
 }
 
 /** The settings {@link resolveRunSettings} reads. */
@@ -60,6 +75,8 @@ export interface RunSettingsInput {
   readonly clipView?: ClipView;
   /** What the VAE is fed (default: the recipe's, "reference"). */
   readonly vaeInput?: VaeInput;
+  /** The arithmetic (default "fp32"; see {@link PrecisionOption}). */
+  readonly precision?: PrecisionOption;
 }
 
 function oneOf<T extends string>(name: string, v: T | undefined, fallback: T, allowed: readonly T[]): T {
@@ -116,6 +133,6 @@ export function resolveRunSettings(o: RunSettingsInput): ResolvedRunSettings {
     drawWeights: drawWeighting === "reference" ? referenceDrawWeights(draws, r.drawWeights) : Array.from({ length: draws }, () => 1),
     clipView: oneOf<ClipView>("clipView", o.clipView, r.clipView, ["reference", "source-bicubic"]),
     vaeInput: oneOf<VaeInput>("vaeInput", o.vaeInput, r.vaeInput, ["reference", "clean"]),
-    precision: RUN_PRECISION,
+    precision: runPrecision(oneOf<PrecisionOption>("precision", o.precision, "fp32", ["fp32", "mixed"])),
   };
 }

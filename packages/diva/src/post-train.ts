@@ -6,11 +6,12 @@ import { checkOutputs, writeOutput } from "./outputs.js";
 import { exportPostTrainedClip, type ClipExportReport } from "./models/clip-export.js";
 import { loadClipCheckpoint } from "./models/clip-checkpoint.js";
 import { loadFrozenDiffusion, requireSdFolder } from "./models/frozen-diffusion.js";
+import { frozenDType } from "./models/frozen-dtype.js";
 import { initProjection, projectionKey } from "./models/projection.js";
 import { sdPromptEmbedding } from "./models/prompt-embedding.js";
 import { findClipTokenizer } from "./models/tokenizer.js";
 import { clipVisionTokens } from "./models/vision-tokens.js";
-import { resolveRunSettings, type ResolvedRunSettings } from "./post-train-options.js";
+import { resolveRunSettings, type PrecisionOption, type ResolvedRunSettings } from "./post-train-options.js";
 import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "./presets.js";
 import type { ResumeOverrides } from "./train/divergence.js";
 import { postTrainLoop, type ProgressEvent } from "./train/post-train-loop.js";
@@ -75,6 +76,12 @@ export interface PostTrainOptions extends ImageLimits {
    * one more forward pass of each). Default false.
    */
   readonly checkpointActivations?: boolean;
+  /**
+   * Arithmetic (default "fp32"): "mixed" stores the frozen UNet, VAE and SD text encoder in float16 (where the
+   * device has float16: the CPU, WebGPU with shader-f16), halving their memory, with float32 accumulation in
+   * matmul/conv/attention/normalisation; CLIP, the projection, gradients and optimizer state stay float32.
+   */
+  readonly precision?: PrecisionOption;
   /** Backend to run on (`cpu`, `webgpu`); it becomes the default device. Default: the current default. */
   readonly device?: Device;
   /** Stops after the step in progress; a checkpoint is written and nothing is exported. */
@@ -140,7 +147,7 @@ export interface RunConfig {
   readonly clipView: ClipView;
   /** What the VAE encoded. */
   readonly vaeInput: VaeInput;
-  /** The arithmetic this run used ("float32"; the reference trained under "bf16-autocast" with TF32). */
+  /** The arithmetic this run used ("float32" or "mixed-float16"; the reference trained under "bf16-autocast" with TF32). */
   readonly precision: string;
   /** The reference's arithmetic, from the preset. */
   readonly referencePrecision: string;
@@ -220,10 +227,11 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       throw new Error(`preset ${s.preset.name} is for a ${s.preset.vision.imageSize}px vision tower, but ${options.clip} is ${clipSize}px`);
     }
     log(`loading Stable Diffusion ${options.sd}`);
-    const textEmbedding = await sdPromptEmbedding(options.sd, tokenizer);
+    const dtype = frozenDType(s.precision, log);
+    const textEmbedding = await sdPromptEmbedding(options.sd, tokenizer, { dtype });
     owned.push(textEmbedding);
     const checkpointActivations = options.checkpointActivations ?? false;
-    const sd = await loadFrozenDiffusion(options.sd, { checkpoint: checkpointActivations });
+    const sd = await loadFrozenDiffusion(options.sd, { checkpoint: checkpointActivations, dtype });
     owned.push(sd.unet, sd.vae);
     if (textEmbedding.shape[1] !== sd.crossAttentionDim) {
       throw new Error(`${options.sd}: the text encoder's width ${textEmbedding.shape[1]} differs from the UNet's cross_attention_dim ${sd.crossAttentionDim}`);

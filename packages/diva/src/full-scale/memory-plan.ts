@@ -50,6 +50,8 @@ export interface MemoryPlanOptions {
   readonly checkpointActivations: boolean;
   /** Limits to check on WebGPU (default: WebGPU's defaults and a typical discrete GPU's). */
   readonly limits?: readonly BufferLimits[];
+  /** dtype the frozen UNet, VAE and SD text encoder are loaded in (default float32; float16 under `--precision mixed`). */
+  readonly frozenDType?: "float32" | "float16";
 }
 
 /** One model's weights. */
@@ -62,7 +64,9 @@ export interface WeightLine {
   readonly parameters: number;
   /** Bytes in the file(s). */
   readonly storageBytes: number;
-  /** Bytes once loaded (our loaders convert to float32). */
+  /** dtype once loaded (float32; float16 for the frozen models under mixed precision). */
+  readonly loadedDType: "float32" | "float16";
+  /** Bytes once loaded. */
   readonly loadedBytes: number;
   /** Loaded for the whole run (false: loaded, used once and freed before training). */
   readonly resident: boolean;
@@ -84,6 +88,8 @@ export interface MemoryPlan {
   readonly device: "cpu" | "webgpu";
   readonly microBatch: number;
   readonly checkpointActivations: boolean;
+  /** dtype of the frozen models' weights (float16 under mixed precision). */
+  readonly frozenDType: "float32" | "float16";
   readonly weights: readonly Omit<WeightLine, "tensors">[];
   readonly trainable: {
     readonly parameters: number;
@@ -118,7 +124,16 @@ async function headerShapes(path: string | undefined): Promise<{ tensors: { name
   }
 }
 
-function weightLine(model: string, resident: boolean, fromFile: { tensors: { name: string; dtype: string; shape: readonly number[] }[] } | null, file: string | undefined, configShapes: Iterable<readonly [string, readonly number[]]>, assumedDType: string): WeightLine {
+function weightLine(
+  model: string,
+  resident: boolean,
+  fromFile: { tensors: { name: string; dtype: string; shape: readonly number[] }[] } | null,
+  file: string | undefined,
+  configShapes: Iterable<readonly [string, readonly number[]]>,
+  assumedDType: string,
+  loadedDType: "float32" | "float16" = "float32",
+): WeightLine {
+  const item = loadedDType === "float16" ? 2 : 4;
   const list = fromFile ? fromFile.tensors : [...configShapes].map(([name, shape]) => ({ name, dtype: assumedDType, shape }));
   let parameters = 0;
   let storageBytes = 0;
@@ -128,7 +143,7 @@ function weightLine(model: string, resident: boolean, fromFile: { tensors: { nam
     parameters += n;
     storageBytes += n * (ITEM[t.dtype] ?? 4);
     dtypes.add(t.dtype);
-    return { name: `${model}: ${t.name}`, bytes: 4 * n };
+    return { name: `${model}: ${t.name}`, bytes: item * n };
   });
   return {
     model,
@@ -136,7 +151,8 @@ function weightLine(model: string, resident: boolean, fromFile: { tensors: { nam
     storageDType: [...dtypes].join("+"),
     parameters,
     storageBytes,
-    loadedBytes: 4 * parameters,
+    loadedDType,
+    loadedBytes: item * parameters,
     resident,
     tensors,
   };
@@ -153,14 +169,15 @@ export async function memoryPlan(o: MemoryPlanOptions): Promise<MemoryPlan> {
   // postTrain trains the vision tower and keeps the rest of the CLIP loaded until the export
   const isVision = (name: string) => /^(CLIP: )?(visual\.|vision_model\.)/.test(name) || /^CLIP: (module\.)?visual\./.test(name);
   const visionParams = clipAll.tensors.filter((t) => isVision(t.name)).reduce((a, t) => a + t.bytes / 4, 0);
+  const frozen = o.frozenDType ?? "float32";
   const unetPath = sdFile("unet", "diffusion_pytorch_model.safetensors");
   const vaePath = sdFile("vae", "diffusion_pytorch_model.safetensors");
   const textPath = sdFile("text_encoder", "model.safetensors");
   const weights = [
     clipAll,
-    weightLine("UNet", true, await headerShapes(unetPath), unetPath, unetParamShapes(models.unet), "F16"),
-    weightLine("VAE", true, await headerShapes(vaePath), vaePath, vaeParamShapes(models.vae), "F16"),
-    weightLine("SD text encoder", false, await headerShapes(textPath), textPath, specShapes(hfClipTextSpecs(models.textEncoder)), "F16"),
+    weightLine("UNet", true, await headerShapes(unetPath), unetPath, unetParamShapes(models.unet), "F16", frozen),
+    weightLine("VAE", true, await headerShapes(vaePath), vaePath, vaeParamShapes(models.vae), "F16", frozen),
+    weightLine("SD text encoder", false, await headerShapes(textPath), textPath, specShapes(hfClipTextSpecs(models.textEncoder)), "F16", frozen),
   ];
   const crossDim = models.unet.cross_attention_dim as number;
   const projection = models.clip.embed_dim * crossDim + crossDim;
@@ -186,6 +203,7 @@ export async function memoryPlan(o: MemoryPlanOptions): Promise<MemoryPlan> {
     device: o.device,
     microBatch: o.microBatch,
     checkpointActivations: o.checkpointActivations,
+    frozenDType: frozen,
     weights: weights.map(({ tensors: _t, ...w }) => w),
     trainable,
     activations: { items, totalBytes: totalActivations, assumptions: ACTIVATION_ASSUMPTIONS },
@@ -230,12 +248,12 @@ export function formatBytes(n: number): string {
 /** The plan as text. */
 export function formatMemoryPlan(p: MemoryPlan): string {
   const lines: string[] = [];
-  lines.push(`memory plan: preset ${p.preset}, device ${p.device}, micro-batch ${p.microBatch}, activation checkpointing ${p.checkpointActivations ? "on" : "off"}`);
+  lines.push(`memory plan: preset ${p.preset}, device ${p.device}, micro-batch ${p.microBatch}, activation checkpointing ${p.checkpointActivations ? "on" : "off"}, ${p.frozenDType === "float16" ? "mixed precision (frozen models float16, trainable state float32)" : "float32"}`);
   lines.push("weights:");
   for (const w of p.weights) {
     lines.push(
       `  ${w.model.padEnd(16)} ${w.parameters.toLocaleString("en-US").padStart(13)} params  ${w.storageDType.padEnd(4)} ${formatBytes(w.storageBytes).padStart(10)} on disk, ` +
-        `${formatBytes(w.loadedBytes).padStart(10)} loaded (float32)${w.resident ? "" : ", freed before training"}  [${w.source}]`,
+        `${formatBytes(w.loadedBytes).padStart(10)} loaded (${w.loadedDType})${w.resident ? "" : ", freed before training"}  [${w.source}]`,
     );
   }
   const t = p.trainable;

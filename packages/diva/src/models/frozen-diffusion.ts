@@ -68,15 +68,19 @@ export function crossAttentionDimOf(config: UNet2DConditionConfig): number {
 
 /**
  * Loads the UNet (`unet/`), the VAE (`vae/`) and the DDPM training schedule (`scheduler/scheduler_config.json`,
- * else SD 2.1's scaled_linear 0.00085..0.012 over 1000 steps) of a diffusers Stable Diffusion folder.
+ * else SD 2.1's scaled_linear 0.00085..0.012 over 1000 steps) of a diffusers Stable Diffusion folder. The
+ * weights load as float32, or as float16 with `dtype` (mixed precision: half the memory, float32 activations).
  * Errors name the folder and, for a checkpoint that does not match its config, the keys.
  */
-export async function loadFrozenDiffusion(sdDir: string, options: { device?: Device; checkpoint?: boolean } = {}): Promise<LoadedDiffusion> {
-  const device = options.device ? { device: options.device } : {};
-  const unet = await loadUNet(sdDir, device);
+export async function loadFrozenDiffusion(
+  sdDir: string,
+  options: { device?: Device; checkpoint?: boolean; dtype?: "float32" | "float16" } = {},
+): Promise<LoadedDiffusion> {
+  const load = { ...(options.device ? { device: options.device } : {}), dtype: options.dtype ?? "float32" };
+  const unet = await loadUNet(sdDir, load);
   let vae;
   try {
-    vae = await loadVAE(sdDir, device);
+    vae = await loadVAE(sdDir, load);
   } catch (e) {
     dispose(unet.params);
     throw e;

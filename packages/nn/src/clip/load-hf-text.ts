@@ -15,6 +15,8 @@ export interface LoadHfClipTextOptions {
   strict?: boolean;
   /** Device of the parameters. */
   device?: Device;
+  /** dtype of the loaded weights (default float32; float16 halves their memory, for a frozen encoder). */
+  dtype?: "float32" | "float16";
 }
 
 /** A loaded HF text model. */
@@ -52,7 +54,7 @@ export async function loadHfClipText(path: string, options: LoadHfClipTextOption
     }
     checkJsonKeys(config, join(dir, "config.json"));
   }
-  const { tensors } = await readSafetensors(file, { dtype: "float32", ...(options.device ? { device: options.device } : {}) });
+  const { tensors } = await readSafetensors(file, { dtype: options.dtype ?? "float32", ...(options.device ? { device: options.device } : {}) });
   try {
     checkNames(Object.keys(tensors), file);
   } catch (e) {

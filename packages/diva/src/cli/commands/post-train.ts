@@ -30,6 +30,7 @@ interface PostTrainFlags {
   clipView?: "reference" | "source-bicubic";
   vaeInput?: "reference" | "clean";
   checkpointActivations?: boolean;
+  precision?: "fp32" | "mixed";
   dryRun?: boolean;
   json?: boolean;
   backend: BackendName;
@@ -76,6 +77,12 @@ export function postTrainCommand(): Command {
       ]),
     )
     .option("--checkpoint-activations", "recompute CLIP transformer blocks and UNet resnet/transformer blocks in the backward pass instead of keeping their activations (less memory, same gradients)")
+    .addOption(
+      new Option("--precision <mode>", "fp32 = float32 throughout; mixed = the frozen UNet, VAE and text encoder stored in float16 (half their memory) with float32 accumulation, CLIP and the optimizer state float32 (default fp32)").choices([
+        "fp32",
+        "mixed",
+      ]),
+    )
     .addOption(backendOption())
     .option("--dry-run", "print the memory plan (weights from the file headers, trainable state, activations per micro-batch; WebGPU buffer checks) and exit without loading anything")
     .option("--json", "with --dry-run: the plan as JSON")
@@ -90,6 +97,7 @@ export function postTrainCommand(): Command {
           ...(flags.microBatch ? { microBatch: flags.microBatch } : {}),
           device: flags.backend,
           checkpointActivations: flags.checkpointActivations ?? false,
+          ...(flags.precision ? { precision: flags.precision } : {}),
         });
         if (flags.json) console.log(JSON.stringify(note ? { ...plan, note } : plan, null, 2));
         else console.log(formatMemoryPlan(plan) + (note ? `\nnote: ${note}` : ""));
@@ -133,6 +141,7 @@ export function postTrainCommand(): Command {
           ...(flags.clipView ? { clipView: flags.clipView } : {}),
           ...(flags.vaeInput ? { vaeInput: flags.vaeInput } : {}),
           ...(flags.checkpointActivations ? { checkpointActivations: true } : {}),
+          ...(flags.precision ? { precision: flags.precision } : {}),
           signal: controller.signal,
           onLog: (m) => bar.log(m),
           onSkip: (names) => {

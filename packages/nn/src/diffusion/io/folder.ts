@@ -106,9 +106,9 @@ export class WeightSet implements AsyncDisposable {
     return this.where.get(name)!.info(name).shape;
   }
 
-  /** Reads a tensor as float32 (F16/BF16/F64 are converted). */
-  async read(name: string, device?: Device): Promise<Tensor> {
-    return this.where.get(name)!.read(name, { device, dtype: "float32" });
+  /** Reads a tensor as float32 (F16/BF16/F64 are converted), or as float16 when `dtype` says so. */
+  async read(name: string, device?: Device, dtype: "float32" | "float16" = "float32"): Promise<Tensor> {
+    return this.where.get(name)!.read(name, { device, dtype });
   }
 
   /** Closes every file. */

@@ -15,6 +15,11 @@ export interface DiffusersLoadOptions {
   device?: Device;
   /** Weights variant, e.g. "fp16" for `diffusion_pytorch_model.fp16.safetensors`. */
   variant?: string;
+  /**
+   * dtype of the loaded weights (default float32). float16 halves their memory; matmul, conv2d and the norms
+   * compute with float16 weights in float32 (mixed precision for a frozen model).
+   */
+  dtype?: "float32" | "float16";
 }
 
 /** A loaded model component: its parameter tree, its config and how the checkpoint matched it. */
@@ -54,7 +59,7 @@ function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): {
 
 /**
  * Loads the weights of a diffusers component folder (`config.json` plus `diffusion_pytorch_model.safetensors`,
- * a variant or shards; fp32, fp16 or bf16, all loaded as float32) into a tree under the canonical names.
+ * a variant or shards; fp32, fp16 or bf16, loaded as float32 or, with `options.dtype`, float16) into a tree under the canonical names.
  * `expectedOf` gives the names and shapes the config implies; `rename` maps legacy names.
  */
 export async function loadDiffusersComponent<C, P>(
@@ -73,7 +78,7 @@ export async function loadDiffusersComponent<C, P>(
     if ((options.strict ?? true) && !isClean(report)) {
       throw new Error(`${root}: the checkpoint does not match its config.json: ${describeReport(report)}`);
     }
-    const flat = await readExpected(weights, expected, source, new Set(report.mismatched.map((m) => m.name)), options.device);
+    const flat = await readExpected(weights, expected, source, new Set(report.mismatched.map((m) => m.name)), options.device, options.dtype);
     return { params: unflattenParams(flat, root) as unknown as P, config, report, dir: root };
   } finally {
     await weights.close();
@@ -87,13 +92,14 @@ async function readExpected(
   source: Map<string, string>,
   skip: Set<string>,
   device: Device | undefined,
+  dtype: "float32" | "float16" = "float32",
 ): Promise<Record<string, Tensor>> {
   const flat: Record<string, Tensor> = {};
   try {
     for (const [name, shape] of expected) {
       const storedName = source.get(name);
       if (storedName === undefined || skip.has(name)) continue;
-      const t = await weights.read(storedName, device);
+      const t = await weights.read(storedName, device, dtype);
       if (t.shape.length !== shape.length) {
         flat[name] = reshape(t, shape);
         t.dispose();
