@@ -21,8 +21,10 @@ import {
   mul,
   add,
   transpose,
+  getBackend,
   type Tensor,
 } from "../src/index.js";
+import { testDevices } from "./helpers.js";
 
 /** Deterministic values in [-2, 2), not on a float16 grid (so rounding to half changes them). */
 function values(n: number, seed: number): Float32Array {
@@ -136,5 +138,36 @@ describe("float16 on the CPU backend", () => {
     expect(Array.from(await tensors.a!.data())).toEqual(Array.from(rounded));
     expect(Array.from(await tensors.h!.data())).toEqual(Array.from(rounded));
     dispose([a, ...Object.values(tensors)]);
+  });
+});
+
+const devices = await testDevices();
+const webgpuHalf = devices.includes("webgpu") && getBackend("webgpu").supports("float16");
+if (!devices.includes("webgpu")) console.log("Skipping the WebGPU mixed-operand tests: no WebGPU adapter");
+else if (!webgpuHalf) console.log("Skipping the WebGPU mixed-operand tests: the adapter lacks shader-f16");
+
+describe.skipIf(!webgpuHalf)("float16 weights with float32 activations on WebGPU (shader-f16)", () => {
+  it("linear, conv2d and groupNorm read float16 weights in float32 (stored 2 bytes each) and match the CPU", async () => {
+    const device = "webgpu" as const;
+    const up = (t: Tensor, dtype: "float32" | "float16" = "float32") => tensor(t.dataSync() as Float32Array, { shape: [...t.shape], dtype, device });
+    const x = f32([3, 40], 21), w = f32([24, 40], 22), b = f32([24], 23);
+    const img = f32([2, 8, 7, 7], 24), cw = f32([16, 8, 3, 3], 25), gw = f32([16], 26);
+    const cases: [string, (h: (t: Tensor) => Tensor, on: (t: Tensor) => Tensor) => Tensor][] = [
+      ["linear + gelu", (h, on) => linear(on(x), h(w), h(b), { activation: "gelu" })],
+      ["conv2d stride 2", (h, on) => conv2d(on(img), h(cw), null, { stride: 2, padding: 1 })],
+      ["groupNorm + silu", (h, on) => groupNorm(conv2d(on(img), h(cw), null, { padding: 1 }), 4, { weight: h(gw), bias: h(gw), activation: "silu" })],
+    ];
+    for (const [name, f] of cases) {
+      // reference: the CPU with the weights rounded to float16 and widened
+      const want = f((t) => cast(cast(t, "float16"), "float32"), (t) => t).dataSync();
+      const before = memory().bytes.webgpu ?? 0;
+      const wh = up(w, "float16");
+      expect((memory().bytes.webgpu ?? 0) - before).toBe(w.size * 2);
+      wh.dispose();
+      const got = await f((t) => up(t, "float16"), (t) => up(t)).data();
+      const worst = Math.max(...Array.from(want, (u, i) => Math.abs(u - got[i]!) / (1e-4 + 1e-4 * Math.abs(u))));
+      expect(worst, name).toBeLessThanOrEqual(1);
+    }
+    dispose([x, w, b, img, cw, gw]);
   });
 });
