@@ -24,19 +24,25 @@ export class GpuContext {
     readonly f16: boolean,
   ) {}
 
-  /** A new storage for `size` elements of `dtype`; refuses sizes over maxStorageBufferBindingSize. */
+  /** The largest buffer a kernel can bind: min(maxStorageBufferBindingSize, maxBufferSize), in bytes. */
+  get maxBindingBytes(): number {
+    return Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+  }
+
+  /**
+   * A new storage for `size` elements of `dtype`. Refuses, before anything is allocated, a size over
+   * maxStorageBufferBindingSize or maxBufferSize, with an error naming `op`, the shape, the bytes and the limit.
+   */
   alloc(dtype: DType, size: number, op: string, shape?: readonly number[]): WebGPUStorage {
     this.tracker.assertUsable(op);
     if (dtype === "float16" && !this.f16) {
       throw new Error(`${op}: float16 needs the adapter feature shader-f16, which this WebGPU adapter lacks`);
     }
     const bytes = gpuByteLength(dtype, size);
-    const max = this.limits.maxStorageBufferBindingSize;
-    if (bytes > max) {
+    if (bytes > this.maxBindingBytes) {
       const what = shape ? `a ${dtype} tensor of shape [${shape.join(",")}]` : `${size} ${dtype} elements`;
-      throw new Error(
-        `${op}: ${what} needs ${bytes} bytes, more than this WebGPU adapter's maxStorageBufferBindingSize of ${max} bytes; split the tensor or use the cpu device`,
-      );
+      const name = this.limits.maxStorageBufferBindingSize <= this.limits.maxBufferSize ? "maxStorageBufferBindingSize" : "maxBufferSize";
+      throw new Error(`${op}: ${what} needs ${bytes} bytes, more than this WebGPU adapter's ${name} of ${this.maxBindingBytes} bytes; split the tensor or use the cpu device`);
     }
     return new WebGPUStorage(this.pool.acquire(bytes, TENSOR_USAGE), bytes, dtype, size);
   }

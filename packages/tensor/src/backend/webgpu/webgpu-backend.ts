@@ -24,6 +24,35 @@ export interface WebGPUBackendOptions {
   readonly maxDispatchesPerSubmit?: number;
   /** Bytes of freed buffers kept for reuse (default: 1 GiB or maxBufferSize, whichever is smaller). */
   readonly maxCachedBytes?: number;
+  /**
+   * Works within a smaller `maxStorageBufferBindingSize` than the device's (bytes; a larger value is
+   * refused): to check on a large GPU that a model fits a device with smaller limits, such as WebGPU's
+   * defaults (128 MiB), and to test the ops that split work to fit a binding.
+   */
+  readonly maxStorageBufferBindingSize?: number;
+  /** Works within a smaller `maxBufferSize` than the device's (bytes; WebGPU's default is 256 MiB). */
+  readonly maxBufferSize?: number;
+}
+
+/** The device's limits with the binding and buffer sizes lowered as `options` asks (a plain object). */
+function effectiveLimits(device: GPUDevice, options: WebGPUBackendOptions): GPUSupportedLimits {
+  const out: Record<string, number> = {};
+  const lim = device.limits as unknown as Record<string, unknown>;
+  for (let o: object | null = device.limits; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const k of Object.getOwnPropertyNames(o)) {
+      const v = (k.startsWith("max") || k.startsWith("min")) && lim[k];
+      if (typeof v === "number") out[k] = v;
+    }
+  }
+  for (const k of ["maxStorageBufferBindingSize", "maxBufferSize"] as const) {
+    const want = options[k];
+    if (want === undefined) continue;
+    if (!Number.isInteger(want) || want < 4 || want > device.limits[k]) {
+      throw new Error(`webgpu: ${k} ${String(want)} must be an integer from 4 to the device's ${device.limits[k]}`);
+    }
+    out[k] = want;
+  }
+  return out as unknown as GPUSupportedLimits;
 }
 
 /** What the backend runs on, for tables and messages. */
@@ -59,7 +88,7 @@ export class WebGPUBackend implements Backend {
   constructor(choice: AdapterChoice, device: GPUDevice, options: WebGPUBackendOptions = {}) {
     this.choice = choice;
     const tracker = new ErrorTracker(device);
-    const limits = device.limits;
+    const limits = effectiveLimits(device, options);
     const pool = new BufferPool(device, tracker, {
       maxCachedBytes: options.maxCachedBytes ?? Math.min(1 << 30, limits.maxBufferSize),
       maxBufferSize: limits.maxBufferSize,
