@@ -9,7 +9,7 @@ import { unflattenParams, type AutoencoderKLConfig, type VAEParams } from "@diva
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
-import { measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
+import { fineTuneVaeDecoder, measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
 import { DEMO_ASSETS, DEMO_FILES, writeDemoModel } from "./models/store.js";
 import { WordTokenizer } from "./models/tokenizer.js";
 import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
@@ -27,6 +27,13 @@ const { values } = parseArgs({
     /** Near-duplicate pairs per CLIP batch (two images differing in one fine attribute, captioned by it). */
     "clip-pairs": { type: "string", default: "8" },
     "vae-kl": { type: "string", default: "1e-6" },
+    /** Extra loss weight of object pixels in VAE training (0: plain MSE). */
+    "vae-foreground": { type: "string", default: "0" },
+    /** Continue VAE training from this file's weights. */
+    "vae-init": { type: "string" },
+    "vae-lr": { type: "string", default: "2e-3" },
+    /** Steps of the decoder-only fine-tune after the VAE (encoder frozen; stage "vae-decoder"). */
+    "vae-decoder-steps": { type: "string", default: "1000" },
     "unet-batch": { type: "string", default: "32" },
     /** Captioned images encoded once for UNet training. */
     "unet-data": { type: "string", default: "8192" },
@@ -107,10 +114,21 @@ async function writeVaeScale(): Promise<void> {
 
 if (stage === "all" || stage === "vae") {
   const write = (vae: unknown, steps: number) => writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: String(steps), ...provenance });
-  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: 2e-3, klWeight: Number(values["vae-kl"]), onStep: log("vae", 50), ...snapshots(write, cap(values["vae-cap"])) });
+  const init = values["vae-init"] ? (unflattenParams((await readSafetensors(values["vae-init"])).tensors, values["vae-init"]) as unknown as VAEParams) : undefined;
+  await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: Number(values["vae-lr"]), klWeight: Number(values["vae-kl"]), foregroundWeight: Number(values["vae-foreground"]), ...(init ? { init } : {}), onStep: log("vae", 50), ...snapshots(write, cap(values["vae-cap"])) });
 }
 
 if (stage === "all" || stage === "vae" || stage === "vae-scale") await writeVaeScale();
+
+if (stage === "all" || stage === "vae-decoder") {
+  const file = join(out, DEMO_FILES.vae);
+  const read = await readSafetensors(file);
+  const vae = unflattenParams(read.tensors, file) as unknown as VAEParams;
+  const vaeConfig = parseJsonNames(read.metadata.config ?? "null", `${file}: __metadata__.config`) as AutoencoderKLConfig;
+  const steps = Number(values["vae-decoder-steps"]);
+  const write = (tuned: unknown, done: number) => writeDemoModel(file, tuned, { ...read.metadata, decoder_fine_tune_steps: String(done) });
+  await fineTuneVaeDecoder(vae, vaeConfig, { seed: seed + 40, steps, batchSize: 16, lr: 5e-4, onStep: log("vae-decoder", 50), ...snapshots(write, undefined) });
+}
 
 if (stage === "all" || stage === "unet") {
   const tokenizer = buildTokenizer();

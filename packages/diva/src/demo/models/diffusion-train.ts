@@ -33,11 +33,11 @@ import {
   type AutoencoderKLConfig,
   type VAEParams,
 } from "@diva/nn";
-import { diffusionTrainingStream, take } from "../world/index.js";
+import { BACKGROUND_RGB, diffusionTrainingStream, take, type CaptionedImage } from "../world/index.js";
 import { DEMO_CONTEXT_LENGTH, DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
 import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
-import { concat, indexSelect, random, tensor } from "@diva/tensor";
+import { concat, div, indexSelect, random, tensor } from "@diva/tensor";
 
 /** Options shared by the diffusion trainings. */
 export interface DiffusionTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
@@ -57,23 +57,76 @@ export function worldToVaeInput(items: readonly { data: Float32Array }[]): Tenso
   return tensor(out, { shape: [items.length, 3, DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE] });
 }
 
-/** Trains the tiny VAE: reconstruction MSE of a posterior sample plus a small KL term. */
-export async function trainTinyVae(o: DiffusionTrainOptions & { klWeight: number }): Promise<VAEParams> {
+/**
+ * Per-pixel loss weights [B, 1, H, W]: 1 on the background, 1 + `foreground` where the pixel differs from the
+ * scene's background colour. The world's images are mostly flat background, so plain MSE spends its effort there
+ * while the fine attributes (dots, letters, stripes, small objects' colours) live in the few object pixels.
+ */
+export function foregroundWeights(items: readonly CaptionedImage[], foreground: number): Tensor {
+  const n = DEMO_IMAGE_SIZE * DEMO_IMAGE_SIZE;
+  const out = new Float32Array(items.length * n);
+  items.forEach((it, b) => {
+    const bg = BACKGROUND_RGB[it.scene.background];
+    const d = it.image.data;
+    for (let i = 0; i < n; i++) {
+      const differs = Math.abs(d[i]! - bg[0]) > 0.02 || Math.abs(d[n + i]! - bg[1]) > 0.02 || Math.abs(d[2 * n + i]! - bg[2]) > 0.02;
+      out[b * n + i] = differs ? 1 + foreground : 1;
+    }
+  });
+  return tensor(out, { shape: [items.length, 1, DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE] });
+}
+
+/** Options of the VAE training. */
+export interface VaeTrainOptions extends DiffusionTrainOptions {
+  readonly klWeight: number;
+  /** Extra loss weight of object pixels (default 0: plain MSE); see `foregroundWeights`. */
+  readonly foregroundWeight?: number;
+  /** Start from these weights instead of a fresh initialisation (a continued run). */
+  readonly init?: VAEParams;
+}
+
+/** Trains the tiny VAE: (foreground-weighted) reconstruction MSE of a posterior sample plus a small KL term. */
+export async function trainTinyVae(o: VaeTrainOptions): Promise<VAEParams> {
   const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
-  const lossGrad = valueAndGrad((p: VAEParams, x: Tensor, k: ReturnType<typeof randomKey>) =>
+  const fg = o.foregroundWeight ?? 0;
+  const lossGrad = valueAndGrad((p: VAEParams, x: Tensor, w: Tensor, k: ReturnType<typeof randomKey>) =>
     tidy(() => {
       const post = vaeEncode(p, x, TINY_VAE_CONFIG);
       const recon = vaeDecode(p, sampleLatent(post, k), TINY_VAE_CONFIG);
       // KL(q || N(0, I)) per latent element, averaged
       const kl = mul(mean(sub(add(square(post.mean), exp(post.logvar)), add(post.logvar, 1))), 0.5);
-      return add(mseLoss(recon, x), mul(kl, o.klWeight));
+      const rec = fg === 0 ? mseLoss(recon, x) : div(mean(mul(square(sub(recon, x)), w)), mean(w));
+      return add(rec, mul(kl, o.klWeight));
     }),
   );
-  return trainLoop(initVAE(randomKey(o.seed), TINY_VAE_CONFIG), { ...o, weightDecay: 0 }, (params, step) => {
-    const x = worldToVaeInput(take(stream, o.batchSize).map((b) => b.image));
-    const [loss, grads] = lossGrad(params, x, foldIn(randomKey(o.seed + 1), step));
-    return { loss, grads, temporaries: x };
+  return trainLoop(o.init ?? initVAE(randomKey(o.seed), TINY_VAE_CONFIG), { ...o, weightDecay: 0 }, (params, step) => {
+    const batch = take(stream, o.batchSize);
+    const x = worldToVaeInput(batch.map((b) => b.image));
+    const w = foregroundWeights(batch, fg);
+    const [loss, grads] = lossGrad(params, x, w, foldIn(randomKey(o.seed + 1), step));
+    return { loss, grads, temporaries: [x, w] };
   });
+}
+
+/** The parts of the VAE that decode latents (what `fineTuneVaeDecoder` trains). */
+type VaeDecoderPart = Pick<VAEParams, "decoder" | "post_quant_conv">;
+
+/**
+ * Fine-tunes the VAE's decoder with the encoder frozen (as Stability's sd-vae-ft-mse did for SD's VAE): the
+ * latent space, and so every UNet trained on it, stays the same while reconstructions sharpen. Loss: MSE of the
+ * decoded posterior mean.
+ */
+export async function fineTuneVaeDecoder(vae: VAEParams, vaeConfig: AutoencoderKLConfig, o: DiffusionTrainOptions): Promise<VAEParams> {
+  const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
+  const lossGrad = valueAndGrad((p: VaeDecoderPart, z: Tensor, x: Tensor) => tidy(() => mseLoss(vaeDecode({ ...vae, ...p }, z, vaeConfig), x)));
+  const init: VaeDecoderPart = { decoder: vae.decoder, ...(vae.post_quant_conv ? { post_quant_conv: vae.post_quant_conv } : {}) };
+  const tuned = await trainLoop(init, { ...o, weightDecay: 0 }, (params) => {
+    const x = worldToVaeInput(take(stream, o.batchSize).map((b) => b.image));
+    const z = noGrad(() => vaeEncode(vae, x, vaeConfig).mean);
+    const [loss, grads] = lossGrad(params, z, x);
+    return { loss, grads, temporaries: [x, z] };
+  });
+  return { ...vae, ...tuned };
 }
 
 /**
