@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { flattenTree, randomKey } from "@diva/tensor";
+import { initVAE } from "@diva/nn";
+import { BACKGROUND_RGB, diffusionTrainingStream, take } from "../world/index.js";
+import { TINY_VAE_CONFIG } from "./configs.js";
+import { fineTuneVaeDecoder, foregroundWeights } from "./diffusion-train.js";
+
+describe("VAE training helpers", () => {
+  it("foregroundWeights weighs exactly the pixels that differ from the scene's background colour", async () => {
+    const items = take(diffusionTrainingStream({ seed: 4 }), 6);
+    const w = await foregroundWeights(items, 3).data();
+    const n = 32 * 32;
+    items.forEach((it, b) => {
+      const bg = BACKGROUND_RGB[it.scene.background];
+      let objectPixels = 0;
+      for (let i = 0; i < n; i++) {
+        const same = [0, 1, 2].every((c) => Math.abs(it.image.data[c * n + i]! - bg[c]!) <= 0.02);
+        expect(w[b * n + i]).toBe(same ? 1 : 4);
+        if (!same) objectPixels++;
+      }
+      expect(objectPixels).toBeGreaterThan(0); // every training scene has an object
+      expect(objectPixels).toBeLessThan(n);
+    });
+  });
+
+  it("the decoder fine-tune changes the decoder only (the encoder, and so the latent space, stays bit for bit)", async () => {
+    const vae = initVAE(randomKey(2), TINY_VAE_CONFIG);
+    const before = flattenTree(vae);
+    const beforeData = Object.fromEntries(await Promise.all(Object.entries(before).map(async ([k, t]) => [k, Float32Array.from(await t.data())] as const)));
+    const losses: number[] = [];
+    const tuned = await fineTuneVaeDecoder(vae, TINY_VAE_CONFIG, { seed: 1, steps: 2, batchSize: 2, lr: 1e-3, onStep: (_, l) => losses.push(l) });
+    expect(losses).toHaveLength(2);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    const after = flattenTree(tuned);
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    let decoderChanged = 0;
+    for (const [k, t] of Object.entries(after)) {
+      const same = (await t.data()).every((v, i) => v === beforeData[k]![i]);
+      if (k.startsWith("encoder.") || k.startsWith("quant_conv.")) expect(same, k).toBe(true);
+      else if (!same) decoderChanged++;
+    }
+    expect(decoderChanged).toBeGreaterThan(0);
+  }, 60_000);
+});
