@@ -26,6 +26,8 @@ const { values } = parseArgs({
     "clip-detail": { type: "string", default: "0.15" },
     /** Near-duplicate pairs per CLIP batch (two images differing in one fine attribute, captioned by it). */
     "clip-pairs": { type: "string", default: "8" },
+    /** Weight of the CLIP text tower's bag-of-words loss (see ClipTrainOptions.wordsWeight). */
+    "clip-words": { type: "string", default: "1" },
     "vae-kl": { type: "string", default: "1e-6" },
     /** Extra loss weight of object pixels in VAE training (0: plain MSE). */
     "vae-foreground": { type: "string", default: "0" },
@@ -99,7 +101,7 @@ if (stage === "all" || stage === "clip") {
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
   const write = (clip: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
-  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), nearPairs: Number(values["clip-pairs"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
+  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), nearPairs: Number(values["clip-pairs"]), wordsWeight: Number(values["clip-words"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
 }
 
 /** Measures the trained VAE's scaling factor and writes it into the file's config (stage "vae-scale", or after "vae"). */

@@ -1,6 +1,12 @@
 import {
   add,
   arange,
+  matmul,
+  mean,
+  mul,
+  softplus,
+  sub,
+  zeros,
   crossEntropy,
   exp,
   randomKey,
@@ -25,6 +31,34 @@ export interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> 
   readonly detailProbability: number;
   /** Near-duplicate pairs per batch (see `clipPairStream`; default 0), the rest from the sparse-caption stream. */
   readonly nearPairs?: number;
+  /**
+   * Weight of the text tower's bag-of-words loss (default 0: none): a linear head, dropped after training, reads
+   * from the normalised text embedding which words the caption contains. It stands in for the language knowledge
+   * a web-scale text tower brings: trained only contrastively, a text tower separates two statements no better
+   * than the vision tower separates their images, so a CLIP-blind pair would also be text-blind.
+   */
+  readonly wordsWeight?: number;
+}
+
+/** The bag-of-words head of `wordsWeight`: vocabulary logits from the normalised text embedding. */
+interface WordsHead {
+  weight: Tensor;
+  bias: Tensor;
+}
+
+/** Multi-hot [B, V] of the token ids each caption contains (padding, start and end excluded). */
+export function bagOfWords(tokenizer: WordTokenizer, captions: readonly string[]): Tensor {
+  const V = tokenizer.vocabSize;
+  const out = new Float32Array(captions.length * V);
+  captions.forEach((c, b) => {
+    for (const id of tokenizer.encode(c)) if (id > 1 && id !== tokenizer.sot && id !== tokenizer.eot) out[b * V + id] = 1;
+  });
+  return tensor(out, { shape: [captions.length, V] });
+}
+
+/** Mean binary cross-entropy with logits: softplus(z) - y z. */
+function bceWithLogits(z: Tensor, y: Tensor): Tensor {
+  return mean(sub(softplus(z), mul(y, z)));
 }
 
 /** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
@@ -59,12 +93,27 @@ export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordToken
   const pairs = clipPairStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
   const nearPairs = o.nearPairs ?? 0;
   if (!Number.isInteger(nearPairs) || nearPairs < 0 || 2 * nearPairs > o.batchSize) throw new RangeError(`CLIP training: nearPairs must be an integer in 0..batchSize / 2, got ${nearPairs}`);
-  const lossGrad = valueAndGrad((p: ClipParams, x: Tensor, ids: Tensor) => contrastiveLoss(p, config, x, ids));
-  return trainLoop(initClip(randomKey(o.seed), config), { ...o, weightDecay: 0.1 }, (params) => {
+  const wordsWeight = o.wordsWeight ?? 0;
+  const lossGrad = valueAndGrad((p: { clip: ClipParams; words: WordsHead }, x: Tensor, ids: Tensor, bag: Tensor) =>
+    tidy(() => {
+      const contrastive = contrastiveLoss(p.clip, config, x, ids);
+      if (wordsWeight === 0) return contrastive;
+      const txt = encodeText(p.clip, config, ids, { normalize: true });
+      // scaled like the contrastive logits' inputs so the head can reach confident logits from unit vectors
+      const logits = add(matmul(mul(txt, 10), transpose(p.words.weight)), p.words.bias);
+      return add(contrastive, mul(bceWithLogits(logits, bag), wordsWeight));
+    }),
+  );
+  const embed = config.embed_dim;
+  const init: { clip: ClipParams; words: WordsHead } = { clip: initClip(randomKey(o.seed), config), words: { weight: zeros([tokenizer.vocabSize, embed]), bias: zeros([tokenizer.vocabSize]) } };
+  const trained = await trainLoop(init, { ...o, weightDecay: 0.1 }, (params) => {
     const batch: CaptionedImage[] = [...take(pairs, nearPairs).flat(), ...take(stream, o.batchSize - 2 * nearPairs)];
     const x = worldBatchToTensor(batch.map((b) => b.image));
-    const ids = tokenizer.tokenize(batch.map((b) => b.caption));
-    const [loss, grads] = lossGrad(params, x, ids);
-    return { loss, grads, temporaries: [x, ids] };
-  });
+    const captions = batch.map((b) => b.caption);
+    const ids = tokenizer.tokenize(captions);
+    const bag = bagOfWords(tokenizer, captions);
+    const [loss, grads] = lossGrad(params, x, ids, bag);
+    return { loss, grads, temporaries: [x, ids, bag] };
+  }, (p) => p.clip);
+  return trained.clip;
 }

@@ -25,6 +25,8 @@ export async function trainLoop<P>(
   init: P,
   o: TrainLoopOptions,
   step: (params: P, i: number) => { loss: Tensor; grads: P; temporaries?: unknown },
+  /** What a snapshot saves of the parameters (default all of them; e.g. without a training-only head). */
+  snapshotOf: (params: P) => unknown = (params) => params,
 ): Promise<P> {
   let params = keep(init);
   let opt = adamwInit<P>();
@@ -38,7 +40,7 @@ export async function trainLoop<P>(
     params = next;
     opt = nextOpt;
     const total = budget.afterStep(i);
-    if (o.onSnapshot && ((o.snapshotEvery && (i + 1) % o.snapshotEvery === 0) || i + 1 === total)) await o.onSnapshot(params, i + 1, total);
+    if (o.onSnapshot && ((o.snapshotEvery && (i + 1) % o.snapshotEvery === 0) || i + 1 === total)) await o.onSnapshot(snapshotOf(params), i + 1, total);
   }
   dispose([opt.m, opt.v]);
   return params;
