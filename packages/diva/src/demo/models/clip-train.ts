@@ -1,7 +1,10 @@
 import {
   add,
   arange,
+  div,
   matmul,
+  norm,
+  normal,
   mean,
   mul,
   softplus,
@@ -39,6 +42,9 @@ export interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> 
    */
   readonly wordsWeight?: number;
 }
+
+/** Scale of the bag-of-words logits (cosines between the text embedding and unit head rows, times this). */
+const WORDS_SCALE = 10;
 
 /** The bag-of-words head of `wordsWeight`: vocabulary logits from the normalised text embedding. */
 interface WordsHead {
@@ -99,13 +105,15 @@ export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordToken
       const contrastive = contrastiveLoss(p.clip, config, x, ids);
       if (wordsWeight === 0) return contrastive;
       const txt = encodeText(p.clip, config, ids, { normalize: true });
-      // scaled like the contrastive logits' inputs so the head can reach confident logits from unit vectors
-      const logits = add(matmul(mul(txt, 10), transpose(p.words.weight)), p.words.bias);
+      // unit-norm head rows and a fixed scale: the head cannot grow its weights to read a word from a tiny
+      // direction of the embedding, so telling two captions' words apart needs embeddings that differ
+      const rows = div(p.words.weight, add(norm(p.words.weight, 2, 1, { keepdim: true }), 1e-6));
+      const logits = add(matmul(mul(txt, WORDS_SCALE), transpose(rows)), p.words.bias);
       return add(contrastive, mul(bceWithLogits(logits, bag), wordsWeight));
     }),
   );
   const embed = config.embed_dim;
-  const init: { clip: ClipParams; words: WordsHead } = { clip: initClip(randomKey(o.seed), config), words: { weight: zeros([tokenizer.vocabSize, embed]), bias: zeros([tokenizer.vocabSize]) } };
+  const init: { clip: ClipParams; words: WordsHead } = { clip: initClip(randomKey(o.seed), config), words: { weight: normal(randomKey(o.seed + 7), [tokenizer.vocabSize, embed]), bias: zeros([tokenizer.vocabSize]) } };
   const trained = await trainLoop(init, { ...o, weightDecay: 0.1 }, (params) => {
     const batch: CaptionedImage[] = [...take(pairs, nearPairs).flat(), ...take(stream, o.batchSize - 2 * nearPairs)];
     const x = worldBatchToTensor(batch.map((b) => b.image));
