@@ -80,7 +80,7 @@ function buildTokenizer(): WordTokenizer {
   return WordTokenizer.fromTexts(texts, DEMO_CONTEXT_LENGTH);
 }
 
-const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: String(seed) };
+const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: String(seed), arguments: process.argv.slice(2).join(" ") };
 const stage = values.stage!;
 const budgetSeconds = values["budget-s"] === undefined ? undefined : Number(values["budget-s"]);
 /** Saves progress every 250 steps and at the end, so that a cut run still leaves weights behind. */
