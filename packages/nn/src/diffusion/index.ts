@@ -11,7 +11,6 @@ export * from "./parity.js";
 export type { DiffusionInitOptions } from "./blocks/init.js";
 export type {
   ResnetBlock2DParams,
-  GegluFeedForwardParams,
   BasicTransformerBlockParams,
   Transformer2DModelParams,
   ConvSamplerParams,

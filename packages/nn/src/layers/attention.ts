@@ -9,6 +9,7 @@
  */
 import { linear, permute, reshape, scaledDotProductAttention, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
+import type { NormParams } from "./norm.js";
 import { initFromSpecs, prefixSpecs, spec, xavierUniformInit, type InitOptions, type ParamSpecs } from "./specs.js";
 
 /** Masking options of an attention call. */
@@ -191,8 +192,11 @@ export function initSeparateAttention(key: RandomKey, config: SeparateAttentionC
   return initFromSpecs<SeparateAttentionParams>(key, separateAttentionSpecs(config), options);
 }
 
-/** diffusers `Attention` parameters (`to_out` is a ModuleList whose entry 0 is the linear, 1 a dropout). */
-export interface DiffusersAttentionParams {
+/**
+ * diffusers `Attention` parameters (`to_out` is a ModuleList whose entry 0 is the linear, 1 a dropout): the
+ * UNet's self- and cross-attention and the VAE's spatial attention.
+ */
+export type DiffusersAttentionParams = {
   /** Query projection. */
   to_q: LinearParams;
   /** Key projection. */
@@ -201,7 +205,9 @@ export interface DiffusersAttentionParams {
   to_v: LinearParams;
   /** `[out linear]`. */
   to_out: LinearParams[];
-}
+  /** GroupNorm of the input (the VAE's mid-block attention). */
+  group_norm?: NormParams;
+};
 
 /** diffusers `Attention` constructor arguments (the subset that shapes the parameters). */
 export interface DiffusersAttentionConfig {
@@ -219,18 +225,19 @@ export interface DiffusersAttentionConfig {
   out_bias?: boolean;
 }
 
-/** Self- or cross-attention in the diffusers layout. */
+/**
+ * Self-attention, or cross-attention to `context` [B, S, contextDim], in the diffusers layout on tokens
+ * x [B, L, queryDim]: softmax(q k^T / sqrt(d) + mask) v per head, then to_out.0 (the UNet's attn1 and attn2).
+ */
 export function applyDiffusersAttention(
   params: DiffusersAttentionParams,
   x: Tensor,
   config: { heads: number },
-  options: AttentionCallOptions & { context?: Tensor } = {},
+  options: AttentionCallOptions & { context?: Tensor | null } = {},
 ): Tensor {
-  return tidy(() => {
-    const c = options.context ?? x;
-    const o = multiHeadAttention(applyLinear(params.to_q, x), applyLinear(params.to_k, c), applyLinear(params.to_v, c), config.heads, options);
-    return applyLinear(params.to_out[0]!, o);
-  });
+  const c = options.context ?? x;
+  const o = multiHeadAttention(applyLinear(params.to_q, x), applyLinear(params.to_k, c), applyLinear(params.to_v, c), config.heads, options);
+  return applyLinear(params.to_out[0]!, o);
 }
 
 /** Specs of the diffusers layout (torch default Linear init). */

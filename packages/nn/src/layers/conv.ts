@@ -1,14 +1,14 @@
 /** 2-D convolution over a `{ weight, bias }` parameter tree (torch.nn.Conv2d layout: weight [out, in/groups, kh, kw]). */
-import { conv2d, type RandomKey, type Size2, type Tensor } from "@diva/tensor";
+import { add, conv2d, matmul, reshape, type RandomKey, type Size2, type Tensor } from "@diva/tensor";
 import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
 
 /** Parameters of a 2-D convolution, named as torch.nn.Conv2d stores them. */
-export interface Conv2dParams {
+export type Conv2dParams = {
   /** [out_channels, in_channels / groups, kh, kw]. */
   weight: Tensor;
   /** [out_channels], absent when the layer has no bias. */
   bias?: Tensor;
-}
+};
 
 /** torch.nn.Conv2d constructor arguments. */
 export interface Conv2dConfig {
@@ -34,14 +34,19 @@ function pair(s: Size2): [number, number] {
   return typeof s === "number" ? [s, s] : [s[0], s[1]];
 }
 
-/** Convolves x [N, C, H, W] with the layer's weight (stride, padding, dilation and groups from the config). */
+/**
+ * Convolves x [N, C, H, W] with the layer's weight (stride, padding, dilation and groups from the config). A 1x1
+ * stride-1 unpadded convolution runs as one matmul over [N, C, H*W], without im2col.
+ */
 export function applyConv2d(params: Conv2dParams, x: Tensor, config: Pick<Conv2dConfig, "stride" | "padding" | "dilation" | "groups"> = {}): Tensor {
-  return conv2d(x, params.weight, params.bias ?? null, {
-    stride: config.stride ?? 1,
-    padding: config.padding ?? 0,
-    dilation: config.dilation ?? 1,
-    groups: config.groups ?? 1,
-  });
+  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = config;
+  const [O, C, kh, kw] = params.weight.shape as [number, number, number, number];
+  if (kh === 1 && kw === 1 && stride === 1 && padding === 0 && groups === 1 && x.rank === 4 && x.shape[1] === C) {
+    const [N, , H, W] = x.shape as [number, number, number, number];
+    const y = matmul(reshape(params.weight, [O, C]), reshape(x, [N, C, H * W]));
+    return reshape(params.bias ? add(y, reshape(params.bias, [O, 1])) : y, [N, O, H, W]);
+  }
+  return conv2d(x, params.weight, params.bias ?? null, { stride, padding, dilation, groups });
 }
 
 /** Specs of a conv layer with torch's default init (uniform ±1/sqrt(fan_in)). */

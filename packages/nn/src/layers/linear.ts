@@ -1,16 +1,16 @@
 /** Linear layer over a `{ weight, bias }` parameter tree (torch.nn.Linear layout: weight [out, in]). */
-import { linear, type Tensor } from "@diva/tensor";
-import { fusedActivation, type ActivationName } from "./activation.js";
+import { linear, reshape, type Tensor } from "@diva/tensor";
+import { applyActivation, fusedActivation, type ActivationName } from "./activation.js";
 import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
 import type { RandomKey } from "@diva/tensor";
 
 /** Parameters of a linear layer, named as torch.nn.Linear stores them. */
-export interface LinearParams {
+export type LinearParams = {
   /** [out_features, in_features]. */
   weight: Tensor;
   /** [out_features], absent when the layer has no bias. */
   bias?: Tensor;
-}
+};
 
 /** torch.nn.Linear constructor arguments. */
 export interface LinearConfig {
@@ -24,10 +24,21 @@ export interface LinearConfig {
 
 /**
  * y = x @ weight^T + bias, then the optional `activation`, which runs fused with the bias add (one kernel,
- * `act(x + bias)`) instead of as a separate pass.
+ * `act(x + bias)`) where the kernel has it, else as a separate pass.
  */
 export function applyLinear(params: LinearParams, x: Tensor, activation?: ActivationName): Tensor {
-  return linear(x, params.weight, params.bias ?? null, activation ? { activation: fusedActivation(activation) } : {});
+  const fused = activation ? fusedActivation(activation) : null;
+  const y = linear(x, params.weight, params.bias ?? null, fused ? { activation: fused } : {});
+  return activation && !fused ? applyActivation(y, activation) : y;
+}
+
+/**
+ * A Linear, or a 1x1 Conv2d used as one (its weight [out, in, 1, 1] read as [out, in]), applied to tokens
+ * [..., in] (diffusers' `Transformer2DModel` proj_in/proj_out are either).
+ */
+export function applyTokenProjection(params: LinearParams, x: Tensor): Tensor {
+  const w = params.weight;
+  return linear(x, w.rank === 4 ? reshape(w, [w.shape[0]!, w.shape[1]!]) : w, params.bias ?? null);
 }
 
 /** Specs of a linear layer with torch's default init (uniform ±1/sqrt(in_features) for weight and bias). */

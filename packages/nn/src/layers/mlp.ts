@@ -3,7 +3,7 @@
  * Face / timm (`fc1`, `fc2`) name it, GEGLU (`proj`), and diffusers' `FeedForward` (`net.0` activation
  * projection, `net.2` output linear).
  */
-import { chunk, mul, gelu, tidy, type RandomKey, type Tensor } from "@diva/tensor";
+import { gelu, linear, mul, narrow, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import type { ActivationName } from "./activation.js";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
 import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs } from "./specs.js";
@@ -63,17 +63,20 @@ export function initMlp(key: RandomKey, config: MlpConfig, options?: InitOptions
 }
 
 /** GEGLU (diffusers): `proj` maps to twice the width; the first half is gated by GELU of the second. */
-export interface GegluParams {
+export type GegluParams = {
   /** [2 * dim_out, dim_in]. */
   proj: LinearParams;
-}
+};
 
-/** h, gate = proj(x).chunk(2, -1); h * gelu(gate). */
+/**
+ * h, gate = proj(x).chunk(2, -1); h * gelu(gate) (exact erf GELU). The projection runs as two matmuls over the
+ * weight's row halves (contiguous views), so both halves come out contiguous.
+ */
 export function applyGeglu(params: GegluParams, x: Tensor): Tensor {
-  return tidy(() => {
-    const [h, gate] = chunk(applyLinear(params.proj, x), 2, -1);
-    return mul(h!, gelu(gate!));
-  });
+  const { weight, bias } = params.proj;
+  const inner = weight.shape[0]! / 2;
+  const half = (i: number): Tensor => linear(x, narrow(weight, 0, i * inner, inner), bias ? narrow(bias, 0, i * inner, inner) : null);
+  return mul(half(0), gelu(half(1)));
 }
 
 /** Specs of a GEGLU projection. */
@@ -81,11 +84,11 @@ export function gegluSpecs(config: { dim_in: number; dim_out: number; bias?: boo
   return prefixSpecs("proj.", linearSpecs({ in_features: config.dim_in, out_features: 2 * config.dim_out, bias: config.bias ?? true }));
 }
 
-/** diffusers `FeedForward` parameters: `net[0]` is the activation module with its `proj`, `net[2]` the output linear. */
-export interface FeedForwardParams {
-  /** `[ { proj }, <dropout>, out linear ]` (index 1 holds no parameters). */
-  net: (GegluParams | LinearParams | undefined)[];
-}
+/** diffusers `FeedForward` parameters: the `net` ModuleList (index 1 is a dropout, without parameters). */
+export type FeedForwardParams = {
+  /** `0`: the activation module with its `proj` (to 2 x inner for GEGLU); `2`: the output linear. */
+  net: { 0: GegluParams; 2: LinearParams };
+};
 
 /** diffusers `FeedForward` arguments. */
 export interface FeedForwardConfig {
@@ -103,15 +106,13 @@ export interface FeedForwardConfig {
   bias?: boolean;
 }
 
-/** net.2(act(net.0.proj(x))) with act GEGLU, GELU or tanh-GELU. */
+/** net.2(act(net.0.proj(x))) with act GEGLU (the UNet's transformer blocks), GELU or tanh-GELU. */
 export function applyFeedForward(params: FeedForwardParams, x: Tensor, config: Pick<FeedForwardConfig, "activation_fn"> = {}): Tensor {
-  const act = params.net[0] as GegluParams;
-  const out = params.net[2] as LinearParams;
-  return tidy(() => {
-    const fn = config.activation_fn ?? "geglu";
-    const h = fn === "geglu" ? applyGeglu(act, x) : applyLinear(act.proj, x, fn === "gelu" ? "gelu" : "gelu_tanh");
-    return applyLinear(out, h);
-  });
+  const act = params.net[0];
+  const out = params.net[2];
+  const fn = config.activation_fn ?? "geglu";
+  const h = fn === "geglu" ? applyGeglu(act, x) : applyLinear(act.proj, x, fn === "gelu" ? "gelu" : "gelu_tanh");
+  return applyLinear(out, h);
 }
 
 /** Specs of a diffusers `FeedForward`. */

@@ -1,14 +1,15 @@
 /** Layer and group normalisation over `{ weight, bias }` parameter trees (torch.nn.LayerNorm / GroupNorm). */
 import { groupNorm, layerNorm, type RandomKey, type Tensor } from "@diva/tensor";
+import { applyActivation, type ActivationName } from "./activation.js";
 import { initFromSpecs, spec, type InitOptions, type ParamSpecs } from "./specs.js";
 
 /** Affine parameters of a normalisation layer (absent without `elementwise_affine` / `affine`). */
-export interface NormParams {
+export type NormParams = {
   /** Scale. */
   weight?: Tensor;
   /** Shift. */
   bias?: Tensor;
-}
+};
 
 /** torch.nn.LayerNorm constructor arguments. */
 export interface LayerNormConfig {
@@ -58,9 +59,16 @@ export interface GroupNormConfig {
   affine?: boolean;
 }
 
-/** Group norm of [N, C, ...]. */
-export function applyGroupNorm(params: NormParams, x: Tensor, config: Pick<GroupNormConfig, "num_groups"> & { eps?: number }): Tensor {
-  return groupNorm(x, config.num_groups, params.weight ?? null, params.bias ?? null, config.eps ?? 1e-5);
+/**
+ * Group norm of [N, C, ...], then the optional `activation`: SiLU/swish runs fused into the group-norm kernel
+ * (one pass), other activations after it.
+ */
+export function applyGroupNorm(params: NormParams, x: Tensor, config: Pick<GroupNormConfig, "num_groups"> & { eps?: number; activation?: ActivationName }): Tensor {
+  const eps = config.eps ?? 1e-5;
+  const act = config.activation;
+  if (act === "silu" || act === "swish") return groupNorm(x, config.num_groups, { weight: params.weight, bias: params.bias, eps, activation: "silu" });
+  const y = groupNorm(x, config.num_groups, params.weight ?? null, params.bias ?? null, eps);
+  return act ? applyActivation(y, act) : y;
 }
 
 /** Specs of a group norm: weight ones, bias zeros. */

@@ -1,13 +1,8 @@
-import type { Tensor } from "@diva/tensor";
-
-/** torch.nn.Linear: weight [out, in], optional bias [out]. */
-export type LinearParams = { weight: Tensor; bias?: Tensor };
-
-/** torch.nn.Conv2d: weight [out, in / groups, kh, kw], optional bias [out]. */
-export type Conv2dParams = { weight: Tensor; bias?: Tensor };
-
-/** GroupNorm / LayerNorm affine parameters, each [channels]. */
-export type NormParams = { weight: Tensor; bias: Tensor };
+import type { DiffusersAttentionParams } from "../../layers/attention.js";
+import type { Conv2dParams } from "../../layers/conv.js";
+import type { LinearParams } from "../../layers/linear.js";
+import type { FeedForwardParams } from "../../layers/mlp.js";
+import type { NormParams } from "../../layers/norm.js";
 
 /** diffusers' `ResnetBlock2D`. */
 export type ResnetBlock2DParams = {
@@ -25,48 +20,20 @@ export type ResnetBlock2DParams = {
   conv_shortcut?: Conv2dParams;
 };
 
-/** diffusers' `Attention` (to_out is `[Linear, Dropout]`, so only index 0 holds parameters). */
-export type AttentionBlockParams = {
-  /** Query projection. */
-  to_q: LinearParams;
-  /** Key projection. */
-  to_k: LinearParams;
-  /** Value projection. */
-  to_v: LinearParams;
-  /** Output projection at index 0. */
-  to_out: LinearParams[];
-  /** The VAE mid-block attention normalises its input with this GroupNorm. */
-  group_norm?: NormParams;
-};
-
-/** `FeedForward` with GEGLU: `net.0.proj` (to 2 x inner), `net.1` dropout, `net.2` (back to dim). */
-export type GegluFeedForwardParams = {
-  /** The `net` ModuleList. */
-  net: {
-    /** GEGLU input layer. */
-    0: {
-      /** Projection to 2 x inner (value and gate). */
-      proj: LinearParams;
-    };
-    /** Output projection back to dim. */
-    2: LinearParams;
-  };
-};
-
 /** diffusers' `BasicTransformerBlock` (layer-norm variant). */
 export type BasicTransformerBlockParams = {
   /** LayerNorm before self-attention. */
   norm1: NormParams;
   /** Self-attention. */
-  attn1: AttentionBlockParams;
+  attn1: DiffusersAttentionParams;
   /** LayerNorm before cross-attention. */
   norm2?: NormParams;
   /** Cross-attention to the condition. */
-  attn2?: AttentionBlockParams;
+  attn2?: DiffusersAttentionParams;
   /** LayerNorm before the feed-forward. */
   norm3: NormParams;
-  /** GEGLU feed-forward. */
-  ff: GegluFeedForwardParams;
+  /** GEGLU feed-forward (`net.0.proj`, `net.2`). */
+  ff: FeedForwardParams;
 };
 
 /** diffusers' `Transformer2DModel` on continuous inputs; proj_in/proj_out are Linear or 1x1 Conv2d. */

@@ -1,5 +1,8 @@
 import { add, chunk, div, mul, reshape, type Tensor } from "@diva/tensor";
-import { activation, applyConv, applyGroupNorm, applyGroupNormAct, applyLinear } from "./layers.js";
+import { applyActivation, checkActivation } from "../../layers/activation.js";
+import { applyConv2d } from "../../layers/conv.js";
+import { applyLinear } from "../../layers/linear.js";
+import { applyGroupNorm } from "../../layers/norm.js";
 import type { ResnetBlock2DParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
@@ -36,8 +39,11 @@ export function resnetShapes(b: ShapeBuilder, s: ResnetSpec): void {
  * divided by the output scale factor. Dropout is the identity (inference and DIVA's frozen UNet).
  */
 export function resnetForward(p: ResnetBlock2DParams, x: Tensor, temb: Tensor | null, s: ResnetSpec): Tensor {
-  const act = activation(s.act);
-  let h = applyConv(p.conv1, applyGroupNormAct(p.norm1, x, s.groups, s.eps, s.act), 1, 1);
+  const actName = checkActivation(s.act, "act_fn");
+  const act = (y: Tensor) => applyActivation(y, actName);
+  const norm1 = { num_groups: s.groups, eps: s.eps, activation: actName };
+  const norm2 = { num_groups: s.groupsOut, eps: s.eps };
+  let h = applyConv2d(p.conv1, applyGroupNorm(p.norm1, x, norm1), { padding: 1 });
   let t: Tensor | null = null;
   if (p.time_emb_proj && temb) {
     const proj = applyLinear(p.time_emb_proj, act(temb));
@@ -46,13 +52,13 @@ export function resnetForward(p: ResnetBlock2DParams, x: Tensor, temb: Tensor | 
   if (s.timeEmbeddingNorm === "scale_shift") {
     if (!t) throw new Error("ResnetBlock2D: time_embedding_norm scale_shift needs a time embedding");
     const [scale, shift] = chunk(t, 2, 1) as [Tensor, Tensor];
-    h = act(add(mul(applyGroupNorm(p.norm2, h, s.groupsOut, s.eps), add(scale, 1)), shift));
+    h = act(add(mul(applyGroupNorm(p.norm2, h, norm2), add(scale, 1)), shift));
   } else {
     if (t) h = add(h, t);
-    h = applyGroupNormAct(p.norm2, h, s.groupsOut, s.eps, s.act);
+    h = applyGroupNorm(p.norm2, h, { ...norm2, activation: actName });
   }
-  h = applyConv(p.conv2, h, 1, 1);
-  const shortcut = p.conv_shortcut ? applyConv(p.conv_shortcut, x) : x;
+  h = applyConv2d(p.conv2, h, { padding: 1 });
+  const shortcut = p.conv_shortcut ? applyConv2d(p.conv_shortcut, x) : x;
   const out = add(shortcut, h);
   return s.outputScaleFactor === 1 ? out : div(out, s.outputScaleFactor);
 }

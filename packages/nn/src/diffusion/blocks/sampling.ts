@@ -1,5 +1,5 @@
 import { expand, interpolate, pad, reshape, type Tensor } from "@diva/tensor";
-import { applyConv } from "./layers.js";
+import { applyConv2d } from "../../layers/conv.js";
 import type { ConvSamplerParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
@@ -13,13 +13,13 @@ export function samplerShapes(b: ShapeBuilder, channels: number, outChannels = c
  * (0, 1, 0, 1) zero padding of the original LDM code first (the VAE).
  */
 export function downsampleForward(p: ConvSamplerParams, x: Tensor, padding: number): Tensor {
-  if (padding === 0) return applyConv(p.conv, pad(x, [[0, 1], [0, 1]]), 2, 0);
-  return applyConv(p.conv, x, 2, padding);
+  if (padding === 0) return applyConv2d(p.conv, pad(x, [[0, 1], [0, 1]]), { stride: 2 });
+  return applyConv2d(p.conv, x, { stride: 2, padding });
 }
 
 /** `Upsample2D` with a convolution: nearest 2x (or to `size`) then a 3x3 conv with padding 1. */
 export function upsampleForward(p: ConvSamplerParams, x: Tensor, size?: readonly [number, number]): Tensor {
-  return applyConv(p.conv, size ? interpolate(x, { size, mode: "nearest" }) : nearest2x(x), 1, 1);
+  return applyConv2d(p.conv, size ? interpolate(x, { size, mode: "nearest" }) : nearest2x(x), { padding: 1 });
 }
 
 /** Nearest-neighbour 2x upsampling of [N, C, H, W] as one broadcast copy (its gradient is a sum over 2x2). */

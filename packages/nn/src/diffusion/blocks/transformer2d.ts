@@ -1,7 +1,10 @@
-import { add, gelu, linear, mul, narrow, permute, reshape, transpose, type Tensor } from "@diva/tensor";
-import { attentionForward, attentionShapes } from "./attention.js";
-import { applyGroupNorm, applyLayerNorm, applyLinear, applyTokenProjection } from "./layers.js";
-import type { GegluFeedForwardParams, Transformer2DModelParams, BasicTransformerBlockParams } from "./params.js";
+import { add, permute, reshape, transpose, type Tensor } from "@diva/tensor";
+import { applyDiffusersAttention } from "../../layers/attention.js";
+import { applyTokenProjection } from "../../layers/linear.js";
+import { applyFeedForward } from "../../layers/mlp.js";
+import { applyGroupNorm, applyLayerNorm } from "../../layers/norm.js";
+import { attentionShapes } from "./attention.js";
+import type { Transformer2DModelParams, BasicTransformerBlockParams } from "./params.js";
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Everything that fixes a `Transformer2DModel` (continuous input, layer norm, GEGLU feed-forward). */
@@ -53,22 +56,13 @@ export function transformer2dShapes(b: ShapeBuilder, s: Transformer2DSpec): void
   else b.conv("proj_out", inner, s.channels, 1);
 }
 
-/**
- * GEGLU feed-forward: proj to 2 x inner, hidden * gelu(gate) (exact erf GELU), back to dim. The projection runs
- * as two matmuls over the weight's row halves (contiguous views), so both halves come out contiguous.
- */
-function feedForward(p: GegluFeedForwardParams, x: Tensor): Tensor {
-  const { weight, bias } = p.net[0].proj;
-  const inner = weight.shape[0]! / 2;
-  const half = (i: number): Tensor => linear(x, narrow(weight, 0, i * inner, inner), bias ? narrow(bias, 0, i * inner, inner) : null);
-  return applyLinear(p.net[2], mul(half(0), gelu(half(1))));
-}
-
 /** `BasicTransformerBlock`: pre-norm self-attention, cross-attention and GEGLU feed-forward, each residual. */
 function transformerBlock(p: BasicTransformerBlockParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null): Tensor {
-  let h = add(attentionForward(p.attn1, applyLayerNorm(p.norm1, x, LAYER_NORM_EPS), s.onlyCrossAttention ? context : null, s.heads), x);
-  if (p.attn2 && p.norm2) h = add(attentionForward(p.attn2, applyLayerNorm(p.norm2, h, LAYER_NORM_EPS), context, s.heads, contextMask), h);
-  return add(feedForward(p.ff, applyLayerNorm(p.norm3, h, LAYER_NORM_EPS)), h);
+  const ln = { eps: LAYER_NORM_EPS };
+  const heads = { heads: s.heads };
+  let h = add(applyDiffusersAttention(p.attn1, applyLayerNorm(p.norm1, x, ln), heads, { context: s.onlyCrossAttention ? context : null }), x);
+  if (p.attn2 && p.norm2) h = add(applyDiffusersAttention(p.attn2, applyLayerNorm(p.norm2, h, ln), heads, { context, mask: contextMask }), h);
+  return add(applyFeedForward(p.ff, applyLayerNorm(p.norm3, h, ln)), h);
 }
 
 /**
@@ -78,7 +72,7 @@ function transformerBlock(p: BasicTransformerBlockParams, x: Tensor, context: Te
  */
 export function transformer2dForward(p: Transformer2DModelParams, x: Tensor, context: Tensor, s: Transformer2DSpec, contextMask: Tensor | null = null): Tensor {
   const [B, C, H, W] = x.shape as [number, number, number, number];
-  const tokens = transpose(reshape(applyGroupNorm(p.norm, x, s.groups, GROUP_NORM_EPS), [B, C, H * W]), 1, 2);
+  const tokens = transpose(reshape(applyGroupNorm(p.norm, x, { num_groups: s.groups, eps: GROUP_NORM_EPS }), [B, C, H * W]), 1, 2);
   let h = applyTokenProjection(p.proj_in, tokens); // [B, HW, inner]
   for (const block of p.transformer_blocks) h = transformerBlock(block, h, context, s, contextMask);
   const out = applyTokenProjection(p.proj_out, h); // [B, HW, C]

@@ -1,5 +1,8 @@
 import { checkpoint, concat, mul, sub, tidy, type Tensor } from "@diva/tensor";
-import { activation, applyConv, applyGroupNorm, applyGroupNormAct, applyLinear, applyLinearAct } from "../blocks/layers.js";
+import { activationFn, checkActivation } from "../../layers/activation.js";
+import { applyConv2d } from "../../layers/conv.js";
+import { applyLinear } from "../../layers/linear.js";
+import { applyGroupNorm } from "../../layers/norm.js";
 import { resnetForward } from "../blocks/resnet.js";
 import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
 import { transformer2dForward } from "../blocks/transformer2d.js";
@@ -99,18 +102,19 @@ export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTime
   const [H, W] = [sample.shape[2]!, sample.shape[3]!];
   const upFactor = 2 ** plan.up.filter((b) => b.upsample).length;
   const forwardSize = H % upFactor !== 0 || W % upFactor !== 0;
-  const act = activation(plan.act);
+  const actName = checkActivation(plan.act, "act_fn");
+  const act = activationFn(actName);
 
   const tProj = timestepEmbedding(timestepTensor(timesteps, B, sample.device), plan.timeProj.dim, plan.timeProj.flipSinToCos, plan.timeProj.freqShift);
   tap?.("time_proj", tProj);
   const te = params.time_embedding;
-  let temb = applyLinear(te.linear_2, applyLinearAct(te.linear_1, tProj, plan.timeEmbedding.act));
-  if (plan.timeEmbedding.postAct) temb = activation(plan.timeEmbedding.postAct, "timestep_post_act")(temb);
+  let temb = applyLinear(te.linear_2, applyLinear(te.linear_1, tProj, checkActivation(plan.timeEmbedding.act, "act_fn")));
+  if (plan.timeEmbedding.postAct) temb = activationFn(plan.timeEmbedding.postAct, "timestep_post_act")(temb);
   tap?.("time_embedding", temb);
-  if (plan.timeEmbedAct) temb = activation(plan.timeEmbedAct, "time_embedding_act_fn")(temb);
+  if (plan.timeEmbedAct) temb = activationFn(plan.timeEmbedAct, "time_embedding_act_fn")(temb);
 
   let h = plan.centerInputSample ? sub(mul(sample, 2), 1) : sample;
-  h = applyConv(params.conv_in, h, 1, (plan.convInKernel - 1) / 2);
+  h = applyConv2d(params.conv_in, h, { padding: (plan.convInKernel - 1) / 2 });
   tap?.("conv_in", h);
   const skips: Tensor[] = [h];
   plan.down.forEach((block, i) => {
@@ -129,13 +133,14 @@ export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTime
     tap?.(`up_blocks.${i}`, h);
   });
   if (plan.normOut && params.conv_norm_out) {
+    const norm = { num_groups: plan.normOut.groups, eps: plan.normOut.eps };
     if (tap) {
-      h = applyGroupNorm(params.conv_norm_out, h, plan.normOut.groups, plan.normOut.eps);
+      h = applyGroupNorm(params.conv_norm_out, h, norm);
       tap("conv_norm_out", h);
       h = act(h);
-    } else h = applyGroupNormAct(params.conv_norm_out, h, plan.normOut.groups, plan.normOut.eps, plan.act);
+    } else h = applyGroupNorm(params.conv_norm_out, h, { ...norm, activation: actName });
   }
-  return applyConv(params.conv_out, h, 1, (plan.convOutKernel - 1) / 2);
+  return applyConv2d(params.conv_out, h, { padding: (plan.convOutKernel - 1) / 2 });
 }
 
 /**

@@ -1,4 +1,7 @@
-import type { Conv2dParams, LinearParams, NormParams, ResnetBlock2DParams, ConvSamplerParams, Transformer2DModelParams } from "../blocks/params.js";
+import type { Conv2dParams } from "../../layers/conv.js";
+import type { LinearParams } from "../../layers/linear.js";
+import type { NormParams } from "../../layers/norm.js";
+import type { ResnetBlock2DParams, ConvSamplerParams, Transformer2DModelParams } from "../blocks/params.js";
 
 /** A down block: resnets, one Transformer2DModel per resnet in cross-attention blocks, an optional downsampler. */
 export type UNetDownBlockParams = {

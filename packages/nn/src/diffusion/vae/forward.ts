@@ -1,6 +1,8 @@
 import { add, chunk, clamp, exp, mul, normal, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { spatialSelfAttention } from "../blocks/attention.js";
-import { applyConv, applyGroupNormAct } from "../blocks/layers.js";
+import { checkActivation } from "../../layers/activation.js";
+import { applyConv2d } from "../../layers/conv.js";
+import { applyGroupNorm } from "../../layers/norm.js";
 import { resnetForward } from "../blocks/resnet.js";
 import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
@@ -29,7 +31,7 @@ function midBlock(p: VAEMidBlockParams, x: Tensor, c: ResolvedVAEConfig): Tensor
 
 function encoderCore(p: VAEEncoderParams, x: Tensor, c: ResolvedVAEConfig, tap: Tap | null): Tensor {
   if (x.rank !== 4 || x.shape[1] !== c.inChannels) throw new Error(`VAE encode: expected [B, ${c.inChannels}, H, W], got [${x.shape.join(",")}]`);
-  let h = applyConv(p.conv_in, x, 1, 1);
+  let h = applyConv2d(p.conv_in, x, { padding: 1 });
   let inC = c.blockOutChannels[0]!;
   c.blockOutChannels.forEach((outC, i) => {
     const block = p.down_blocks[i]!;
@@ -39,12 +41,12 @@ function encoderCore(p: VAEEncoderParams, x: Tensor, c: ResolvedVAEConfig, tap: 
   });
   h = midBlock(p.mid_block, h, c);
   tap?.("encoder.mid_block", h);
-  h = applyGroupNormAct(p.conv_norm_out, h, c.groups, VAE_EPS, c.act);
-  return applyConv(p.conv_out, h, 1, 1);
+  h = applyGroupNorm(p.conv_norm_out, h, { num_groups: c.groups, eps: VAE_EPS, activation: checkActivation(c.act, "act_fn") });
+  return applyConv2d(p.conv_out, h, { padding: 1 });
 }
 
 function decoderCore(p: VAEDecoderParams, z: Tensor, c: ResolvedVAEConfig): Tensor {
-  let h = applyConv(p.conv_in, z, 1, 1);
+  let h = applyConv2d(p.conv_in, z, { padding: 1 });
   h = midBlock(p.mid_block, h, c);
   const rev = [...c.blockOutChannels].reverse();
   let inC = rev[0]!;
@@ -54,8 +56,8 @@ function decoderCore(p: VAEDecoderParams, z: Tensor, c: ResolvedVAEConfig): Tens
     if (i < rev.length - 1) h = upsampleForward(block.upsamplers![0]!, h);
     inC = outC;
   });
-  h = applyGroupNormAct(p.conv_norm_out, h, c.groups, VAE_EPS, c.act);
-  return applyConv(p.conv_out, h, 1, 1);
+  h = applyGroupNorm(p.conv_norm_out, h, { num_groups: c.groups, eps: VAE_EPS, activation: checkActivation(c.act, "act_fn") });
+  return applyConv2d(p.conv_out, h, { padding: 1 });
 }
 
 /** The diagonal Gaussian posterior q(z | x) of an AutoencoderKL. */
@@ -79,7 +81,7 @@ function posterior(moments: Tensor): LatentDistribution {
 function encodeCore(params: VAEParams, x: Tensor, c: ResolvedVAEConfig, tap: Tap | null): LatentDistribution {
   let h = encoderCore(params.encoder, x, c, tap);
   tap?.("encoder", h);
-  if (c.useQuantConv && params.quant_conv) h = applyConv(params.quant_conv, h);
+  if (c.useQuantConv && params.quant_conv) h = applyConv2d(params.quant_conv, h);
   return posterior(h);
 }
 
@@ -122,7 +124,7 @@ export function vaeEncodeWithIntermediates(
 export function vaeDecode(params: VAEParams, z: Tensor, config: AutoencoderKLConfig): Tensor {
   const c = resolve(config);
   if (z.rank !== 4 || z.shape[1] !== c.latentChannels) throw new Error(`VAE decode: expected [B, ${c.latentChannels}, h, w], got [${z.shape.join(",")}]`);
-  return tidy(() => decoderCore(params.decoder, c.usePostQuantConv && params.post_quant_conv ? applyConv(params.post_quant_conv, z) : z, c));
+  return tidy(() => decoderCore(params.decoder, c.usePostQuantConv && params.post_quant_conv ? applyConv2d(params.post_quant_conv, z) : z, c));
 }
 
 /** A sample mean + std * N(0, 1) of the posterior, drawn from `key`. */

@@ -1,9 +1,12 @@
-import type { AttentionBlockParams, Conv2dParams, NormParams, ResnetBlock2DParams, ConvSamplerParams } from "../blocks/params.js";
+import type { DiffusersAttentionParams } from "../../layers/attention.js";
+import type { Conv2dParams } from "../../layers/conv.js";
+import type { NormParams } from "../../layers/norm.js";
+import type { ResnetBlock2DParams, ConvSamplerParams } from "../blocks/params.js";
 
 /** The VAE mid block: resnet, single-head spatial attention, resnet. */
 export type VAEMidBlockParams = {
   /** The attention between the resnets (absent when mid_block_add_attention is false). */
-  attentions?: AttentionBlockParams[];
+  attentions?: DiffusersAttentionParams[];
   /** The two resnets. */
   resnets: ResnetBlock2DParams[];
 };
