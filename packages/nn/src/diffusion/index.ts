@@ -8,7 +8,6 @@ export * from "./vae/index.js";
 export * from "./schedulers/index.js";
 export * from "./io/index.js";
 export * from "./parity.js";
-export type { DiffusionInitOptions } from "./blocks/init.js";
 export type {
   ResnetBlock2DParams,
   BasicTransformerBlockParams,

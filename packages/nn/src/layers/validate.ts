@@ -1,6 +1,4 @@
 /** Checking a flat checkpoint against the parameter specs of a model: missing, unexpected and mis-shaped keys. */
-import type { Tensor } from "@diva/tensor";
-import type { ParamSpecs } from "./specs.js";
 
 /** A key whose tensor has another shape than the model expects. */
 export interface ShapeMismatch {
@@ -22,8 +20,11 @@ export interface ParamReport {
   readonly mismatched: readonly ShapeMismatch[];
 }
 
-/** Compares checkpoint tensors (by name) with the specs. */
-export function validateParams(flat: Record<string, Pick<Tensor, "shape">>, specs: ParamSpecs): ParamReport {
+/**
+ * Compares checkpoint tensors (or their shapes) by name with what a model expects: its specs, or any record of
+ * `{ shape }` by name.
+ */
+export function validateParams(flat: Readonly<Record<string, { readonly shape: readonly number[] }>>, specs: Readonly<Record<string, { readonly shape: readonly number[] }>>): ParamReport {
   const missing: string[] = [];
   const mismatched: ShapeMismatch[] = [];
   for (const [name, s] of Object.entries(specs)) {

@@ -1,66 +1,59 @@
 /**
- * Parameter shapes by checkpoint name, in the order the reference registers them (its state_dict order).
- * Models describe themselves this way once; init, loading checks and parameter counts all read it.
+ * A builder of {@link ParamSpecs} for the diffusers models: each block declares its parameters once, by
+ * checkpoint name, shape and PyTorch's default initialiser, in the order the reference registers them (its
+ * state_dict order). Init, loading checks and parameter counts all read the same specs.
  */
+import { kaimingUniformInit, spec, type Init, type ParamSpecs } from "../../layers/specs.js";
 
 /** Checkpoint name -> shape. */
 export type ParamShapes = Map<string, readonly number[]>;
 
-/** How a parameter is initialised (PyTorch's defaults for the layer that owns it). */
-export type InitKind = "fan_in" | "ones" | "zeros";
-
-/** Builds a {@link ParamShapes} under a name prefix. */
+/** Declares parameters under a name prefix into one shared {@link ParamSpecs} record. */
 export class ShapeBuilder {
-  /** Names and shapes, in registration order. */
-  readonly shapes: ParamShapes;
-  /** Initialiser of each parameter, with the fan-in for `fan_in`. */
-  readonly init: Map<string, { kind: InitKind; fanIn: number }>;
+  /** Specs by checkpoint name, in registration order. */
+  readonly specs: ParamSpecs;
   private readonly prefix: string;
 
   constructor(prefix = "", shared?: ShapeBuilder) {
     this.prefix = prefix;
-    this.shapes = shared?.shapes ?? new Map();
-    this.init = shared?.init ?? new Map();
+    this.specs = shared?.specs ?? {};
   }
 
-  /** A builder writing into the same map under `prefix.name`. */
+  /** A builder writing into the same specs under `prefix.name`. */
   at(name: string | number): ShapeBuilder {
     return new ShapeBuilder(`${this.prefix}${name}.`, this);
   }
 
   /** Adds one parameter. */
-  param(name: string, shape: readonly number[], kind: InitKind, fanIn = 0): void {
+  param(name: string, shape: readonly number[], init: Init): void {
     const full = this.prefix + name;
-    if (this.shapes.has(full)) throw new Error(`parameter ${full} declared twice`);
-    this.shapes.set(full, shape);
-    this.init.set(full, { kind, fanIn });
+    if (Object.hasOwn(this.specs, full)) throw new Error(`parameter ${full} declared twice`);
+    this.specs[full] = spec(shape, init);
   }
 
-  /** torch.nn.Linear(inF, outF, bias). */
+  /** torch.nn.Linear(inF, outF, bias): weight and bias uniform in +-1/sqrt(inF). */
   linear(name: string, inF: number, outF: number, bias = true): void {
     const b = this.at(name);
-    b.param("weight", [outF, inF], "fan_in", inF);
-    if (bias) b.param("bias", [outF], "fan_in", inF);
+    b.param("weight", [outF, inF], kaimingUniformInit(inF));
+    if (bias) b.param("bias", [outF], kaimingUniformInit(inF));
   }
 
-  /** torch.nn.Conv2d(inC, outC, k, bias). */
+  /** torch.nn.Conv2d(inC, outC, k, bias): weight and bias uniform in +-1/sqrt(inC*k*k). */
   conv(name: string, inC: number, outC: number, k: number, bias = true): void {
     const b = this.at(name);
-    b.param("weight", [outC, inC, k, k], "fan_in", inC * k * k);
-    if (bias) b.param("bias", [outC], "fan_in", inC * k * k);
+    b.param("weight", [outC, inC, k, k], kaimingUniformInit(inC * k * k));
+    if (bias) b.param("bias", [outC], kaimingUniformInit(inC * k * k));
   }
 
   /** GroupNorm / LayerNorm affine parameters (weight ones, bias zeros). */
   norm(name: string, channels: number): void {
     const b = this.at(name);
-    b.param("weight", [channels], "ones");
-    b.param("bias", [channels], "zeros");
+    b.param("weight", [channels], { kind: "ones" });
+    b.param("bias", [channels], { kind: "zeros" });
   }
-}
 
-/** The number of scalars in a set of shapes. */
-export function countParams(shapes: ParamShapes): number {
-  let n = 0;
-  for (const s of shapes.values()) n += s.reduce((a, b) => a * b, 1);
-  return n;
+  /** Checkpoint name -> shape of every declared parameter. */
+  shapes(): ParamShapes {
+    return new Map(Object.entries(this.specs).map(([name, s]) => [name, s.shape]));
+  }
 }

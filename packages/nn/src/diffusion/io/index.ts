@@ -2,4 +2,3 @@
 export { loadUNet, loadVAE, loadSchedulerConfig, saveUNet, saveVAE } from "./models.js";
 export { loadDiffusersComponent, checkDiffusersStateDict, type DiffusersLoadOptions, type LoadedDiffusersComponent } from "./load.js";
 export { saveDiffusersComponent, type DiffusersSaveOptions } from "./save.js";
-export type { DiffusersCheckpointReport, DiffusersShapeMismatch } from "./check.js";

@@ -1,7 +1,8 @@
 import { reshape, type Device, type Tensor } from "@diva/tensor";
 import { unflattenParams } from "../../params.js";
 import type { ParamShapes } from "../blocks/shapes.js";
-import { checkShapes, describeReport, isClean, type DiffusersCheckpointReport } from "./check.js";
+import { isCleanReport, type ParamReport } from "../../layers/validate.js";
+import { checkShapes, describeReport } from "./check.js";
 import { componentDir, readConfigJson, weightFiles, WeightSet } from "./folder.js";
 
 /** Options of the diffusers folder loaders. */
@@ -29,7 +30,7 @@ export interface LoadedDiffusersComponent<P, C> {
   /** The component's config (`config.json`). */
   config: C;
   /** Missing, unexpected and mismatched names. */
-  report: DiffusersCheckpointReport;
+  report: ParamReport;
   /** The folder the component was read from. */
   dir: string;
 }
@@ -41,7 +42,7 @@ export type KeyRenamer = (name: string) => string | null;
  * Stored tensors renamed and compared with `expected`. A stored [out, in, 1, 1] tensor where [out, in] is
  * expected (1x1 convs saved for linear layers, as the LDM VAE attention did) is accepted and squeezed.
  */
-function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): { report: DiffusersCheckpointReport; source: Map<string, string> } {
+function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): { report: ParamReport; source: Map<string, string> } {
   const stored = new Map<string, readonly number[]>();
   const source = new Map<string, string>();
   for (const storedName of weights.where.keys()) {
@@ -75,7 +76,7 @@ export async function loadDiffusersComponent<C, P>(
   const weights = await WeightSet.open(await weightFiles(root, options.variant));
   try {
     const { report, source } = plan(weights, expected, rename);
-    if ((options.strict ?? true) && !isClean(report)) {
+    if ((options.strict ?? true) && !isCleanReport(report)) {
       throw new Error(`${root}: the checkpoint does not match its config.json: ${describeReport(report)}`);
     }
     const flat = await readExpected(weights, expected, source, new Set(report.mismatched.map((m) => m.name)), options.device, options.dtype);
@@ -113,8 +114,8 @@ async function readExpected(
 }
 
 /** Checks an in-memory flat state dict against expected shapes; with `strict` (default) throws on any difference. */
-export function checkDiffusersStateDict(flat: Record<string, Tensor>, expected: ParamShapes, strict = true, what = "state dict"): DiffusersCheckpointReport {
+export function checkDiffusersStateDict(flat: Record<string, Tensor>, expected: ParamShapes, strict = true, what = "state dict"): ParamReport {
   const report = checkShapes(new Map(Object.entries(flat).map(([k, t]) => [k, t.shape])), expected);
-  if (strict && !isClean(report)) throw new Error(`${what} does not match the config: ${describeReport(report)}`);
+  if (strict && !isCleanReport(report)) throw new Error(`${what} does not match the config: ${describeReport(report)}`);
   return report;
 }

@@ -1,6 +1,5 @@
 import type { RandomKey } from "@diva/tensor";
-import { unflattenParams } from "../../params.js";
-import { initFromShapes, type DiffusionInitOptions } from "../blocks/init.js";
+import { initFromSpecs, type InitOptions } from "../../layers/specs.js";
 import type { UNet2DConditionConfig } from "./config.js";
 import type { UNetParams } from "./params.js";
 import { unetShapeBuilder } from "./shapes.js";
@@ -14,6 +13,6 @@ import { unetShapeBuilder } from "./shapes.js";
  * const params = initUNet(randomKey(0), { block_out_channels: [32, 64], down_block_types: [...], ... });
  * ```
  */
-export function initUNet(key: RandomKey, config: UNet2DConditionConfig, options: DiffusionInitOptions = {}): UNetParams {
-  return unflattenParams(initFromShapes(key, unetShapeBuilder(config), options)) as unknown as UNetParams;
+export function initUNet(key: RandomKey, config: UNet2DConditionConfig, options: InitOptions = {}): UNetParams {
+  return initFromSpecs<UNetParams>(key, unetShapeBuilder(config).specs, options);
 }

@@ -1,6 +1,7 @@
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams, ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
+import { countParams } from "../../layers/specs.js";
+import { ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
 import { transformer2dShapes } from "../blocks/transformer2d.js";
 import type { UNet2DConditionConfig } from "./config.js";
 import { planUNet, type UNetPlan } from "./plan.js";
@@ -37,10 +38,10 @@ export function unetShapeBuilder(config: UNet2DConditionConfig | UNetPlan): Shap
 
 /** Checkpoint name -> shape of every UNet parameter. */
 export function unetParamShapes(config: UNet2DConditionConfig): ParamShapes {
-  return unetShapeBuilder(config).shapes;
+  return unetShapeBuilder(config).shapes();
 }
 
 /** The number of parameters of a UNet (SD-2.1-base: 865,910,724). */
 export function unetParamCount(config: UNet2DConditionConfig): number {
-  return countParams(unetParamShapes(config));
+  return countParams(unetShapeBuilder(config).specs);
 }

@@ -2,7 +2,8 @@ import { attentionShapes } from "../blocks/attention.js";
 import type { ResnetSpec } from "../blocks/resnet.js";
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams, ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
+import { countParams } from "../../layers/specs.js";
+import { ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
 
 /** Epsilon of every GroupNorm in the VAE. */
@@ -65,10 +66,10 @@ export function vaeShapeBuilder(config: AutoencoderKLConfig): ShapeBuilder {
 
 /** Checkpoint name -> shape of every AutoencoderKL parameter. */
 export function vaeParamShapes(config: AutoencoderKLConfig): ParamShapes {
-  return vaeShapeBuilder(config).shapes;
+  return vaeShapeBuilder(config).shapes();
 }
 
 /** The number of parameters of an AutoencoderKL (SD-2.1-base: 83,653,863). */
 export function vaeParamCount(config: AutoencoderKLConfig): number {
-  return countParams(vaeParamShapes(config));
+  return countParams(vaeShapeBuilder(config).specs);
 }
