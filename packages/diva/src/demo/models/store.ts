@@ -45,6 +45,13 @@ export async function loadDemoModels(dir = DEMO_ASSETS): Promise<DemoModels> {
   const meta = (m: Record<string, string>, file: string, key: string): unknown => parseJsonNames(m[key] ?? "null", `${file}: __metadata__.${key}`);
   const clipConfig = meta(clip.metadata, clipFile, "config") as OpenClipConfig;
   const words = meta(clip.metadata, clipFile, "vocabulary") as string[];
+  // one tokenizer serves both text towers: a UNet trained with another vocabulary would read wrong word ids
+  if (unet.metadata.vocabulary !== undefined) {
+    const unetWords = meta(unet.metadata, unetFile, "vocabulary") as string[];
+    if (JSON.stringify(unetWords) !== JSON.stringify(words)) {
+      throw new Error(`demo: ${unetFile} was trained with another vocabulary than ${clipFile} (${unetWords.length} vs ${words.length} words); rebuild them together with npm run demo:build-models`);
+    }
+  }
   const unetTree = unflattenParams(unet.tensors, unetFile) as unknown as { unet: UNetParams; text: ClipTextParams };
   return {
     clip: unflattenParams(clip.tensors, clipFile) as unknown as ClipParams,
