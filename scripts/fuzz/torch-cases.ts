@@ -5,7 +5,7 @@
  * prototype names). Case `i` of seed `s` depends only on (s, i), so a child process can rebuild any case alone.
  */
 import { deflateRawSync } from "node:zlib";
-import { OP } from "../../packages/nn/src/checkpoints/torch/pickle/opcodes.js";
+import { OP } from "../../packages/nn/src/torch-pickle/pickle/opcodes.js";
 import { PickleWriter } from "../../packages/nn/test/support/torch-pickle/pickle-writer.js";
 import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf, type StorageSpec, type ValueSpec } from "../../packages/nn/test/support/torch-pickle/torch-checkpoint-writer.js";
 import { CENTRAL, LOCAL, zipLayout, type ZipLayout } from "../../packages/nn/test/support/torch-pickle/zip-layout.js";

@@ -8,7 +8,7 @@
  * and, decided by the parent of the process running it: crash, timeout, oom.
  */
 import type { Tensor } from "@diva/tensor";
-import { readTorchCheckpoint, TorchCheckpointError } from "../../packages/nn/src/checkpoints/torch/index.js";
+import { readTorchCheckpoint, TorchCheckpointError } from "../../packages/nn/src/torch-pickle/index.js";
 import { baseCheckpoint, type TorchCase } from "./torch-cases.js";
 
 /** How a case ended. */

@@ -9,5 +9,5 @@ export * from "./layers/index.js";
 export * from "./clip/index.js";
 export * from "./parity/index.js";
 export * from "./diffusion/index.js";
-export * from "./checkpoints/torch/index.js";
+export * from "./torch-pickle/index.js";
 export * from "./presets/index.js";

@@ -11,7 +11,8 @@
  * @module @diva/tensor
  */
 import "./polyfill.js";
-import { createCpuBackend, referenceKernels } from "./backend/cpu/index.js";
+import { createCpuBackend } from "./backend/cpu/cpu-backend.js";
+import { referenceKernels } from "./backend/cpu/reference-kernels.js";
 import { fastKernels } from "./backend/cpu/fast.js";
 import { registerBackend } from "./engine/backends.js";
 import "./ops/table.js";
@@ -31,7 +32,8 @@ export type { Shape } from "./shape.js";
 export { broadcastShapes, sizeOf } from "./shape.js";
 export type { Backend, BiasActivation, Device, Kernel, KernelAttrs, KernelName, KernelTable, NormActivation, OutputInfo, Storage, TensorView, Window2d } from "./backend/backend.js";
 export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBackendFactory, setDefaultDevice, useBackend, initialisedDevices } from "./engine/backends.js";
-export { createCpuBackend, referenceKernels, type CpuBackendOptions } from "./backend/cpu/index.js";
+export { createCpuBackend, type CpuBackendOptions } from "./backend/cpu/cpu-backend.js";
+export { referenceKernels } from "./backend/cpu/reference-kernels.js";
 export { fastKernels } from "./backend/cpu/fast.js";
 export { setConvAlgorithm, type ConvAlgorithm } from "./backend/cpu/conv-fast.js";
 export { setPackedWeightCacheBytes, packedWeightCacheStats, type PackedWeightCacheStats } from "./backend/cpu/packed-weights.js";

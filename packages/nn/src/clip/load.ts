@@ -5,7 +5,7 @@
  */
 import { checkJsonKeys, checkNames, nameRecord, randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
 import { unflattenParams } from "../params.js";
-import { readTorchCheckpoint } from "../checkpoints/torch/index.js";
+import { readTorchCheckpoint } from "../torch-pickle/index.js";
 import { initFlatFromSpecs } from "../layers/specs.js";
 import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
 import type { OpenClipConfig } from "./config.js";

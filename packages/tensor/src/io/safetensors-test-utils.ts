@@ -1,5 +1,5 @@
 // Helpers shared by the io tests (not exported from the package).
-import { createCpuBackend } from "../backend/cpu/index.js";
+import { createCpuBackend } from "../backend/cpu/cpu-backend.js";
 import { initialisedDevices, registerBackend } from "../engine/backends.js";
 
 /** Makes sure the CPU backend is registered, whether or not importing it does so. */

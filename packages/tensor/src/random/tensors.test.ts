@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createCpuBackend } from "../backend/cpu/index.js";
+import { createCpuBackend } from "../backend/cpu/cpu-backend.js";
 import { initialisedDevices, registerBackend } from "../engine/backends.js";
 import { sampleChoice } from "./host-choice.js";
 import { sampleBernoulli, samplePermutation, sampleRandint } from "./host-discrete.js";

@@ -3,7 +3,7 @@
  * BININT, LONG1, BINUNICODE, TUPLE1-3, MARK ... SETITEMS, BINPUT after each container and global). Used to
  * build checkpoints, malformed pickles and malicious ones without PyTorch.
  */
-import { OP } from "../../../src/checkpoints/torch/pickle/opcodes.js";
+import { OP } from "../../../src/torch-pickle/pickle/opcodes.js";
 
 /** Builds a pickle byte stream opcode by opcode. */
 export class PickleWriter {

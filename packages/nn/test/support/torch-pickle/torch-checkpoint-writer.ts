@@ -4,7 +4,7 @@
  * BINPERSID storages, a BUILD with `_metadata`), and the zip has `<archive>/data.pkl`, `<archive>/data/<key>`,
  * `<archive>/byteorder` and `<archive>/version`.
  */
-import type { TorchDType } from "../../../src/checkpoints/torch/torch-dtypes.js";
+import type { TorchDType } from "../../../src/torch-pickle/torch-dtypes.js";
 import { PickleWriter } from "./pickle-writer.js";
 import { writeZip, type ZipInput } from "./zip-writer.js";
 

@@ -3,7 +3,7 @@
  * aligned to 64 bytes with a padding extra field; optionally deflated entries to exercise that path.
  */
 import { deflateRawSync } from "node:zlib";
-import { crc32 } from "../../../src/checkpoints/torch/zip/crc32.js";
+import { crc32 } from "../../../src/torch-pickle/zip/crc32.js";
 
 /** CRC-32 (IEEE) of `bytes`: the reader's own implementation, re-exported for tests and fuzz cases. */
 export { crc32 };

@@ -11,7 +11,7 @@ import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/el
 import { contiguousStrides, windowOutSize } from "../../shape.js";
 import { fastKernels } from "./fast.js";
 import { recycleHost } from "./host-pool.js";
-import { referenceKernels } from "./index.js";
+import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { rng } from "./wasm/test-util.js";
 

@@ -2,7 +2,7 @@ import type { KernelTable, OutputInfo, TensorView } from "../backend.js";
 import { fastAttentionKernel } from "./attention-fast.js";
 import { fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
 import { fastScatterSliceKernel } from "./indexing-fast.js";
-import { referenceKernels } from "./index.js";
+import { referenceKernels } from "./reference-kernels.js";
 import { fastSumKernel } from "./reduce-fast.js";
 import { fastGroupNormKernel, fastLayerNormKernel } from "./norm-fast.js";
 import { fastSoftmaxKernel } from "./softmax-fast.js";

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTorchCheckpoint } from "./index.js";
-import { findTorchPython, runPython } from "../../../test/support/torch-pickle/python-torch.js";
-import { buildCheckpoint, dictOf, tensorOf } from "../../../test/support/torch-pickle/torch-checkpoint-writer.js";
+import { findTorchPython, runPython } from "../../test/support/torch-pickle/python-torch.js";
+import { buildCheckpoint, dictOf, tensorOf } from "../../test/support/torch-pickle/torch-checkpoint-writer.js";
 import { LOADED_DTYPE, type TorchDType } from "./torch-dtypes.js";
 
 interface Expected {
@@ -27,7 +27,7 @@ describe.skipIf(!py.python)(`PyTorch interop (${py.python ? `torch ${py.version}
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "torch-interop-"));
-    runPython(py.python!, [fileURLToPath(new URL("../../../test/support/torch-pickle/make_torch_fixtures.py", import.meta.url)), dir]);
+    runPython(py.python!, [fileURLToPath(new URL("../../test/support/torch-pickle/make_torch_fixtures.py", import.meta.url)), dir]);
     expected = JSON.parse(await readFile(join(dir, "expected.json"), "utf8")) as Expected;
   });
   afterAll(async () => {

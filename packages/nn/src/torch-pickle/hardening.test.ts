@@ -9,9 +9,9 @@ import type { Tensor } from "@diva/tensor";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTorchCheckpoint, TorchCheckpointError } from "./index.js";
 import { OP } from "./pickle/opcodes.js";
-import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf, type StorageSpec } from "../../../test/support/torch-pickle/torch-checkpoint-writer.js";
-import { CENTRAL, entryNamed, LOCAL, zipLayout } from "../../../test/support/torch-pickle/zip-layout.js";
-import { writeZip } from "../../../test/support/torch-pickle/zip-writer.js";
+import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf, type StorageSpec } from "../../test/support/torch-pickle/torch-checkpoint-writer.js";
+import { CENTRAL, entryNamed, LOCAL, zipLayout } from "../../test/support/torch-pickle/zip-layout.js";
+import { writeZip } from "../../test/support/torch-pickle/zip-writer.js";
 
 const f32: StorageSpec = { key: "0", dtype: "float32", values: [1, 2, 3, 4, 5, 6] };
 const i32: StorageSpec = { key: "1", dtype: "int32", values: [7, 8] };

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTorchCheckpoint, TorchCheckpointError } from "./index.js";
 import { OP } from "./pickle/opcodes.js";
-import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf } from "../../../test/support/torch-pickle/torch-checkpoint-writer.js";
+import { buildCheckpoint, dictOf, pickleCheckpoint, tensorOf } from "../../test/support/torch-pickle/torch-checkpoint-writer.js";
 
 const validSpec = dictOf([
     ["a.weight", tensorOf({ key: "0", dtype: "float32", values: [1, 2, 3, 4, 5, 6] }, [2, 3])],

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { readTorchCheckpoint, TorchCheckpointError } from "./index.js";
 import { OP } from "./pickle/opcodes.js";
-import { PickleWriter } from "../../../test/support/torch-pickle/pickle-writer.js";
-import { buildCheckpoint, dictOf, encodeStorage, pickleCheckpoint, tensorOf, type StorageSpec } from "../../../test/support/torch-pickle/torch-checkpoint-writer.js";
-import { writeZip } from "../../../test/support/torch-pickle/zip-writer.js";
+import { PickleWriter } from "../../test/support/torch-pickle/pickle-writer.js";
+import { buildCheckpoint, dictOf, encodeStorage, pickleCheckpoint, tensorOf, type StorageSpec } from "../../test/support/torch-pickle/torch-checkpoint-writer.js";
+import { writeZip } from "../../test/support/torch-pickle/zip-writer.js";
 
 const f32: StorageSpec = { key: "0", dtype: "float32", values: [1, 2, 3, 4] };
 const valid = dictOf([["w", tensorOf(f32, [4])]]);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Tensor } from "@diva/tensor";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readTorchCheckpoint } from "./index.js";
-import { buildCheckpoint, dictOf, tensorOf, type StorageSpec, type ValueSpec } from "../../../test/support/torch-pickle/torch-checkpoint-writer.js";
+import { buildCheckpoint, dictOf, tensorOf, type StorageSpec, type ValueSpec } from "../../test/support/torch-pickle/torch-checkpoint-writer.js";
 
 const values = async (t: Tensor | undefined) => Array.from((await t!.data()) as ArrayLike<number>);
 

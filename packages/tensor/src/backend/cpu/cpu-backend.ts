@@ -1,60 +1,11 @@
-import type { Backend, Kernel, KernelAttrs, KernelTable, Storage } from "../backend.js";
+/** The CPU backend over a kernel table: host storages, uploads and reads, float16 as half bit patterns. */
+import type { Backend, KernelTable, Storage } from "../backend.js";
 import { allocHost, type DType, type TypedArray } from "../../dtype.js";
-import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
-import { binaryKernel, castKernel, clampKernel, contiguousKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
-import { gatherKernel, indexSelectKernel, concatKernel, scatterAddKernel, scatterSliceKernel } from "./indexing.js";
-import { matmulKernel } from "./matmul.js";
-import { attentionKernel } from "./attention.js";
-import { biasActKernel } from "./bias-act.js";
-import { layerNormKernel, groupNormKernel } from "./norm.js";
-import { argKernel, reduceKernel } from "./reduce.js";
-import { softmaxKernel } from "./softmax.js";
 import { recycleHost } from "./host-pool.js";
-import { conv2dKernel } from "./conv.js";
 import { forgetPackedWeights } from "./packed-weights.js";
+import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { CpuHalfStorage, decodeHalf, encodeHalf, withHalfKernels } from "./half-storage.js";
-import { foldKernel, unfoldKernel } from "./window.js";
-
-type ElementwiseKernels = { [K in UnaryOpName | BinaryOpName]: Kernel<KernelAttrs[K]> };
-
-function elementwiseKernels(): ElementwiseKernels {
-  const table: Partial<ElementwiseKernels> = {};
-  for (const name of Object.keys(UNARY) as UnaryOpName[]) table[name] = unaryKernel(name);
-  for (const name of Object.keys(BINARY) as BinaryOpName[]) table[name] = binaryKernel(name);
-  return table as ElementwiseKernels;
-}
-
-/** The reference kernels in plain TypeScript; fast kernels may replace entries of this table. */
-export const referenceKernels: KernelTable = {
-  ...elementwiseKernels(),
-  fill: fillKernel,
-  cast: castKernel,
-  contiguous: contiguousKernel,
-  where: whereKernel,
-  clamp: clampKernel,
-  sum: reduceKernel("sum"),
-  prod: reduceKernel("prod"),
-  max: reduceKernel("max"),
-  min: reduceKernel("min"),
-  argmax: argKernel("max"),
-  argmin: argKernel("min"),
-  matmul: matmulKernel,
-  unfold: unfoldKernel,
-  fold: foldKernel,
-  conv2d: conv2dKernel,
-  gather: gatherKernel,
-  scatterAdd: scatterAddKernel,
-  indexSelect: indexSelectKernel,
-  scatterSlice: scatterSliceKernel,
-  concat: concatKernel,
-  softmax: softmaxKernel(false),
-  logSoftmax: softmaxKernel(true),
-  layerNorm: layerNormKernel,
-  groupNorm: groupNormKernel,
-  attention: attentionKernel,
-  biasAct: biasActKernel,
-};
 
 /** Options of `createCpuBackend`. */
 export interface CpuBackendOptions {
