@@ -25,9 +25,9 @@ const { values } = parseArgs({
     /** Probability that a CLIP training caption names each fine attribute the scene offers. */
     "clip-detail": { type: "string", default: "0.15" },
     /** Near-duplicate pairs per CLIP batch (two images differing in one fine attribute, captioned by it). */
-    "clip-pairs": { type: "string", default: "8" },
+    "clip-pairs": { type: "string", default: "0" },
     /** Weight of the CLIP text tower's bag-of-words loss (see ClipTrainOptions.wordsWeight). */
-    "clip-words": { type: "string", default: "1" },
+    "clip-words": { type: "string", default: "0" },
     "vae-kl": { type: "string", default: "1e-6" },
     /** Extra loss weight of object pixels in VAE training (0: plain MSE). */
     "vae-foreground": { type: "string", default: "0" },
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     "unet-batch": { type: "string", default: "32" },
     /** Captioned images encoded once for UNet training. */
     "unet-data": { type: "string", default: "8192" },
-    "vae-steps": { type: "string", default: "300" },
+    "vae-steps": { type: "string", default: "1600" },
     "unet-steps": { type: "string", default: "2000" },
     /** Wall-clock budget per stage in seconds (the step count is cut to fit; the run prints the count used). */
     "budget-s": { type: "string" },
@@ -122,7 +122,7 @@ if (stage === "all" || stage === "vae") {
 
 if (stage === "all" || stage === "vae" || stage === "vae-scale") await writeVaeScale();
 
-if (stage === "all" || stage === "vae-decoder") {
+if (stage === "vae-decoder") {
   const file = join(out, DEMO_FILES.vae);
   const read = await readSafetensors(file);
   const vae = unflattenParams(read.tensors, file) as unknown as VAEParams;
