@@ -9,6 +9,7 @@ import {
   mul,
   softplus,
   sub,
+  sum,
   zeros,
   crossEntropy,
   exp,
@@ -62,9 +63,13 @@ export function bagOfWords(tokenizer: WordTokenizer, captions: readonly string[]
   return tensor(out, { shape: [captions.length, V] });
 }
 
-/** Mean binary cross-entropy with logits: softplus(z) - y z. */
+/**
+ * Binary cross-entropy with logits, softplus(z) - y z, summed over the vocabulary and averaged over captions: a
+ * caption's few words then weigh as much as its many absent ones (a mean over the vocabulary let the tower
+ * ignore them: statements stayed at cosine 0.98-0.999 after 1500 steps).
+ */
 function bceWithLogits(z: Tensor, y: Tensor): Tensor {
-  return mean(sub(softplus(z), mul(y, z)));
+  return mean(sum(sub(softplus(z), mul(y, z)), 1));
 }
 
 /** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
