@@ -44,6 +44,7 @@ const { values } = parseArgs({
     "vae-refine-lr": { type: "string", default: "1e-3" },
     /** Steps of the decoder-only fine-tune after the VAE (encoder frozen; stage "vae-decoder"). */
     "vae-decoder-steps": { type: "string", default: "1000" },
+    "vae-decoder-foreground": { type: "string", default: "4" },
     "unet-batch": { type: "string", default: "32" },
     /** Captioned images encoded once for UNet training. */
     "unet-data": { type: "string", default: "8192" },
@@ -147,7 +148,7 @@ if (stage === "vae-decoder") {
   const vaeConfig = parseJsonNames(read.metadata.config ?? "null", `${file}: __metadata__.config`) as AutoencoderKLConfig;
   const steps = Number(values["vae-decoder-steps"]);
   const write = (tuned: unknown, done: number) => writeDemoModel(file, tuned, { ...read.metadata, decoder_fine_tune_steps: String(done) });
-  await fineTuneVaeDecoder(vae, vaeConfig, { seed: seed + 40, steps, batchSize: 16, lr: 5e-4, onStep: log("vae-decoder", 50), ...snapshots(write, undefined) });
+  await fineTuneVaeDecoder(vae, vaeConfig, { seed: seed + 40, steps, batchSize: 16, lr: 5e-4, foregroundWeight: Number(values["vae-decoder-foreground"]), onStep: log("vae-decoder", 50), ...snapshots(write, undefined) });
 }
 
 if (stage === "all" || stage === "unet") {

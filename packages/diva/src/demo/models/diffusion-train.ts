@@ -114,17 +114,21 @@ type VaeDecoderPart = Pick<VAEParams, "decoder" | "post_quant_conv">;
 /**
  * Fine-tunes the VAE's decoder with the encoder frozen (as Stability's sd-vae-ft-mse did for SD's VAE): the
  * latent space, and so every UNet trained on it, stays the same while reconstructions sharpen. Loss: MSE of the
- * decoded posterior mean.
+ * decoded posterior mean, object pixels weighted 1 + `foregroundWeight` (default 0, plain MSE).
  */
-export async function fineTuneVaeDecoder(vae: VAEParams, vaeConfig: AutoencoderKLConfig, o: DiffusionTrainOptions): Promise<VAEParams> {
+export async function fineTuneVaeDecoder(vae: VAEParams, vaeConfig: AutoencoderKLConfig, o: DiffusionTrainOptions & { readonly foregroundWeight?: number }): Promise<VAEParams> {
   const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
-  const lossGrad = valueAndGrad((p: VaeDecoderPart, z: Tensor, x: Tensor) => tidy(() => mseLoss(vaeDecode({ ...vae, ...p }, z, vaeConfig), x)));
+  const lossGrad = valueAndGrad((p: VaeDecoderPart, z: Tensor, x: Tensor, w: Tensor) =>
+    tidy(() => div(mean(mul(square(sub(vaeDecode({ ...vae, ...p }, z, vaeConfig), x)), w)), mean(w))),
+  );
   const init: VaeDecoderPart = { decoder: vae.decoder, ...(vae.post_quant_conv ? { post_quant_conv: vae.post_quant_conv } : {}) };
   const tuned = await trainLoop(init, { ...o, weightDecay: 0 }, (params) => {
-    const x = worldToVaeInput(take(stream, o.batchSize).map((b) => b.image));
+    const batch = take(stream, o.batchSize);
+    const x = worldToVaeInput(batch.map((b) => b.image));
+    const w = foregroundWeights(batch, o.foregroundWeight ?? 0);
     const z = noGrad(() => vaeEncode(vae, x, vaeConfig).mean);
-    const [loss, grads] = lossGrad(params, z, x);
-    return { loss, grads, temporaries: [x, z] };
+    const [loss, grads] = lossGrad(params, z, x, w);
+    return { loss, grads, temporaries: [x, z, w] };
   });
   return { ...vae, ...tuned };
 }
