@@ -45,7 +45,7 @@ export const RULES = [
   { pkg: "nn", path: /^diffusion\/parity(-runners)?\.ts$|^parity\//, category: "Parity" },
   { pkg: "nn", path: /^diffusion\//, category: "Diffusion" },
   { pkg: "nn", path: /^optim\//, category: "Optimizers" },
-  { pkg: "nn", path: /^checkpoints\//, category: "Checkpoints" },
+  { pkg: "nn", path: /^torch-pickle\//, category: "Checkpoints" },
   { pkg: "nn", path: /^presets\//, category: "Presets" },
   // @diva/core
   { pkg: "diva", path: /^(condition|objective)\.ts$|^models\/(frozen-diffusion|frozen-dtype|prompt-embedding|projection|vision-tokens)\.ts$/, category: "DIVA" },

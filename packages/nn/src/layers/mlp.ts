@@ -86,8 +86,13 @@ export function gegluSpecs(config: { dim_in: number; dim_out: number; bias?: boo
 
 /** diffusers `FeedForward` parameters: the `net` ModuleList (index 1 is a dropout, without parameters). */
 export type FeedForwardParams = {
-  /** `0`: the activation module with its `proj` (to 2 x inner for GEGLU); `2`: the output linear. */
-  net: { 0: GegluParams; 2: LinearParams };
+  /** The `net` ModuleList. */
+  net: {
+    /** The activation module with its `proj` (to 2 x inner for GEGLU). */
+    0: GegluParams;
+    /** The output linear. */
+    2: LinearParams;
+  };
 };
 
 /** diffusers `FeedForward` arguments. */
