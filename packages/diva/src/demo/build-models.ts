@@ -43,7 +43,7 @@ const { values } = parseArgs({
     "vae-refine-foreground": { type: "string", default: "4" },
     "vae-refine-lr": { type: "string", default: "1e-3" },
     /** Steps of the decoder-only fine-tune after the VAE (encoder frozen; stage "vae-decoder"). */
-    "vae-decoder-steps": { type: "string", default: "1000" },
+    "vae-decoder-steps": { type: "string", default: "0" },
     "vae-decoder-foreground": { type: "string", default: "4" },
     "unet-batch": { type: "string", default: "32" },
     /** Captioned images encoded once for UNet training. */
@@ -141,12 +141,14 @@ if (stage === "all" || stage === "vae") {
 
 if (stage === "all" || stage === "vae" || stage === "vae-scale") await writeVaeScale();
 
-if (stage === "vae-decoder") {
+// part of "all" when --vae-decoder-steps is above 0 (its default: what the shipped VAE was built with)
+if (stage === "vae-decoder" || (stage === "all" && Number(values["vae-decoder-steps"]) > 0)) {
   const file = join(out, DEMO_FILES.vae);
   const read = await readSafetensors(file);
   const vae = unflattenParams(read.tensors, file) as unknown as VAEParams;
   const vaeConfig = parseJsonNames(read.metadata.config ?? "null", `${file}: __metadata__.config`) as AutoencoderKLConfig;
   const steps = Number(values["vae-decoder-steps"]);
+  if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`build-models: stage vae-decoder needs --vae-decoder-steps N (a positive integer), got ${values["vae-decoder-steps"]}`);
   const write = (tuned: unknown, done: number) => writeDemoModel(file, tuned, { ...read.metadata, decoder_fine_tune_steps: String(done) });
   await fineTuneVaeDecoder(vae, vaeConfig, { seed: seed + 40, steps, batchSize: 16, lr: 5e-4, foregroundWeight: Number(values["vae-decoder-foreground"]), onStep: log("vae-decoder", 50), ...snapshots(write, undefined) });
 }
