@@ -28,7 +28,14 @@ describe("VAE training helpers", () => {
     const before = flattenTree(vae);
     const beforeData = Object.fromEntries(await Promise.all(Object.entries(before).map(async ([k, t]) => [k, Float32Array.from(await t.data())] as const)));
     const losses: number[] = [];
-    const tuned = await fineTuneVaeDecoder(vae, TINY_VAE_CONFIG, { seed: 1, steps: 2, batchSize: 2, lr: 1e-3, onStep: (_, l) => losses.push(l) });
+    const snapshotKeys: string[][] = [];
+    const tuned = await fineTuneVaeDecoder(vae, TINY_VAE_CONFIG, {
+      seed: 1, steps: 2, batchSize: 2, lr: 1e-3, onStep: (_, l) => losses.push(l),
+      snapshotEvery: 1, onSnapshot: async (p) => void snapshotKeys.push(Object.keys(flattenTree(p as never)).sort()),
+    });
+    // a snapshot is a whole VAE (a file written from it loads), not only the trained decoder
+    expect(snapshotKeys).toHaveLength(2);
+    for (const keys of snapshotKeys) expect(keys).toEqual(Object.keys(before).sort());
     expect(losses).toHaveLength(2);
     for (const l of losses) expect(Number.isFinite(l)).toBe(true);
     const after = flattenTree(tuned);

@@ -129,7 +129,7 @@ export async function fineTuneVaeDecoder(vae: VAEParams, vaeConfig: AutoencoderK
     const z = noGrad(() => vaeEncode(vae, x, vaeConfig).mean);
     const [loss, grads] = lossGrad(params, z, x, w);
     return { loss, grads, temporaries: [x, z, w] };
-  });
+  }, (decoder) => ({ ...vae, ...decoder })); // snapshots hold the whole VAE, encoder included
   return { ...vae, ...tuned };
 }
 
