@@ -10,7 +10,9 @@ import { SD21_BASE_SCHEDULER_CONFIG, type DDPMSchedulerConfig } from "./config.j
 const fixture = await loadFixture("ddpm_scheduler");
 
 describe.skipIf(!fixture)("DDPM parity with diffusers (ddpm_scheduler fixture)", () => {
-  const f = fixture!;
+  // the body still runs to collect tests when the suite is skipped: register none without the fixture
+  if (!fixture) return;
+  const f = fixture;
   const T = f.tensors;
   const config = f.meta.config as DDPMSchedulerConfig;
   const host = (name: string): number[] => Array.from(T[name]!.dataSync());

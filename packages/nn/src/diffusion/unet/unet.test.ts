@@ -11,7 +11,9 @@ import { unetParamCount, unetParamShapes } from "./shapes.js";
 const fixture = await loadFixture("unet_tiny");
 
 describe.skipIf(!fixture)("UNet2DConditionModel parity with diffusers (unet_tiny fixture)", () => {
-  const f = fixture!;
+  // the body still runs to collect tests when the suite is skipped: register none without the fixture
+  if (!fixture) return;
+  const f = fixture;
   const config = f.meta.config as UNet2DConditionConfig;
   const weights = Object.fromEntries(Object.entries(f.tensors).filter(([k]) => !/^(input|output|intermediate|grad)\./.test(k)));
 

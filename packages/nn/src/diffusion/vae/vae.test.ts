@@ -9,7 +9,9 @@ import { vaeParamCount, vaeParamShapes } from "./shapes.js";
 const fixture = await loadFixture("vae_tiny");
 
 describe.skipIf(!fixture)("AutoencoderKL parity with diffusers (vae_tiny fixture)", () => {
-  const f = fixture!;
+  // the body still runs to collect tests when the suite is skipped: register none without the fixture
+  if (!fixture) return;
+  const f = fixture;
   const config = f.meta.config as AutoencoderKLConfig;
   const weights = Object.fromEntries(Object.entries(f.tensors).filter(([k]) => !/^(input|output|intermediate|grad)\./.test(k)));
 
