@@ -40,7 +40,7 @@ export function presetsCommand(): Command {
         ["clip grad norm", String(c.clipGradNorm)],
         ["images per step", String(c.imagesPerStep)],
         ["draws", `${c.draws}, weighting ${c.drawWeighting} (reference weights [${c.drawWeights.join(", ")}])`],
-        ["precision", `${c.precision}${c.tf32 ? " with TF32" : ""} (the reference's; our runs compute in float32)`],
+        ["precision", `${c.precision}${c.tf32 ? " with TF32" : ""} (the reference's; ours: float32, or float16 frozen models with --precision mixed)`],
         [
           "eval",
           `${c.eval.tokenizer} tokenizer, context ${c.eval.contextLength}, resize ${c.eval.resize}, paper features ${c.eval.paperFeatures}${c.eval.paperPatchTokens ? ` (${c.eval.paperPatchTokens} patches)` : ""}`,
