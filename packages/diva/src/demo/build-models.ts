@@ -113,11 +113,20 @@ if (stage === "all" || stage === "clip") {
   await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), nearPairs: Number(values["clip-pairs"]), wordsWeight: Number(values["clip-words"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
 }
 
+const vaeFile = join(out, DEMO_FILES.vae);
+
+/** The VAE written by an earlier stage: weights, the config in its metadata (null if absent) and the metadata. */
+async function readVae(file = vaeFile): Promise<{ vae: VAEParams; config: AutoencoderKLConfig | null; metadata: Record<string, string> }> {
+  const read = await readSafetensors(file);
+  const config = parseJsonNames(read.metadata.config ?? "null", `${file}: __metadata__.config`) as AutoencoderKLConfig | null;
+  return { vae: unflattenParams(read.tensors, file) as unknown as VAEParams, config, metadata: read.metadata };
+}
+
 /** Measures the trained VAE's scaling factor and writes it into the file's config (stage "vae-scale", or after "vae"). */
 async function writeVaeScale(): Promise<void> {
-  const file = join(out, DEMO_FILES.vae);
-  const read = await readSafetensors(file);
-  const vae = unflattenParams(read.tensors, file) as unknown as VAEParams;
+  const file = vaeFile;
+  const read = await readVae();
+  const vae = read.vae;
   const config = { ...TINY_VAE_CONFIG, scaling_factor: await measureScalingFactor(vae, TINY_VAE_CONFIG, seed + 30) };
   await writeDemoModel(file, vae, { ...read.metadata, config: JSON.stringify(config) });
   console.log(`vae scaling factor ${config.scaling_factor}`);
@@ -125,13 +134,13 @@ async function writeVaeScale(): Promise<void> {
 
 if (stage === "all" || stage === "vae") {
   const write = (vae: unknown, steps: number) => writeDemoModel(join(out, DEMO_FILES.vae), vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: String(steps), ...provenance });
-  const init = values["vae-init"] ? (unflattenParams((await readSafetensors(values["vae-init"])).tensors, values["vae-init"]) as unknown as VAEParams) : undefined;
+  const init = values["vae-init"] ? (await readVae(values["vae-init"])).vae : undefined;
   await trainTinyVae({ seed: seed + 10, steps: Number(values["vae-steps"]), batchSize: 16, lr: Number(values["vae-lr"]), klWeight: Number(values["vae-kl"]), foregroundWeight: Number(values["vae-foreground"]), ...(init ? { init } : {}), onStep: log("vae", 50), ...snapshots(write, cap(values["vae-cap"])) });
   const refineSteps = Number(values["vae-refine-steps"]);
   if (refineSteps > 0) {
     // second phase from the saved (float16) weights, as a separate continued run would start
-    const file = join(out, DEMO_FILES.vae);
-    const first = unflattenParams((await readSafetensors(file)).tensors, file) as unknown as VAEParams;
+    const file = vaeFile;
+    const first = (await readVae()).vae;
     const total = `${values["vae-steps"]}+${refineSteps}`;
     const writeRefined = (vae: unknown, steps: number) => writeDemoModel(file, vae, { config: JSON.stringify(TINY_VAE_CONFIG), steps: `${values["vae-steps"]}+${steps}`, refine: `foreground ${values["vae-refine-foreground"]}, lr ${values["vae-refine-lr"]}`, ...provenance });
     console.log(`vae: refining ${total} steps with object pixels weighted 1 + ${values["vae-refine-foreground"]}`);
@@ -143,10 +152,11 @@ if (stage === "all" || stage === "vae" || stage === "vae-scale") await writeVaeS
 
 // part of "all" when --vae-decoder-steps is above 0 (its default: what the shipped VAE was built with)
 if (stage === "vae-decoder" || (stage === "all" && Number(values["vae-decoder-steps"]) > 0)) {
-  const file = join(out, DEMO_FILES.vae);
-  const read = await readSafetensors(file);
-  const vae = unflattenParams(read.tensors, file) as unknown as VAEParams;
-  const vaeConfig = parseJsonNames(read.metadata.config ?? "null", `${file}: __metadata__.config`) as AutoencoderKLConfig;
+  const file = vaeFile;
+  const read = await readVae();
+  const vae = read.vae;
+  if (!read.config) throw new Error(`build-models: ${file} has no config in its metadata`);
+  const vaeConfig = read.config;
   const steps = Number(values["vae-decoder-steps"]);
   if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`build-models: stage vae-decoder needs --vae-decoder-steps N (a positive integer), got ${values["vae-decoder-steps"]}`);
   const write = (tuned: unknown, done: number) => writeDemoModel(file, tuned, { ...read.metadata, decoder_fine_tune_steps: String(done) });
@@ -155,10 +165,8 @@ if (stage === "vae-decoder" || (stage === "all" && Number(values["vae-decoder-st
 
 if (stage === "all" || stage === "unet") {
   const tokenizer = buildTokenizer();
-  const vaeFile = await readSafetensors(join(out, DEMO_FILES.vae));
-  const vae = unflattenParams(vaeFile.tensors, join(out, DEMO_FILES.vae)) as unknown as VAEParams;
-  const vaeConfig = parseJsonNames(vaeFile.metadata.config ?? "null", `${join(out, DEMO_FILES.vae)}: __metadata__.config`) as AutoencoderKLConfig | null;
-  if (!vaeConfig || typeof vaeConfig.scaling_factor !== "number") throw new Error(`build-models: ${join(out, DEMO_FILES.vae)} has no config with a scaling_factor; run --stage vae-scale first`);
+  const { vae, config: vaeConfig } = await readVae();
+  if (!vaeConfig || typeof vaeConfig.scaling_factor !== "number") throw new Error(`build-models: ${vaeFile} has no config with a scaling_factor; run --stage vae-scale first`);
   const write = (diffusion: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {
       config: JSON.stringify(TINY_UNET_CONFIG),

@@ -76,6 +76,11 @@ export function foregroundWeights(items: readonly CaptionedImage[], foreground: 
   return tensor(out, { shape: [items.length, 1, DEMO_IMAGE_SIZE, DEMO_IMAGE_SIZE] });
 }
 
+/** Mean squared error with per-pixel weights [B, 1, H, W] broadcast over channels, normalised by the weights' mean. */
+function weightedMse(recon: Tensor, x: Tensor, w: Tensor): Tensor {
+  return div(mean(mul(square(sub(recon, x)), w)), mean(w));
+}
+
 /** Options of the VAE training. */
 export interface VaeTrainOptions extends DiffusionTrainOptions {
   readonly klWeight: number;
@@ -95,7 +100,7 @@ export async function trainTinyVae(o: VaeTrainOptions): Promise<VAEParams> {
       const recon = vaeDecode(p, sampleLatent(post, k), TINY_VAE_CONFIG);
       // KL(q || N(0, I)) per latent element, averaged
       const kl = mul(mean(sub(add(square(post.mean), exp(post.logvar)), add(post.logvar, 1))), 0.5);
-      const rec = fg === 0 ? mseLoss(recon, x) : div(mean(mul(square(sub(recon, x)), w)), mean(w));
+      const rec = fg === 0 ? mseLoss(recon, x) : weightedMse(recon, x, w);
       return add(rec, mul(kl, o.klWeight));
     }),
   );
@@ -119,7 +124,7 @@ type VaeDecoderPart = Pick<VAEParams, "decoder" | "post_quant_conv">;
 export async function fineTuneVaeDecoder(vae: VAEParams, vaeConfig: AutoencoderKLConfig, o: DiffusionTrainOptions & { readonly foregroundWeight?: number }): Promise<VAEParams> {
   const stream = diffusionTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
   const lossGrad = valueAndGrad((p: VaeDecoderPart, z: Tensor, x: Tensor, w: Tensor) =>
-    tidy(() => div(mean(mul(square(sub(vaeDecode({ ...vae, ...p }, z, vaeConfig), x)), w)), mean(w))),
+    tidy(() => weightedMse(vaeDecode({ ...vae, ...p }, z, vaeConfig), x, w)),
   );
   const init: VaeDecoderPart = { decoder: vae.decoder, ...(vae.post_quant_conv ? { post_quant_conv: vae.post_quant_conv } : {}) };
   const tuned = await trainLoop(init, { ...o, weightDecay: 0 }, (params) => {
