@@ -121,7 +121,8 @@ export function buildMmvpBenchmark(options: BenchmarkOptions = {}): SyntheticMmv
   if (options.select) throw new Error("benchmark: a pair selector needs selectMmvpBenchmark (it may be asynchronous)");
   const seed = options.seed ?? DEFAULT_BENCHMARK_SEED;
   const perPattern = options.pairsPerPattern ?? PAIRS_PER_PATTERN;
-  return assemble(seed, perPattern, (p, k) => buildPair(MMVP_PATTERN_NAMES[p]!, createRng(seed, "mmvp", MMVP_PATTERN_NAMES[p]!, k)));
+  const pairs = MMVP_PATTERN_NAMES.map((type) => candidatePairs(type, seed, perPattern));
+  return assemble(seed, perPattern, (p, k) => pairs[p]![k]!);
 }
 
 /** Numbers the pairs: pair k of pattern p gets ids p * 2 * perPattern + 2k + 1 and the next. */
