@@ -5,11 +5,11 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { initBackend, parseJsonNames, readSafetensors, setDefaultDevice } from "@diva/tensor";
-import { unflattenParams, type AutoencoderKLConfig, type VAEParams } from "@diva/nn";
+import { unflattenParams, type AutoencoderKLConfig, type ClipParams, type VAEParams } from "@diva/nn";
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
-import { fineTuneVaeDecoder, measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae } from "./models/diffusion-train.js";
+import { fineTuneVaeDecoder, measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae, type TinyDiffusionParams } from "./models/diffusion-train.js";
 import { DEMO_ASSETS, DEMO_FILES, writeDemoModel } from "./models/store.js";
 import { WordTokenizer } from "./models/tokenizer.js";
 import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     "clip-pairs": { type: "string", default: "0" },
     /** Weight of the CLIP text tower's bag-of-words loss (see ClipTrainOptions.wordsWeight). */
     "clip-words": { type: "string", default: "0" },
+    /** Continue CLIP training from this file's weights (its vocabulary must equal the rebuilt tokenizer's). */
+    "clip-init": { type: "string" },
     "vae-kl": { type: "string", default: "1e-6" },
     /** Extra loss weight of object pixels in VAE training (0: plain MSE). */
     "vae-foreground": { type: "string", default: "0" },
@@ -46,6 +48,9 @@ const { values } = parseArgs({
     "vae-decoder-steps": { type: "string", default: "800" },
     "vae-decoder-foreground": { type: "string", default: "4" },
     "unet-batch": { type: "string", default: "32" },
+    "unet-lr": { type: "string", default: "2e-3" },
+    /** Continue UNet (and its text encoder) training from this file's weights (same vocabulary required). */
+    "unet-init": { type: "string" },
     /** Captioned images encoded once for UNet training. */
     "unet-data": { type: "string", default: "8192" },
     "vae-steps": { type: "string", default: "1600" },
@@ -89,6 +94,14 @@ function buildTokenizer(): WordTokenizer {
   return WordTokenizer.fromTexts(texts, DEMO_CONTEXT_LENGTH);
 }
 
+/** Weights of a demo model file to continue from; refuses a file built with another vocabulary. */
+async function readInit(file: string, tokenizer: WordTokenizer): Promise<unknown> {
+  const read = await readSafetensors(file);
+  const words = read.metadata.vocabulary === undefined ? null : parseJsonNames(read.metadata.vocabulary, `${file}: __metadata__.vocabulary`);
+  if (JSON.stringify(words) !== JSON.stringify(tokenizer.words)) throw new Error(`build-models: ${file} was built with another vocabulary than this tokenizer's (${tokenizer.vocabSize} words); cannot continue from it`);
+  return unflattenParams(read.tensors, file);
+}
+
 const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: String(seed), arguments: process.argv.slice(2).join(" ") };
 const stage = values.stage!;
 const budgetSeconds = values["budget-s"] === undefined ? undefined : Number(values["budget-s"]);
@@ -110,7 +123,8 @@ if (stage === "all" || stage === "clip") {
   console.log(`tokenizer: ${tokenizer.vocabSize} tokens`);
   const write = (clip: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.clip), clip, { config: JSON.stringify(config), vocabulary: JSON.stringify(tokenizer.words), steps: String(steps), ...provenance });
-  await trainTinyClip(config, tokenizer, { seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), nearPairs: Number(values["clip-pairs"]), wordsWeight: Number(values["clip-words"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
+  const init = values["clip-init"] ? ((await readInit(values["clip-init"], tokenizer)) as ClipParams) : undefined;
+  await trainTinyClip(config, tokenizer, { ...(init ? { init } : {}), seed, steps: Number(values["clip-steps"]), batchSize: Number(values["clip-batch"]), lr: Number(values["clip-lr"]), detailProbability: Number(values["clip-detail"]), nearPairs: Number(values["clip-pairs"]), wordsWeight: Number(values["clip-words"]), onStep: log("clip", 50), ...snapshots(write, cap(values["clip-cap"])) });
 }
 
 const vaeFile = join(out, DEMO_FILES.vae);
@@ -175,5 +189,6 @@ if (stage === "all" || stage === "unet") {
       steps: String(steps),
       ...provenance,
     });
-  await trainTinyUnet(vae, vaeConfig, tokenizer, { seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: 2e-3, onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  const init = values["unet-init"] ? ((await readInit(values["unet-init"], tokenizer)) as TinyDiffusionParams) : undefined;
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(init ? { init } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

@@ -42,6 +42,8 @@ export interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> 
    * than the vision tower separates their images, so a CLIP-blind pair would also be text-blind.
    */
   readonly wordsWeight?: number;
+  /** Start from these weights instead of a fresh initialisation (a continued run; the words head starts fresh). */
+  readonly init?: ClipParams;
 }
 
 /** Scale of the bag-of-words logits (cosines between the text embedding and unit head rows, times this). */
@@ -98,7 +100,7 @@ export function contrastiveLoss(params: ClipParams, config: OpenClipConfig, imag
   });
 }
 
-/** Trains a tiny CLIP from scratch on sparse captions of the synthetic world (AdamW, cosine schedule). */
+/** Trains a tiny CLIP (from scratch, or on from `init`) on sparse captions of the synthetic world (AdamW, cosine schedule). */
 export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordTokenizer, o: ClipTrainOptions): Promise<ClipParams> {
   const stream = clipTrainingStream({ seed: o.seed, size: DEMO_IMAGE_SIZE, detailProbability: o.detailProbability });
   const pairs = clipPairStream({ seed: o.seed, size: DEMO_IMAGE_SIZE });
@@ -118,7 +120,7 @@ export async function trainTinyClip(config: OpenClipConfig, tokenizer: WordToken
     }),
   );
   const embed = config.embed_dim;
-  const init: { clip: ClipParams; words: WordsHead } = { clip: initClip(randomKey(o.seed), config), words: { weight: normal(randomKey(o.seed + 7), [tokenizer.vocabSize, embed]), bias: zeros([tokenizer.vocabSize]) } };
+  const init: { clip: ClipParams; words: WordsHead } = { clip: o.init ?? initClip(randomKey(o.seed), config), words: { weight: normal(randomKey(o.seed + 7), [tokenizer.vocabSize, embed]), bias: zeros([tokenizer.vocabSize]) } };
   const trained = await trainLoop(init, { ...o, weightDecay: 0.1 }, (params) => {
     const batch: CaptionedImage[] = [...take(pairs, nearPairs).flat(), ...take(stream, o.batchSize - 2 * nearPairs)];
     const x = worldBatchToTensor(batch.map((b) => b.image));

@@ -207,9 +207,9 @@ export interface TinyDiffusionParams {
  * Trains the tiny UNet and its text encoder from scratch on VAE latents (posterior mean x scaling factor) with
  * epsilon prediction, conditioned on full captions; 10% of captions are dropped to the empty prompt.
  */
-export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConfig, tokenizer: WordTokenizer, o: DiffusionTrainOptions): Promise<TinyDiffusionParams> {
+export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConfig, tokenizer: WordTokenizer, o: DiffusionTrainOptions & { readonly init?: TinyDiffusionParams }): Promise<TinyDiffusionParams> {
   const textConfig = textEncoderConfig(tokenizer.vocabSize);
-  const init: TinyDiffusionParams = { unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) };
+  const init: TinyDiffusionParams = o.init ?? { unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) };
   const sched = new DDPMScheduler(DEMO_SCHEDULER);
   const lossGrad = valueAndGrad((p: TinyDiffusionParams, zt: Tensor, t: Tensor, ids: string[], noise: Tensor) =>
     mseLoss(unetForward(p.unet, zt, t, textCondition(p.text, textConfig, tokenizer, ids), TINY_UNET_CONFIG), noise),
