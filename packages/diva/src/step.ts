@@ -27,6 +27,12 @@ export interface DivaStepOptions {
   readonly drawWeighting?: DrawWeighting;
   /** Relative weights of the draws under `reference` weighting (default [5, 1]; see {@link referenceDrawWeights}). */
   readonly drawWeights?: readonly number[];
+  /**
+   * Learning-rate multiplier of the new projection relative to the vision tower (default 1, as the reference).
+   * The projection starts random while the tower is pretrained: a larger rate lets the condition path become
+   * usable without moving the tower as far. Applied after clipping, so the clip sees the plain gradient.
+   */
+  readonly projectionLrScale?: number;
 }
 
 /** Training state: parameters, optimizer state, step counter. */
@@ -95,6 +101,8 @@ export interface DrawObjective<P, B> {
   prepare?(batch: B): B;
   /** Frees what `prepare` made. */
   release?(prepared: B, batch: B): void;
+  /** Rescales parts of the (clipped) gradient before the update (per-group learning rates); tensors it replaces are freed. */
+  scaleGradients?(grads: P): P;
 }
 
 /** Parameters, optimizer state and step counter of any model {@link weightedStep} trains. */
@@ -170,6 +178,11 @@ export async function weightedStep<P extends object, B>(
   } else {
     gradNorm = await globalNorm(grads);
   }
+  if (objective.scaleGradients) {
+    const scaled = objective.scaleGradients(grads);
+    disposeReplaced(grads, scaled);
+    grads = scaled;
+  }
   const lr = divaLearningRate(state.step, { lr: options.lr, totalSteps: options.totalSteps, warmupSteps: options.warmupSteps });
   const [params, optimizer] = sgdStep(state.params, grads, state.optimizer, { lr, momentum: options.momentum, weightDecay: options.weightDecay ?? 0 }, lr);
   dispose(grads);
@@ -192,6 +205,8 @@ export async function divaStep<V>(
   options: DivaStepOptions,
   key: RandomKey,
 ): Promise<DivaStepResult<V>> {
+  const projectionScale = options.projectionLrScale ?? 1;
+  if (!(Number.isFinite(projectionScale) && projectionScale > 0)) throw new RangeError(`divaStep: projectionLrScale must be a positive number, got ${projectionScale}`);
   return weightedStep(
     state,
     microBatches,
@@ -201,6 +216,13 @@ export async function divaStep<V>(
       release: (prepared, mb) => {
         if (!mb.latents) prepared.latents?.dispose();
       },
+      ...(projectionScale === 1
+        ? {}
+        : {
+            // SGD with momentum is linear in the gradient, so scaling the projection's gradient scales its lr
+            scaleGradients: (g: DivaTrainable<V>) =>
+              ({ vision: g.vision, projection: tidy(() => keep(mapTree((t) => mul(t, projectionScale), g.projection))) }),
+          }),
     },
     options,
     key,

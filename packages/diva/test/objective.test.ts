@@ -118,6 +118,37 @@ describe("divaStep", () => {
     expect(new Set(counts.slice(2)).size).toBe(1);
   });
 
+  it("projectionLrScale multiplies the projection's update only, after clipping, and frees what it replaces", async () => {
+    const diff = standInDiffusion();
+    const ctx = { visionTokens, diffusion: diff, condition: { kind: "clsAllPatches", text: "mean" } as const, textEmbedding: zeros([5, 2]) };
+    const batch = { clipImages: normal(k[4]!, [4, 3, 2, 2]), vaeImages: normal(k[5]!, [4, 3, 2, 2]) };
+    const start = (): DivaState<{ w: Tensor }> => ({
+      params: { vision: { w: normal(k[2]!, [3, 4]) }, projection: { weight: normal(k[3]!, [2, 3]), bias: zeros([2]) } },
+      optimizer: sgdInit<{ vision: { w: Tensor }; projection: { weight: Tensor; bias: Tensor } }>(),
+      step: 1,
+    });
+    // a tiny clip norm makes clipping active: the scale must act on the clipped gradient
+    const opts = { lr: 0.1, momentum: 0, clipNorm: 1e-3, totalSteps: 10, warmupSteps: 0, draws: 1 };
+    const a0 = start();
+    const b0 = start();
+    const before = { w: await a0.params.vision.w.data(), pw: await a0.params.projection.weight.data() };
+    const live0 = memory().tensors;
+    const plain = await divaStep(a0, [batch], ctx, opts, randomKey(3));
+    const live1 = memory().tensors;
+    const scaled = await divaStep(b0, [batch], ctx, { ...opts, projectionLrScale: 7 }, randomKey(3));
+    expect(memory().tensors - live1).toBe(live1 - live0); // the scaled step leaves no more live tensors than the plain one
+    const dw = (a: Float32Array, b: Float32Array) => Array.from(a, (x, i) => x - b[i]!);
+    const plainVision = dw(await plain.state.params.vision.w.data(), before.w);
+    const scaledVision = dw(await scaled.state.params.vision.w.data(), before.w);
+    const plainProj = dw(await plain.state.params.projection.weight.data(), before.pw);
+    const scaledProj = dw(await scaled.state.params.projection.weight.data(), before.pw);
+    expect(Math.max(...plainProj.map(Math.abs))).toBeGreaterThan(0);
+    scaledVision.forEach((d, i) => expect(d).toBeCloseTo(plainVision[i]!, 7));
+    scaledProj.forEach((d, i) => expect(d).toBeCloseTo(7 * plainProj[i]!, 6));
+    expect(plain.gradNorm).toBeCloseTo(scaled.gradNorm, 6);
+    await expect(divaStep(start(), [batch], ctx, { ...opts, projectionLrScale: 0 }, randomKey(3))).rejects.toThrow(/projectionLrScale/);
+  });
+
   it("weights draws as the reference when asked (5/M and 1/M; see draw-weighting.test.ts)", () => {
     expect(drawWeight(0, 2, 5, "mean")).toBeCloseTo(0.1);
     expect(drawWeight(1, 2, 5, "mean")).toBeCloseTo(0.1);

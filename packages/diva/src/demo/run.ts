@@ -38,6 +38,8 @@ export interface DemoOptions {
   readonly models?: string;
   readonly imagesPerStep?: number;
   readonly lr?: number;
+  /** Learning-rate multiplier of the projection relative to the vision tower (default `DEMO_RECIPE.projectionLrScale`). */
+  readonly projectionLrScale?: number;
   /** Text whose diffusion text embedding the condition is added to (default `DEMO_RECIPE.prompt`). */
   readonly prompt?: string;
   /** Print progress (default true). */
@@ -69,7 +71,7 @@ export type DemoSplit = "test" | "validation";
  * The demo's DIVA recipe: the reference's SGD with momentum, clipping, warm-up and two draws, at toy scale. The lr
  * was chosen on the validation split (0.01, 0.02, 0.05 tried; the largest MMVP gain with zero-shot kept within a point).
  */
-export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a ." } as const;
+export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a .", projectionLrScale: 1 } as const;
 
 /** Set sizes of a full run. */
 export const DEMO_SET_SIZES: DemoSetSizes = { pairsPerPattern: 30, candidatesPerPattern: 120, zeroShotPerClass: 25, probeTrain: 1000, probeTest: 1000, trainImages: 2400, heldOut: 256 };
@@ -155,6 +157,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const microBatch = Math.min(DEMO_RECIPE.microBatch, imagesPerStep);
   if (microBatch < 2) throw new Error(`demo: the placebo takes each condition from another image of the micro-batch, so it needs at least 2 images per step (got ${imagesPerStep})`);
   const lr = options.lr ?? DEMO_RECIPE.lr;
+  const projectionLrScale = options.projectionLrScale ?? DEMO_RECIPE.projectionLrScale;
   const setSizes: DemoSetSizes = { ...(quick ? QUICK_SET_SIZES : DEMO_SET_SIZES), ...options.setSizes };
   for (const [k, v] of Object.entries(setSizes)) {
     if (v !== undefined && (!Number.isInteger(v) || v < (k === "heldOut" ? 2 : 1))) throw new Error(`demo: setSizes.${k} must be an integer of at least ${k === "heldOut" ? 2 : 1}, got ${v}`);
@@ -238,7 +241,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
           steps,
           imagesPerStep,
           microBatch,
-          recipe: { lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws },
+          recipe: { lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, projectionLrScale },
           seed,
           onProgress: (e) => progress.update(e),
         });
@@ -276,7 +279,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         imageSizes: sizes,
         setSizes,
         benchmarkSelection: { rule: `per pattern, the candidates with the highest CLIP image cosine among those whose scaled VAE latents differ by RMS >= ${CLIP_BLIND_RULE.minVaeSeparation}`, perPattern: clipBlind },
-        recipe: { steps, imagesPerStep, microBatch, lr, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
+        recipe: { steps, imagesPerStep, microBatch, lr, projectionLrScale, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
         condition: `class token + random patches, projected and added to the diffusion text embedding of ${JSON.stringify(prompt)}`,
         placebo: "the same training with image i of each micro-batch conditioned on image (i + 1) mod B's CLIP tokens",
         probe: PROBE_RECIPE,

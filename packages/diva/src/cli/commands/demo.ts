@@ -22,6 +22,7 @@ export function demoCommand(): Command {
     .addOption(new Option("--split <name>", "the test world (reported) or the validation world (for tuning); default test").choices(["test", "validation"]))
     .option("--out <dir>", "report folder", "report")
     .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
+    .option("--projection-lr-scale <x>", "learning-rate multiplier of DIVA's new projection relative to the vision tower (default: the demo recipe's)", positiveNumber)
     .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
     .option("--prompt <text>", "text whose diffusion text embedding DIVA's condition is added to (default: the demo recipe's)")
     .option("--progress-every <n>", "without a terminal, print a progress line every n steps", positiveInt)
@@ -31,7 +32,7 @@ export function demoCommand(): Command {
     .enablePositionalOptions()
     .addCommand(demoInstrumentsCommand())
     .action(
-      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
+      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
         if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");
         const seeds = [...(flags.seeds ?? []), ...(flags.seed ?? [])];
         const { runDemo } = await import("../../demo/run.js");
@@ -39,6 +40,7 @@ export function demoCommand(): Command {
           ...(flags.steps ? { steps: flags.steps } : {}),
           ...(seeds.length ? { seeds } : {}),
           ...(flags.lr ? { lr: flags.lr } : {}),
+          ...(flags.projectionLrScale ? { projectionLrScale: flags.projectionLrScale } : {}),
           ...(flags.models ? { models: flags.models } : {}),
           ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
           ...(flags.worldSeed !== undefined ? { worldSeed: flags.worldSeed } : {}),
