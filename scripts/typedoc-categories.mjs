@@ -42,7 +42,7 @@ export const RULES = [
   { pkg: "nn", path: /^clip\//, category: "CLIP" },
   { pkg: "nn", path: /^diffusion\/schedulers\//, category: "Schedulers" },
   { pkg: "nn", path: /^diffusion\/io\//, category: "Checkpoints" },
-  { pkg: "nn", path: /^diffusion\/parity(-runners)?\.ts$|^parity\//, category: "Parity" },
+  { pkg: "nn", path: /^parity\//, category: "Parity" },
   { pkg: "nn", path: /^diffusion\//, category: "Diffusion" },
   { pkg: "nn", path: /^optim\//, category: "Optimizers" },
   { pkg: "nn", path: /^torch-pickle\//, category: "Checkpoints" },

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { formatParityReport, runParity } from "../src/parity/index.js";
-import { sharedFixturesDir } from "./fixtures-path.js";
+import { formatParityReport, parityMain, runParity } from "../src/parity/index.js";
+import { sharedFixturesDir } from "./support/shared-fixtures.js";
 
 const dir = sharedFixturesDir();
 
@@ -22,10 +22,9 @@ describe.skipIf(!dir)("CLIP parity with the shared open_clip fixtures (float32, 
 describe.skipIf(!dir)("the parity command over every shared fixture", () => {
   it("exits 0 (CLIP towers, tokenizer, UNet, VAE, scheduler)", async () => {
     const { readdirSync } = await import("node:fs");
-    const { parityMain } = await import("../src/index.js"); // the package entry registers every family
     const files = readdirSync(dir!).filter((f) => f.endsWith(".safetensors")).map((f) => join(dir!, f));
     const lines: string[] = [];
-    const code = await parityMain(files, (l) => lines.push(l));
+    const code = await parityMain({ files, print: (l) => lines.push(l) });
     console.log(lines.join("\n"));
     expect(code, lines.filter((l) => /FAIL|ERROR/.test(l)).join("\n")).toBe(0);
   });

@@ -16,7 +16,7 @@ import { validateParams } from "../src/layers/validate.js";
 import type { ParamSpecs } from "../src/layers/specs.js";
 import { runParity } from "../src/parity/index.js";
 import { buildCheckpoint, dictOf, tensorOf } from "./support/torch-pickle/torch-checkpoint-writer.js";
-import { sharedFixturesDir } from "./fixtures-path.js";
+import { sharedFixturesDir } from "./support/shared-fixtures.js";
 
 const BAD_KEYS = ["__proto__.isCausal", "constructor.x", "a.prototype.b"] as const;
 const LEAKS = ["isCausal", "x", "b"];

@@ -5,10 +5,9 @@
  */
 import { dispose, type Tensor } from "@diva/tensor";
 import { compareTensors, type Comparison } from "./compare.js";
-import { disposeFixture, loadFixture, type Fixture } from "./fixture.js";
-import { parityRunners, type ParityRunner } from "./registry.js";
-import { clipParityRunners } from "./clip-runners.js";
-import { tokenizerParityRunner } from "./tokenizer-runner.js";
+import { disposeFixture, fixtureTensor, loadFixture, type Fixture } from "./fixture.js";
+import type { ParityRunner } from "./runner.js";
+import { findParityRunner } from "./runners.js";
 
 /** Options of {@link runParity}. */
 export interface ParityOptions {
@@ -30,20 +29,6 @@ export interface ParityReport {
   ok: boolean;
 }
 
-/**
- * The runner for a fixture: registered runners first (the diffusion family registers itself when
- * `@diva/nn` is imported), then the tokenizer and the CLIP family.
- */
-export function findParityRunner(f: Fixture): ParityRunner {
-  const all = [...parityRunners(), tokenizerParityRunner, ...clipParityRunners];
-  const r = all.find((x) => x.matches(f));
-  if (!r) {
-    const sample = Object.keys(f.weights).slice(0, 5).join(", ");
-    throw new Error(`parity: no runner recognises fixture "${f.name}" (weights ${sample}...; config keys ${Object.keys(f.config).join(", ")})`);
-  }
-  return r;
-}
-
 /** Runs the parity check of an already loaded fixture. */
 export async function checkFixture(f: Fixture, options: ParityOptions = {}): Promise<ParityReport> {
   const runner = options.runner ?? findParityRunner(f);
@@ -54,8 +39,8 @@ export async function checkFixture(f: Fixture, options: ParityOptions = {}): Pro
   const rows: Comparison[] = [];
   try {
     for (const name of wanted) {
-      const actual = produced[name];
-      const expected = f.expected[name] ?? f.weights[name] ?? f.inputs[name.replace(/^input\./, "")];
+      const actual = Object.hasOwn(produced, name) ? produced[name] : undefined;
+      const expected = fixtureTensor(f, name);
       if (!expected) throw new Error(`parity: the ${runner.name} runner names "${name}", which the fixture does not hold`);
       if (!actual) {
         rows.push({ name, shape: [...expected.shape], maxAbs: NaN, maxRel: NaN, tolerance: tol(name), ok: false, note: `the ${runner.name} runner does not produce "${name}"` });

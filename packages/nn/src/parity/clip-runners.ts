@@ -23,7 +23,7 @@ import { clipTextParams, usesTimmTower, type ClipParams } from "../clip/model.js
 import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "../clip/name-map.js";
 import type { Fixture } from "./fixture.js";
 import { blockIndex, hiddenStateIndex, l2n, makeRunner, pickInput, stripPrefix, type Resolver } from "./runner-kit.js";
-import type { ParityRunner } from "./registry.js";
+import type { ParityRunner } from "./runner.js";
 
 const PIXELS = ["pixel_values", "pixels", "image", "images", "x"];
 const IDS = ["input_ids", "ids", "text", "tokens", "token_ids"];

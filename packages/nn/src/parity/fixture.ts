@@ -40,9 +40,19 @@ function parseObject(text: string | undefined, field: string, file: string): Rec
   return checkJsonKeys(v as Record<string, unknown>, `${file}: __metadata__.${field}`);
 }
 
+/** A clear error for a fixture path that is missing or not a file; other errors pass through. */
+function fileError(path: string, e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === "ENOENT") return new Error(`parity: fixture file ${path} does not exist`);
+  if (code === "EISDIR") return new Error(`parity: fixture ${path} is a folder, not a .safetensors file`);
+  return e;
+}
+
 /** Reads a fixture (path or bytes). Every tensor is loaded; dispose with {@link disposeFixture}. */
 export async function loadFixture(source: string | Uint8Array, label = typeof source === "string" ? source : "fixture"): Promise<Fixture> {
-  const { tensors, metadata } = await readSafetensors(source);
+  const { tensors, metadata } = await readSafetensors(source).catch((e: unknown) => {
+    throw typeof source === "string" ? fileError(source, e) : e;
+  });
   let config: Record<string, unknown>;
   let names: Record<string, unknown>;
   // Names become keys of the records below and paths of parameter trees: refuse prototype-reaching ones.
@@ -79,4 +89,14 @@ export async function loadFixture(source: string | Uint8Array, label = typeof so
 /** Frees every tensor of a fixture. */
 export function disposeFixture(f: Fixture): void {
   dispose([f.weights, f.inputs, f.expected]);
+}
+
+/** A tensor of the fixture by its name in the file (`output.x`, `input.y`, a weight name), or undefined. */
+export function fixtureTensor(f: Fixture, name: string): Tensor | undefined {
+  return name.startsWith("input.") ? f.inputs[name.slice(6)] : (f.expected[name] ?? f.weights[name]);
+}
+
+/** Every tensor name of the fixture as in the file: weights, then `input.*`, then the expected results. */
+export function fixtureTensorNames(f: Fixture): string[] {
+  return [...Object.keys(f.weights), ...Object.keys(f.inputs).map((n) => `input.${n}`), ...Object.keys(f.expected)];
 }

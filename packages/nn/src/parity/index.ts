@@ -1,9 +1,7 @@
 /** The parity check of models against reference fixtures. */
-export * from "./fixture.js";
-export * from "./compare.js";
-export * from "./registry.js";
-export * from "./runner-kit.js";
-export * from "./clip-runners.js";
-export * from "./tokenizer-runner.js";
-export * from "./check.js";
-export * from "./cli.js";
+export { loadFixture, disposeFixture, type Fixture } from "./fixture.js";
+export type { Comparison } from "./compare.js";
+export type { ParityRunner } from "./runner.js";
+export { parityRunners } from "./runners.js";
+export { checkFixture, runParity, formatParityReport, type ParityOptions, type ParityReport } from "./check.js";
+export { parityMain, type ParityMainOptions } from "./main.js";

@@ -7,7 +7,7 @@
  */
 import { cast, div, flattenTree, isFloat, mean, mul, nameRecord, norm, square, sum, tidy, valueAndGrad, type Tensor } from "@diva/tensor";
 import type { Fixture } from "./fixture.js";
-import type { ParityRunner } from "./registry.js";
+import type { ParityRunner } from "./runner.js";
 
 /** Maps a result key (name without `output.`/`intermediate.`) to a tensor, or undefined if unknown. */
 export type Resolver = (key: string) => Tensor | undefined;

@@ -6,7 +6,7 @@
 import { fromHost, type Tensor } from "@diva/tensor";
 import { ClipTokenizer } from "../clip/tokenizer.js";
 import type { Fixture } from "./fixture.js";
-import type { ParityRunner } from "./registry.js";
+import type { ParityRunner } from "./runner.js";
 
 async function vocabPath(f: Fixture): Promise<string> {
   const { existsSync } = await import("node:fs");

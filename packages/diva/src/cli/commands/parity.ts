@@ -3,7 +3,7 @@ import { parityMain } from "@diva/nn";
 import { selectBackend } from "../backend.js";
 import { backendOption, positiveNumber, type BackendName } from "../parse.js";
 
-/** `diva parity FILE...`: checks models against reference fixtures (delegates to `@diva/nn`'s parityMain). */
+/** `diva parity FILE...`: checks models against reference fixtures with `@diva/nn`'s parityMain. */
 export function parityCommand(): Command {
   return new Command("parity")
     .description("check our models against PyTorch reference fixtures (.safetensors written by the fixture scripts)")
@@ -12,7 +12,6 @@ export function parityCommand(): Command {
     .addOption(backendOption())
     .action(async (files: string[], flags: { tol?: number; backend: BackendName }) => {
       await selectBackend(flags.backend);
-      const args = flags.tol !== undefined ? ["--tol", String(flags.tol), ...files] : files;
-      process.exitCode = await parityMain(args);
+      process.exitCode = await parityMain({ files, tolerance: flags.tol });
     });
 }

@@ -1,20 +1,21 @@
 import { tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { compare, loadFixture } from "../../../test/support/diffusion-fixtures.js";
+import { compareTensors } from "../../parity/compare.js";
+import { loadSharedFixture } from "../../../test/support/shared-fixtures.js";
 import { DDIMScheduler } from "./ddim.js";
 import { DDPMScheduler } from "./ddpm.js";
 import { linspaceF32 } from "./float32.js";
 import { inferenceTimesteps } from "./timesteps.js";
 import { SD21_BASE_SCHEDULER_CONFIG, type DDPMSchedulerConfig } from "./config.js";
 
-const fixture = await loadFixture("ddpm_scheduler");
+const fixture = await loadSharedFixture("ddpm_scheduler");
 
 describe.skipIf(!fixture)("DDPM parity with diffusers (ddpm_scheduler fixture)", () => {
   // the body still runs to collect tests when the suite is skipped: register none without the fixture
   if (!fixture) return;
   const f = fixture;
-  const T = f.tensors;
-  const config = f.meta.config as DDPMSchedulerConfig;
+  const T = f.weights; // a scheduler fixture's betas and alphas_cumprod have no reserved prefix
+  const config = f.config as DDPMSchedulerConfig;
   const host = (name: string): number[] => Array.from(T[name]!.dataSync());
 
   it("reproduces the float32 betas bit for bit", () => {
@@ -54,7 +55,7 @@ describe("schedules and timesteps", () => {
     const eps = tensor([[[[0.3, -1.2], [0.7, 0.1]]]]);
     const xt = s.addNoise(x0, eps, [ts[0]!]);
     const { predOriginalSample } = s.step(eps, ts[0]!, xt);
-    const { maxAbs } = await compare(predOriginalSample, x0);
+    const { maxAbs } = await compareTensors("pred_original_sample", predOriginalSample, x0, 1e-5);
     expect(maxAbs).toBeLessThan(1e-5);
   });
 

@@ -1,21 +1,21 @@
 import { randomKey, tidy, valueAndGrad, normal, sum, square, type Tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
 import { unflattenParams } from "../../params.js";
-import { loadFixture } from "../../../test/support/diffusion-fixtures.js";
+import { loadSharedFixture } from "../../../test/support/shared-fixtures.js";
 import { SD21_BASE_UNET_CONFIG, type UNet2DConditionConfig } from "./config.js";
 import { unetForward } from "./forward.js";
 import { initUNet } from "./init.js";
 import type { UNetParams } from "./params.js";
 import { unetParamCount, unetParamShapes } from "./shapes.js";
 
-const fixture = await loadFixture("unet_tiny");
+const fixture = await loadSharedFixture("unet_tiny");
 
 describe.skipIf(!fixture)("UNet2DConditionModel parity with diffusers (unet_tiny fixture)", () => {
   // the body still runs to collect tests when the suite is skipped: register none without the fixture
   if (!fixture) return;
   const f = fixture;
-  const config = f.meta.config as UNet2DConditionConfig;
-  const weights = Object.fromEntries(Object.entries(f.tensors).filter(([k]) => !/^(input|output|intermediate|grad)\./.test(k)));
+  const config = f.config as UNet2DConditionConfig;
+  const weights = f.weights;
 
   it("declares exactly the fixture's parameter names and shapes, in state_dict order", () => {
     const shapes = unetParamShapes(config);
@@ -25,10 +25,10 @@ describe.skipIf(!fixture)("UNet2DConditionModel parity with diffusers (unet_tiny
 
   it("backpropagates to encoder_hidden_states", async () => {
     const params = unflattenParams(weights) as unknown as UNetParams;
-    const T = f.tensors;
-    const loss = (ctx: Tensor): Tensor => sum(square(unetForward(params, T["input.sample"]!, T["input.timesteps"]!, ctx, config)));
-    const [value, g] = valueAndGrad(loss)(T["input.encoder_hidden_states"]!);
-    expect(g.shape).toEqual(T["input.encoder_hidden_states"]!.shape);
+    const x = f.inputs;
+    const loss = (ctx: Tensor): Tensor => sum(square(unetForward(params, x.sample!, x.timesteps!, ctx, config)));
+    const [value, g] = valueAndGrad(loss)(x.encoder_hidden_states!);
+    expect(g.shape).toEqual(x.encoder_hidden_states!.shape);
     const gd = await g.data();
     expect(gd.some((x) => x !== 0)).toBe(true);
     expect(Number.isFinite(await value.item())).toBe(true);

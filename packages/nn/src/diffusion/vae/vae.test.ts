@@ -1,19 +1,19 @@
 import { normal, randomKey, tidy } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { loadFixture } from "../../../test/support/diffusion-fixtures.js";
+import { loadSharedFixture } from "../../../test/support/shared-fixtures.js";
 import { SD21_BASE_VAE_CONFIG, type AutoencoderKLConfig } from "./config.js";
 import { vaeDecode, vaeEncode } from "./forward.js";
 import { initVAE } from "./init.js";
 import { vaeParamCount, vaeParamShapes } from "./shapes.js";
 
-const fixture = await loadFixture("vae_tiny");
+const fixture = await loadSharedFixture("vae_tiny");
 
 describe.skipIf(!fixture)("AutoencoderKL parity with diffusers (vae_tiny fixture)", () => {
   // the body still runs to collect tests when the suite is skipped: register none without the fixture
   if (!fixture) return;
   const f = fixture;
-  const config = f.meta.config as AutoencoderKLConfig;
-  const weights = Object.fromEntries(Object.entries(f.tensors).filter(([k]) => !/^(input|output|intermediate|grad)\./.test(k)));
+  const config = f.config as AutoencoderKLConfig;
+  const weights = f.weights;
 
   it("declares exactly the fixture's parameter names and shapes, in state_dict order", () => {
     const shapes = vaeParamShapes(config);

@@ -1,7 +1,7 @@
 /**
- * Parity runners: one per model family. A runner recognises a fixture (by its weight names and config),
- * builds the model from the config, runs it on the fixture's inputs and returns the results it can name.
- * Other families (UNet, VAE, schedulers) plug in with {@link registerParityRunner}.
+ * A parity runner: one per model family. It recognises a fixture (by its weight names and config), builds the
+ * model from the config, runs it on the fixture's inputs and returns the results it can name. The runners
+ * themselves are listed once, in `runners.ts`.
  */
 import type { Tensor } from "@diva/tensor";
 import type { Fixture } from "./fixture.js";
@@ -24,16 +24,4 @@ export interface ParityRunner {
    * left out (the report lists them as failures).
    */
   run(fixture: Fixture, wanted: readonly string[]): Record<string, Tensor> | Promise<Record<string, Tensor>>;
-}
-
-const runners: ParityRunner[] = [];
-
-/** Adds a runner; later registrations are tried first. */
-export function registerParityRunner(runner: ParityRunner): void {
-  runners.unshift(runner);
-}
-
-/** The registered runners, most recent first. */
-export function parityRunners(): readonly ParityRunner[] {
-  return runners;
 }
