@@ -49,6 +49,8 @@ const { values } = parseArgs({
     "vae-decoder-foreground": { type: "string", default: "4" },
     "unet-batch": { type: "string", default: "32" },
     "unet-lr": { type: "string", default: "2e-3" },
+    /** Weight of the UNet text encoder's token-identity loss (see UnetTrainOptions.tokenLossWeight). */
+    "unet-token-loss": { type: "string", default: "0" },
     /** Continue UNet (and its text encoder) training from this file's weights (same vocabulary required). */
     "unet-init": { type: "string" },
     /** Captioned images encoded once for UNet training. */
@@ -190,5 +192,5 @@ if (stage === "all" || stage === "unet") {
       ...provenance,
     });
   const init = values["unet-init"] ? ((await readInit(values["unet-init"], tokenizer)) as TinyDiffusionParams) : undefined;
-  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(init ? { init } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(init ? { init } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

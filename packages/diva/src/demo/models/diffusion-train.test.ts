@@ -3,7 +3,8 @@ import { flattenTree, randomKey } from "@diva/tensor";
 import { initVAE } from "@diva/nn";
 import { BACKGROUND_RGB, diffusionTrainingStream, take } from "../world/index.js";
 import { TINY_VAE_CONFIG } from "./configs.js";
-import { fineTuneVaeDecoder, foregroundWeights } from "./diffusion-train.js";
+import { fineTuneVaeDecoder, foregroundWeights, trainTinyUnet } from "./diffusion-train.js";
+import { WordTokenizer } from "./tokenizer.js";
 
 describe("VAE training helpers", () => {
   it("foregroundWeights weighs exactly the pixels that differ from the scene's background colour", async () => {
@@ -47,5 +48,23 @@ describe("VAE training helpers", () => {
       else if (!same) decoderChanged++;
     }
     expect(decoderChanged).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("the UNet's token-identity loss adds w x cross-entropy of each condition token against its own word", async () => {
+    const vae = initVAE(randomKey(2), TINY_VAE_CONFIG);
+    const texts = take(diffusionTrainingStream({ seed: 7 }), 40).map((c) => c.caption);
+    const tokenizer = WordTokenizer.fromTexts(texts, 24);
+    const firstLoss = async (tokenLossWeight: number) => {
+      const losses: number[] = [];
+      const trained = await trainTinyUnet(vae, { ...TINY_VAE_CONFIG, scaling_factor: 1 }, tokenizer, { seed: 3, steps: 1, batchSize: 4, datasetSize: 8, lr: 1e-3, tokenLossWeight, onStep: (_, l) => losses.push(l) });
+      for (const t of Object.values(flattenTree(trained))) t.dispose();
+      return losses[0]!;
+    };
+    const plain = await firstLoss(0);
+    const withTokens = await firstLoss(0.5);
+    // at init the token embedding has std 0.02, so every logit is near 0 and the cross-entropy near ln(vocabulary)
+    expect((withTokens - plain) / 0.5).toBeGreaterThan(Math.log(tokenizer.vocabSize) - 0.3);
+    expect((withTokens - plain) / 0.5).toBeLessThan(Math.log(tokenizer.vocabSize) + 0.3);
+    await expect(firstLoss(-1)).rejects.toThrow(/tokenLossWeight/);
   }, 60_000);
 });
