@@ -1,5 +1,5 @@
-import { dispose, noGrad, tidy, useBackend, zeros, type Device, type Tensor } from "@diva/tensor";
-import { clipCheckpointHint, resolveVitTower, sdDownloadCommand, usesTimmTower, type ClipModel, type ClipVisionParams, type ClipVisualParams } from "@diva/nn";
+import { dispose, useBackend, type Device } from "@diva/tensor";
+import { clipCheckpointHint, sdDownloadCommand } from "@diva/nn";
 import type { ImageLimits } from "./data/limits.js";
 import { requirePath, prepareOutput } from "./inputs.js";
 import { checkOutputs, writeOutput } from "./outputs.js";
@@ -10,7 +10,7 @@ import { frozenDType } from "./models/frozen-dtype.js";
 import { initProjection, projectionKey } from "./models/projection.js";
 import { sdPromptEmbedding } from "./models/prompt-embedding.js";
 import { findClipTokenizer } from "./models/tokenizer.js";
-import { clipVisionTokens } from "./models/vision-tokens.js";
+import { clipVisionTokenDim, clipVisionTokens } from "./models/vision-tokens.js";
 import { resolveRunSettings, type PrecisionOption, type ResolvedRunSettings } from "./post-train-options.js";
 import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "./presets.js";
 import type { ResumeOverrides } from "./train/divergence.js";
@@ -173,19 +173,6 @@ export function runConfig(s: ResolvedRunSettings): RunConfig {
   };
 }
 
-function visionTokenDim(model: ClipModel, tokens: (v: ClipVisualParams, images: Tensor) => Tensor): number {
-  if (!usesTimmTower(model.config)) {
-    const proj = (model.params.visual as ClipVisionParams).proj;
-    return proj ? proj.shape[1]! : resolveVitTower(model.config).width;
-  }
-  const size = model.config.vision_cfg.image_size ?? 224;
-  const r = typeof size === "number" ? size : size[0];
-  const t = noGrad(() => tidy(() => tokens(model.params.visual, zeros([1, 3, r, r]))));
-  const d = t.shape[2]!;
-  t.dispose();
-  return d;
-}
-
 /**
  * DIVA post-training of a CLIP vision tower with diffusion feedback (arXiv 2407.20171), end to end: loads the
  * CLIP and the frozen SD 2.1-base (VAE, UNet, DDPM schedule, and the text encoder for the constant embedding
@@ -238,7 +225,7 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
     }
     const visionTokens = clipVisionTokens(model.config, { checkpoint: checkpointActivations });
     if (checkpointActivations) log("activation checkpointing: CLIP transformer blocks and UNet resnet/transformer blocks are recomputed in the backward pass");
-    const projection = initProjection(projectionKey(s.seed), visionTokenDim(model, visionTokens), sd.crossAttentionDim);
+    const projection = initProjection(projectionKey(s.seed), clipVisionTokenDim(model.config), sd.crossAttentionDim);
     owned.push(projection);
     const config = runConfig(s);
     log(`training ${s.steps} steps x ${s.imagesPerStep} images (micro-batch ${s.microBatch}) with preset ${s.preset.name}`);
