@@ -49,7 +49,7 @@ export const RULES = [
   { pkg: "nn", path: /^presets\//, category: "Presets" },
   // @diva/core
   { pkg: "diva", path: /^(condition|objective)\.ts$|^models\/(frozen-diffusion|frozen-dtype|prompt-embedding|projection|vision-tokens)\.ts$/, category: "DIVA" },
-  { pkg: "diva", path: /^(step|post-train|post-train-options)\.ts$|^train\//, category: "Training" },
+  { pkg: "diva", path: /^step\.ts$|^train\//, category: "Training" },
   { pkg: "diva", path: /^models\/(clip-checkpoint|clip-export|tokenizer|siglip-tokenizer)\.ts$/, category: "Checkpoints and files" },
   { pkg: "diva", path: /^eval\//, category: "Evaluation" },
   { pkg: "diva", path: /^data\//, category: "Data" },

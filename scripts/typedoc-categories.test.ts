@@ -27,7 +27,7 @@ describe("API doc topics", () => {
     expect(categoryFor("packages/nn/src/diffusion/schedulers/ddim.ts", "DDIMScheduler")).toBe("Schedulers");
     expect(categoryFor("packages/nn/src/diffusion/unet/forward.ts", "unetForward")).toBe("Diffusion");
     expect(categoryFor("packages/nn/src/optim/optimizer.ts", "sgd")).toBe("Optimizers");
-    expect(categoryFor("packages/diva/src/post-train.ts", "postTrain")).toBe("Training");
+    expect(categoryFor("packages/diva/src/train/post-train.ts", "postTrain")).toBe("Training");
     expect(categoryFor("packages/diva/src/eval/mmvp.ts", "evalMMVP")).toBe("Evaluation");
     expect(categoryFor("packages/diva/src/somewhere-new.ts", "x")).toBeUndefined();
   });

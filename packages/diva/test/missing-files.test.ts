@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clipCheckpointHint, sdDownloadCommand } from "@diva/nn";
-import { postTrain } from "../src/post-train.js";
+import { postTrain } from "../src/train/post-train.js";
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
 const MAIN = join(REPO, "packages", "diva", "src", "cli", "main.ts");

@@ -16,7 +16,7 @@ import { getPreset } from "../src/presets.js";
 import { initProjection } from "../src/models/projection.js";
 import { clipVisionTokens } from "../src/models/vision-tokens.js";
 import { divaLoss, type DivaLossContext, type DivaTrainable } from "../src/objective.js";
-import { resolveRunSettings } from "../src/post-train-options.js";
+import { resolveRunSettings } from "../src/train/post-train-options.js";
 import { divaStep, type DivaState } from "../src/step.js";
 import { TINY_CLIP_CONFIG, TINY_PRESET, writeTinySd } from "./fixtures/tiny-models.js";
 

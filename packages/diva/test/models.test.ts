@@ -10,7 +10,7 @@ import { exportPostTrainedClip } from "../src/models/clip-export.js";
 import { initProjection } from "../src/models/projection.js";
 import { sdPromptEmbedding } from "../src/models/prompt-embedding.js";
 import { findClipTokenizer } from "../src/models/tokenizer.js";
-import { resolveRunSettings } from "../src/post-train-options.js";
+import { resolveRunSettings } from "../src/train/post-train-options.js";
 import { presetFromJson, resolvePreset } from "../src/preset-file.js";
 import { getPreset } from "../src/presets.js";
 import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint } from "../src/train/checkpoint.js";

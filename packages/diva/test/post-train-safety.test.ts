@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mul, readSafetensors, writeSafetensors } from "@diva/tensor";
-import { postTrain, type PostTrainOptions } from "../src/post-train.js";
+import { postTrain, type PostTrainOptions } from "../src/train/post-train.js";
 import { syncDirectory, writeError, writeOutput } from "../src/outputs.js";
 import { listCheckpoints } from "../src/train/checkpoint.js";
 import { imageShard, writeTruncated } from "./fixtures/bad-data.js";

@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSafetensors } from "@diva/tensor";
 import { loadClip } from "@diva/nn";
-import { postTrain, type PostTrainOptions, type PostTrainResult } from "../src/post-train.js";
+import { postTrain, type PostTrainOptions, type PostTrainResult } from "../src/train/post-train.js";
 import { listCheckpoints } from "../src/train/checkpoint.js";
 import { fixedLossEvaluator, type TinyPaths } from "./fixtures/eval-loss.js";
 import { haveBpe, SHARED_BPE, TINY_PRESET, writeTinySetup } from "./fixtures/tiny-models.js";

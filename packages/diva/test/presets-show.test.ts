@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { program } from "../src/cli/program.js";
 import { runCli } from "../src/cli/run.js";
-import { resolveRunSettings } from "../src/post-train-options.js";
+import { resolveRunSettings } from "../src/train/post-train-options.js";
 import { presetFromJson } from "../src/preset-file.js";
 import { OPENAI_NORMALIZATION, PRESETS, SIGLIP_NORMALIZATION } from "../src/presets.js";
 

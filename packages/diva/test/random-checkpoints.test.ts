@@ -13,7 +13,7 @@ import { fullScaleModels } from "../src/full-scale/models.js";
 import { randomTensorValues } from "../src/full-scale/random-weights.js";
 import { memoryPlan } from "../src/full-scale/memory-plan.js";
 import { timedDivaStep } from "../src/full-scale/timed-step.js";
-import { postTrain } from "../src/post-train.js";
+import { postTrain } from "../src/train/post-train.js";
 import { getPreset, type DivaPreset } from "../src/presets.js";
 import { haveBpe, SHARED_BPE, writeTinyImages } from "./fixtures/tiny-models.js";
 

@@ -1,5 +1,5 @@
 import { getBackend, initBackend, WebGPUBackend } from "@diva/tensor";
-import { resolveRunSettings, type PrecisionOption } from "../post-train-options.js";
+import { resolveRunSettings, type PrecisionOption } from "../train/post-train-options.js";
 import type { DivaPreset } from "../presets.js";
 import { DISCRETE_GPU_LIMITS, memoryPlan, WEBGPU_DEFAULT_LIMITS, type BufferLimits, type MemoryPlan } from "./memory-plan.js";
 

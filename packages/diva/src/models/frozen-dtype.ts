@@ -1,5 +1,5 @@
 import { getBackend, getDefaultDevice, type Device } from "@diva/tensor";
-import type { RunPrecision } from "../post-train-options.js";
+import type { RunPrecision } from "../train/post-train-options.js";
 
 /** The dtype the frozen models (UNet, VAE, SD text encoder) are loaded in. */
 export type FrozenDType = "float32" | "float16";

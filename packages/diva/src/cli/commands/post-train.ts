@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { dryRunPlan } from "../../full-scale/dry-run.js";
 import { formatMemoryPlan } from "../../full-scale/memory-plan.js";
-import { postTrain } from "../../post-train.js";
+import { postTrain } from "../../train/post-train.js";
 import { resolvePreset } from "../../preset-file.js";
 import { selectBackend } from "../backend.js";
 import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";

@@ -1,22 +1,22 @@
 import { dispose, useBackend, type Device } from "@diva/tensor";
 import { clipCheckpointHint, sdDownloadCommand } from "@diva/nn";
-import type { ImageLimits } from "./data/limits.js";
-import { requirePath, prepareOutput } from "./inputs.js";
-import { checkOutputs, writeOutput } from "./outputs.js";
-import { exportPostTrainedClip, type ClipExportReport } from "./models/clip-export.js";
-import { loadClipCheckpoint } from "./models/clip-checkpoint.js";
-import { loadFrozenDiffusion, requireSdFolder } from "./models/frozen-diffusion.js";
-import { frozenDType } from "./models/frozen-dtype.js";
-import { initProjection, projectionKey } from "./models/projection.js";
-import { sdPromptEmbedding } from "./models/prompt-embedding.js";
-import { findClipTokenizer } from "./models/tokenizer.js";
-import { clipVisionTokenDim, clipVisionTokens } from "./models/vision-tokens.js";
+import type { ImageLimits } from "../data/limits.js";
+import { requirePath, prepareOutput } from "../inputs.js";
+import { checkOutputs, writeOutput } from "../outputs.js";
+import { exportPostTrainedClip, type ClipExportReport } from "../models/clip-export.js";
+import { loadClipCheckpoint } from "../models/clip-checkpoint.js";
+import { loadFrozenDiffusion, requireSdFolder } from "../models/frozen-diffusion.js";
+import { frozenDType } from "../models/frozen-dtype.js";
+import { initProjection, projectionKey } from "../models/projection.js";
+import { sdPromptEmbedding } from "../models/prompt-embedding.js";
+import { findClipTokenizer } from "../models/tokenizer.js";
+import { clipVisionTokenDim, clipVisionTokens } from "../models/vision-tokens.js";
 import { resolveRunSettings, type PrecisionOption, type ResolvedRunSettings } from "./post-train-options.js";
-import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "./presets.js";
-import type { ResumeOverrides } from "./train/divergence.js";
-import { postTrainLoop, type ProgressEvent } from "./train/post-train-loop.js";
+import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "../presets.js";
+import type { ResumeOverrides } from "./divergence.js";
+import { postTrainLoop, type ProgressEvent } from "./post-train-loop.js";
 
-export type { ProgressEvent } from "./train/post-train-loop.js";
+export type { ProgressEvent } from "./post-train-loop.js";
 
 /**
  * Options of {@link postTrain}. `maxImageBytes` (default 64 MiB) and `maxImagePixels` (default 40 megapixels,

@@ -1,5 +1,5 @@
-import { getPreset, type ClipView, type DivaPreset, type DrawWeighting, type VaeInput } from "./presets.js";
-import { referenceDrawWeights } from "./step.js";
+import { getPreset, type ClipView, type DivaPreset, type DrawWeighting, type VaeInput } from "../presets.js";
+import { referenceDrawWeights } from "../step.js";
 
 /** The arithmetic of our training runs by default: float32 throughout (the reference's is the preset's `recipe.precision`). */
 export const RUN_PRECISION = "float32" as const;
