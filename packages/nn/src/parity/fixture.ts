@@ -40,12 +40,10 @@ function parseObject(text: string | undefined, field: string, file: string): Rec
   return checkJsonKeys(v as Record<string, unknown>, `${file}: __metadata__.${field}`);
 }
 
-/** A clear error for a fixture path that is missing or not a file; other errors pass through. */
+/** A clear error for a fixture path that does not exist; other errors (which name the file) pass through. */
 function fileError(path: string, e: unknown): unknown {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (code === "ENOENT") return new Error(`parity: fixture file ${path} does not exist`);
-  if (code === "EISDIR") return new Error(`parity: fixture ${path} is a folder, not a .safetensors file`);
-  return e;
+  const missing = (e as { code?: unknown } | null)?.code === "ENOENT";
+  return missing ? new Error(`parity: fixture file ${path} does not exist`) : e;
 }
 
 /** Reads a fixture (path or bytes). Every tensor is loaded; dispose with {@link disposeFixture}. */
