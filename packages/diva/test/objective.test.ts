@@ -137,7 +137,7 @@ describe("divaStep", () => {
     const live1 = memory().tensors;
     const scaled = await divaStep(b0, [batch], ctx, { ...opts, projectionLrScale: 7 }, randomKey(3));
     expect(memory().tensors - live1).toBe(live1 - live0); // the scaled step leaves no more live tensors than the plain one
-    const dw = (a: Float32Array, b: Float32Array) => Array.from(a, (x, i) => x - b[i]!);
+    const dw = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a, (x, i) => x - b[i]!);
     const plainVision = dw(await plain.state.params.vision.w.data(), before.w);
     const scaledVision = dw(await scaled.state.params.vision.w.data(), before.w);
     const plainProj = dw(await plain.state.params.projection.weight.data(), before.pw);
