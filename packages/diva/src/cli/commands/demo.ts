@@ -27,12 +27,13 @@ export function demoCommand(): Command {
     .option("--prompt <text>", "text whose diffusion text embedding DIVA's condition is added to (default: the demo recipe's)")
     .option("--progress-every <n>", "without a terminal, print a progress line every n steps", positiveInt)
     .option("--quick", "a few steps on small sets (smoke test)")
+    .option("--instruments", "first run the three instrument checks on the models (validation world, several minutes) and list them in the report")
     .addOption(backendOption())
     // options after "instruments" belong to it (both commands have --world-seed, --models, --backend)
     .enablePositionalOptions()
     .addCommand(demoInstrumentsCommand())
     .action(
-      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; backend: BackendName }) => {
+      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; instruments?: boolean; backend: BackendName }) => {
         if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");
         const seeds = [...(flags.seeds ?? []), ...(flags.seed ?? [])];
         const { runDemo } = await import("../../demo/run.js");
@@ -49,6 +50,15 @@ export function demoCommand(): Command {
           out: flags.out,
           backend: flags.backend,
           quick: flags.quick ?? false,
+          ...(flags.instruments
+            ? {
+                instruments: async (models) => {
+                  const { runInstrumentChecks, instrumentSummary } = await import("../../demo/instruments/index.js");
+                  const report = await runInstrumentChecks(models, { onProgress: (m) => console.log(`instruments: ${m}`) });
+                  return instrumentSummary(report);
+                },
+              }
+            : {}),
         });
       },
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InstrumentChecksReport } from "./index.js";
+import { instrumentSummary } from "./index.js";
 import { instrumentTables } from "./table.js";
 
 const flip = (attribute: string, identicalCaptions: number, pass: boolean) => ({
@@ -33,5 +34,21 @@ describe("instrument tables", () => {
 
   it("adds a column for captions the caption writer could not flip, when there are any", () => {
     expect(instrumentTables(report(12))).toMatch(/\| identical captions \|[\s\S]*\| +12 \| +FAIL \|/);
+  });
+});
+
+describe("instrument summary (the demo report's lines)", () => {
+  it("one line per check that ran; passed only when every pattern passed; inconclusive counts as not passed", () => {
+    const lines = instrumentSummary({
+      ...report(0),
+      text: { threshold: 0.9, pass: false, patterns: [{ pattern: "Texts", cosine: 0.95, pass: false }, { pattern: "Viewpoint and Perspective", cosine: 0.5, pass: true }] },
+    });
+    expect(lines.map((l) => l.name)).toEqual(["text separability", "VAE fidelity", "UNet uses the attribute"]);
+    expect(lines.every((l) => !l.passed)).toBe(true);
+    expect(lines[0]!.detail).toBe("1 of 2 pass (statement cosine < 0.9, world 7); fail: Texts (0.950)");
+    expect(lines[1]!.detail).toBe("0 of 2 pass (round trips within 5 points of originals, world 7); fail: glyph (60.0 vs 60.0%), colour (90.0 vs 100.0%)");
+    expect(lines[2]!.detail).toBe("0 of 1 pass (caption flip, t 50-400, p < 0.01, world 7); fail: glyph");
+    const allPass = instrumentSummary({ worldSeed: 7, imageSize: 32, pass: true, seconds: {}, unet: { timesteps: [50, 400], alpha: 0.01, pass: true, patterns: [flip("glyph", 0, true)] } });
+    expect(allPass).toEqual([{ name: "UNet uses the attribute", passed: true, detail: "1 of 1 pass (caption flip, t 50-400, p < 0.01, world 7)" }]);
   });
 });
