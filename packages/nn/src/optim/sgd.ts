@@ -1,4 +1,4 @@
-import { add, clone, keep, mapTree, mul, sub, tidy, treeLeaves } from "@diva/tensor";
+import { add, clone, keep, mapTree, mul, sub, tidy, treeLeaves, type Tensor } from "@diva/tensor";
 import { checkGradShape } from "./fmt.js";
 
 /** Options of SGD (torch.optim.SGD semantics). */
@@ -43,19 +43,33 @@ export function sgdStep<P>(params: P, grads: P, state: SgdState<P>, options: Sgd
   const momentum = options.momentum ?? 0;
   const dampening = options.dampening ?? 0;
   const wd = options.weightDecay ?? 0;
+  const g = mapTree(checkGradShape, params, grads);
+  // one tidy per parameter: its temporaries (wd * p, the sum, lr * direction) are freed before the next one,
+  // so the step holds the new parameters and buffers plus one parameter's temporaries (at ViT-L size each
+  // temporary over the whole tree is 1.14 GiB)
+  const leaf = (p: Tensor, gi: Tensor, buf: Tensor | null): [Tensor, Tensor | null] =>
+    tidy(() => {
+      const d = wd !== 0 ? add(gi, mul(p, wd)) : gi;
+      if (momentum === 0) return [sub(p, mul(d, lr)), null];
+      // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
+      const b = buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : clone(d);
+      const dir = options.nesterov ? add(d, mul(b, momentum)) : b;
+      return [sub(p, mul(dir, lr)), b];
+    });
+  // the outer tidy frees what was made if a later parameter throws (mismatched momentum tree)
   return tidy(() => {
-    const g = mapTree(checkGradShape, params, grads);
-    const d = wd !== 0 ? mapTree((p, gi) => add(gi, mul(p, wd)), params, g) : g;
-    if (momentum === 0) {
-      return [keep(mapTree((p, di) => sub(p, mul(di, lr)), params, d)), { step: state.step + 1, momentum: null }] as [P, SgdState<P>];
-    }
-    // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
-    const bufs = state.momentum
-      ? mapTree((di, buf) => add(mul(buf, momentum), dampening !== 0 ? mul(di, 1 - dampening) : di), d, state.momentum)
-      : mapTree((di) => clone(di), d);
-    const dir = options.nesterov ? mapTree((di, buf) => add(di, mul(buf, momentum)), d, bufs) : bufs;
-    const newParams = keep(mapTree((p, di) => sub(p, mul(di, lr)), params, dir));
-    return [newParams, { step: state.step + 1, momentum: keep(bufs) }] as [P, SgdState<P>];
+    const bufs: Tensor[] = [];
+    const step = (p: Tensor, gi: Tensor, buf: Tensor | null): Tensor => {
+      const [np, b] = leaf(p, gi, buf);
+      if (b) bufs.push(b);
+      return np;
+    };
+    const newParams = keep(state.momentum ? mapTree((p, gi, buf) => step(p, gi, buf), params, g, state.momentum) : mapTree((p, gi) => step(p, gi, null), params, g));
+    if (momentum === 0) return [newParams, { step: state.step + 1, momentum: null }] as [P, SgdState<P>];
+    let i = 0;
+    // the same traversal order as above: the i-th buffer belongs to the i-th parameter
+    const newBufs = keep(mapTree(() => bufs[i++]!, params));
+    return [newParams, { step: state.step + 1, momentum: newBufs }] as [P, SgdState<P>];
   });
 }
 
