@@ -161,7 +161,9 @@ describe("presets and run settings", () => {
 
   it("defaults to the recipe and checks the numbers", () => {
     const s = resolveRunSettings({ preset: "openai-vit-l-14" });
-    expect(s).toMatchObject({ steps: 4600, imagesPerStep: 640, microBatch: 16, lr: 1e-4, draws: 2, warmupSteps: 23, seed: 0 });
+    expect(s).toMatchObject({ steps: 4600, imagesPerStep: 640, microBatch: 16, step: { lr: 1e-4, draws: 2, warmupSteps: 23, momentum: 0.9, clipNorm: 1 }, seed: 0 });
+    expect(s.views).toMatchObject({ clipSize: 224, vaeSize: 512, normalization: s.preset.trainNormalization });
+    expect(s.condition).toBe(s.preset.condition);
     expect(resolveRunSettings({ preset: "openai-vit-l-14", imagesPerStep: 6 }).microBatch).toBe(6);
     expect(resolveRunSettings({ preset: "openai-vit-l-14", imagesPerStep: 21 }).microBatch).toBe(7);
     expect(() => resolveRunSettings({ preset: "openai-vit-l-14", imagesPerStep: 8, microBatch: 3 })).toThrow(/not a multiple of microBatch 3/);

@@ -92,10 +92,10 @@ describe("diva presets", () => {
 describe("preset choices reach the run settings", () => {
   it("the presets' reference forms are the defaults, and options change them", () => {
     const s = resolveRunSettings({ preset: "siglip-so400m-14-224" });
-    expect(s).toMatchObject({ drawWeighting: "reference", drawWeights: [5, 1], clipView: "reference", vaeInput: "reference", precision: "float32" });
+    expect(s).toMatchObject({ step: { drawWeighting: "reference", drawWeights: [5, 1] }, views: { clipView: "reference", vaeInput: "reference" }, precision: "float32" });
     const t = resolveRunSettings({ preset: "siglip-so400m-14-224", drawWeighting: "mean", clipView: "source-bicubic", vaeInput: "clean", draws: 3 });
-    expect(t).toMatchObject({ drawWeighting: "mean", clipView: "source-bicubic", vaeInput: "clean", draws: 3 });
-    expect(resolveRunSettings({ preset: "openai-vit-l-14", draws: 1 }).drawWeights).toEqual([1]);
+    expect(t).toMatchObject({ step: { drawWeighting: "mean", draws: 3 }, views: { clipView: "source-bicubic", vaeInput: "clean" } });
+    expect(resolveRunSettings({ preset: "openai-vit-l-14", draws: 1 }).step.drawWeights).toEqual([1]);
     expect(() => resolveRunSettings({ preset: "openai-vit-l-14", clipView: "bilinear" as never })).toThrow(/clipView must be "reference" or "source-bicubic", got "bilinear"/);
   });
 

@@ -1,13 +1,13 @@
 import { type Tensor, clone, dispose, foldIn, keep, mapTree, randomKey } from "@diva/tensor";
 import { sgdInit } from "@diva/nn";
-import type { ConditionSource, ConditionSpec, Projection } from "../condition.js";
+import type { ConditionSource, Projection } from "../condition.js";
 import { ImageStream } from "../data/stream.js";
 import type { FrozenDiffusion } from "../objective.js";
-import type { ClipView, Normalization } from "../presets.js";
-import { divaStep, type DivaState, type DivaStepOptions } from "../step.js";
+import { divaStep, type DivaState } from "../step.js";
 import type { ImageLimits } from "../data/limits.js";
 import { probeWritableDir } from "../outputs.js";
 import { assertFiniteState, loadLatestCheckpoint, NonFiniteStateError, removeStaleTempFiles, saveCheckpoint } from "./checkpoint.js";
+import type { TrainSettings } from "./post-train-options.js";
 import { divergenceAdvice, nothingToResume, resumeLearningRate, setAsideDiverged, type ResumeOverrides } from "./divergence.js";
 
 /** A progress event of post-training. */
@@ -30,7 +30,7 @@ export interface ProgressEvent {
   readonly skipped: number;
 }
 
-/** Everything the loop needs, with the models already built (and the per-image byte and pixel limits of the data). */
+/** Everything the loop needs: the models already built, the run's resolved settings, the files (and the per-image byte and pixel limits of the data). */
 export interface PostTrainLoopOptions<V> extends ImageLimits {
   /** Initial CLIP vision parameters. */
   readonly vision: V;
@@ -42,42 +42,14 @@ export interface PostTrainLoopOptions<V> extends ImageLimits {
   readonly diffusion: FrozenDiffusion;
   /** The SD text encoder's output for "a photo of a ." [L, C]. */
   readonly textEmbedding: Tensor;
-  /** How the visual tokens become the condition. */
-  readonly condition: ConditionSpec;
   /** Whose tokens condition each image (default "own"; "shuffled": the placebo control, see `ConditionSource`). */
   readonly conditionSource?: ConditionSource;
-  /** Normalisation of the CLIP view (the reference: OpenAI's for every family). */
-  readonly normalization: Normalization;
-  /** How the CLIP view is made (default "source-bicubic"; the reference: "reference"). */
-  readonly clipView?: ClipView;
-  /** Aspect ratio range of the VAE view's RandomResizedCrop (default [3/4, 4/3]). */
-  readonly cropRatio?: readonly [number, number];
-  /** The arithmetic of the run, recorded in checkpoints (default "float32"). */
-  readonly precision?: string;
-  /** Side of the CLIP view. */
-  readonly clipImageSize: number;
-  /** Side of the VAE view. */
-  readonly vaeImageSize: number;
-  /** Area fraction range of the VAE view's RandomResizedCrop (default [0.9, 1]). */
-  readonly cropScale?: readonly [number, number];
-  /** VAE input form: "clean" (default) or the reference code's "reference" quirk (see ImageStreamOptions). */
-  readonly vaeInput?: "clean" | "reference";
+  /** Steps, batches, seed, each step's recipe, the views and the condition (see `resolveRunSettings`). */
+  readonly settings: TrainSettings;
   /** Folder of images or webdataset shards. */
   readonly images: string;
-  /** Optimizer steps. */
-  readonly steps: number;
-  /** Images per optimizer step. */
-  readonly imagesPerStep: number;
-  /** Images per forward pass (gradient accumulation splits a step into imagesPerStep / microBatch passes). */
-  readonly microBatch: number;
-  /** Optimizer and loss settings of each step. */
-  readonly recipe: Omit<DivaStepOptions, "totalSteps">;
-  /** Seed of data order, crops, noise and timesteps. */
-  readonly seed: number;
   /** Where checkpoints go; omit to train without checkpoints. */
   readonly checkpointDir?: string;
-  /** Steps between checkpoints (none when omitted; the last step is always saved when set). */
-  readonly checkpointEvery?: number;
   /** Continue from the newest checkpoint in checkpointDir (default true). */
   readonly resume?: boolean;
   /** Settings a resumed run changes from its checkpoint's (without them a changed setting is refused). */
@@ -121,8 +93,9 @@ export interface PostTrainLoopResult<V> {
  * is never written, and the checkpoint whose parameters gave a non-finite loss is moved aside.
  */
 export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<PostTrainLoopResult<V>> {
-  if (o.imagesPerStep % o.microBatch !== 0) {
-    throw new Error(`postTrain: imagesPerStep ${o.imagesPerStep} is not a multiple of microBatch ${o.microBatch}`);
+  const s = o.settings;
+  if (s.imagesPerStep % s.microBatch !== 0) {
+    throw new Error(`postTrain: imagesPerStep ${s.imagesPerStep} is not a multiple of microBatch ${s.microBatch}`);
   }
   // train on copies: each optimizer step disposes the parameters it replaces, and the caller's stay theirs
   let state: DivaState<V> = {
@@ -135,18 +108,18 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   let skipped = 0;
   let resumedFrom = 0;
   let checkpoint: string | undefined;
-  let lr = o.recipe.lr;
+  let lr = s.step.lr;
   const run: Record<string, number | string | boolean> = {
-    steps: o.steps,
-    imagesPerStep: o.imagesPerStep,
-    microBatch: o.microBatch,
-    draws: o.recipe.draws,
-    lr: o.recipe.lr,
-    drawWeighting: o.recipe.drawWeighting ?? "mean",
-    ...(o.recipe.drawWeighting === "reference" ? { drawWeights: (o.recipe.drawWeights ?? []).join(",") } : {}),
-    clipView: o.clipView ?? "source-bicubic",
-    vaeInput: o.vaeInput ?? "clean",
-    precision: o.precision ?? "float32",
+    steps: s.steps,
+    imagesPerStep: s.imagesPerStep,
+    microBatch: s.microBatch,
+    draws: s.step.draws,
+    lr: s.step.lr,
+    drawWeighting: s.step.drawWeighting,
+    ...(s.step.drawWeighting === "reference" ? { drawWeights: s.step.drawWeights.join(",") } : {}),
+    clipView: s.views.clipView,
+    vaeInput: s.views.vaeInput,
+    precision: s.precision,
     // recorded only for the placebo, so checkpoints of ordinary runs stay as they were
     ...(o.conditionSource === "shuffled" ? { conditionSource: "shuffled" } : {}),
   };
@@ -159,7 +132,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     const ck = await loadLatestCheckpoint(o.checkpointDir, state);
     if (ck) {
       for (const r of ck.rejected) o.onWarning?.(`passed over unreadable checkpoint ${r.path}: ${r.reason}`);
-      if (ck.meta.seed !== o.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${o.seed}`);
+      if (ck.meta.seed !== s.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${s.seed}`);
       const lrOverride = resumeLearningRate(ck.path, ck.meta.run?.["lr"], lr, o.resumeOverrides, o.onWarning);
       if (lrOverride) run["lr"] = lrOverride.saved; // compared as unchanged below, then replaced
       for (const [k, v] of Object.entries(ck.meta.run ?? {})) {
@@ -181,46 +154,37 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
   if (o.resumeOverrides?.lr !== undefined && !checkpoint) throw nothingToResume(o.checkpointDir, o.resume ?? true);
   const stream = await ImageStream.open(
     o.images,
-    {
-      seed: o.seed,
-      vaeSize: o.vaeImageSize,
-      clipSize: o.clipImageSize,
-      cropScale: o.cropScale ?? [0.9, 1],
-      ...(o.cropRatio ? { cropRatio: o.cropRatio } : {}),
-      normalization: o.normalization,
-      vaeInput: o.vaeInput ?? "clean",
-      clipView: o.clipView ?? "source-bicubic",
-    },
+    { seed: s.seed, ...s.views },
     consumed,
     { ...(o.maxImageBytes ? { maxImageBytes: o.maxImageBytes } : {}), ...(o.maxImagePixels ? { maxImagePixels: o.maxImagePixels } : {}) },
   );
-  const root = randomKey(o.seed);
-  const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: o.condition, textEmbedding: o.textEmbedding, conditionSource: o.conditionSource ?? "own" };
+  const root = randomKey(s.seed);
+  const ctx = { visionTokens: o.visionTokens, diffusion: o.diffusion, condition: s.condition, textEmbedding: o.textEmbedding, conditionSource: o.conditionSource ?? "own" };
   const started = Date.now();
   let images = 0;
   let stopped = false;
   let savedStep = resumedFrom;
   const save = async () => {
-    checkpoint = await saveCheckpoint(o.checkpointDir!, state, { step: state.step, consumed: stream.consumed, seed: o.seed, losses, skipped, run });
+    checkpoint = await saveCheckpoint(o.checkpointDir!, state, { step: state.step, consumed: stream.consumed, seed: s.seed, losses, skipped, run });
     savedStep = state.step;
     o.onCheckpoint?.(checkpoint, state.step);
   };
   try {
-    while (state.step < o.steps) {
+    while (state.step < s.steps) {
       if (o.signal?.aborted) {
         stopped = true;
         break;
       }
       const micro = [];
-      for (let m = 0; m < o.imagesPerStep / o.microBatch; m++) {
-        const b = await stream.next(o.microBatch);
+      for (let m = 0; m < s.imagesPerStep / s.microBatch; m++) {
+        const b = await stream.next(s.microBatch);
         if (b.skipped.length) {
           skipped += b.skipped.length;
           o.onSkip?.(b.skipped);
         }
         micro.push(b);
       }
-      const r = await divaStep(state, micro, ctx, { ...o.recipe, lr, totalSteps: o.steps }, foldIn(root, state.step));
+      const r = await divaStep(state, micro, ctx, { ...s.step, lr, totalSteps: s.steps }, foldIn(root, state.step));
       for (const b of micro) {
         b.clipImages.dispose();
         b.vaeImages.dispose();
@@ -233,20 +197,20 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       }
       state = r.state;
       losses.push(r.loss);
-      images += o.imagesPerStep;
+      images += s.imagesPerStep;
       const secs = (Date.now() - started) / 1000;
       const rate = images / Math.max(secs, 1e-9);
       o.onProgress?.({
         step: state.step,
-        totalSteps: o.steps,
+        totalSteps: s.steps,
         loss: r.loss,
         gradNorm: r.gradNorm,
         lr: r.lr,
         imagesPerSecond: rate,
-        etaSeconds: ((o.steps - state.step) * o.imagesPerStep) / Math.max(rate, 1e-9),
+        etaSeconds: ((s.steps - state.step) * s.imagesPerStep) / Math.max(rate, 1e-9),
         skipped,
       });
-      if (o.checkpointDir && o.checkpointEvery && (state.step % o.checkpointEvery === 0 || state.step === o.steps)) {
+      if (o.checkpointDir && s.checkpointEvery && (state.step % s.checkpointEvery === 0 || state.step === s.steps)) {
         await save();
       }
     }

@@ -1,5 +1,7 @@
 import { getPreset, type ClipView, type DivaPreset, type DrawWeighting, type VaeInput } from "../presets.js";
-import { referenceDrawWeights } from "../step.js";
+import type { ConditionSpec } from "../condition.js";
+import type { ImageStreamOptions } from "../data/stream.js";
+import { referenceDrawWeights, type DivaStepOptions } from "../step.js";
 
 /** The arithmetic of our training runs by default: float32 throughout (the reference's is the preset's `recipe.precision`). */
 export const RUN_PRECISION = "float32" as const;
@@ -19,63 +21,84 @@ export function runPrecision(option: PrecisionOption): RunPrecision {
   return option === "mixed" ? "mixed-float16" : RUN_PRECISION;
 }
 
-/** Numeric settings of a post-training run, defaults filled in from the preset's recipe. */
-export interface ResolvedRunSettings {
-  /** The preset. */
-  readonly preset: DivaPreset;
+/** One step's optimizer and loss settings, resolved: `divaStep`'s options less `totalSteps` (the run's `steps`). */
+export type StepSettings = Omit<DivaStepOptions, "totalSteps"> & Required<Pick<DivaStepOptions, "weightDecay" | "drawWeighting" | "drawWeights">>;
+
+/** How each training image becomes the CLIP and VAE views: the image stream's options less the seed (the run's). */
+export type ViewSettings = Omit<ImageStreamOptions, "seed"> & Required<Pick<ImageStreamOptions, "clipView" | "vaeInput">>;
+
+/**
+ * The resolved settings of a training run, all that {@link postTrainLoop} reads besides the models and the
+ * files: it hands `step` to `divaStep`, `views` to the image stream, and records them in its checkpoints.
+ * `postTrain` gets them from {@link resolveRunSettings}; a caller with its own models writes them out.
+ */
+export interface TrainSettings {
   /** Optimizer steps. */
   readonly steps: number;
   /** Images per optimizer step (gradients accumulated over micro-batches). */
   readonly imagesPerStep: number;
   /** Images per forward/backward pass; divides imagesPerStep. */
   readonly microBatch: number;
-  /** Peak learning rate. */
-  readonly lr: number;
-  /** Seed of the data order, crops, noise and timesteps. */
+  /** Seed of the data order, crops, noise, timesteps and patch draws. */
   readonly seed: number;
-  /** Noise draws per image per step. */
-  readonly draws: number;
+  /** Steps between checkpoints when a checkpoint folder is given (none when omitted; the last step is always saved). */
+  readonly checkpointEvery?: number;
+  /** Each step's optimizer and loss settings. */
+  readonly step: StepSettings;
+  /** How images become the two views. */
+  readonly views: ViewSettings;
+  /** How the visual tokens become the condition. */
+  readonly condition: ConditionSpec;
+  /** The arithmetic of the run, recorded in checkpoints: float32, or mixed-float16 (see {@link PrecisionOption}). */
+  readonly precision: RunPrecision;
+}
+
+/** A post-training run's {@link TrainSettings}, defaults filled in from its preset's recipe. */
+export interface ResolvedRunSettings extends TrainSettings {
+  /** The preset. */
+  readonly preset: DivaPreset;
   /** Steps between checkpoints. */
   readonly checkpointEvery: number;
-  /** Warm-up steps (the recipe's warm-up fraction of steps, rounded). */
-  readonly warmupSteps: number;
-  /** Weighting of the noise draws. */
-  readonly drawWeighting: DrawWeighting;
-  /** Relative weights of the draws under `reference` weighting, one per draw. */
-  readonly drawWeights: readonly number[];
-  /** How the CLIP view is made. */
-  readonly clipView: ClipView;
-  /** What the VAE is fed. */
-  readonly vaeInput: VaeInput;
-  /** The arithmetic this run uses: float32, or mixed-float16 (frozen models in float16, see {@link PrecisionOption}). */
-  readonly precision: RunPrecision;
 }
 
 /** The settings {@link resolveRunSettings} reads. */
 export interface RunSettingsInput {
-  /** A preset name or a preset. */
+  /** A preset name (`openai-vit-l-14`, ...; see PRESETS) or a preset object (custom models). */
   readonly preset: string | DivaPreset;
-  /** Optimizer steps (default: the recipe's). */
+  /** Optimizer steps (default: the recipe's 4600). */
   readonly steps?: number;
-  /** Images per optimizer step (default: the recipe's). */
+  /** Images per optimizer step (default: the recipe's 640). */
   readonly imagesPerStep?: number;
-  /** Images per pass (default: the largest divisor of imagesPerStep up to 16). */
+  /** Images per forward pass; a step accumulates imagesPerStep / microBatch of them (default: the largest divisor up to 16). */
   readonly microBatch?: number;
-  /** Peak learning rate (default: the recipe's). */
+  /** Peak learning rate (default: the recipe's 1e-4). */
   readonly lr?: number;
-  /** Seed (default 0). */
-  readonly seed?: number;
-  /** Noise draws per image per step (default: the recipe's). */
+  /** Noise draws per image per step (default: the recipe's 2). */
   readonly draws?: number;
-  /** Steps between checkpoints (default 100). */
-  readonly checkpointEvery?: number;
-  /** Weighting of the noise draws (default: the recipe's, "reference"). */
+  /**
+   * Weighting of the noise draws (default: the preset's, "reference": about 5 g0 + g1 per step whatever the
+   * micro-batch split, as the reference code); "mean" takes (g0 + g1) / 2. See DivaStepOptions.drawWeighting.
+   */
   readonly drawWeighting?: DrawWeighting;
-  /** How the CLIP view is made (default: the recipe's, "reference"). */
+  /**
+   * The CLIP view (default: the preset's, "reference": the VAE view resized bilinearly without antialiasing, as
+   * the reference code); "source-bicubic" resizes the source crop bicubically.
+   */
   readonly clipView?: ClipView;
-  /** What the VAE is fed (default: the recipe's, "reference"). */
+  /**
+   * What the VAE is fed (default: the preset's, "reference": the CLIP-normalised image un-normalised with
+   * ImageNet statistics before 2x - 1, the reference code's quirk); "clean" is 2x - 1 of the image.
+   */
   readonly vaeInput?: VaeInput;
-  /** The arithmetic (default "fp32"; see {@link PrecisionOption}). */
+  /** Seed of the data order, crops, noise, timesteps, patch draws and projection init (default 0). */
+  readonly seed?: number;
+  /** Steps between checkpoints (default 100; the last step is always saved). */
+  readonly checkpointEvery?: number;
+  /**
+   * Arithmetic (default "fp32"): "mixed" stores the frozen UNet, VAE and SD text encoder in float16 (where the
+   * device has float16: the CPU, WebGPU with shader-f16), halving their memory, with float32 accumulation in
+   * matmul/conv/attention/normalisation; CLIP, the projection, gradients and optimizer state stay float32.
+   */
   readonly precision?: PrecisionOption;
 }
 
@@ -124,15 +147,28 @@ export function resolveRunSettings(o: RunSettingsInput): ResolvedRunSettings {
     steps,
     imagesPerStep,
     microBatch,
-    lr,
     seed,
-    draws,
     checkpointEvery: positiveInt("checkpointEvery", o.checkpointEvery, 100),
-    warmupSteps: Math.round(r.warmupFraction * steps),
-    drawWeighting,
-    drawWeights: drawWeighting === "reference" ? referenceDrawWeights(draws, r.drawWeights) : Array.from({ length: draws }, () => 1),
-    clipView: oneOf<ClipView>("clipView", o.clipView, r.clipView, ["reference", "source-bicubic"]),
-    vaeInput: oneOf<VaeInput>("vaeInput", o.vaeInput, r.vaeInput, ["reference", "clean"]),
+    step: {
+      lr,
+      momentum: r.momentum,
+      weightDecay: r.weightDecay,
+      clipNorm: r.clipNorm,
+      warmupSteps: Math.round(r.warmupFraction * steps),
+      draws,
+      drawWeighting,
+      drawWeights: drawWeighting === "reference" ? referenceDrawWeights(draws, r.drawWeights) : Array.from({ length: draws }, () => 1),
+    },
+    views: {
+      clipSize: preset.vision.imageSize,
+      vaeSize: r.vaeCrop.size,
+      cropScale: r.vaeCrop.scale,
+      ...(r.vaeCrop.ratio ? { cropRatio: r.vaeCrop.ratio } : {}),
+      normalization: preset.trainNormalization,
+      clipView: oneOf<ClipView>("clipView", o.clipView, r.clipView, ["reference", "source-bicubic"]),
+      vaeInput: oneOf<VaeInput>("vaeInput", o.vaeInput, r.vaeInput, ["reference", "clean"]),
+    },
+    condition: preset.condition,
     precision: runPrecision(oneOf<PrecisionOption>("precision", o.precision, "fp32", ["fp32", "mixed"])),
   };
 }

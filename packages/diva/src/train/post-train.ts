@@ -11,8 +11,8 @@ import { initProjection, projectionKey } from "../models/projection.js";
 import { sdPromptEmbedding } from "../models/prompt-embedding.js";
 import { findClipTokenizer } from "../models/tokenizer.js";
 import { clipVisionTokenDim, clipVisionTokens } from "../models/vision-tokens.js";
-import { resolveRunSettings, type PrecisionOption, type ResolvedRunSettings } from "./post-train-options.js";
-import type { ClipView, DivaPreset, DrawWeighting, VaeInput } from "../presets.js";
+import { resolveRunSettings, type ResolvedRunSettings, type RunSettingsInput } from "./post-train-options.js";
+import type { ClipView, DrawWeighting, VaeInput } from "../presets.js";
 import type { ResumeOverrides } from "./divergence.js";
 import { postTrainLoop, type ProgressEvent } from "./post-train-loop.js";
 
@@ -22,9 +22,7 @@ export type { ProgressEvent } from "./post-train-loop.js";
  * Options of {@link postTrain}. `maxImageBytes` (default 64 MiB) and `maxImagePixels` (default 40 megapixels,
  * checked from the header before decoding) bound what one image may cost; larger ones are skipped and reported.
  */
-export interface PostTrainOptions extends ImageLimits {
-  /** A preset name (`openai-vit-l-14`, ...; see PRESETS) or a preset object (custom models). */
-  readonly preset: string | DivaPreset;
+export interface PostTrainOptions extends RunSettingsInput, ImageLimits {
   /** The CLIP checkpoint: open_clip, OpenAI or Hugging Face names, `.safetensors` or a PyTorch `.pt`/`.bin`. */
   readonly clip: string;
   /** A diffusers Stable Diffusion 2.1-base folder (`unet/`, `vae/`, `text_encoder/`, `scheduler/`, `tokenizer/`). */
@@ -35,37 +33,8 @@ export interface PostTrainOptions extends ImageLimits {
   readonly out: string;
   /** CLIP's BPE vocabulary (default: `bpe_simple_vocab_16e6.txt.gz` beside the CLIP checkpoint, else the SD folder's `tokenizer/merges.txt`). */
   readonly bpe?: string;
-  /** Optimizer steps (default: the recipe's 4600). */
-  readonly steps?: number;
-  /** Images per optimizer step (default: the recipe's 640). */
-  readonly imagesPerStep?: number;
-  /** Images per forward pass; a step accumulates imagesPerStep / microBatch of them (default: the largest divisor up to 16). */
-  readonly microBatch?: number;
-  /** Peak learning rate (default: the recipe's 1e-4). */
-  readonly lr?: number;
-  /** Noise draws per image per step (default: the recipe's 2). */
-  readonly draws?: number;
-  /**
-   * Weighting of the noise draws (default: the preset's, "reference": about 5 g0 + g1 per step whatever the
-   * micro-batch split, as the reference code); "mean" takes (g0 + g1) / 2. See DivaStepOptions.drawWeighting.
-   */
-  readonly drawWeighting?: DrawWeighting;
-  /**
-   * The CLIP view (default: the preset's, "reference": the VAE view resized bilinearly without antialiasing, as
-   * the reference code); "source-bicubic" resizes the source crop bicubically.
-   */
-  readonly clipView?: ClipView;
-  /**
-   * What the VAE is fed (default: the preset's, "reference": the CLIP-normalised image un-normalised with
-   * ImageNet statistics before 2x - 1, the reference code's quirk); "clean" is 2x - 1 of the image.
-   */
-  readonly vaeInput?: VaeInput;
-  /** Seed of the data order, crops, noise, timesteps, patch draws and projection init (default 0). */
-  readonly seed?: number;
   /** Folder for checkpoints; omit to train without them. */
   readonly checkpointDir?: string;
-  /** Steps between checkpoints (default 100; the last step is always saved). */
-  readonly checkpointEvery?: number;
   /** Continue from the newest checkpoint in checkpointDir (default true). */
   readonly resume?: boolean;
   /** Settings a resumed run may change from its checkpoint's, only when given here (`{ lr }`: see ResumeOverrides). */
@@ -76,12 +45,6 @@ export interface PostTrainOptions extends ImageLimits {
    * one more forward pass of each). Default false.
    */
   readonly checkpointActivations?: boolean;
-  /**
-   * Arithmetic (default "fp32"): "mixed" stores the frozen UNet, VAE and SD text encoder in float16 (where the
-   * device has float16: the CPU, WebGPU with shader-f16), halving their memory, with float32 accumulation in
-   * matmul/conv/attention/normalisation; CLIP, the projection, gradients and optimizer state stay float32.
-   */
-  readonly precision?: PrecisionOption;
   /** Backend to run on (`cpu`, `webgpu`); it becomes the default device. Default: the current default. */
   readonly device?: Device;
   /** Stops after the step in progress; a checkpoint is written and nothing is exported. */
@@ -160,14 +123,14 @@ export function runConfig(s: ResolvedRunSettings): RunConfig {
     steps: s.steps,
     imagesPerStep: s.imagesPerStep,
     microBatch: s.microBatch,
-    lr: s.lr,
-    warmupSteps: s.warmupSteps,
+    lr: s.step.lr,
+    warmupSteps: s.step.warmupSteps,
     seed: s.seed,
-    draws: s.draws,
-    drawWeighting: s.drawWeighting,
-    drawWeights: s.drawWeights,
-    clipView: s.clipView,
-    vaeInput: s.vaeInput,
+    draws: s.step.draws,
+    drawWeighting: s.step.drawWeighting,
+    drawWeights: s.step.drawWeights,
+    clipView: s.views.clipView,
+    vaeInput: s.views.vaeInput,
     precision: s.precision,
     referencePrecision: s.preset.recipe.precision,
   };
@@ -230,8 +193,8 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
     const config = runConfig(s);
     log(`training ${s.steps} steps x ${s.imagesPerStep} images (micro-batch ${s.microBatch}) with preset ${s.preset.name}`);
     log(
-      `draw weighting ${s.drawWeighting}${s.drawWeighting === "reference" ? ` [${s.drawWeights.join(", ")}]` : ""}, CLIP view ${s.clipView}, ` +
-        `VAE input ${s.vaeInput}, precision ${s.precision} (the reference: ${s.preset.recipe.precision}${s.preset.recipe.precision === "bf16-autocast" ? " with TF32" : ""})`,
+      `draw weighting ${s.step.drawWeighting}${s.step.drawWeighting === "reference" ? ` [${s.step.drawWeights.join(", ")}]` : ""}, CLIP view ${s.views.clipView}, ` +
+        `VAE input ${s.views.vaeInput}, precision ${s.precision} (the reference: ${s.preset.recipe.precision}${s.preset.recipe.precision === "bf16-autocast" ? " with TF32" : ""})`,
     );
     const skippedImages: string[] = [];
     const r = await postTrainLoop({
@@ -240,31 +203,9 @@ export async function postTrain(options: PostTrainOptions): Promise<PostTrainRes
       visionTokens,
       diffusion: sd.diffusion,
       textEmbedding,
-      condition: s.preset.condition,
-      normalization: s.preset.trainNormalization,
-      clipView: s.clipView,
-      clipImageSize: clipSize,
-      vaeImageSize: s.preset.recipe.vaeCrop.size,
-      cropScale: s.preset.recipe.vaeCrop.scale,
-      ...(s.preset.recipe.vaeCrop.ratio ? { cropRatio: s.preset.recipe.vaeCrop.ratio } : {}),
-      vaeInput: s.vaeInput,
-      precision: s.precision,
+      settings: s,
       images: options.images,
-      steps: s.steps,
-      imagesPerStep: s.imagesPerStep,
-      microBatch: s.microBatch,
-      recipe: {
-        lr: s.lr,
-        momentum: s.preset.recipe.momentum,
-        weightDecay: s.preset.recipe.weightDecay,
-        clipNorm: s.preset.recipe.clipNorm,
-        warmupSteps: s.warmupSteps,
-        draws: s.draws,
-        drawWeighting: s.drawWeighting,
-        drawWeights: s.drawWeights,
-      },
-      seed: s.seed,
-      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, checkpointEvery: s.checkpointEvery } : {}),
+      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
       resume: options.resume ?? true,
       ...(options.resumeOverrides ? { resumeOverrides: options.resumeOverrides } : {}),
       ...(options.maxImageBytes ? { maxImageBytes: options.maxImageBytes } : {}),

@@ -1,40 +1,28 @@
 import { Command, Option } from "commander";
 import { dryRunPlan } from "../../full-scale/dry-run.js";
 import { formatMemoryPlan } from "../../full-scale/memory-plan.js";
-import { postTrain } from "../../train/post-train.js";
+import { postTrain, type PostTrainOptions } from "../../train/post-train.js";
 import { resolvePreset } from "../../preset-file.js";
 import { selectBackend } from "../backend.js";
 import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";
 import { formatDuration, lazyProgress } from "../progress.js";
 
-interface PostTrainFlags {
+/** The parsed flags: postTrain's options as commander gives them, plus the flags of the command itself. */
+type PostTrainFlags = Pick<
+  PostTrainOptions,
+  | "clip" | "sd" | "images" | "out" | "bpe" | "steps" | "imagesPerStep" | "microBatch" | "lr" | "draws" | "seed" | "checkpointDir"
+  | "checkpointEvery" | "maxImageBytes" | "maxImagePixels" | "drawWeighting" | "clipView" | "vaeInput" | "checkpointActivations" | "precision"
+> & {
+  /** A preset name or a preset JSON file. */
   preset: string;
-  clip: string;
-  sd: string;
-  images: string;
-  out: string;
-  bpe?: string;
-  steps?: number;
-  imagesPerStep?: number;
-  microBatch?: number;
-  lr?: number;
-  draws?: number;
-  seed?: number;
-  checkpointDir?: string;
-  checkpointEvery?: number;
+  /** False with --no-resume. */
   resume: boolean;
+  /** --resume-lr: resumeOverrides.lr. */
   resumeLr?: number;
-  maxImageBytes?: number;
-  maxImagePixels?: number;
-  drawWeighting?: "reference" | "mean";
-  clipView?: "reference" | "source-bicubic";
-  vaeInput?: "reference" | "clean";
-  checkpointActivations?: boolean;
-  precision?: "fp32" | "mixed";
   dryRun?: boolean;
   json?: boolean;
   backend: BackendName;
-}
+};
 
 /** `diva post-train`: DIVA post-training of a CLIP checkpoint with a Stable Diffusion 2.1-base folder. */
 export function postTrainCommand(): Command {
