@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     gradNorm: r.gradNorm,
     finite: r.finite,
     peakRssBytes: r.peakRssBytes,
+    peakLiveTensorBytes: r.peakLiveTensorBytes,
     keptActivationBytes: r.keptActivationBytes,
     plannedActivationBytes: plan.activations.totalBytes,
     activationRatio: r.keptActivationBytes / plan.activations.totalBytes,
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   };
   console.log(`\nloss ${r.loss.toFixed(5)}, gradient norm ${r.gradNorm.toFixed(4)}, finite ${r.finite}`);
   console.log(`activations kept: measured ${formatBytes(r.keptActivationBytes)}, planned ${formatBytes(plan.activations.totalBytes)} (ratio ${measured.activationRatio.toFixed(3)})`);
-  console.log(`peak RSS: measured ${r.peakRssBytes === null ? "n/a" : formatBytes(r.peakRssBytes)}, planned peak ${formatBytes(plan.peakBytes)}`);
+  console.log(`peak RSS: measured ${r.peakRssBytes === null ? "n/a" : formatBytes(r.peakRssBytes)} (live tensors at most ${formatBytes(r.peakLiveTensorBytes)}), planned peak ${formatBytes(plan.peakBytes)}`);
   if (args.json) {
     await mkdir(dirname(args.json), { recursive: true });
     const report = { preset: presetName, widthScale, vaeSize, microBatch, checkpointActivations, parts: r.parts, measured, plan, node: process.version, date: new Date().toISOString() };

@@ -47,7 +47,7 @@ export {
   type WebGPUAdapterSummary,
   type WebGPUBackendOptions,
 } from "./backend/webgpu/index.js";
-export { memory, type MemoryInfo } from "./engine/memory.js";
+export { memory, peakMemory, resetPeakMemory, type MemoryInfo } from "./engine/memory.js";
 export { setMaxTensorBytes, getMaxTensorBytes, DEFAULT_MAX_TENSOR_BYTES } from "./engine/limits.js";
 export { tidy, keep, dispose, scope } from "./engine/tidy.js";
 export { mapTree, treeLeaves, flattenTree, unflattenTree, type NameTree, type TensorTree } from "./tree.js";

@@ -8,7 +8,7 @@
  * exactly when the backward pass reaches the condition (the end of the UNet's backward pass).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { checkpoint, dispose, memory, mul, normal, randomKey, treeLeaves, uniform, type Tensor } from "@diva/tensor";
+import { checkpoint, dispose, memory, mul, normal, peakMemory, randomKey, resetPeakMemory, treeLeaves, uniform, type Tensor } from "@diva/tensor";
 import { sgdInit, type ClipVisualParams } from "@diva/nn";
 import { loadClipCheckpoint } from "../models/clip-checkpoint.js";
 import { loadFrozenDiffusion } from "../models/frozen-diffusion.js";
@@ -52,6 +52,8 @@ export interface PartReport {
   readonly peakRssBytes: number | null;
   /** Bytes of live tensors (all devices) when the part ended. */
   readonly liveTensorBytes: number;
+  /** Largest bytes of live tensors (all devices) during the part: the peak without allocator and GC overheads. */
+  readonly peakLiveTensorBytes: number;
 }
 
 /** What the step measured. */
@@ -66,6 +68,8 @@ export interface TimedStepReport {
   readonly finite: boolean;
   /** The largest peak over the parts (null where not measurable). */
   readonly peakRssBytes: number | null;
+  /** The largest peak of live tensor bytes over the parts. */
+  readonly peakLiveTensorBytes: number;
   /** Parameters trained (vision tower and projection). */
   readonly trainableParameters: number;
   /**
@@ -96,6 +100,7 @@ function peakRss(): number | null {
 }
 
 const liveBytes = () => Object.values(memory().bytes).reduce((a: number, b) => a + (b ?? 0), 0);
+const peakLiveBytes = () => Object.values(peakMemory()).reduce((a: number, b) => a + (b ?? 0), 0);
 
 /** A stopwatch over named parts: starting one ends the previous. */
 class Parts {
@@ -104,15 +109,17 @@ class Parts {
   constructor(private readonly log: (m: string) => void) {}
   start(name: string): void {
     this.stop();
+    resetPeakMemory();
     this.current = { name, start: performance.now(), peakOk: resetPeakRss() };
   }
   stop(): void {
     const c = this.current;
     if (!c) return;
     this.current = undefined;
-    const part = { name: c.name, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peakOk ? peakRss() : null, liveTensorBytes: liveBytes() };
+    const part = { name: c.name, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peakOk ? peakRss() : null, liveTensorBytes: liveBytes(), peakLiveTensorBytes: peakLiveBytes() };
     this.done.push(part);
-    this.log(`${part.name}: ${part.seconds.toFixed(2)} s, peak RSS ${part.peakRssBytes === null ? "n/a" : `${(part.peakRssBytes / 2 ** 30).toFixed(2)} GiB`}`);
+    const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+    this.log(`${part.name}: ${part.seconds.toFixed(2)} s, peak RSS ${part.peakRssBytes === null ? "n/a" : gib(part.peakRssBytes)}, peak live tensors ${gib(part.peakLiveTensorBytes)}`);
   }
 }
 
@@ -197,7 +204,7 @@ export async function timedDivaStep(o: TimedStepOptions): Promise<TimedStepRepor
       }
     }
     const peaks = parts.done.map((p) => p.peakRssBytes).filter((p): p is number => p !== null);
-    return { parts: parts.done, loss: result.loss, gradNorm: result.gradNorm, finite, peakRssBytes: peaks.length ? Math.max(...peaks) : null, trainableParameters, keptActivationBytes: atLoss - beforeStep };
+    return { parts: parts.done, loss: result.loss, gradNorm: result.gradNorm, finite, peakRssBytes: peaks.length ? Math.max(...peaks) : null, peakLiveTensorBytes: Math.max(...parts.done.map((p) => p.peakLiveTensorBytes)), trainableParameters, keptActivationBytes: atLoss - beforeStep };
   } finally {
     dispose(owned);
   }

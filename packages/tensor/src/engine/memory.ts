@@ -8,7 +8,9 @@ export class StorageRef {
     readonly backend: Backend,
   ) {
     counts.storages++;
-    counts.bytes[backend.name] = (counts.bytes[backend.name] ?? 0) + storage.byteLength;
+    const now = (counts.bytes[backend.name] ?? 0) + storage.byteLength;
+    counts.bytes[backend.name] = now;
+    if (now > (peak[backend.name] ?? 0)) peak[backend.name] = now;
   }
   retain(): void {
     this.refs++;
@@ -23,6 +25,8 @@ export class StorageRef {
 }
 
 const counts = { tensors: 0, storages: 0, bytes: {} as Partial<Record<Device, number>> };
+/** Largest `counts.bytes` per device since the start or the last `resetPeakMemory`. */
+let peak: Partial<Record<Device, number>> = {};
 
 /** @internal */
 export function countTensor(delta: number): void {
@@ -42,4 +46,18 @@ export interface MemoryInfo {
 /** Live tensors, storages and bytes per device. */
 export function memory(): MemoryInfo {
   return { tensors: counts.tensors, storages: counts.storages, bytes: { ...counts.bytes } };
+}
+
+/**
+ * The largest bytes held by live storages, per device, since the process started or since the last
+ * {@link resetPeakMemory}: the deterministic part of a computation's peak memory (a process's resident size
+ * adds kernel scratch, pooled arrays and, on the CPU, freed arrays the garbage collector has not reclaimed yet).
+ */
+export function peakMemory(): Partial<Record<Device, number>> {
+  return { ...peak };
+}
+
+/** Starts a new peak window at the current live bytes (see {@link peakMemory}). */
+export function resetPeakMemory(): void {
+  peak = { ...counts.bytes };
 }
