@@ -8,6 +8,7 @@ import type { ImageLimits } from "../data/limits.js";
 import { probeWritableDir } from "../outputs.js";
 import { assertFiniteState, loadLatestCheckpoint, NonFiniteStateError, removeStaleTempFiles, saveCheckpoint } from "./checkpoint.js";
 import type { TrainSettings } from "./post-train-options.js";
+import { checkResumeSettings } from "./resume-settings.js";
 import { divergenceAdvice, nothingToResume, resumeLearningRate, setAsideDiverged, type ResumeOverrides } from "./divergence.js";
 
 /** A progress event of post-training. */
@@ -122,6 +123,8 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     precision: s.precision,
     // recorded only for the placebo, so checkpoints of ordinary runs stay as they were
     ...(o.conditionSource === "shuffled" ? { conditionSource: "shuffled" } : {}),
+    // likewise only when it differs from the reference's 1: a resume with another projection lr is refused
+    ...((s.step.projectionLrScale ?? 1) !== 1 ? { projectionLrScale: s.step.projectionLrScale! } : {}),
   };
   if (o.checkpointDir) {
     await probeWritableDir(o.checkpointDir, "checkpoint folder");
@@ -135,12 +138,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
       if (ck.meta.seed !== s.seed) throw new Error(`postTrain: checkpoint ${ck.path} was made with seed ${ck.meta.seed}, not ${s.seed}`);
       const lrOverride = resumeLearningRate(ck.path, ck.meta.run?.["lr"], lr, o.resumeOverrides, o.onWarning);
       if (lrOverride) run["lr"] = lrOverride.saved; // compared as unchanged below, then replaced
-      for (const [k, v] of Object.entries(ck.meta.run ?? {})) {
-        if (run[k] !== v) {
-          const now = k in run ? `not ${run[k]}` : "a setting this version no longer has";
-          throw new Error(`postTrain: checkpoint ${ck.path} was made with ${k} ${v}, ${now}; resume with the same settings, or start afresh (another checkpoint folder, or --no-resume / resume: false)`);
-        }
-      }
+      checkResumeSettings(ck.path, ck.meta.run ?? {}, run);
       if (lrOverride) run["lr"] = lr = lrOverride.lr;
       dispose(state.params);
       state = ck.state;
