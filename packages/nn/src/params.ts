@@ -13,6 +13,39 @@ export function unflattenParams(flat: Record<string, Tensor>, source = "unflatte
   return unflattenTree(flat, source) as Params;
 }
 
+/** The names a parameter tree must have: a spec table (`ParamSpecs`) or a name -> shape map (`ParamShapes`). */
+export type ExpectedNames = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
+
+/** Options of {@link unflattenAs}. */
+export interface UnflattenAsOptions {
+  /**
+   * Accept a subset of the expected names (a non-strict load that skipped missing or mis-shaped tensors; the
+   * tree then lacks those leaves). Names outside `expected` are errors either way.
+   */
+  partial?: boolean;
+}
+
+/**
+ * {@link unflattenParams} for a typed tree: checks the flat names against `expected` (the spec table that
+ * `T`'s init and loaders are built from) and returns the tree as `T`. This is the one place where a flat
+ * state dict becomes a typed parameter tree; that every model's spec names match its interface is tested per
+ * model (`test/param-trees.test.ts`). A name outside `expected`, or, unless `partial`, one missing from
+ * `flat`, is an error naming `source` and the name.
+ */
+export function unflattenAs<T extends object>(flat: Record<string, Tensor>, expected: ExpectedNames, source = "unflattenAs", options: UnflattenAsOptions = {}): T {
+  const has = expected instanceof Map ? (n: string) => expected.has(n) : (n: string) => Object.hasOwn(expected, n);
+  for (const name of Object.keys(flat)) {
+    if (!has(name)) throw new Error(`${source}: unexpected parameter "${name}" (not in the model's specs)`);
+  }
+  if (!options.partial) {
+    const names = expected instanceof Map ? [...expected.keys()] : Object.keys(expected);
+    for (const name of names) {
+      if (!Object.hasOwn(flat, name)) throw new Error(`${source}: missing parameter "${name}"`);
+    }
+  }
+  return unflattenParams(flat, source) as unknown as T;
+}
+
 /** Flat checkpoint names of a parameter tree (`{ a: [{ b }] }` -> `"a.0.b"`). */
 export function flattenParams(params: Params): Record<string, Tensor> {
   return flattenTree(params);
