@@ -4,7 +4,7 @@
  * unexpected and mis-shaped keys) and parameter counting without allocating anything.
  */
 import { fromHost, normal, splitKey, truncatedNormal, uniform, type Device, type RandomKey, type Tensor } from "@diva/tensor";
-import { unflattenParams, type Params } from "../params.js";
+import { unflattenAs, type Params } from "../params.js";
 
 /** How one parameter is initialised (the PyTorch `nn.init` schemes the references use). */
 export type Init =
@@ -150,7 +150,7 @@ export function initFlatFromSpecs(key: RandomKey, specs: ParamSpecs, options: In
   return out;
 }
 
-/** Materialises `specs` into a parameter tree (numeric name segments become arrays). */
-export function initFromSpecs<T = Params>(key: RandomKey, specs: ParamSpecs, options: InitOptions = {}): T {
-  return unflattenParams(initFlatFromSpecs(key, specs, options)) as unknown as T;
+/** Materialises `specs` into a parameter tree typed `T` (numeric name segments become arrays). */
+export function initFromSpecs<T extends object = Params>(key: RandomKey, specs: ParamSpecs, options: InitOptions = {}): T {
+  return unflattenAs<T>(initFlatFromSpecs(key, specs, options), specs, "initFromSpecs");
 }
