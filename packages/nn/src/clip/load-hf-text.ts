@@ -3,7 +3,7 @@
  * fp32 / fp16 / bf16), validated against the specs of its config.
  */
 import { checkJsonKeys, checkNames, nameRecord, readSafetensors, type Device, type Tensor } from "@diva/tensor";
-import { unflattenParams } from "../params.js";
+import { unflattenAs } from "../params.js";
 import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
 import { hfClipTextSpecs, type HfClipTextConfig, type HfClipTextParams } from "./hf-text.js";
 
@@ -78,5 +78,5 @@ export async function loadHfClipText(path: string, options: LoadHfClipTextOption
     if (Object.hasOwn(specs, n) && !report.mismatched.some((m) => m.name === n)) keep[n] = t;
     else t.dispose();
   }
-  return { params: unflattenParams(keep, file) as unknown as HfClipTextParams, config, report };
+  return { params: unflattenAs<HfClipTextParams>(keep, specs, file, { partial: !(options.strict ?? true) }), config, report };
 }

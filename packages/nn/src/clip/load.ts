@@ -4,7 +4,7 @@
  * unexpected and mis-shaped keys reported by name.
  */
 import { checkJsonKeys, checkNames, nameRecord, randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
-import { unflattenParams } from "../params.js";
+import { unflattenAs } from "../params.js";
 import { readTorchCheckpoint } from "../torch-pickle/index.js";
 import { initFlatFromSpecs } from "../layers/specs.js";
 import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
@@ -194,6 +194,6 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
   const params = nameRecord<Tensor>();
   for (const name of Object.keys(specs)) params[name] = fresh[name] ?? tensors[name]!;
   release(new Set(Object.values(params)));
-  const model = new ClipModel(unflattenParams(params, label) as unknown as ClipParams, config);
+  const model = new ClipModel(unflattenAs<ClipParams>(params, specs, label), config);
   return { model, config, layout, report, configSource };
 }
