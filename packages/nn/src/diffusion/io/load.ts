@@ -1,5 +1,5 @@
 import { reshape, type Device, type Tensor } from "@diva/tensor";
-import { unflattenParams } from "../../params.js";
+import { unflattenAs } from "../../params.js";
 import type { ParamShapes } from "../blocks/shapes.js";
 import { isCleanReport, type ParamReport } from "../../layers/validate.js";
 import { checkShapes, describeReport } from "./check.js";
@@ -63,7 +63,7 @@ function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): {
  * a variant or shards; fp32, fp16 or bf16, loaded as float32 or, with `options.dtype`, float16) into a tree under the canonical names.
  * `expectedOf` gives the names and shapes the config implies; `rename` maps legacy names.
  */
-export async function loadDiffusersComponent<C, P>(
+export async function loadDiffusersComponent<C, P extends object>(
   dir: string,
   subfolder: string,
   expectedOf: (config: C) => ParamShapes,
@@ -80,7 +80,7 @@ export async function loadDiffusersComponent<C, P>(
       throw new Error(`${root}: the checkpoint does not match its config.json: ${describeReport(report)}`);
     }
     const flat = await readExpected(weights, expected, source, new Set(report.mismatched.map((m) => m.name)), options.device, options.dtype);
-    return { params: unflattenParams(flat, root) as unknown as P, config, report, dir: root };
+    return { params: unflattenAs<P>(flat, expected, root, { partial: !(options.strict ?? true) }), config, report, dir: root };
   } finally {
     await weights.close();
   }
