@@ -1,4 +1,5 @@
 import { flattenTree, Tensor, unflattenTree } from "@diva/tensor";
+import type { SpecsOf } from "./layers/specs.js";
 
 /** A tree of parameters whose key paths are the reference checkpoint names (numeric segments are arrays). */
 export type Params = { [key: string]: Tensor | Params | Params[] | Tensor[] };
@@ -13,8 +14,11 @@ export function unflattenParams(flat: Record<string, Tensor>, source = "unflatte
   return unflattenTree(flat, source) as Params;
 }
 
-/** The names a parameter tree must have: a spec table (`ParamSpecs`) or a name -> shape map (`ParamShapes`). */
-export type ExpectedNames = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
+/**
+ * The names a parameter tree `T` must have: its spec table (`SpecsOf<T>`, from which `T` is inferred) or a
+ * name -> shape map (`ParamShapes`).
+ */
+export type ExpectedNames<T> = SpecsOf<T> | ReadonlyMap<string, unknown>;
 
 /** Options of {@link unflattenAs}. */
 export interface UnflattenAsOptions {
@@ -32,7 +36,7 @@ export interface UnflattenAsOptions {
  * model (`test/param-trees.test.ts`). A name outside `expected`, or, unless `partial`, one missing from
  * `flat`, is an error naming `source` and the name.
  */
-export function unflattenAs<T extends object>(flat: Record<string, Tensor>, expected: ExpectedNames, source = "unflattenAs", options: UnflattenAsOptions = {}): T {
+export function unflattenAs<T extends object>(flat: Record<string, Tensor>, expected: ExpectedNames<T>, source = "unflattenAs", options: UnflattenAsOptions = {}): T {
   const has = expected instanceof Map ? (n: string) => expected.has(n) : (n: string) => Object.hasOwn(expected, n);
   for (const name of Object.keys(flat)) {
     if (!has(name)) throw new Error(`${source}: unexpected parameter "${name}" (not in the model's specs)`);

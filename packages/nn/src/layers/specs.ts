@@ -63,6 +63,16 @@ export interface ParamSpec {
 /** Parameter specs keyed by flat checkpoint name (`"transformer.resblocks.0.ln_1.weight"`). */
 export type ParamSpecs = Record<string, ParamSpec>;
 
+declare const describes: unique symbol;
+
+/**
+ * A spec table declared to describe the parameter tree `T` (a type-level tag only, nothing at runtime): a spec
+ * function returning `SpecsOf<LinearParams>` names its tree type once, and `initFromSpecs` and `unflattenAs`
+ * infer `T` from the specs they are given. That the spec names reach `T`'s paths is tested per model
+ * (`test/param-trees.test.ts`).
+ */
+export type SpecsOf<T> = ParamSpecs & { readonly [describes]?: T };
+
 /** `{ "a.b": spec }` becomes `{ "<prefix>a.b": spec }` (pass the prefix with its trailing dot). */
 export function prefixSpecs(prefix: string, specs: ParamSpecs): ParamSpecs {
   const out: ParamSpecs = {};
@@ -151,6 +161,6 @@ export function initFlatFromSpecs(key: RandomKey, specs: ParamSpecs, options: In
 }
 
 /** Materialises `specs` into a parameter tree typed `T` (numeric name segments become arrays). */
-export function initFromSpecs<T extends object = Params>(key: RandomKey, specs: ParamSpecs, options: InitOptions = {}): T {
+export function initFromSpecs<T extends object = Params>(key: RandomKey, specs: SpecsOf<T>, options: InitOptions = {}): T {
   return unflattenAs<T>(initFlatFromSpecs(key, specs, options), specs, "initFromSpecs");
 }
