@@ -16,7 +16,7 @@ import { applyEmbedding, type EmbeddingParams } from "../layers/embedding.js";
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyMlp, type FcMlpParams } from "../layers/mlp.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 import { checkHiddenAct } from "./config.js";
 import { takeAlongSequence, textPoolIndex } from "./text.js";
 import { selectedBlocks, type BlockSelection } from "./transformer.js";
@@ -174,7 +174,7 @@ export function applyHfClipText(params: HfClipTextParams, ids: Tensor, config: H
  * normal(hidden^-0.5 (2 layers)^-0.5), out_proj normal(hidden^-0.5), fc1 normal((2 hidden)^-0.5), fc2 as
  * q/k/v, zero biases, unit norms; `withProjection` adds text_projection normal(hidden^-0.5).
  */
-export function hfClipTextSpecs(config: HfClipTextConfig, withProjection = false): ParamSpecs {
+export function hfClipTextSpecs(config: HfClipTextConfig, withProjection = false): SpecsOf<HfClipTextParams> {
   const s = resolveHfClipText(config);
   const h = s.hidden;
   const inStd = h ** -0.5 * (2 * s.layers) ** -0.5;
@@ -207,5 +207,5 @@ export function hfClipTextSpecs(config: HfClipTextConfig, withProjection = false
 
 /** A freshly initialised HF text model. */
 export function initHfClipText(key: RandomKey, config: HfClipTextConfig, options?: InitOptions & { withProjection?: boolean }): HfClipTextParams {
-  return initFromSpecs<HfClipTextParams>(key, hfClipTextSpecs(config, options?.withProjection ?? false), options);
+  return initFromSpecs(key, hfClipTextSpecs(config, options?.withProjection ?? false), options);
 }

@@ -9,7 +9,7 @@ import { applyClipText, clipTextSpecs } from "./text.js";
 import type { OpenClipConfig } from "./config.js";
 import { applyClipVision, clipVisionSpecs, type ClipVisionOutput, type ClipVisionParams, type VisionForwardOptions } from "./vision.js";
 import { applyTimmVisual, timmVisualSpecs, type TimmVisualParams } from "./timm-visual.js";
-import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 
 /** Either vision tower's parameters. */
 export type ClipVisualParams = ClipVisionParams | TimmVisualParams;
@@ -94,7 +94,7 @@ export function clipLogits(params: ClipParams, config: OpenClipConfig, pixels: T
 }
 
 /** Flat specs of a whole CLIP in open_clip names (init: open_clip's). */
-export function clipSpecs(config: OpenClipConfig): ParamSpecs {
+export function clipSpecs(config: OpenClipConfig): SpecsOf<ClipParams> {
   const visual = usesTimmTower(config) ? timmVisualSpecs(config) : clipVisionSpecs(config);
   const text = clipTextSpecs(config);
   const specs: ParamSpecs = {
@@ -108,7 +108,7 @@ export function clipSpecs(config: OpenClipConfig): ParamSpecs {
 
 /** A freshly initialised CLIP. */
 export function initClip(key: RandomKey, config: OpenClipConfig, options?: InitOptions): ClipParams {
-  return initFromSpecs<ClipParams>(key, clipSpecs(config), options);
+  return initFromSpecs(key, clipSpecs(config), options);
 }
 
 /** A CLIP's parameters and config with the open_clip methods. */

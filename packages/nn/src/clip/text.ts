@@ -7,7 +7,7 @@ import { argmax, cast, eq, expand, gather, matmul, reshape, slice, tidy, add, ty
 import { applyEmbedding, embeddingSpecs, type EmbeddingParams } from "../layers/embedding.js";
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 import { resolveTextTower, type ClipTextTowerConfig, type TextTowerSpec } from "./config.js";
 import { applyClipTransformer, clipTransformerSpecs, type BlockSelection, type ClipTransformerParams } from "./transformer.js";
 
@@ -102,7 +102,7 @@ export function applyClipText(params: ClipTextParams, ids: Tensor, config: ClipT
  * Specs of the text tower in state-dict order with open_clip's init (token_embedding std 0.02,
  * positional_embedding std 0.01, blocks as open_clip, text_projection std width^-0.5).
  */
-export function clipTextSpecs(config: ClipTextTowerConfig): ParamSpecs {
+export function clipTextSpecs(config: ClipTextTowerConfig): SpecsOf<ClipTextParams> {
   const s = resolveTextTower(config);
   const w = s.width;
   const specs: ParamSpecs = { positional_embedding: spec([s.contextLength, w], { kind: "normal", std: 0.01 }) };
@@ -119,5 +119,5 @@ export function clipTextSpecs(config: ClipTextTowerConfig): ParamSpecs {
 
 /** A freshly initialised text tower. */
 export function initClipText(key: RandomKey, config: ClipTextTowerConfig, options?: InitOptions): ClipTextParams {
-  return initFromSpecs<ClipTextParams>(key, clipTextSpecs(config), options);
+  return initFromSpecs(key, clipTextSpecs(config), options);
 }

@@ -6,7 +6,7 @@
 import { tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLinear, linearSpecs, type LinearParams } from "../layers/linear.js";
 import { applyMlp, mlpSpecs, type FcMlpParams } from "../layers/mlp.js";
-import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 import type { ClipVisionTowerConfig } from "./config.js";
 import { openClipTimmConfig, resolveTimmVit, type TimmVitConfig } from "./timm-config.js";
 import { applyTimmVit, timmVitSpecs, type TimmForwardOptions, type TimmVitOutput, type TimmVitParams } from "./timm-vit.js";
@@ -49,7 +49,7 @@ export function applyTimmVisual(params: TimmVisualParams, pixels: Tensor, config
 }
 
 /** Specs of the tower (`trunk.*`, `head.*`). */
-export function timmVisualSpecs(config: ClipVisionTowerConfig): ParamSpecs {
+export function timmVisualSpecs(config: ClipVisionTowerConfig): SpecsOf<TimmVisualParams> {
   const trunkCfg = timmTrunkConfig(config);
   const width = resolveTimmVit(trunkCfg).width;
   const proj = config.vision_cfg.timm_proj ?? "linear";
@@ -66,5 +66,5 @@ export function timmVisualSpecs(config: ClipVisionTowerConfig): ParamSpecs {
 
 /** A freshly initialised open_clip timm tower. */
 export function initTimmVisual(key: RandomKey, config: ClipVisionTowerConfig, options?: InitOptions): TimmVisualParams {
-  return initFromSpecs<TimmVisualParams>(key, timmVisualSpecs(config), options);
+  return initFromSpecs(key, timmVisualSpecs(config), options);
 }

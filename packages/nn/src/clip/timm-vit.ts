@@ -9,7 +9,7 @@ import { applyQkvAttention, multiHeadAttention, qkvAttentionSpecs, type QkvAtten
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyMlp, type FcMlpParams } from "../layers/mlp.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs } from "../layers/specs.js";
+import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 import type { ResampleOptions } from "../layers/resample.js";
 import { resizePosEmbed, squareGrid } from "./pos-embed.js";
 import { selectedBlocks, type BlockSelection, type LayerScaleParams } from "./transformer.js";
@@ -198,7 +198,7 @@ export function applyTimmVit(params: TimmVitParams, pixels: Tensor, config: Timm
 }
 
 /** Specs of a timm ViT in state-dict order with timm's default init (trunc-normal 0.02 linears, zero biases). */
-export function timmVitSpecs(config: TimmVitConfig): ParamSpecs {
+export function timmVitSpecs(config: TimmVitConfig): SpecsOf<TimmVitParams> {
   const s = resolveTimmVit(config);
   const w = s.width;
   const tn = (std: number) => ({ kind: "truncNormal", std }) as const;
@@ -257,5 +257,5 @@ export function timmVitSpecs(config: TimmVitConfig): ParamSpecs {
 
 /** A freshly initialised timm ViT. */
 export function initTimmVit(key: RandomKey, config: TimmVitConfig, options?: InitOptions): TimmVitParams {
-  return initFromSpecs<TimmVitParams>(key, timmVitSpecs(config), options);
+  return initFromSpecs(key, timmVitSpecs(config), options);
 }

@@ -8,7 +8,7 @@ import type { ActivationName } from "../layers/activation.js";
 import { applyFusedAttention, fusedAttentionSpecs, type FusedAttentionParams } from "../layers/attention.js";
 import { applyMlp, mlpSpecs, type ClipMlpParams } from "../layers/mlp.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { prefixSpecs, spec, type ParamSpecs } from "../layers/specs.js";
+import { prefixSpecs, spec, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 
 /** open_clip LayerScale parameters. */
 export interface LayerScaleParams {
@@ -124,7 +124,7 @@ export function applyClipTransformer(
  * c_proj std width^-0.5 * (2 layers)^-0.5, c_fc std (2 width)^-0.5; zero biases, unit norms). The vision
  * tower in open_clip keeps torch's module defaults instead: pass `init: "torch"`.
  */
-export function clipTransformerSpecs(s: ClipTransformerSpec, init: "clip" | "torch" = "clip"): ParamSpecs {
+export function clipTransformerSpecs(s: ClipTransformerSpec, init: "clip" | "torch" = "clip"): SpecsOf<ClipTransformerParams> {
   const w = s.width;
   const projStd = w ** -0.5 * (2 * s.layers) ** -0.5;
   const attnStd = w ** -0.5;

@@ -6,7 +6,7 @@
 import { add, concat, conv2d, expand, matmul, mean, permute, reshape, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
 import type { ResampleOptions } from "../layers/resample.js";
-import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs } from "../layers/specs.js";
+import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
 import { resolveVitTower, type ClipVisionTowerConfig, type VitTowerSpec } from "./config.js";
 import { resizePosEmbed, squareGrid } from "./pos-embed.js";
 import { applyClipTransformer, clipTransformerSpecs, type BlockSelection, type ClipTransformerParams } from "./transformer.js";
@@ -117,7 +117,7 @@ export function applyClipVision(params: ClipVisionParams, pixels: Tensor, config
  * normal(std width^-0.5); conv1, attention and MLP keep torch's module defaults (open_clip defines no other
  * vision init).
  */
-export function clipVisionSpecs(config: ClipVisionTowerConfig): ParamSpecs {
+export function clipVisionSpecs(config: ClipVisionTowerConfig): SpecsOf<ClipVisionParams> {
   const s = resolveVitTower(config);
   const w = s.width;
   const std = w ** -0.5;
@@ -135,5 +135,5 @@ export function clipVisionSpecs(config: ClipVisionTowerConfig): ParamSpecs {
 
 /** A freshly initialised vision tower. */
 export function initClipVision(key: RandomKey, config: ClipVisionTowerConfig, options?: InitOptions): ClipVisionParams {
-  return initFromSpecs<ClipVisionParams>(key, clipVisionSpecs(config), options);
+  return initFromSpecs(key, clipVisionSpecs(config), options);
 }

@@ -10,7 +10,7 @@
 import { linear, permute, reshape, scaledDotProductAttention, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
 import type { NormParams } from "./norm.js";
-import { initFromSpecs, prefixSpecs, spec, xavierUniformInit, type InitOptions, type ParamSpecs } from "./specs.js";
+import { initFromSpecs, prefixSpecs, spec, xavierUniformInit, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
 
 /** Masking options of an attention call. */
 export interface AttentionCallOptions {
@@ -97,7 +97,7 @@ export function applyFusedAttention(
 }
 
 /** Specs of the fused layout with torch.nn.MultiheadAttention's init (xavier in_proj, zero biases, default out_proj weight). */
-export function fusedAttentionSpecs(config: MultiheadAttentionConfig): ParamSpecs {
+export function fusedAttentionSpecs(config: MultiheadAttentionConfig): SpecsOf<FusedAttentionParams> {
   const e = config.embed_dim;
   const bias = config.bias ?? true;
   const specs: ParamSpecs = { in_proj_weight: spec([3 * e, e], xavierUniformInit(e, 3 * e)) };
@@ -109,7 +109,7 @@ export function fusedAttentionSpecs(config: MultiheadAttentionConfig): ParamSpec
 
 /** A freshly initialised fused attention layer. */
 export function initFusedAttention(key: RandomKey, config: MultiheadAttentionConfig, options?: InitOptions): FusedAttentionParams {
-  return initFromSpecs<FusedAttentionParams>(key, fusedAttentionSpecs(config), options);
+  return initFromSpecs(key, fusedAttentionSpecs(config), options);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ export function applyQkvAttention(params: QkvAttentionParams, x: Tensor, config:
 }
 
 /** Specs of timm's attention (timm's init: truncated normal std 0.02 weights, zero biases). */
-export function qkvAttentionSpecs(config: MultiheadAttentionConfig & { proj_bias?: boolean }): ParamSpecs {
+export function qkvAttentionSpecs(config: MultiheadAttentionConfig & { proj_bias?: boolean }): SpecsOf<QkvAttentionParams> {
   const e = config.embed_dim;
   const w = { kind: "truncNormal", std: 0.02 } as const;
   const specs: ParamSpecs = { "qkv.weight": spec([3 * e, e], w) };
@@ -175,7 +175,7 @@ export interface SeparateAttentionConfig extends MultiheadAttentionConfig {
 }
 
 /** Specs of the Hugging Face layout (torch default Linear init). */
-export function separateAttentionSpecs(config: SeparateAttentionConfig): ParamSpecs {
+export function separateAttentionSpecs(config: SeparateAttentionConfig): SpecsOf<SeparateAttentionParams> {
   const e = config.embed_dim;
   const kd = config.kdim ?? e;
   const bias = config.bias ?? true;
@@ -189,7 +189,7 @@ export function separateAttentionSpecs(config: SeparateAttentionConfig): ParamSp
 
 /** A freshly initialised Hugging Face-layout attention layer. */
 export function initSeparateAttention(key: RandomKey, config: SeparateAttentionConfig, options?: InitOptions): SeparateAttentionParams {
-  return initFromSpecs<SeparateAttentionParams>(key, separateAttentionSpecs(config), options);
+  return initFromSpecs(key, separateAttentionSpecs(config), options);
 }
 
 /**
@@ -241,7 +241,7 @@ export function applyDiffusersAttention(
 }
 
 /** Specs of the diffusers layout (torch default Linear init). */
-export function diffusersAttentionSpecs(config: DiffusersAttentionConfig): ParamSpecs {
+export function diffusersAttentionSpecs(config: DiffusersAttentionConfig): SpecsOf<DiffusersAttentionParams> {
   const inner = (config.heads ?? 8) * (config.dim_head ?? 64);
   const ctx = config.cross_attention_dim ?? config.query_dim;
   const bias = config.bias ?? false;
@@ -255,5 +255,5 @@ export function diffusersAttentionSpecs(config: DiffusersAttentionConfig): Param
 
 /** A freshly initialised diffusers-layout attention layer. */
 export function initDiffusersAttention(key: RandomKey, config: DiffusersAttentionConfig, options?: InitOptions): DiffusersAttentionParams {
-  return initFromSpecs<DiffusersAttentionParams>(key, diffusersAttentionSpecs(config), options);
+  return initFromSpecs(key, diffusersAttentionSpecs(config), options);
 }

@@ -1,6 +1,6 @@
 /** 2-D convolution over a `{ weight, bias }` parameter tree (torch.nn.Conv2d layout: weight [out, in/groups, kh, kw]). */
 import { add, conv2d, matmul, reshape, type RandomKey, type Size2, type Tensor } from "@diva/tensor";
-import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
 
 /** Parameters of a 2-D convolution, named as torch.nn.Conv2d stores them. */
 export type Conv2dParams = {
@@ -50,7 +50,7 @@ export function applyConv2d(params: Conv2dParams, x: Tensor, config: Pick<Conv2d
 }
 
 /** Specs of a conv layer with torch's default init (uniform ±1/sqrt(fan_in)). */
-export function conv2dSpecs(config: Conv2dConfig): ParamSpecs {
+export function conv2dSpecs(config: Conv2dConfig): SpecsOf<Conv2dParams> {
   const [kh, kw] = pair(config.kernel_size);
   const groups = config.groups ?? 1;
   if (config.in_channels % groups !== 0 || config.out_channels % groups !== 0) {
@@ -65,5 +65,5 @@ export function conv2dSpecs(config: Conv2dConfig): ParamSpecs {
 
 /** A freshly initialised conv layer (torch's default init). */
 export function initConv2d(key: RandomKey, config: Conv2dConfig, options?: InitOptions): Conv2dParams {
-  return initFromSpecs<Conv2dParams>(key, conv2dSpecs(config), options);
+  return initFromSpecs(key, conv2dSpecs(config), options);
 }

@@ -1,6 +1,6 @@
 /** Embedding lookup over a `{ weight }` parameter tree (torch.nn.Embedding layout: weight [num_embeddings, dim]). */
 import { cast, embedding, type RandomKey, type Tensor } from "@diva/tensor";
-import { initFromSpecs, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+import { initFromSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
 
 /** Parameters of an embedding table. */
 export interface EmbeddingParams {
@@ -24,11 +24,11 @@ export function applyEmbedding(params: EmbeddingParams, ids: Tensor): Tensor {
 }
 
 /** Specs of an embedding table (normal init). */
-export function embeddingSpecs(config: EmbeddingConfig): ParamSpecs {
+export function embeddingSpecs(config: EmbeddingConfig): SpecsOf<EmbeddingParams> {
   return { weight: spec([config.num_embeddings, config.embedding_dim], { kind: "normal", std: config.std ?? 1 }) };
 }
 
 /** A freshly initialised embedding table. */
 export function initEmbedding(key: RandomKey, config: EmbeddingConfig, options?: InitOptions): EmbeddingParams {
-  return initFromSpecs<EmbeddingParams>(key, embeddingSpecs(config), options);
+  return initFromSpecs(key, embeddingSpecs(config), options);
 }

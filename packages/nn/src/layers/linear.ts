@@ -1,7 +1,7 @@
 /** Linear layer over a `{ weight, bias }` parameter tree (torch.nn.Linear layout: weight [out, in]). */
 import { linear, reshape, type Tensor } from "@diva/tensor";
 import { applyActivation, fusedActivation, type ActivationName } from "./activation.js";
-import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
 import type { RandomKey } from "@diva/tensor";
 
 /** Parameters of a linear layer, named as torch.nn.Linear stores them. */
@@ -42,7 +42,7 @@ export function applyTokenProjection(params: LinearParams, x: Tensor): Tensor {
 }
 
 /** Specs of a linear layer with torch's default init (uniform ±1/sqrt(in_features) for weight and bias). */
-export function linearSpecs(config: LinearConfig): ParamSpecs {
+export function linearSpecs(config: LinearConfig): SpecsOf<LinearParams> {
   const init = kaimingUniformInit(config.in_features);
   const specs: ParamSpecs = { weight: spec([config.out_features, config.in_features], init) };
   if (config.bias ?? true) specs.bias = spec([config.out_features], init);
@@ -51,5 +51,5 @@ export function linearSpecs(config: LinearConfig): ParamSpecs {
 
 /** A freshly initialised linear layer (torch's default init). */
 export function initLinear(key: RandomKey, config: LinearConfig, options?: InitOptions): LinearParams {
-  return initFromSpecs<LinearParams>(key, linearSpecs(config), options);
+  return initFromSpecs(key, linearSpecs(config), options);
 }

@@ -6,7 +6,7 @@
 import { gelu, linear, mul, narrow, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import type { ActivationName } from "./activation.js";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
-import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs } from "./specs.js";
+import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
 
 /** open_clip / OpenAI CLIP MLP parameters. */
 export interface ClipMlpParams {
@@ -48,7 +48,7 @@ export function applyMlp(params: MlpParams, x: Tensor, activation: ActivationNam
 }
 
 /** Specs of a two-linear MLP (torch default Linear init). */
-export function mlpSpecs(config: MlpConfig): ParamSpecs {
+export function mlpSpecs(config: MlpConfig): SpecsOf<MlpParams> {
   const [n1, n2] = (config.naming ?? "clip") === "clip" ? ["c_fc.", "c_proj."] : ["fc1.", "fc2."];
   const bias = config.bias ?? true;
   return {
@@ -59,7 +59,7 @@ export function mlpSpecs(config: MlpConfig): ParamSpecs {
 
 /** A freshly initialised MLP. */
 export function initMlp(key: RandomKey, config: MlpConfig, options?: InitOptions): MlpParams {
-  return initFromSpecs<MlpParams>(key, mlpSpecs(config), options);
+  return initFromSpecs(key, mlpSpecs(config), options);
 }
 
 /** GEGLU (diffusers): `proj` maps to twice the width; the first half is gated by GELU of the second. */
@@ -80,7 +80,7 @@ export function applyGeglu(params: GegluParams, x: Tensor): Tensor {
 }
 
 /** Specs of a GEGLU projection. */
-export function gegluSpecs(config: { dim_in: number; dim_out: number; bias?: boolean }): ParamSpecs {
+export function gegluSpecs(config: { dim_in: number; dim_out: number; bias?: boolean }): SpecsOf<GegluParams> {
   return prefixSpecs("proj.", linearSpecs({ in_features: config.dim_in, out_features: 2 * config.dim_out, bias: config.bias ?? true }));
 }
 
@@ -121,7 +121,7 @@ export function applyFeedForward(params: FeedForwardParams, x: Tensor, config: P
 }
 
 /** Specs of a diffusers `FeedForward`. */
-export function feedForwardSpecs(config: FeedForwardConfig): ParamSpecs {
+export function feedForwardSpecs(config: FeedForwardConfig): SpecsOf<FeedForwardParams> {
   const inner = config.inner_dim ?? config.dim * (config.mult ?? 4);
   const bias = config.bias ?? true;
   const fn = config.activation_fn ?? "geglu";
@@ -137,5 +137,5 @@ export function feedForwardSpecs(config: FeedForwardConfig): ParamSpecs {
 
 /** A freshly initialised diffusers `FeedForward`. */
 export function initFeedForward(key: RandomKey, config: FeedForwardConfig, options?: InitOptions): FeedForwardParams {
-  return initFromSpecs<FeedForwardParams>(key, feedForwardSpecs(config), options);
+  return initFromSpecs(key, feedForwardSpecs(config), options);
 }

@@ -1,7 +1,7 @@
 /** Layer and group normalisation over `{ weight, bias }` parameter trees (torch.nn.LayerNorm / GroupNorm). */
 import { groupNorm, layerNorm, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyActivation, type ActivationName } from "./activation.js";
-import { initFromSpecs, spec, type InitOptions, type ParamSpecs } from "./specs.js";
+import { initFromSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
 
 /** Affine parameters of a normalisation layer (absent without `elementwise_affine` / `affine`). */
 export type NormParams = {
@@ -34,7 +34,7 @@ export function applyLayerNorm(params: NormParams, x: Tensor, config: Partial<La
 }
 
 /** Specs of a layer norm: weight ones, bias zeros. */
-export function layerNormSpecs(config: LayerNormConfig): ParamSpecs {
+export function layerNormSpecs(config: LayerNormConfig): SpecsOf<NormParams> {
   if (config.elementwise_affine === false) return {};
   const shape = dims(config.normalized_shape);
   const specs: ParamSpecs = { weight: spec(shape, { kind: "ones" }) };
@@ -44,7 +44,7 @@ export function layerNormSpecs(config: LayerNormConfig): ParamSpecs {
 
 /** A freshly initialised layer norm. */
 export function initLayerNorm(key: RandomKey, config: LayerNormConfig, options?: InitOptions): NormParams {
-  return initFromSpecs<NormParams>(key, layerNormSpecs(config), options);
+  return initFromSpecs(key, layerNormSpecs(config), options);
 }
 
 /** torch.nn.GroupNorm constructor arguments. */
@@ -72,12 +72,12 @@ export function applyGroupNorm(params: NormParams, x: Tensor, config: Pick<Group
 }
 
 /** Specs of a group norm: weight ones, bias zeros. */
-export function groupNormSpecs(config: GroupNormConfig): ParamSpecs {
+export function groupNormSpecs(config: GroupNormConfig): SpecsOf<NormParams> {
   if (config.affine === false) return {};
   return { weight: spec([config.num_channels], { kind: "ones" }), bias: spec([config.num_channels], { kind: "zeros" }) };
 }
 
 /** A freshly initialised group norm. */
 export function initGroupNorm(key: RandomKey, config: GroupNormConfig, options?: InitOptions): NormParams {
-  return initFromSpecs<NormParams>(key, groupNormSpecs(config), options);
+  return initFromSpecs(key, groupNormSpecs(config), options);
 }
