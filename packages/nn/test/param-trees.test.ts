@@ -16,21 +16,19 @@ import {
   initUNet,
   initVAE,
   unflattenAs,
+  unetSpecs,
+  vaeSpecs,
   type AutoencoderKLConfig,
-  type ClipParams,
   type ClipVisionParams,
   type HfClipTextConfig,
   type HfClipTextParams,
   type OpenClipConfig,
   type ParamSpecs,
+  type SpecsOf,
   type Params,
   type TimmVisualParams,
   type UNet2DConditionConfig,
-  type UNetParams,
-  type VAEParams,
 } from "../src/index.js";
-import { unetShapeBuilder } from "../src/diffusion/unet/shapes.js";
-import { vaeShapeBuilder } from "../src/diffusion/vae/shapes.js";
 
 const OPEN_CLIP: OpenClipConfig = {
   embed_dim: 16,
@@ -76,9 +74,9 @@ function expectInitMatchesSpecs(tree: object, specs: ParamSpecs): void {
   expect(shapesOf(Object.entries(flattenParams(tree as Params)))).toEqual(shapesOf(Object.entries(specs)));
 }
 
-/** A typed tree unflattened from a flat dict with exactly the spec names (tensors built from the specs). */
-function treeFromSpecs<T extends object>(specs: ParamSpecs): T {
-  return unflattenAs<T>(initFlatFromSpecs(randomKey(0), specs), specs, "param-trees.test");
+/** A tree unflattened from a flat dict with exactly the spec names (tensors built from the specs), typed by the specs. */
+function treeFromSpecs<T extends object>(specs: SpecsOf<T>): T {
+  return unflattenAs(initFlatFromSpecs(randomKey(0), specs), specs, "param-trees.test");
 }
 
 /** The shape at a typed path, or undefined where the spec names miss the interface's path. */
@@ -88,7 +86,7 @@ describe("init trees equal spec tables, and spec names match the typed interface
   it("open_clip CLIP (ViT vision tower, text tower at the top level)", () => {
     const specs = clipSpecs(OPEN_CLIP);
     expectInitMatchesSpecs(initClip(randomKey(1), OPEN_CLIP), specs);
-    const p = treeFromSpecs<ClipParams>(specs);
+    const p = treeFromSpecs(specs);
     const visual = p.visual as ClipVisionParams;
     expect(shape(visual.conv1.weight)).toEqual([8, 3, 8, 8]);
     expect(shape(visual.transformer.resblocks[1]?.attn.in_proj_weight)).toEqual([24, 8]);
@@ -103,7 +101,7 @@ describe("init trees equal spec tables, and spec names match the typed interface
   it("SigLIP CustomTextCLIP (timm trunk with attention-pool head, text tower under text.)", () => {
     const specs = clipSpecs(SIGLIP);
     expectInitMatchesSpecs(initClip(randomKey(2), SIGLIP), specs);
-    const p = treeFromSpecs<ClipParams>(specs);
+    const p = treeFromSpecs(specs);
     const trunk = (p.visual as TimmVisualParams).trunk;
     expect(shape(trunk.patch_embed.proj.weight)).toEqual([8, 3, 8, 8]);
     expect(shape(trunk.blocks[1]?.attn.qkv.weight)).toEqual([24, 8]);
@@ -118,7 +116,7 @@ describe("init trees equal spec tables, and spec names match the typed interface
   it("Hugging Face CLIPTextModel(WithProjection)", () => {
     const specs = hfClipTextSpecs(HF_TEXT, true);
     expectInitMatchesSpecs(initHfClipText(randomKey(3), HF_TEXT, { withProjection: true }), specs);
-    const p = treeFromSpecs<HfClipTextParams>(specs);
+    const p = treeFromSpecs(specs);
     expect(shape(p.text_model.embeddings.token_embedding.weight)).toEqual([40, 8]);
     expect(shape(p.text_model.embeddings.position_embedding.weight)).toEqual([8, 8]);
     expect(shape(p.text_model.encoder.layers[1]?.self_attn.v_proj.weight)).toEqual([8, 8]);
@@ -128,9 +126,9 @@ describe("init trees equal spec tables, and spec names match the typed interface
   });
 
   it("diffusers UNet2DConditionModel", () => {
-    const specs = unetShapeBuilder(UNET).specs;
+    const specs = unetSpecs(UNET);
     expectInitMatchesSpecs(initUNet(randomKey(4), UNET), specs);
-    const p = treeFromSpecs<UNetParams>(specs);
+    const p = treeFromSpecs(specs);
     expect(shape(p.conv_in.weight)).toEqual([8, 4, 3, 3]);
     expect(shape(p.time_embedding.linear_2.weight)).toEqual([32, 32]);
     const block = p.down_blocks[0]?.attentions?.[0]?.transformer_blocks[0];
@@ -144,9 +142,9 @@ describe("init trees equal spec tables, and spec names match the typed interface
   });
 
   it("diffusers AutoencoderKL", () => {
-    const specs = vaeShapeBuilder(VAE).specs;
+    const specs = vaeSpecs(VAE);
     expectInitMatchesSpecs(initVAE(randomKey(5), VAE), specs);
-    const p = treeFromSpecs<VAEParams>(specs);
+    const p = treeFromSpecs(specs);
     expect(shape(p.encoder.conv_in.weight)).toEqual([8, 3, 3, 3]);
     expect(shape(p.encoder.down_blocks[0]?.resnets[0]?.norm1.weight)).toEqual([8]);
     expect(shape(p.encoder.mid_block.attentions?.[0]?.to_q.weight)).toEqual([8, 8]);
@@ -165,13 +163,13 @@ describe("unflattenAs", () => {
   it("names a missing parameter and the source", () => {
     const f = flat();
     delete f["text_model.final_layer_norm.bias"];
-    expect(() => unflattenAs<HfClipTextParams>(f, specs, "x.safetensors")).toThrow(/x\.safetensors: missing parameter "text_model\.final_layer_norm\.bias"/);
-    expect(unflattenAs<HfClipTextParams>(f, specs, "x.safetensors", { partial: true }).text_model.final_layer_norm.bias).toBeUndefined();
+    expect(() => unflattenAs(f, specs, "x.safetensors")).toThrow(/x\.safetensors: missing parameter "text_model\.final_layer_norm\.bias"/);
+    expect(unflattenAs(f, specs, "x.safetensors", { partial: true }).text_model.final_layer_norm.bias).toBeUndefined();
   });
 
   it("names an unexpected parameter, partial or not", () => {
     const f = { ...flat(), "text_model.extra": flat()["text_model.final_layer_norm.bias"]! };
-    expect(() => unflattenAs<HfClipTextParams>(f, specs, "x.safetensors", { partial: true })).toThrow(/x\.safetensors: unexpected parameter "text_model\.extra"/);
+    expect(() => unflattenAs(f, specs, "x.safetensors", { partial: true })).toThrow(/x\.safetensors: unexpected parameter "text_model\.extra"/);
   });
 
   it("takes a name -> shape map as the expected names", () => {

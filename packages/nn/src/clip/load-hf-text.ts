@@ -78,5 +78,5 @@ export async function loadHfClipText(path: string, options: LoadHfClipTextOption
     if (Object.hasOwn(specs, n) && !report.mismatched.some((m) => m.name === n)) keep[n] = t;
     else t.dispose();
   }
-  return { params: unflattenAs<HfClipTextParams>(keep, specs, file, { partial: !(options.strict ?? true) }), config, report };
+  return { params: unflattenAs(keep, specs, file, { partial: !(options.strict ?? true) }), config, report };
 }

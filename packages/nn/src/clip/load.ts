@@ -11,7 +11,7 @@ import { formatParamReport, isCleanReport, validateParams, type ParamReport } fr
 import type { OpenClipConfig } from "./config.js";
 import { inferOpenClipConfig } from "./infer-config.js";
 import { requireClipCheckpoint } from "./require-checkpoint.js";
-import { ClipModel, clipSpecs, type ClipParams } from "./model.js";
+import { ClipModel, clipSpecs } from "./model.js";
 import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "./name-map.js";
 
 /** Which naming a checkpoint used. */
@@ -194,6 +194,6 @@ export async function loadClip(source: string | Uint8Array | Record<string, Tens
   const params = nameRecord<Tensor>();
   for (const name of Object.keys(specs)) params[name] = fresh[name] ?? tensors[name]!;
   release(new Set(Object.values(params)));
-  const model = new ClipModel(unflattenAs<ClipParams>(params, specs, label), config);
+  const model = new ClipModel(unflattenAs(params, specs, label), config);
   return { model, config, layout, report, configSource };
 }

@@ -2,7 +2,7 @@ import type { RandomKey } from "@diva/tensor";
 import { initFromSpecs, type InitOptions } from "../../layers/specs.js";
 import type { UNet2DConditionConfig } from "./config.js";
 import type { UNetParams } from "./params.js";
-import { unetShapeBuilder } from "./shapes.js";
+import { unetSpecs } from "./shapes.js";
 
 /**
  * A freshly initialised UNet2DConditionModel for `config` (PyTorch's default layer initialisation), as a tree
@@ -14,5 +14,5 @@ import { unetShapeBuilder } from "./shapes.js";
  * ```
  */
 export function initUNet(key: RandomKey, config: UNet2DConditionConfig, options: InitOptions = {}): UNetParams {
-  return initFromSpecs<UNetParams>(key, unetShapeBuilder(config).specs, options);
+  return initFromSpecs(key, unetSpecs(config), options);
 }

@@ -1,9 +1,10 @@
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams } from "../../layers/specs.js";
+import { countParams, type SpecsOf } from "../../layers/specs.js";
 import { ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
 import { transformer2dShapes } from "../blocks/transformer2d.js";
 import type { UNet2DConditionConfig } from "./config.js";
+import type { UNetParams } from "./params.js";
 import { planUNet, type UNetPlan } from "./plan.js";
 
 /** Names and shapes (and initialisers) of a UNet's parameters, in diffusers' state_dict order. */
@@ -34,6 +35,11 @@ export function unetShapeBuilder(config: UNet2DConditionConfig | UNetPlan): Shap
   if (plan.normOut) b.norm("conv_norm_out", plan.normOut.channels);
   b.conv("conv_out", plan.blockOut0, plan.outChannels, plan.convOutKernel);
   return b;
+}
+
+/** The spec table of a UNet (its checkpoint names, shapes and initialisers), typed as the tree it describes. */
+export function unetSpecs(config: UNet2DConditionConfig | UNetPlan): SpecsOf<UNetParams> {
+  return unetShapeBuilder(config).specs;
 }
 
 /** Checkpoint name -> shape of every UNet parameter. */

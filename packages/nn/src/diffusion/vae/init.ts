@@ -2,9 +2,9 @@ import type { RandomKey } from "@diva/tensor";
 import { initFromSpecs, type InitOptions } from "../../layers/specs.js";
 import type { AutoencoderKLConfig } from "./config.js";
 import type { VAEParams } from "./params.js";
-import { vaeShapeBuilder } from "./shapes.js";
+import { vaeSpecs } from "./shapes.js";
 
 /** A freshly initialised AutoencoderKL for `config` (PyTorch's default layer initialisation), under diffusers' names. */
 export function initVAE(key: RandomKey, config: AutoencoderKLConfig, options: InitOptions = {}): VAEParams {
-  return initFromSpecs<VAEParams>(key, vaeShapeBuilder(config).specs, options);
+  return initFromSpecs(key, vaeSpecs(config), options);
 }

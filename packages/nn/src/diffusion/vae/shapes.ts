@@ -2,9 +2,10 @@ import { attentionShapes } from "../blocks/attention.js";
 import type { ResnetSpec } from "../blocks/resnet.js";
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams } from "../../layers/specs.js";
+import { countParams, type SpecsOf } from "../../layers/specs.js";
 import { ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
+import type { VAEParams } from "./params.js";
 
 /** Epsilon of every GroupNorm in the VAE. */
 export const VAE_EPS = 1e-6;
@@ -62,6 +63,11 @@ export function vaeShapeBuilder(config: AutoencoderKLConfig): ShapeBuilder {
   if (c.useQuantConv) b.conv("quant_conv", 2 * c.latentChannels, 2 * c.latentChannels, 1);
   if (c.usePostQuantConv) b.conv("post_quant_conv", c.latentChannels, c.latentChannels, 1);
   return b;
+}
+
+/** The spec table of an AutoencoderKL (its checkpoint names, shapes and initialisers), typed as the tree it describes. */
+export function vaeSpecs(config: AutoencoderKLConfig): SpecsOf<VAEParams> {
+  return vaeShapeBuilder(config).specs;
 }
 
 /** Checkpoint name -> shape of every AutoencoderKL parameter. */
