@@ -1,12 +1,11 @@
 import { randomKey, tidy, valueAndGrad, normal, sum, square, type Tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { unflattenParams } from "../../params.js";
+import { unflattenAs } from "../../params.js";
 import { loadSharedFixture } from "../../../test/support/shared-fixtures.js";
 import { SD21_BASE_UNET_CONFIG, type UNet2DConditionConfig } from "./config.js";
 import { unetForward } from "./forward.js";
 import { initUNet } from "./init.js";
-import type { UNetParams } from "./params.js";
-import { unetParamCount, unetParamShapes } from "./shapes.js";
+import { unetParamCount, unetParamShapes, unetSpecs } from "./shapes.js";
 
 const fixture = await loadSharedFixture("unet_tiny");
 
@@ -24,7 +23,7 @@ describe.skipIf(!fixture)("UNet2DConditionModel parity with diffusers (unet_tiny
   });
 
   it("backpropagates to encoder_hidden_states", async () => {
-    const params = unflattenParams(weights) as unknown as UNetParams;
+    const params = unflattenAs(weights, unetSpecs(config), `fixture ${f.name}`);
     const x = f.inputs;
     const loss = (ctx: Tensor): Tensor => sum(square(unetForward(params, x.sample!, x.timesteps!, ctx, config)));
     const [value, g] = valueAndGrad(loss)(x.encoder_hidden_states!);
