@@ -1,6 +1,7 @@
 import { reshape, type Device, type Tensor } from "@diva/tensor";
 import { unflattenAs } from "../../params.js";
 import type { ParamShapes } from "../blocks/shapes.js";
+import type { SpecsOf } from "../../layers/specs.js";
 import { isCleanReport, type ParamReport } from "../../layers/validate.js";
 import { checkShapes, describeReport } from "./check.js";
 import { componentDir, readConfigJson, weightFiles, WeightSet } from "./folder.js";
@@ -61,18 +62,20 @@ function plan(weights: WeightSet, expected: ParamShapes, rename?: KeyRenamer): {
 /**
  * Loads the weights of a diffusers component folder (`config.json` plus `diffusion_pytorch_model.safetensors`,
  * a variant or shards; fp32, fp16 or bf16, loaded as float32 or, with `options.dtype`, float16) into a tree under the canonical names.
- * `expectedOf` gives the names and shapes the config implies; `rename` maps legacy names.
+ * `expectedOf` gives the names and shapes the config implies: the model's spec table (`unetSpecs`, from which
+ * the tree type `P` is inferred) or a name -> shape map; `rename` maps legacy names.
  */
 export async function loadDiffusersComponent<C, P extends object>(
   dir: string,
   subfolder: string,
-  expectedOf: (config: C) => ParamShapes,
+  expectedOf: (config: C) => SpecsOf<P> | ParamShapes,
   options: DiffusersLoadOptions = {},
   rename?: KeyRenamer,
 ): Promise<LoadedDiffusersComponent<P, C>> {
   const root = await componentDir(dir, subfolder);
   const config = await readConfigJson<C>(root);
-  const expected = expectedOf(config);
+  const declared = expectedOf(config);
+  const expected: ParamShapes = declared instanceof Map ? declared : new Map(Object.entries(declared).map(([n, s]) => [n, s.shape]));
   const weights = await WeightSet.open(await weightFiles(root, options.variant));
   try {
     const { report, source } = plan(weights, expected, rename);

@@ -2,10 +2,10 @@ import type { Params } from "../../params.js";
 import type { DDIMSchedulerConfig, DDPMSchedulerConfig } from "../schedulers/config.js";
 import type { UNet2DConditionConfig } from "../unet/config.js";
 import type { UNetParams } from "../unet/params.js";
-import { unetParamShapes } from "../unet/shapes.js";
+import { unetSpecs } from "../unet/shapes.js";
 import type { AutoencoderKLConfig } from "../vae/config.js";
 import type { VAEParams } from "../vae/params.js";
-import { vaeParamShapes } from "../vae/shapes.js";
+import { vaeSpecs } from "../vae/shapes.js";
 import { firstExisting, joinPath, readJson } from "./folder.js";
 import { loadDiffusersComponent, type LoadedDiffusersComponent, type DiffusersLoadOptions } from "./load.js";
 import { saveDiffusersComponent, type DiffusersSaveOptions } from "./save.js";
@@ -19,7 +19,7 @@ import { saveDiffusersComponent, type DiffusersSaveOptions } from "./save.js";
  * ```
  */
 export function loadUNet(dir: string, options: DiffusersLoadOptions = {}): Promise<LoadedDiffusersComponent<UNetParams, UNet2DConditionConfig>> {
-  return loadDiffusersComponent<UNet2DConditionConfig, UNetParams>(dir, "unet", unetParamShapes, options);
+  return loadDiffusersComponent(dir, "unet", (c: UNet2DConditionConfig) => unetSpecs(c), options);
 }
 
 const LEGACY_VAE_ATTENTION: Record<string, string> = { query: "to_q", key: "to_k", value: "to_v", proj_attn: "to_out.0" };
@@ -35,7 +35,7 @@ function renameLegacyVAE(name: string): string | null {
  * attention names (query/key/value/proj_attn, as the SD-2.x hub files store them) are mapped.
  */
 export function loadVAE(dir: string, options: DiffusersLoadOptions = {}): Promise<LoadedDiffusersComponent<VAEParams, AutoencoderKLConfig>> {
-  return loadDiffusersComponent<AutoencoderKLConfig, VAEParams>(dir, "vae", vaeParamShapes, options, renameLegacyVAE);
+  return loadDiffusersComponent(dir, "vae", vaeSpecs, options, renameLegacyVAE);
 }
 
 /** Reads a scheduler config (`scheduler_config.json` of `dir` or of `dir/scheduler`), for DDPMScheduler or DDIMScheduler. */
