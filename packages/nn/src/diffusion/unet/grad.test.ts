@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import type { UNet2DConditionConfig } from "./config.js";
 import { unetForward } from "./forward.js";
 import { initUNet } from "./init.js";
-import type { UNetParams } from "./params.js";
 
 const CONFIG: UNet2DConditionConfig = {
   block_out_channels: [4, 8],
@@ -18,7 +17,7 @@ const CONFIG: UNet2DConditionConfig = {
 
 describe("UNet gradients", () => {
   it("d(loss)/d(encoder_hidden_states) matches central differences in float64", async () => {
-    const params = mapTree((t: Tensor) => cast(t, "float64"), initUNet(randomKey(0), CONFIG)) as unknown as UNetParams;
+    const params = mapTree((t: Tensor) => cast(t, "float64"), initUNet(randomKey(0), CONFIG));
     const x = cast(normal(randomKey(1), [2, 4, 4, 4]), "float64");
     const ctx = cast(normal(randomKey(2), [2, 3, 6]), "float64");
     const weights = cast(normal(randomKey(3), [2, 4, 4, 4]), "float64");
