@@ -21,4 +21,24 @@ describe("loading the demo models", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("refuses a file whose parameters differ from what its config describes, naming the file and the parameter", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "demo-store-"));
+    try {
+      for (const f of Object.values(DEMO_FILES)) await copyFile(join(DEMO_ASSETS, f), join(dir, f));
+      const vaePath = join(dir, DEMO_FILES.vae);
+      const vae = await readSafetensors(vaePath);
+      const { ["decoder.conv_out.bias"]: dropped, ...rest } = vae.tensors;
+      expect(dropped).toBeDefined();
+      await writeSafetensors(vaePath, rest, { metadata: vae.metadata });
+      await expect(loadDemoModels(dir)).rejects.toThrow(/tiny-vae\.safetensors: missing parameter "decoder\.conv_out\.bias"/);
+      const clipPath = join(dir, DEMO_FILES.clip);
+      const clip = await readSafetensors(clipPath);
+      await writeSafetensors(clipPath, { ...clip.tensors, "visual.extra": clip.tensors["logit_scale"]! }, { metadata: clip.metadata });
+      await writeSafetensors(vaePath, vae.tensors, { metadata: vae.metadata });
+      await expect(loadDemoModels(dir)).rejects.toThrow(/tiny-clip\.safetensors: unexpected parameter "visual\.extra"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { flattenTree, parseJsonNames, readSafetensors, writeSafetensors } from "@diva/tensor";
-import { unflattenParams, type AutoencoderKLConfig, type UNet2DConditionConfig, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams } from "@diva/nn";
+import { clipSpecs, clipTextSpecs, prefixSpecs, unetSpecs, unflattenAs, vaeSpecs, type SpecsOf, type AutoencoderKLConfig, type UNet2DConditionConfig, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams, type ClipParams } from "@diva/nn";
 import { packageRoot } from "../../package-root.js";
 import { WordTokenizer } from "./tokenizer.js";
 
@@ -52,16 +52,21 @@ export async function loadDemoModels(dir = DEMO_ASSETS): Promise<DemoModels> {
       throw new Error(`demo: ${unetFile} was trained with another vocabulary than ${clipFile} (${unetWords.length} vs ${words.length} words); rebuild them together with npm run demo:build-models`);
     }
   }
-  const unetTree = unflattenParams(unet.tensors, unetFile) as unknown as { unet: UNetParams; text: ClipTextParams };
+  const vaeConfig = meta(vae.metadata, vaeFile, "config") as AutoencoderKLConfig;
+  const unetConfig = meta(unet.metadata, unetFile, "config") as UNet2DConditionConfig;
+  const textEncoderConfig = meta(unet.metadata, unetFile, "text_config") as ClipTextTowerConfig;
+  // every file must hold exactly the parameters its config describes (a clear error names the first that differs)
+  const diffusionSpecs: SpecsOf<{ unet: UNetParams; text: ClipTextParams }> = { ...prefixSpecs("unet.", unetSpecs(unetConfig)), ...prefixSpecs("text.", clipTextSpecs(textEncoderConfig)) };
+  const unetTree = unflattenAs(unet.tensors, diffusionSpecs, unetFile);
   return {
-    clip: unflattenParams(clip.tensors, clipFile) as unknown as ClipParams,
+    clip: unflattenAs(clip.tensors, clipSpecs(clipConfig), clipFile),
     clipConfig,
     tokenizer: new WordTokenizer(words, clipConfig.text_cfg.context_length ?? 24),
-    vae: unflattenParams(vae.tensors, vaeFile) as unknown as VAEParams,
-    vaeConfig: meta(vae.metadata, vaeFile, "config") as AutoencoderKLConfig,
-    unetConfig: meta(unet.metadata, unetFile, "config") as UNet2DConditionConfig,
+    vae: unflattenAs(vae.tensors, vaeSpecs(vaeConfig), vaeFile),
+    vaeConfig,
+    unetConfig,
     unet: unetTree.unet,
     textEncoder: unetTree.text,
-    textEncoderConfig: meta(unet.metadata, unetFile, "text_config") as ClipTextTowerConfig,
+    textEncoderConfig,
   };
 }
