@@ -71,7 +71,10 @@ declare const describes: unique symbol;
  * infer `T` from the specs they are given. That the spec names reach `T`'s paths is tested per model
  * (`test/param-trees.test.ts`).
  */
-export type SpecsOf<T> = ParamSpecs & { readonly [describes]?: T };
+export type SpecsOf<T> = ParamSpecs & {
+  /** The tree type the specs describe (never set at runtime; only the type checker reads it). */
+  readonly [describes]?: T;
+};
 
 /** `{ "a.b": spec }` becomes `{ "<prefix>a.b": spec }` (pass the prefix with its trailing dot). */
 export function prefixSpecs(prefix: string, specs: ParamSpecs): ParamSpecs {
