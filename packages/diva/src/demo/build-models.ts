@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend, parseJsonNames, readSafetensors, setDefaultDevice } from "@diva/tensor";
-import { unflattenParams, type AutoencoderKLConfig, type ClipParams, type VAEParams } from "@diva/nn";
+import { unflattenAs, unflattenParams, vaeSpecs, type AutoencoderKLConfig, type ClipParams, type VAEParams } from "@diva/nn";
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
@@ -162,7 +162,7 @@ const vaeFile = join(out, DEMO_FILES.vae);
 async function readVae(file = vaeFile): Promise<{ vae: VAEParams; config: AutoencoderKLConfig | null; metadata: Record<string, string> }> {
   const read = await readSafetensors(file);
   const config = parseJsonNames(read.metadata.config ?? "null", `${file}: __metadata__.config`) as AutoencoderKLConfig | null;
-  return { vae: unflattenParams(read.tensors, file) as unknown as VAEParams, config, metadata: read.metadata };
+  return { vae: unflattenAs(read.tensors, vaeSpecs(config ?? TINY_VAE_CONFIG), file), config, metadata: read.metadata };
 }
 
 /** Measures the trained VAE's scaling factor and writes it into the file's config (stage "vae-scale", or after "vae"). */
