@@ -10,11 +10,11 @@
  * - whole CLIP: the above with `image_`/`vision_`/`text_` prefixes, logits_per_image, logits_per_text.
  */
 import { exp, matmul, mul, add, slice, transpose, type Tensor } from "@diva/tensor";
-import { unflattenParams } from "../params.js";
+import { unflattenAs, unflattenParams } from "../params.js";
 import { applyEmbedding } from "../layers/embedding.js";
 import type { OpenClipConfig } from "../clip/config.js";
-import { applyClipVision, type ClipVisionOutput, type ClipVisionParams } from "../clip/vision.js";
-import { applyClipText, type ClipTextOutput, type ClipTextParams } from "../clip/text.js";
+import { applyClipVision, clipVisionSpecs, type ClipVisionOutput, type ClipVisionParams } from "../clip/vision.js";
+import { applyClipText, clipTextSpecs, type ClipTextOutput, type ClipTextParams } from "../clip/text.js";
 import { applyTimmVisual, type TimmVisualParams } from "../clip/timm-visual.js";
 import { applyTimmVit, type TimmVitParams } from "../clip/timm-vit.js";
 import type { TimmVitConfig } from "../clip/timm-config.js";
@@ -131,7 +131,7 @@ export const clipVisionRunner: ParityRunner = makeRunner<ClipVisionParams>(
     const config = openClipConfig(f);
     const layers = countLayers(weights, "transformer.resblocks.");
     return {
-      params: unflattenParams(weights, fixtureLabel(f)) as unknown as ClipVisionParams,
+      params: unflattenAs(weights, clipVisionSpecs(config), fixtureLabel(f)),
       forward: (p, inputs) => visionResolver(applyClipVision(p, pickInput(inputs, PIXELS, "image"), config, { blocks: "all" }), layers, 1),
     };
   },
@@ -184,7 +184,7 @@ export const clipTextRunner: ParityRunner = makeRunner<ClipTextParams>(
     const config = openClipConfig(f);
     const layers = countLayers(weights, "transformer.resblocks.");
     return {
-      params: unflattenParams(weights, fixtureLabel(f)) as unknown as ClipTextParams,
+      params: unflattenAs(weights, clipTextSpecs(config), fixtureLabel(f)),
       forward: (p, inputs) => {
         const ids = pickInput(inputs, IDS, "token ids");
         const out = applyClipText(p, ids, config, { blocks: "all" });

@@ -3,7 +3,9 @@
  * DDIMScheduler. Each builds the model from the fixture's own weights, inputs and `__metadata__.config`.
  */
 import { fromHost, nameRecord, tensor, tidy, zerosLike, type Tensor } from "@diva/tensor";
-import { unflattenParams } from "../params.js";
+import { unflattenAs } from "../params.js";
+import { unetSpecs } from "../diffusion/unet/shapes.js";
+import { vaeSpecs } from "../diffusion/vae/shapes.js";
 import { DDIMScheduler } from "../diffusion/schedulers/ddim.js";
 import { DDPMScheduler } from "../diffusion/schedulers/ddpm.js";
 import type { SchedulerStepOutput } from "../diffusion/schedulers/base.js";
@@ -63,7 +65,7 @@ function intermediates(f: Fixture, model: string, get: () => Record<string, Tens
 
 function unetOutputs(f: Fixture): Record<string, () => Tensor> {
   const config = f.config as UNet2DConditionConfig;
-  const params = unflattenParams(f.weights, `fixture ${f.name}`) as unknown as UNetParams;
+  const params: UNetParams = unflattenAs(f.weights, unetSpecs(config), `fixture ${f.name}`);
   let run: ReturnType<typeof unetForwardWithIntermediates> | null = null;
   const get = (): ReturnType<typeof unetForwardWithIntermediates> =>
     (run ??= unetForwardWithIntermediates(params, need(f, "input.sample"), need(f, "input.timesteps"), need(f, "input.encoder_hidden_states"), config));
@@ -72,7 +74,7 @@ function unetOutputs(f: Fixture): Record<string, () => Tensor> {
 
 function vaeOutputs(f: Fixture): Record<string, () => Tensor> {
   const config = f.config as AutoencoderKLConfig;
-  const params = unflattenParams(f.weights, `fixture ${f.name}`) as unknown as VAEParams;
+  const params: VAEParams = unflattenAs(f.weights, vaeSpecs(config), `fixture ${f.name}`);
   let enc: ReturnType<typeof vaeEncodeWithIntermediates> | null = null;
   const get = (): ReturnType<typeof vaeEncodeWithIntermediates> => (enc ??= vaeEncodeWithIntermediates(params, need(f, "input.pixel_values"), config));
   const out: Record<string, () => Tensor> = {
