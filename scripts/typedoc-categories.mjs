@@ -27,7 +27,7 @@ export const RULES = [
   { pkg: "tensor", path: /^ops\/shape\.ts$/, category: "Shape" },
   { pkg: "tensor", path: /^ops\/indexing\.ts$/, category: "Indexing" },
   { pkg: "tensor", path: /^ops\/(nn|norm|attention|bias-act|conv)\.ts$/, category: "Neural network ops" },
-  { pkg: "tensor", path: /^ops\/(registry|elementwise-table)\.ts$|^autograd\/tape\.ts$/, category: "Writing ops" },
+  { pkg: "tensor", path: /^ops\/(registry|elementwise-table|kernel-attrs)\.ts$|^autograd\/tape\.ts$/, category: "Writing ops" },
   { pkg: "tensor", path: /^autograd\//, category: "Autograd" },
   { pkg: "tensor", path: /^engine\/(memory|tidy|limits)\.ts$/, category: "Memory" },
   { pkg: "tensor", path: /^tree\.ts$/, category: "Trees" },
