@@ -18,7 +18,6 @@ import {
   unflattenAs,
   unetSpecs,
   vaeSpecs,
-  type AutoencoderKLConfig,
   type ClipVisionParams,
   type HfClipTextConfig,
   type HfClipTextParams,
@@ -27,8 +26,8 @@ import {
   type SpecsOf,
   type Params,
   type TimmVisualParams,
-  type UNet2DConditionConfig,
 } from "../src/index.js";
+import { TINY_UNET, TINY_VAE } from "./support/tiny-diffusion-configs.js";
 
 const OPEN_CLIP: OpenClipConfig = {
   embed_dim: 16,
@@ -52,17 +51,8 @@ const SIGLIP: OpenClipConfig = {
   text_cfg: { context_length: 8, vocab_size: 40, width: 8, heads: 2, layers: 2, no_causal_mask: true, proj_bias: true, pool_type: "last" },
 };
 const HF_TEXT: HfClipTextConfig = { vocab_size: 40, hidden_size: 8, intermediate_size: 16, projection_dim: 4, num_hidden_layers: 2, num_attention_heads: 2, max_position_embeddings: 8 };
-const UNET: UNet2DConditionConfig = {
-  block_out_channels: [8, 16],
-  down_block_types: ["CrossAttnDownBlock2D", "DownBlock2D"],
-  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D"],
-  layers_per_block: 1,
-  attention_head_dim: [2, 4],
-  cross_attention_dim: 8,
-  norm_num_groups: 4,
-  use_linear_projection: true,
-};
-const VAE: AutoencoderKLConfig = { block_out_channels: [8, 8], norm_num_groups: 4, layers_per_block: 1 };
+const UNET = TINY_UNET;
+const VAE = TINY_VAE;
 
 /** name -> shape, sorted by name (the tree's order is not the spec's order). */
 function shapesOf(entries: [string, { shape: readonly number[] }][]): [string, number[]][] {

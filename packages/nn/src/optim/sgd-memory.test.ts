@@ -5,25 +5,10 @@
  * Live bytes are sampled whenever the step reads a parameter (a Proxy over the parameter tree).
  */
 import { describe, expect, it } from "vitest";
-import { dispose, memory, normal, randomKey, Tensor } from "@diva/tensor";
+import { dispose, normal, randomKey } from "@diva/tensor";
 import { sgdInit, sgdStep } from "./sgd.js";
+import { liveBytes, sampling } from "../../test/support/live-bytes.js";
 
-const liveBytes = () => Object.values(memory().bytes).reduce((a: number, b) => a + (b ?? 0), 0);
-
-/** The tree with every plain object and array wrapped so that reading a field samples `liveBytes`. */
-function sampling<T>(tree: T, samples: number[]): T {
-  if (tree instanceof Tensor || tree === null || typeof tree !== "object") return tree;
-  return new Proxy(tree as object, {
-    get(target, key, receiver) {
-      samples.push(liveBytes());
-      return sampling(Reflect.get(target, key, receiver) as unknown, samples);
-    },
-    getOwnPropertyDescriptor(target, key) {
-      samples.push(liveBytes());
-      return Reflect.getOwnPropertyDescriptor(target, key);
-    },
-  }) as T;
-}
 
 const LEAVES = 16;
 const SHAPE = [64, 64];

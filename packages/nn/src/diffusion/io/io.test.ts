@@ -5,22 +5,12 @@ import { randomKey, reshape, writeSafetensors, type Tensor } from "@diva/tensor"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flattenParams, type Params } from "../../params.js";
 import { initUNet } from "../unet/init.js";
-import type { UNet2DConditionConfig } from "../unet/config.js";
 import { initVAE } from "../vae/init.js";
-import type { AutoencoderKLConfig } from "../vae/config.js";
 import { loadSchedulerConfig, loadUNet, loadVAE, saveUNet, saveVAE } from "./models.js";
+import { TINY_UNET, TINY_VAE } from "../../../test/support/tiny-diffusion-configs.js";
 
-const UNET: UNet2DConditionConfig = {
-  block_out_channels: [8, 16],
-  down_block_types: ["CrossAttnDownBlock2D", "DownBlock2D"],
-  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D"],
-  layers_per_block: 1,
-  attention_head_dim: [2, 4],
-  cross_attention_dim: 8,
-  norm_num_groups: 4,
-  use_linear_projection: true,
-};
-const VAE: AutoencoderKLConfig = { block_out_channels: [8, 8], norm_num_groups: 4, layers_per_block: 1 };
+const UNET = TINY_UNET;
+const VAE = TINY_VAE;
 
 let dir = "";
 beforeAll(async () => {

@@ -6,24 +6,13 @@
  * Live bytes are sampled whenever the forward reads a parameter (a Proxy over the parameter tree), so the
  * samples see the tensors alive inside the encode and decode.
  */
-import { add, dispose, memory, mul, normal, randomKey, sub, sum, Tensor, tidy, valueAndGrad } from "@diva/tensor";
+import { add, dispose, mul, normal, randomKey, sub, sum, tidy, valueAndGrad, type Tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
 import type { AutoencoderKLConfig } from "./config.js";
 import { vaeDecode, vaeEncode, vaeEncodeWithIntermediates } from "./forward.js";
 import { initVAE } from "./init.js";
+import { liveBytes, sampling } from "../../../test/support/live-bytes.js";
 
-const liveBytes = () => Object.values(memory().bytes).reduce((a: number, b) => a + (b ?? 0), 0);
-
-/** The tree with every plain object and array wrapped so that reading a field samples `liveBytes`. */
-function sampling<T>(tree: T, samples: number[]): T {
-  if (tree instanceof Tensor || tree === null || typeof tree !== "object") return tree;
-  return new Proxy(tree as object, {
-    get(target, key, receiver) {
-      samples.push(liveBytes());
-      return sampling(Reflect.get(target, key, receiver) as unknown, samples);
-    },
-  }) as T;
-}
 
 const config: AutoencoderKLConfig = { block_out_channels: [8, 16, 16], norm_num_groups: 4, layers_per_block: 2, latent_channels: 2, mid_block_add_attention: true };
 const SIZE = 64;
