@@ -3,8 +3,6 @@
  * `--stage clip|vae|unet` to redo one. Each stage writes its safetensors into packages/diva/assets/demo.
  */
 import { parseArgs } from "node:util";
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend, parseJsonNames, readSafetensors, setDefaultDevice } from "@diva/tensor";
 import { unflattenAs, unflattenParams, vaeSpecs, type AutoencoderKLConfig, type ClipParams, type VAEParams } from "@diva/nn";
@@ -12,7 +10,7 @@ import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, 
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
 import { fineTuneVaeDecoder, measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae, type TinyDiffusionParams } from "./models/diffusion-train.js";
-import { DEMO_ASSETS, DEMO_FILES, writeDemoModel } from "./models/store.js";
+import { DEMO_ASSETS, DEMO_FILES, fileSha256, writeDemoModel } from "./models/store.js";
 import { WordTokenizer } from "./models/tokenizer.js";
 import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./models/configs.js";
 
@@ -113,11 +111,10 @@ function buildTokenizer(): WordTokenizer {
  * file built with another vocabulary.
  */
 async function readInit(file: string, tokenizer: WordTokenizer): Promise<{ params: unknown; from: Record<string, string> }> {
-  const bytes = await readFile(file);
   const read = await readSafetensors(file);
   const words = read.metadata.vocabulary === undefined ? null : parseJsonNames(read.metadata.vocabulary, `${file}: __metadata__.vocabulary`);
   if (JSON.stringify(words) !== JSON.stringify(tokenizer.words)) throw new Error(`build-models: ${file} was built with another vocabulary than this tokenizer's (${tokenizer.vocabSize} words); cannot continue from it`);
-  const from = { continued_from_sha256: createHash("sha256").update(bytes).digest("hex"), continued_from_steps: read.metadata.steps ?? "unknown", continued_from_arguments: read.metadata.arguments ?? "" };
+  const from = { continued_from_sha256: await fileSha256(file), continued_from_steps: read.metadata.steps ?? "unknown", continued_from_arguments: read.metadata.arguments ?? "" };
   return { params: unflattenParams(read.tensors, file), from };
 }
 

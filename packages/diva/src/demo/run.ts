@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { Presets, SingleBar } from "cli-progress";
@@ -19,7 +17,7 @@ import {
   clipTensor, deriveWorldSeeds, heldOutScenes, probeScenes, TEST_WORLD_SEED, VALIDATION_WORLD_SEED, vaeTensor,
   writeBenchmark, writeTrainingImages, zeroShotSet, type DemoImageSizes, type DemoSetSizes,
 } from "./experiment/world-sets.js";
-import { DEMO_ASSETS, DEMO_FILES, loadDemoModels, type DemoModels } from "./models/store.js";
+import { DEMO_ASSETS, DEMO_FILES, fileSha256, loadDemoModels, type DemoModels } from "./models/store.js";
 import { makeDemoWorkDir } from "./work-dir.js";
 import { reportTable, writeReport, type DemoArmResult, type DemoReport, type DemoScores, type DemoSeedResult, type InstrumentCheck } from "./report.js";
 import { initProjection, tinyClipForEval, tinyDiffusion, tinyPromptEmbedding, tinyVisionTokens } from "./tiny-clip-adapters.js";
@@ -93,11 +91,7 @@ export const BOOTSTRAP_RECIPE = { resamples: 2000, seed: 0, level: 0.95 } as con
 /** sha256 of each model file. */
 async function modelHashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of Object.values(DEMO_FILES)) {
-    const h = createHash("sha256");
-    await new Promise<void>((resolve, reject) => createReadStream(join(dir, f)).on("data", (c) => h.update(c)).on("end", resolve).on("error", reject));
-    out[f] = h.digest("hex");
-  }
+  for (const f of Object.values(DEMO_FILES)) out[f] = await fileSha256(join(dir, f));
   return out;
 }
 

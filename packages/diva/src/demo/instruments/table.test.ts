@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InstrumentChecksReport } from "./index.js";
-import { instrumentSummary } from "./index.js";
-import { instrumentTables } from "./table.js";
+import { instrumentSummary, instrumentTables } from "./table.js";
 
 const flip = (attribute: string, identicalCaptions: number, pass: boolean) => ({
   pattern: "Texts" as const, attribute, example: { trueCaption: "a", flippedCaption: "b" }, images: 500, draws: 1, identicalCaptions,

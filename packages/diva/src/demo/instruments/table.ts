@@ -70,3 +70,23 @@ export function instrumentTables(r: InstrumentChecksReport): string {
   if (r.unet) parts.push(unetFlipTable(r.unet));
   return parts.join("\n\n");
 }
+
+/** Short attribute names of failing patterns, e.g. "direction, glyph". */
+const failing = (items: readonly { readonly pass: boolean; readonly name: string }[]) => items.filter((x) => !x.pass).map((x) => x.name).join(", ");
+
+/**
+ * The checks as the demo report lists them: one line per check that ran, passed only when every pattern passed,
+ * with how many passed and which failed.
+ */
+export function instrumentSummary(report: InstrumentChecksReport): { readonly name: string; readonly passed: boolean; readonly detail: string }[] {
+  const line = (name: string, items: readonly { readonly pass: boolean; readonly name: string }[], rule: string) => {
+    const passed = items.filter((x) => x.pass).length;
+    const fails = failing(items);
+    return { name, passed: passed === items.length, detail: `${passed} of ${items.length} pass (${rule}, world ${report.worldSeed})${fails ? `; fail: ${fails}` : ""}` };
+  };
+  const out: { name: string; passed: boolean; detail: string }[] = [];
+  if (report.text) out.push(line("text separability", report.text.patterns.map((p) => ({ pass: p.pass, name: `${p.pattern} (${p.cosine.toFixed(3)})` })), `statement cosine < ${report.text.threshold}`));
+  if (report.vae) out.push(line("VAE fidelity", report.vae.attributes.map((a) => ({ pass: a.verdict === "pass", name: `${a.attribute} (${(100 * a.reconstructions).toFixed(1)} vs ${(100 * a.originals).toFixed(1)}%)` })), `round trips within ${(100 * report.vae.tolerance).toFixed(0)} points of originals`));
+  if (report.unet) out.push(line("UNet uses the attribute", report.unet.patterns.map((p) => ({ pass: p.pass, name: p.attribute })), `caption flip, t ${report.unet.timesteps[0]}-${report.unet.timesteps[1]}, p < ${report.unet.alpha}`));
+  return out;
+}

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { flattenTree, parseJsonNames, readSafetensors, writeSafetensors } from "@diva/tensor";
 import { clipSpecs, clipTextSpecs, prefixSpecs, unetSpecs, unflattenAs, vaeSpecs, type SpecsOf, type AutoencoderKLConfig, type UNet2DConditionConfig, type ClipTextParams, type ClipTextTowerConfig, type OpenClipConfig, type UNetParams, type VAEParams, type ClipParams } from "@diva/nn";
@@ -24,6 +26,13 @@ export interface DemoModels {
 /** File names of the shipped models. */
 export const DEMO_FILES = { clip: "tiny-clip.safetensors", vae: "tiny-vae.safetensors", unet: "tiny-unet.safetensors" } as const;
 // tiny-unet.safetensors holds the UNet under "unet." and its text encoder under "text.".
+
+/** sha256 of a file, streamed (hex). */
+export async function fileSha256(path: string): Promise<string> {
+  const h = createHash("sha256");
+  await new Promise<void>((resolve, reject) => createReadStream(path).on("data", (c) => h.update(c)).on("end", resolve).on("error", reject));
+  return h.digest("hex");
+}
 
 /** Writes one model's parameters as fp16 safetensors (small files), with its metadata. */
 export async function writeDemoModel(path: string, params: unknown, metadata: Record<string, string>): Promise<void> {
