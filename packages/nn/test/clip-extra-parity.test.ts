@@ -41,3 +41,25 @@ describe("parity check failures are reported, not hidden", () => {
     }
   });
 });
+
+describe("a fixture's weights must be the model's parameters, by name", () => {
+  // The timm, HF-text and whole-CLIP runners build their trees against the model's specs: a weight the
+  // model does not have, or one it lacks, is an error naming it (not ignored, nor a crash in the forward).
+  it("an extra weight in an HF text fixture and a missing one in a whole SigLIP are named", async () => {
+    const { zeros } = await import("@diva/tensor");
+    const { checkFixture, disposeFixture, loadFixture } = await import("../src/parity/index.js");
+    const hf = await loadFixture(join(dir, "hf_clip_text_proj_tiny.safetensors"));
+    const siglip = await loadFixture(join(dir, "siglip_tiny.safetensors"));
+    const vision = await loadFixture(join(dir, "siglip_vision_tiny_grad.safetensors"));
+    try {
+      hf.weights["text_model.extra.weight"] = zeros([2]);
+      await expect(checkFixture(hf)).rejects.toThrow(/unexpected parameter "text_model\.extra\.weight"/);
+      delete siglip.weights["logit_bias"];
+      await expect(checkFixture(siglip)).rejects.toThrow(/missing parameter "logit_bias"/);
+      delete vision.weights["trunk.norm.weight"];
+      await expect(checkFixture(vision)).rejects.toThrow(/missing parameter "trunk\.norm\.weight"/);
+    } finally {
+      for (const f of [hf, siglip, vision]) disposeFixture(f);
+    }
+  });
+});

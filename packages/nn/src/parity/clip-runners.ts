@@ -9,20 +9,20 @@
  *   hidden_states.i, penultimate_hidden_state, text_embeds_normalized;
  * - whole CLIP: the above with `image_`/`vision_`/`text_` prefixes, logits_per_image, logits_per_text.
  */
-import { exp, matmul, mul, add, slice, transpose, type Tensor } from "@diva/tensor";
-import { unflattenAs, unflattenParams } from "../params.js";
+import { exp, matmul, mul, add, nameRecord, slice, transpose, type Tensor } from "@diva/tensor";
+import { unflattenAs } from "../params.js";
 import { applyEmbedding } from "../layers/embedding.js";
 import type { OpenClipConfig } from "../clip/config.js";
 import { applyClipVision, clipVisionSpecs, type ClipVisionOutput, type ClipVisionParams } from "../clip/vision.js";
 import { applyClipText, clipTextSpecs, type ClipTextOutput, type ClipTextParams } from "../clip/text.js";
-import { applyTimmVisual, type TimmVisualParams } from "../clip/timm-visual.js";
-import { applyTimmVit, type TimmVitParams } from "../clip/timm-vit.js";
+import { applyTimmVisual, timmVisualSpecs, type TimmVisualParams } from "../clip/timm-visual.js";
+import { applyTimmVit, timmVitSpecs, type TimmVitParams } from "../clip/timm-vit.js";
 import type { TimmVitConfig } from "../clip/timm-config.js";
-import { applyHfClipText, type HfClipTextConfig, type HfClipTextParams, type HfClipTextOutput } from "../clip/hf-text.js";
-import { clipTextParams, usesTimmTower, type ClipParams } from "../clip/model.js";
+import { applyHfClipText, hfClipTextSpecs, type HfClipTextConfig, type HfClipTextParams, type HfClipTextOutput } from "../clip/hf-text.js";
+import { clipSpecs, clipTextParams, usesTimmTower, type ClipParams } from "../clip/model.js";
 import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "../clip/name-map.js";
 import type { Fixture } from "./fixture.js";
-import { blockIndex, hiddenStateIndex, l2n, makeRunner, pickInput, stripPrefix, type Resolver } from "./runner-kit.js";
+import { blockIndex, hiddenStateIndex, l2n, makeRunner, pickInput, stripPrefix, type ParityModel, type Resolver } from "./runner-kit.js";
 import type { ParityRunner } from "./runner.js";
 
 const PIXELS = ["pixel_values", "pixels", "image", "images", "x"];
@@ -142,8 +142,11 @@ function timmTrunkAndConfig(f: Fixture): { weights: Record<string, Tensor>; open
   return { weights: w, openClip: hasPrefix(w, "trunk.") };
 }
 
-/** The timm ViT / SigLIP tower (weights `patch_embed.proj.weight`, optionally under `visual.` and `trunk.`). */
-export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams>(
+/**
+ * The timm ViT / SigLIP tower (weights `patch_embed.proj.weight`, optionally under `visual.` and `trunk.`):
+ * an open_clip tower (`trunk.*` + head) when the weights or the config say so, else a bare timm ViT.
+ */
+export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams | TimmVitParams>(
   "timm-vision (SigLIP)",
   (f) => {
     const w = timmTrunkAndConfig(f).weights;
@@ -155,23 +158,25 @@ export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams>(
     const layers = countLayers(weights, openClip ? "trunk.blocks." : "blocks.");
     if (openClip || vc.timm_model_name) {
       const config = openClipConfig(f);
-      const params = (openClip ? unflattenParams(weights, fixtureLabel(f)) : { trunk: unflattenParams(weights, fixtureLabel(f)) }) as unknown as TimmVisualParams;
-      return {
-        params,
-        forward: (p: TimmVisualParams, inputs) => {
+      const flat = openClip ? weights : nameRecord(Object.entries(weights).map(([n, t]) => [`trunk.${n}`, t]));
+      const tower: ParityModel<TimmVisualParams> = {
+        params: unflattenAs(flat, timmVisualSpecs(config), fixtureLabel(f)),
+        forward: (p, inputs) => {
           const out = applyTimmVisual(p, pickInput(inputs, PIXELS, "image"), config, { blocks: "all" });
           return visionResolver(out, layers, out.numPrefixTokens);
         },
       };
+      return tower;
     }
     const tc = ((f.config.timm_config ?? f.config.model_args ?? f.config) as TimmVitConfig);
-    return {
-      params: unflattenParams(weights, fixtureLabel(f)) as unknown as TimmVisualParams,
-      forward: (p: TimmVisualParams, inputs) => {
-        const out = applyTimmVit(p as unknown as TimmVitParams, pickInput(inputs, PIXELS, "image"), tc, { blocks: "all" });
+    const vit: ParityModel<TimmVitParams> = {
+      params: unflattenAs(weights, timmVitSpecs(tc), fixtureLabel(f)),
+      forward: (p, inputs) => {
+        const out = applyTimmVit(p, pickInput(inputs, PIXELS, "image"), tc, { blocks: "all" });
         return visionResolver(out, layers, out.numPrefixTokens);
       },
     };
+    return vit;
   },
 );
 
@@ -203,7 +208,7 @@ export const hfClipTextRunner: ParityRunner = makeRunner<HfClipTextParams>(
     const config = ((f.config.text_config as HfClipTextConfig | undefined) ?? (f.config as HfClipTextConfig));
     const layers = countLayers(f.weights, "text_model.encoder.layers.");
     return {
-      params: unflattenParams(f.weights, fixtureLabel(f)) as unknown as HfClipTextParams,
+      params: unflattenAs(f.weights, hfClipTextSpecs(config, has(f.weights, "text_projection.weight")), fixtureLabel(f)),
       forward: (p, inputs) => {
         const out = applyHfClipText(p, pickInput(inputs, IDS, "token ids"), config, { blocks: "all" });
         return textResolver(out, layers, () => out.embeddings);
@@ -226,7 +231,7 @@ export const clipModelRunner: ParityRunner = makeRunner<ClipParams>(
     const tPrefix = config.custom_text ? "text.transformer.resblocks." : "transformer.resblocks.";
     const tLayers = countLayers(flat, tPrefix);
     return {
-      params: unflattenParams(flat, fixtureLabel(f)) as unknown as ClipParams,
+      params: unflattenAs(flat, clipSpecs(config), fixtureLabel(f)),
       forward: (p, inputs) => {
         const pixels = inputs[PIXELS.find((n) => inputs[n])!];
         const ids = inputs[IDS.find((n) => inputs[n])!];
