@@ -22,9 +22,12 @@ import {
  *   and per forward (OpenAI ViT-L/14: 76; DFN H/14-378: int(0.5 * 729) = 364);
  * - `clsAllPatches`: class token + every patch token (MetaCLIP, DFN H/14-224);
  * - `pooledAvgPool`: the attention-pooled token + 1-D average pooling of the patch sequence with `window`
- *   (SigLIP: 6 at 224, 10 at 384).
+ *   (SigLIP: 6 at 224, 10 at 384);
+ * - `clsOnly`: the class (or pooled) token alone, the embedding the zero-shot and MMVP-VLM scores read (not a
+ *   reference setting; the demo's small world may choose it so that the feedback reaches that token only).
  * `text` says how the constant SD text embedding of "a photo of a ." joins: `add` token by token (the
- * condition must then have as many tokens as the embedding, 77) or `mean` (its mean over tokens, added to every token).
+ * condition must then have as many tokens as the embedding, 77, or a single token, which is added to every
+ * token of the embedding) or `mean` (its mean over tokens, added to every condition token).
  */
 export type ConditionSpec =
   | {
@@ -38,6 +41,12 @@ export type ConditionSpec =
   | {
       /** Class token + every patch token. */
       readonly kind: "clsAllPatches";
+      /** How the text embedding joins. */
+      readonly text: "add" | "mean";
+    }
+  | {
+      /** The class (or pooled) token alone. */
+      readonly kind: "clsOnly";
       /** How the text embedding joins. */
       readonly text: "add" | "mean";
     }
@@ -85,7 +94,7 @@ export interface Projection {
  * @param tokens [B, 1 + P, D]: the class (or pooled) token first, then P patch tokens, after ln_post and the
  *   output projection.
  * @param key random key for `clsRandomPatches` (ignored otherwise).
- * @returns [B, T, D] with T = 1 + numPatches, 1 + P, or 1 + floor(P / window).
+ * @returns [B, T, D] with T = 1 + numPatches, 1 + P, 1 (clsOnly) or 1 + floor(P / window).
  */
 export function selectConditionTokens(tokens: Tensor, spec: ConditionSpec, key?: RandomKey): Tensor {
   if (tokens.rank !== 3 || tokens.shape[1]! < 2) {
@@ -97,6 +106,8 @@ export function selectConditionTokens(tokens: Tensor, spec: ConditionSpec, key?:
     switch (spec.kind) {
       case "clsAllPatches":
         return tokens;
+      case "clsOnly":
+        return slice(tokens, [null, [0, 1]]);
       case "clsRandomPatches": {
         if (!key) throw new Error("divaCondition: clsRandomPatches needs a random key");
         if (!Number.isInteger(spec.numPatches) || spec.numPatches < 1) {
@@ -126,7 +137,7 @@ export function selectConditionTokens(tokens: Tensor, spec: ConditionSpec, key?:
  * @param tokens [B, 1 + P, D] visual tokens (see `selectConditionTokens`).
  * @param projection trainable linear map D -> C.
  * @param textEmbedding [L, C] the SD text encoder's output for "a photo of a ." (a constant).
- * @returns the UNet's `encoder_hidden_states`, [B, T, C].
+ * @returns the UNet's `encoder_hidden_states`, [B, T, C] (T = the embedding's length when a single token is added).
  *
  * @example
  * ```ts
@@ -145,7 +156,8 @@ export function divaCondition(tokens: Tensor, spec: ConditionSpec, projection: P
     const selected = selectConditionTokens(tokens, spec, key);
     const projected = linear(selected, projection.weight, projection.bias); // [B, T, C]
     if (spec.text === "add") {
-      if (selected.shape[1] !== textEmbedding.shape[0]) {
+      // token by token, or one token added to every token of the embedding (broadcast over its length)
+      if (selected.shape[1] !== textEmbedding.shape[0] && selected.shape[1] !== 1) {
         throw new Error(`divaCondition: ${selected.shape[1]} condition tokens cannot be added token by token to a ${textEmbedding.shape[0]}-token text embedding`);
       }
       return add(projected, textEmbedding);

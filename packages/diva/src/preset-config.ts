@@ -117,6 +117,7 @@ function conditionPatchTokens(p: DivaPreset): number {
   const c = p.condition;
   if (c.kind === "clsRandomPatches") return c.numPatches;
   if (c.kind === "clsAllPatches") return patchTokenCount(p.vision);
+  if (c.kind === "clsOnly") return 0;
   return conditionLength(p) - 1;
 }
 

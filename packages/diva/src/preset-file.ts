@@ -79,10 +79,10 @@ function checkEval(e: unknown, where: string): void {
 function checkCondition(c: unknown, where: string): asserts c is ConditionSpec {
   if (!isObject(c)) throw new Error(`${where}: "condition" must be an object`);
   if (c.text !== "add" && c.text !== "mean") throw new Error(`${where}: "condition.text" must be "add" or "mean", got ${JSON.stringify(c.text)}`);
-  if (c.kind === "clsAllPatches") return;
+  if (c.kind === "clsAllPatches" || c.kind === "clsOnly") return;
   if (c.kind === "clsRandomPatches" && Number.isInteger(c.numPatches) && (c.numPatches as number) > 0) return;
   if (c.kind === "pooledAvgPool" && Number.isInteger(c.window) && (c.window as number) > 0) return;
-  throw new Error(`${where}: "condition" must be {kind: "clsAllPatches"}, {kind: "clsRandomPatches", numPatches} or {kind: "pooledAvgPool", window} with "text"`);
+  throw new Error(`${where}: "condition" must be {kind: "clsAllPatches"}, {kind: "clsOnly"}, {kind: "clsRandomPatches", numPatches} or {kind: "pooledAvgPool", window} with "text"`);
 }
 
 /**

@@ -272,10 +272,16 @@ export function getPreset(name: string): DivaPreset {
   return p;
 }
 
+/** Tokens of SD's text embedding of the prompt (the text encoder's `max_position_embeddings`). */
+const SD_PROMPT_TOKENS = 77;
+
 /** Number of condition tokens a preset feeds the UNet. */
 export function conditionLength(p: DivaPreset): number {
   const P = patchTokenCount(p.vision);
   switch (p.condition.kind) {
+    case "clsOnly":
+      // one token; added to every token of the prompt's embedding under "add"
+      return p.condition.text === "add" ? SD_PROMPT_TOKENS : 1;
     case "clsRandomPatches":
       return 1 + p.condition.numPatches;
     case "clsAllPatches":

@@ -59,6 +59,19 @@ describe("divaCondition per preset", () => {
     expect(Array.from(divaCondition(tokens, { kind: "clsAllPatches", text: "mean" }, proj, text).dataSync())).toEqual([20, 21, 22]);
   });
 
+  it("clsOnly keeps the class token alone; under 'add' it is added to every text token, under 'mean' to the text's mean", () => {
+    const tokens = tokensFor(3, 1, 2); // image 0: class 0, patches 1..3; image 1: class 1000, patches 1001..1003
+    expect(Array.from(selectConditionTokens(tokens, { kind: "clsOnly", text: "add" }).dataSync())).toEqual([0, 1000]);
+    const proj = { weight: tensor([[2]]), bias: tensor([1]) };
+    const text = tensor([[10], [20], [30]]);
+    const added = divaCondition(tokens, { kind: "clsOnly", text: "add" }, proj, text);
+    expect(added.shape).toEqual([2, 3, 1]);
+    expect(Array.from(added.dataSync())).toEqual([11, 21, 31, 2011, 2021, 2031]);
+    const meaned = divaCondition(tokens, { kind: "clsOnly", text: "mean" }, proj, text);
+    expect(meaned.shape).toEqual([2, 1, 1]);
+    expect(Array.from(meaned.dataSync())).toEqual([21, 2021]);
+  });
+
   it("errors name the problem", () => {
     const proj = { weight: tensor([[1, 2]]), bias: tensor([0]) };
     expect(() => divaCondition(tokensFor(2, 1, 1), { kind: "clsAllPatches", text: "add" }, proj, tensor([[1], [2], [3]]))).toThrow(/projection weight \[1,2\] must be \[1, 1\]/);

@@ -41,6 +41,8 @@ export interface DemoOptions {
   readonly projectionLrScale?: number;
   /** Text whose diffusion text embedding the condition is added to (default `DEMO_RECIPE.prompt`). */
   readonly prompt?: string;
+  /** Which CLIP tokens make DIVA's condition (default `DEMO_RECIPE.condition`; see {@link DemoCondition}). */
+  readonly condition?: DemoCondition;
   /** Print progress (default true). */
   readonly verbose?: boolean;
   /** Progress line every this many steps when the output is not a terminal (default: about 15 lines per run). */
@@ -63,6 +65,14 @@ export interface DemoOptions {
   readonly instruments?: (models: DemoModels) => Promise<readonly InstrumentCheck[]>;
 }
 
+/**
+ * DIVA's condition in the demo: `cls-patches`, the class token + random patch tokens (as many as the prompt
+ * embedding has tokens after the first, added token by token: the reference's OpenAI setting at toy size), or
+ * `cls`, the class token alone added to every token of the prompt embedding (the feedback then reaches only the
+ * embedding that MMVP-VLM and zero-shot read).
+ */
+export type DemoCondition = "cls-patches" | "cls";
+
 /** Which world the demo draws its sets from. */
 export type DemoSplit = "test" | "validation";
 
@@ -74,7 +84,7 @@ export type DemoSplit = "test" | "validation";
  * made it carry some (own lower, CI below 0) with zero-shot unchanged; lr 0.1 with x10 cost a point of zero-shot
  * and DIVA - placebo was -1.1 on MMVP; lr 1 wrecked zero-shot in both arms (85 -> 35%).
  */
-export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a .", projectionLrScale: 100 } as const;
+export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a .", projectionLrScale: 100, condition: "cls-patches" } as const;
 
 /** Set sizes of a full run. */
 export const DEMO_SET_SIZES: DemoSetSizes = { pairsPerPattern: 30, candidatesPerPattern: 120, zeroShotPerClass: 25, probeTrain: 1000, probeTest: 1000, trainImages: 2400, heldOut: 256 };
@@ -204,7 +214,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const prompt = options.prompt ?? DEMO_RECIPE.prompt;
     const textEmbedding = tinyPromptEmbedding(models, prompt);
     owned.push(textEmbedding);
-    const condition: ConditionSpec = { kind: "clsRandomPatches", numPatches: textEmbedding.shape[0]! - 1, text: "add" };
+    const conditionName: DemoCondition = options.condition ?? DEMO_RECIPE.condition;
+    const condition: ConditionSpec =
+      conditionName === "cls" ? { kind: "clsOnly", text: "add" } : { kind: "clsRandomPatches", numPatches: textEmbedding.shape[0]! - 1, text: "add" };
     const diffusion = tinyDiffusion(models);
     const lossCtx = { visionTokens: tinyVisionTokens(models), diffusion, condition, textEmbedding };
     const mechanismKey = randomKey(MECHANISM_RECIPE.keySeed);
@@ -292,7 +304,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         setSizes,
         benchmarkSelection: { rule: `per pattern, the candidates with the highest CLIP image cosine among those whose scaled VAE latents differ by RMS >= ${CLIP_BLIND_RULE.minVaeSeparation}`, perPattern: clipBlind },
         recipe: { steps, imagesPerStep, microBatch, lr, projectionLrScale, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
-        condition: `class token + random patches, projected and added to the diffusion text embedding of ${JSON.stringify(prompt)}`,
+        condition: `${conditionName === "cls" ? "the class token alone, projected and added to every token of" : "class token + random patches, projected and added token by token to"} the diffusion text embedding of ${JSON.stringify(prompt)}`,
         placebo: "the same training with image i of each micro-batch conditioned on image (i + 1) mod B's CLIP tokens",
         probe: PROBE_RECIPE,
         mechanism: { ...MECHANISM_RECIPE, images: setSizes.heldOut },

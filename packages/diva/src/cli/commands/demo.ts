@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { backendOption, nonNegativeInt, positiveInt, positiveNumber, type BackendName } from "../parse.js";
+import type { DemoCondition } from "../../demo/run.js";
 import { demoInstrumentsCommand } from "./demo-instruments.js";
 
 /** Parses "1,2,3" (commas or spaces) into seeds, appending to earlier values (the option may repeat). */
@@ -23,6 +24,7 @@ export function demoCommand(): Command {
     .option("--out <dir>", "report folder", "report")
     .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
     .option("--projection-lr-scale <x>", "learning-rate multiplier of DIVA's new projection relative to the vision tower (default: the demo recipe's)", positiveNumber)
+    .addOption(new Option("--condition <kind>", "DIVA's condition: the class token + random patch tokens, or the class token alone (default: the demo recipe's)").choices(["cls-patches", "cls"]))
     .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
     .option("--prompt <text>", "text whose diffusion text embedding DIVA's condition is added to (default: the demo recipe's)")
     .option("--progress-every <n>", "without a terminal, print a progress line every n steps", positiveInt)
@@ -33,7 +35,7 @@ export function demoCommand(): Command {
     .enablePositionalOptions()
     .addCommand(demoInstrumentsCommand())
     .action(
-      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; instruments?: boolean; backend: BackendName }) => {
+      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; condition?: DemoCondition; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; instruments?: boolean; backend: BackendName }) => {
         if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");
         const seeds = [...(flags.seeds ?? []), ...(flags.seed ?? [])];
         const { runDemo } = await import("../../demo/run.js");
@@ -42,6 +44,7 @@ export function demoCommand(): Command {
           ...(seeds.length ? { seeds } : {}),
           ...(flags.lr ? { lr: flags.lr } : {}),
           ...(flags.projectionLrScale ? { projectionLrScale: flags.projectionLrScale } : {}),
+          ...(flags.condition ? { condition: flags.condition } : {}),
           ...(flags.models ? { models: flags.models } : {}),
           ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
           ...(flags.worldSeed !== undefined ? { worldSeed: flags.worldSeed } : {}),
