@@ -33,6 +33,12 @@ export interface DivaStepOptions {
    * usable without moving the tower as far. Applied after clipping, so the clip sees the plain gradient.
    */
   readonly projectionLrScale?: number;
+  /**
+   * Steps at the start that update only the projection (default 0): the vision tower's gradient is set to 0
+   * after clipping, so the new condition path can become usable before the pretrained tower moves. The
+   * learning-rate schedule still counts these steps.
+   */
+  readonly projectionOnlySteps?: number;
 }
 
 /** Training state: parameters, optimizer state, step counter. */
@@ -101,8 +107,8 @@ export interface DrawObjective<P, B> {
   prepare?(batch: B): B;
   /** Frees what `prepare` made. */
   release?(prepared: B, batch: B): void;
-  /** Rescales parts of the (clipped) gradient before the update (per-group learning rates); tensors it replaces are freed. */
-  scaleGradients?(grads: P): P;
+  /** Rescales parts of the (clipped) gradient of 0-based step `step` before the update (per-group learning rates); tensors it replaces are freed. */
+  scaleGradients?(grads: P, step: number): P;
 }
 
 /** Parameters, optimizer state and step counter of any model {@link weightedStep} trains. */
@@ -179,7 +185,7 @@ export async function weightedStep<P extends object, B>(
     gradNorm = await globalNorm(grads);
   }
   if (objective.scaleGradients) {
-    const scaled = objective.scaleGradients(grads);
+    const scaled = objective.scaleGradients(grads, state.step);
     disposeReplaced(grads, scaled);
     grads = scaled;
   }
@@ -207,6 +213,8 @@ export async function divaStep<V>(
 ): Promise<DivaStepResult<V>> {
   const projectionScale = options.projectionLrScale ?? 1;
   if (!(Number.isFinite(projectionScale) && projectionScale > 0)) throw new RangeError(`divaStep: projectionLrScale must be a positive number, got ${projectionScale}`);
+  const projectionOnly = options.projectionOnlySteps ?? 0;
+  if (!(Number.isInteger(projectionOnly) && projectionOnly >= 0)) throw new RangeError(`divaStep: projectionOnlySteps must be a non-negative integer, got ${projectionOnly}`);
   return weightedStep(
     state,
     microBatches,
@@ -216,12 +224,14 @@ export async function divaStep<V>(
       release: (prepared, mb) => {
         if (!mb.latents) prepared.latents?.dispose();
       },
-      ...(projectionScale === 1
+      ...(projectionScale === 1 && projectionOnly === 0
         ? {}
         : {
-            // SGD with momentum is linear in the gradient, so scaling the projection's gradient scales its lr
-            scaleGradients: (g: DivaTrainable<V>) =>
-              ({ vision: g.vision, projection: tidy(() => keep(mapTree((t) => mul(t, projectionScale), g.projection))) }),
+            // SGD with momentum is linear in the gradient, so scaling a group's gradient scales its lr (0 freezes it)
+            scaleGradients: (g: DivaTrainable<V>, step: number) => ({
+              vision: step < projectionOnly ? tidy(() => keep(mapTree((t) => mul(t, 0), g.vision))) : g.vision,
+              projection: projectionScale === 1 ? g.projection : tidy(() => keep(mapTree((t) => mul(t, projectionScale), g.projection))),
+            }),
           }),
     },
     options,

@@ -149,6 +149,36 @@ describe("divaStep", () => {
     await expect(divaStep(start(), [batch], ctx, { ...opts, projectionLrScale: 0 }, randomKey(3))).rejects.toThrow(/projectionLrScale/);
   });
 
+  it("projectionOnlySteps freezes the vision tower for the first steps only, and the projection still moves", async () => {
+    const diff = standInDiffusion();
+    const ctx = { visionTokens, diffusion: diff, condition: { kind: "clsAllPatches", text: "mean" } as const, textEmbedding: zeros([5, 2]) };
+    const batch = { clipImages: normal(k[4]!, [4, 3, 2, 2]), vaeImages: normal(k[5]!, [4, 3, 2, 2]) };
+    const at = (step: number): DivaState<{ w: Tensor }> => ({
+      params: { vision: { w: normal(k[2]!, [3, 4]) }, projection: { weight: normal(k[3]!, [2, 3]), bias: zeros([2]) } },
+      optimizer: sgdInit<{ vision: { w: Tensor }; projection: { weight: Tensor; bias: Tensor } }>(),
+      step,
+    });
+    const opts = { lr: 0.1, momentum: 0, clipNorm: 0, totalSteps: 10, warmupSteps: 0, draws: 1, projectionOnlySteps: 2 };
+    const moved = async (step: number) => {
+      const s0 = at(step);
+      const w0 = await s0.params.vision.w.data();
+      const p0 = await s0.params.projection.weight.data();
+      const r = await divaStep(s0, [batch], ctx, opts, randomKey(3));
+      const dv = Array.from(await r.state.params.vision.w.data(), (x, i) => Math.abs(x - w0[i]!));
+      const dp = Array.from(await r.state.params.projection.weight.data(), (x, i) => Math.abs(x - p0[i]!));
+      return { vision: Math.max(...dv), projection: Math.max(...dp) };
+    };
+    for (const step of [0, 1]) {
+      const m = await moved(step);
+      expect(m.vision).toBe(0);
+      expect(m.projection).toBeGreaterThan(0);
+    }
+    const after = await moved(2);
+    expect(after.vision).toBeGreaterThan(0);
+    expect(after.projection).toBeGreaterThan(0);
+    await expect(divaStep(at(0), [batch], ctx, { ...opts, projectionOnlySteps: 1.5 }, randomKey(3))).rejects.toThrow(/projectionOnlySteps/);
+  });
+
   it("weights draws as the reference when asked (5/M and 1/M; see draw-weighting.test.ts)", () => {
     expect(drawWeight(0, 2, 5, "mean")).toBeCloseTo(0.1);
     expect(drawWeight(1, 2, 5, "mean")).toBeCloseTo(0.1);

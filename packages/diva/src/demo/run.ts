@@ -41,6 +41,8 @@ export interface DemoOptions {
   readonly projectionLrScale?: number;
   /** Text whose diffusion text embedding the condition is added to (default `DEMO_RECIPE.prompt`). */
   readonly prompt?: string;
+  /** The first this many steps update only the projection, the vision tower frozen (default `DEMO_RECIPE.projectionOnlySteps`). */
+  readonly projectionOnlySteps?: number;
   /** Which CLIP tokens make DIVA's condition (default `DEMO_RECIPE.condition`; see {@link DemoCondition}). */
   readonly condition?: DemoCondition;
   /** Print progress (default true). */
@@ -84,7 +86,7 @@ export type DemoSplit = "test" | "validation";
  * made it carry some (own lower, CI below 0) with zero-shot unchanged; lr 0.1 with x10 cost a point of zero-shot
  * and DIVA - placebo was -1.1 on MMVP; lr 1 wrecked zero-shot in both arms (85 -> 35%).
  */
-export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a .", projectionLrScale: 100, condition: "cls-patches" } as const;
+export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a .", projectionLrScale: 100, projectionOnlySteps: 0, condition: "cls-patches" } as const;
 
 /** Set sizes of a full run. */
 export const DEMO_SET_SIZES: DemoSetSizes = { pairsPerPattern: 30, candidatesPerPattern: 120, zeroShotPerClass: 25, probeTrain: 1000, probeTest: 1000, trainImages: 2400, heldOut: 256 };
@@ -167,6 +169,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   if (microBatch < 2) throw new Error(`demo: the placebo takes each condition from another image of the micro-batch, so it needs at least 2 images per step (got ${imagesPerStep})`);
   const lr = options.lr ?? DEMO_RECIPE.lr;
   const projectionLrScale = options.projectionLrScale ?? DEMO_RECIPE.projectionLrScale;
+  const projectionOnlySteps = options.projectionOnlySteps ?? DEMO_RECIPE.projectionOnlySteps;
+  if (!Number.isInteger(projectionOnlySteps) || projectionOnlySteps < 0 || projectionOnlySteps >= steps) {
+    throw new Error(`demo: projectionOnlySteps must be an integer in [0, steps = ${steps}), got ${projectionOnlySteps}`);
+  }
   const setSizes: DemoSetSizes = { ...(quick ? QUICK_SET_SIZES : DEMO_SET_SIZES), ...options.setSizes };
   for (const [k, v] of Object.entries(setSizes)) {
     if (v !== undefined && (!Number.isInteger(v) || v < (k === "heldOut" ? 2 : 1))) throw new Error(`demo: setSizes.${k} must be an integer of at least ${k === "heldOut" ? 2 : 1}, got ${v}`);
@@ -244,6 +250,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         drawWeighting: "mean",
         drawWeights: Array.from({ length: DEMO_RECIPE.draws }, () => 1),
         projectionLrScale,
+        projectionOnlySteps,
       },
       views: { clipSize: sizes.clip, vaeSize: sizes.vae, cropScale: [0.9, 1], normalization: OPENAI_NORMALIZATION, clipView: "source-bicubic", vaeInput: "clean" },
       condition,
@@ -303,7 +310,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         imageSizes: sizes,
         setSizes,
         benchmarkSelection: { rule: `per pattern, the candidates with the highest CLIP image cosine among those whose scaled VAE latents differ by RMS >= ${CLIP_BLIND_RULE.minVaeSeparation}`, perPattern: clipBlind },
-        recipe: { steps, imagesPerStep, microBatch, lr, projectionLrScale, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
+        recipe: { steps, imagesPerStep, microBatch, lr, projectionLrScale, projectionOnlySteps, condition: conditionName, momentum: DEMO_RECIPE.momentum, clipNorm: DEMO_RECIPE.clipNorm, warmupSteps, draws: DEMO_RECIPE.draws, trainImages: setSizes.trainImages, projectionInit: "torch.nn.Linear default, key 1000 + seed" },
         condition: `${conditionName === "cls" ? "the class token alone, projected and added to every token of" : "class token + random patches, projected and added token by token to"} the diffusion text embedding of ${JSON.stringify(prompt)}`,
         placebo: "the same training with image i of each micro-batch conditioned on image (i + 1) mod B's CLIP tokens",
         probe: PROBE_RECIPE,

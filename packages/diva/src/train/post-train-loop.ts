@@ -125,6 +125,7 @@ export async function postTrainLoop<V>(o: PostTrainLoopOptions<V>): Promise<Post
     ...(o.conditionSource === "shuffled" ? { conditionSource: "shuffled" } : {}),
     // likewise only when it differs from the reference's 1: a resume with another projection lr is refused
     ...((s.step.projectionLrScale ?? 1) !== 1 ? { projectionLrScale: s.step.projectionLrScale! } : {}),
+    ...((s.step.projectionOnlySteps ?? 0) !== 0 ? { projectionOnlySteps: s.step.projectionOnlySteps! } : {}),
   };
   if (o.checkpointDir) {
     await probeWritableDir(o.checkpointDir, "checkpoint folder");

@@ -24,6 +24,7 @@ export function demoCommand(): Command {
     .option("--out <dir>", "report folder", "report")
     .option("--lr <x>", "DIVA peak learning rate (default: the demo recipe's)", positiveNumber)
     .option("--projection-lr-scale <x>", "learning-rate multiplier of DIVA's new projection relative to the vision tower (default: the demo recipe's)", positiveNumber)
+    .option("--projection-only-steps <n>", "the first n DIVA steps update only the projection (the vision tower frozen); counted in --steps (default: the demo recipe's)", nonNegativeInt)
     .addOption(new Option("--condition <kind>", "DIVA's condition: the class token + random patch tokens, or the class token alone (default: the demo recipe's)").choices(["cls-patches", "cls"]))
     .option("--models <dir>", "folder of tiny-clip/vae/unet.safetensors (default: the shipped models)")
     .option("--prompt <text>", "text whose diffusion text embedding DIVA's condition is added to (default: the demo recipe's)")
@@ -35,7 +36,7 @@ export function demoCommand(): Command {
     .enablePositionalOptions()
     .addCommand(demoInstrumentsCommand())
     .action(
-      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; condition?: DemoCondition; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; instruments?: boolean; backend: BackendName }) => {
+      async (flags: { steps?: number; seeds?: number[]; seed?: number[]; worldSeed?: number; split?: "test" | "validation"; out: string; lr?: number; projectionLrScale?: number; projectionOnlySteps?: number; condition?: DemoCondition; models?: string; prompt?: string; progressEvery?: number; quick?: boolean; instruments?: boolean; backend: BackendName }) => {
         if (flags.worldSeed !== undefined && flags.split) throw new Error("demo: give either --world-seed or --split, not both");
         const seeds = [...(flags.seeds ?? []), ...(flags.seed ?? [])];
         const { runDemo } = await import("../../demo/run.js");
@@ -45,6 +46,7 @@ export function demoCommand(): Command {
           ...(flags.lr ? { lr: flags.lr } : {}),
           ...(flags.projectionLrScale ? { projectionLrScale: flags.projectionLrScale } : {}),
           ...(flags.condition ? { condition: flags.condition } : {}),
+          ...(flags.projectionOnlySteps !== undefined ? { projectionOnlySteps: flags.projectionOnlySteps } : {}),
           ...(flags.models ? { models: flags.models } : {}),
           ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
           ...(flags.worldSeed !== undefined ? { worldSeed: flags.worldSeed } : {}),
