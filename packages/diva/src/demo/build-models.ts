@@ -61,6 +61,12 @@ const { values } = parseArgs({
     "unet-lr": { type: "string", default: "2e-3" },
     /** Weight of the UNet text encoder's token-identity loss (see UnetTrainOptions.tokenLossWeight). */
     "unet-token-loss": { type: "string", default: "0" },
+    /** Weight of the UNet's caption-contrast hinge on near pairs (0: off; see UnetTrainOptions.pairContrast). */
+    "unet-contrast": { type: "string", default: "0" },
+    /** Margin of that hinge, in mean squared error of the noise prediction. */
+    "unet-contrast-margin": { type: "string", default: "0.005" },
+    /** Near pairs per step for the contrast term (each pair adds 4 UNet rows). */
+    "unet-contrast-pairs": { type: "string", default: "8" },
     /** Continue UNet (and its text encoder) training from this file's weights (same vocabulary required). */
     "unet-init": { type: "string" },
     /** Captioned images encoded once for UNet training. */
@@ -217,5 +223,5 @@ if (stage === "all" || stage === "unet") {
       ...(init?.from ?? {}),
       ...provenance,
     });
-  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(init ? { init: init.params as TinyDiffusionParams } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(init ? { init: init.params as TinyDiffusionParams } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]) } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

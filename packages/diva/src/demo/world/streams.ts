@@ -14,7 +14,7 @@ import { buildPair } from "./pairs.js";
 import { MMVP_PATTERN_NAMES } from "./patterns.js";
 
 /** Stream tags (the benchmark uses "mmvp", the zero-shot set "zero-shot"). */
-export const STREAM_TAGS = { clip: "clip-train", clipPairs: "clip-train-pairs", diffusion: "diffusion-train", diva: "diva-train" } as const;
+export const STREAM_TAGS = { clip: "clip-train", clipPairs: "clip-train-pairs", diffusion: "diffusion-train", diffusionPairs: "diffusion-train-pairs", diva: "diva-train" } as const;
 
 /** Options common to the streams. */
 export interface StreamOptions {
@@ -82,6 +82,21 @@ export function* diffusionTrainingStream(options: StreamOptions): Generator<Capt
   const size = options.size ?? DEFAULT_IMAGE_SIZE;
   for (const scene of scenes(options.seed, STREAM_TAGS.diffusion)) {
     yield { image: renderScene(scene, { size, samples: options.samples }), caption: fullCaptionFor(scene), scene };
+  }
+}
+
+/**
+ * Near-duplicate pairs for the tiny UNet: two scenes that differ in one fine attribute (pattern drawn uniformly,
+ * from this stream's own tag), each with its full caption, so a caption-contrast loss can ask the UNet to denoise
+ * each image better under its own caption than under its partner's.
+ */
+export function* diffusionPairStream(options: StreamOptions): Generator<readonly [CaptionedImage, CaptionedImage], void> {
+  const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  const rng = createRng(options.seed, STREAM_TAGS.diffusionPairs);
+  for (;;) {
+    const pair = buildPair(rng.pick(MMVP_PATTERN_NAMES), rng);
+    const item = (j: 0 | 1): CaptionedImage => ({ image: renderScene(pair.scenes[j], { size, samples: options.samples }), caption: fullCaptionFor(pair.scenes[j]), scene: pair.scenes[j] });
+    yield [item(0), item(1)];
   }
 }
 
