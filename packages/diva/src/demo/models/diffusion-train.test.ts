@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { flattenTree, randomKey } from "@diva/tensor";
 import { initVAE } from "@diva/nn";
-import { BACKGROUND_RGB, diffusionTrainingStream, take } from "../world/index.js";
+import { BACKGROUND_RGB, diffusionPairStream, diffusionTrainingStream, fullCaptionFor, take } from "../world/index.js";
 import { TINY_VAE_CONFIG } from "./configs.js";
 import { fineTuneVaeDecoder, foregroundWeights, trainTinyUnet } from "./diffusion-train.js";
 import { WordTokenizer } from "./tokenizer.js";
@@ -67,4 +67,39 @@ describe("VAE training helpers", () => {
     expect((withTokens - plain) / 0.5).toBeLessThan(Math.log(tokenizer.vocabSize) + 0.3);
     await expect(firstLoss(-1)).rejects.toThrow(/tokenLossWeight/);
   }, 60_000);
+
+  it("the caption-contrast term adds the pair images' own error and weight x the hinge (own - partner's + margin)", async () => {
+    const vae = initVAE(randomKey(2), TINY_VAE_CONFIG);
+    const texts = [...take(diffusionTrainingStream({ seed: 7 }), 40), ...take(diffusionPairStream({ seed: 3 }), 40).flat()].map((c) => c.caption);
+    const tokenizer = WordTokenizer.fromTexts(texts, 24);
+    const firstLoss = async (pairContrast?: { weight: number; margin: number; pairsPerStep: number; datasetPairs: number }) => {
+      const losses: number[] = [];
+      const trained = await trainTinyUnet(vae, { ...TINY_VAE_CONFIG, scaling_factor: 1 }, tokenizer, { seed: 3, steps: 1, batchSize: 4, datasetSize: 8, lr: 1e-3, ...(pairContrast ? { pairContrast } : {}), onStep: (_, l) => losses.push(l) });
+      for (const t of Object.values(flattenTree(trained))) t.dispose();
+      return losses[0]!;
+    };
+    const base = { pairsPerStep: 2, datasetPairs: 4 };
+    // a margin far above any error difference keeps every hinge active, so the term is linear in margin and weight
+    const m10 = await firstLoss({ ...base, weight: 1, margin: 10 });
+    const m9 = await firstLoss({ ...base, weight: 1, margin: 9 });
+    const w2 = await firstLoss({ ...base, weight: 2, margin: 10 });
+    const w0 = await firstLoss({ ...base, weight: 0, margin: 10 });
+    const plain = await firstLoss();
+    expect(m10 - m9).toBeCloseTo(1, 3);
+    expect(w2 - w0).toBeCloseTo(2 * (m10 - w0), 3);
+    // weight 0 still adds the pair images' own denoising error (about 1 for unit noise at init)
+    expect(w0 - plain).toBeGreaterThan(0.3);
+    await expect(firstLoss({ ...base, weight: 1, margin: -1 })).rejects.toThrow(/pairContrast/);
+  }, 60_000);
+});
+
+describe("diffusionPairStream", () => {
+  it("yields two scenes with full captions, which mostly differ (the contrast skips pairs whose captions are the same)", () => {
+    const pairs = take(diffusionPairStream({ seed: 5 }), 30);
+    for (const [a, b] of pairs) {
+      expect(a.caption).toBe(fullCaptionFor(a.scene));
+      expect(b.caption).toBe(fullCaptionFor(b.scene));
+    }
+    expect(pairs.filter(([a, b]) => a.caption !== b.caption).length).toBeGreaterThan(20);
+  });
 });
