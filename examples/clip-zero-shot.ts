@@ -11,8 +11,7 @@ import { join } from "node:path";
 import { argmax, matmul, noGrad, stack, tensor, tidy, transpose, type Tensor } from "@diva/tensor";
 import { encodeImage, encodeText } from "@diva/nn";
 import { OPENAI_NORMALIZATION } from "@diva/core";
-import { DEMO_ASSETS, DEMO_FILES, loadDemoModels } from "../packages/diva/src/demo/models/store.js";
-import { generateZeroShotSet, zeroShotPrompt, type WorldImage } from "../packages/diva/src/demo/world/index.js";
+import { DEMO_ASSETS, DEMO_FILES, generateZeroShotSet, loadDemoModels, zeroShotPrompt, type WorldImage } from "@diva/core/demo";
 
 const dir = process.argv[2] ?? DEMO_ASSETS;
 const missing = Object.values(DEMO_FILES).filter((f) => !existsSync(join(dir, f)));

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEMO_ASSETS, DEMO_FILES } from "../packages/diva/src/demo/models/store.js";
+import { DEMO_ASSETS, DEMO_FILES } from "@diva/core/demo";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -2,7 +2,8 @@
  * The packages as a user gets them: builds the three packages, packs them (`npm pack`), installs the tarballs
  * into an empty project (`npm install --prefer-offline`: from the local npm cache where it can), and runs
  * there with plain `node` (no tsx, no "source" condition): a tensor op and its gradient, `diva demo --help`
- * and a two-step `diva demo --quick`; and type-checks a consumer with `skipLibCheck: false`.
+ * and a two-step `diva demo --quick`; and type-checks a consumer (of the root entries and `@diva/core/demo`)
+ * with `skipLibCheck: false`.
  * Slow (a build, an install, a demo run): runs under CI=true or DIVA_PACK_TEST=1, else skips with the reason.
  */
 import { spawnSync } from "node:child_process";
@@ -46,8 +47,10 @@ console.log(JSON.stringify({ loss: await loss.item(), grad: await g.array() }));
 const CONSUMER_TS = `import { tensor, valueAndGrad, sum, square, type Tensor } from "@diva/tensor";
 import { ClipTokenizer, loadClip } from "@diva/nn";
 import { postTrain } from "@diva/core";
+import { DEMO_FILES, loadDemoModels, zeroShotPrompt } from "@diva/core/demo";
 const [loss] = valueAndGrad((w: Tensor) => sum(square(w)))(tensor([1, 2, 3]));
 console.log(await loss.item(), typeof ClipTokenizer.default, typeof loadClip, typeof postTrain);
+console.log(DEMO_FILES.clip, typeof loadDemoModels, zeroShotPrompt("circle"));
 `;
 
 describe.skipIf(!enabled)("packed packages installed into an empty project", () => {

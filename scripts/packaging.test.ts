@@ -16,6 +16,8 @@ interface Manifest {
   description?: string;
   license?: string;
   repository?: { type: string; url: string; directory: string };
+  exports?: Record<string, { source: string; types: string; import: string }>;
+  scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
 }
@@ -45,5 +47,19 @@ describe.each(PACKAGES)("npm pack of $dir", ({ dir, assets }) => {
     expect(readFileSync(join(root, dir, "LICENSE"), "utf8")).toContain("MIT License");
     expect(m.repository).toMatchObject({ type: "git", directory: dir });
     expect(m.dependencies ?? {}).not.toHaveProperty("webgpu");
+  });
+
+  it("ships the source of every entry point (exports) and builds each one", () => {
+    const m = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) as Manifest;
+    const entries = Object.values(m.exports ?? {});
+    expect(entries.length).toBeGreaterThan(0);
+    const files = packedFiles(dir);
+    for (const e of entries) {
+      expect(files, e.source).toContain(e.source.replace(/^\.\//, ""));
+      // tsup writes src/x/index.ts to dist/x/index.js: the build command must name each entry's source
+      expect(m.scripts?.build, e.source).toContain(e.source.replace(/^\.\//, ""));
+      expect(e.import, e.source).toBe(e.source.replace(/^\.\/src\//, "./dist/").replace(/\.ts$/, ".js"));
+      expect(e.types, e.source).toBe(e.source.replace(/^\.\/src\//, "./dist/").replace(/\.ts$/, ".d.ts"));
+    }
   });
 });

@@ -11,20 +11,35 @@ export const DEMO_ASSETS = join(packageRoot(import.meta.url, "@diva/core"), "ass
 
 /** The demo's three models and the tokenizer. */
 export interface DemoModels {
+  /** The tiny CLIP (open_clip layout; a 4-layer ViT at 32x32). */
   readonly clip: ClipParams;
+  /** Its open_clip config. */
   readonly clipConfig: OpenClipConfig;
+  /** The word-level tokenizer both text towers read. */
   readonly tokenizer: WordTokenizer;
+  /** The tiny VAE. */
   readonly vae: VAEParams;
+  /** Its diffusers config. */
   readonly vaeConfig: AutoencoderKLConfig;
+  /** The tiny UNet. */
   readonly unet: UNetParams;
+  /** Its diffusers config. */
   readonly unetConfig: UNet2DConditionConfig;
   /** The diffusion model's own text encoder (an open_clip-layout text tower). */
   readonly textEncoder: ClipTextParams;
+  /** The text encoder's tower config. */
   readonly textEncoderConfig: ClipTextTowerConfig;
 }
 
 /** File names of the shipped models. */
-export const DEMO_FILES = { clip: "tiny-clip.safetensors", vae: "tiny-vae.safetensors", unet: "tiny-unet.safetensors" } as const;
+export const DEMO_FILES = {
+  /** The CLIP with its config and vocabulary in the metadata. */
+  clip: "tiny-clip.safetensors",
+  /** The VAE with its config. */
+  vae: "tiny-vae.safetensors",
+  /** The UNet and its text encoder, with both configs. */
+  unet: "tiny-unet.safetensors",
+} as const;
 // tiny-unet.safetensors holds the UNet under "unet." and its text encoder under "text.".
 
 /** sha256 of a file, streamed (hex). */

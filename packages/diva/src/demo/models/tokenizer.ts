@@ -7,11 +7,22 @@ import { tensor, type Tensor } from "@diva/tensor";
  * uses this one so that its tiny CLIP has a tiny embedding table.
  */
 export class WordTokenizer {
+  /** Id of the start-of-text token. */
   readonly sot: number;
+  /** Id of the end-of-text token (the largest id). */
   readonly eot: number;
   private readonly ids: Map<string, number>;
 
-  constructor(readonly words: readonly string[], readonly contextLength: number) {
+  /**
+   * @param words The vocabulary (word i gets id i + 2).
+   * @param contextLength Token sequence length (padded / truncated).
+   */
+  constructor(
+    /** The vocabulary in id order. */
+    readonly words: readonly string[],
+    /** Token sequence length. */
+    readonly contextLength: number,
+  ) {
     this.ids = new Map(words.map((w, i) => [w, i + 2]));
     this.sot = words.length + 2;
     this.eot = words.length + 3;
