@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { argmax, matmul, noGrad, stack, tensor, tidy, transpose, type Tensor } from "@diva/tensor";
+import { argmax, divaEnv, matmul, noGrad, stack, tensor, tidy, transpose, type Tensor } from "@diva/tensor";
 import { encodeImage, encodeText } from "@diva/nn";
 import { OPENAI_NORMALIZATION } from "@diva/core";
 import { DEMO_ASSETS, DEMO_FILES, generateZeroShotSet, loadDemoModels, zeroShotPrompt, type WorldImage } from "@diva/core/demo";
@@ -18,7 +18,7 @@ const missing = Object.values(DEMO_FILES).filter((f) => !existsSync(join(dir, f)
 if (missing.length) {
   console.error(`clip-zero-shot: the tiny demo models are missing from ${dir} (${missing.join(", ")}); build them with: npm run demo:build-models`);
   // Exit 0 only when the caller asked to tolerate missing models (the examples test does, before they ship).
-  process.exit(process.env["DIVA_EXAMPLES_ALLOW_MISSING_MODELS"] === "1" ? 0 : 1);
+  process.exit(divaEnv("DIVA_EXAMPLES_ALLOW_MISSING_MODELS") === "1" ? 0 : 1);
 }
 
 const m = await loadDemoModels(dir);

@@ -7,12 +7,13 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { divaEnv } from "@diva/tensor";
 import { DEMO_ASSETS, DEMO_FILES } from "@diva/core/demo";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Where the clip-zero-shot example reads the demo models (DIVA_DEMO_MODELS overrides the shipped folder). */
-const demoModels = process.env["DIVA_DEMO_MODELS"] ?? DEMO_ASSETS;
+const demoModels = divaEnv("DIVA_DEMO_MODELS") ?? DEMO_ASSETS;
 
 function runExample(file: string, args: string[] = [], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", join("examples", file), ...args], {

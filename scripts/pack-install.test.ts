@@ -12,10 +12,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { divaEnv } from "@diva/tensor";
 import { ensureTensorBuilt } from "../examples/ensure-built.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const enabled = process.env.CI === "true" || process.env.DIVA_PACK_TEST === "1";
+const enabled = process.env.CI === "true" || divaEnv("DIVA_PACK_TEST") === "1";
 if (!enabled) console.log("[pack-install] skipped: slow (build, npm pack, install, demo run); set DIVA_PACK_TEST=1 (CI=true runs it)");
 
 interface Run {

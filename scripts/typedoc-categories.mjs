@@ -31,7 +31,7 @@ export const RULES = [
   { pkg: "tensor", path: /^autograd\//, category: "Autograd" },
   { pkg: "tensor", path: /^engine\/(memory|tidy|limits)\.ts$/, category: "Memory" },
   { pkg: "tensor", path: /^tree\.ts$/, category: "Trees" },
-  { pkg: "tensor", path: /^backend\/|^engine\/backends\.ts$/, category: "Backends" },
+  { pkg: "tensor", path: /^backend\/|^engine\/backends\.ts$|^env\.ts$/, category: "Backends" },
   { pkg: "tensor", path: /^io\/|^names\.ts$/, category: "IO" },
   { pkg: "tensor", path: /^random\//, category: "Random" },
   // @diva/nn

@@ -6,10 +6,11 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { divaEnv } from "@diva/tensor";
 import type { ShapeMaps } from "./ours.js";
 
 /** The interpreter that has Debian's python3-torch (`DIVA_TORCH_PYTHON` overrides it). */
-export const PYTHON = process.env.DIVA_TORCH_PYTHON ?? "/usr/bin/python3";
+export const PYTHON = divaEnv("DIVA_TORCH_PYTHON") ?? "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("./torch_step.py", import.meta.url));
 
 /** What torch_step.py reports. */

@@ -7,6 +7,7 @@
  * under CI=true with DIVA_REQUIRE_WEBGPU=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { divaEnv } from "@diva/tensor";
 import { buildPage } from "./build.js";
 import type { CheckResult } from "./check.js";
 import { findChromium, launchChromium, type LaunchedChromium } from "../../scripts/browser/chromium.js";
@@ -14,7 +15,7 @@ import type { PageReport } from "./main.js";
 import { serveStatic, type StaticServer } from "./serve.js";
 
 const ci = process.env.CI === "true";
-const requireWebGPU = ci && process.env.DIVA_REQUIRE_WEBGPU === "1";
+const requireWebGPU = ci && divaEnv("DIVA_REQUIRE_WEBGPU") === "1";
 const chromiumPath = findChromium();
 if (!chromiumPath) {
   const reason = "no Chromium at /usr/bin/chromium (apt-get install chromium) or CHROMIUM_PATH";

@@ -8,10 +8,11 @@ import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { divaEnv } from "@diva/tensor";
 import { ensureTensorBuilt } from "../ensure-built.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const required = process.env.CI === "true" && process.env.DIVA_REQUIRE_WEBGPU === "1";
+const required = process.env.CI === "true" && divaEnv("DIVA_REQUIRE_WEBGPU") === "1";
 
 interface Run {
   device: string;

@@ -4,11 +4,11 @@
  * reason without an adapter, except under CI=true with DIVA_REQUIRE_WEBGPU=1.
  */
 import { describe, expect, it } from "vitest";
-import { initBackend } from "@diva/tensor";
+import { divaEnv, initBackend } from "@diva/tensor";
 import { compare, TOL } from "./compare.js";
 import { checkOps, formatRow } from "./check-ops.js";
 
-const required = process.env.CI === "true" && process.env.DIVA_REQUIRE_WEBGPU === "1";
+const required = process.env.CI === "true" && divaEnv("DIVA_REQUIRE_WEBGPU") === "1";
 let reason: string | undefined;
 try {
   await initBackend("webgpu");

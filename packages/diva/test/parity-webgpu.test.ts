@@ -1,13 +1,13 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initBackend, setDefaultDevice } from "@diva/tensor";
+import { divaEnv, initBackend, setDefaultDevice } from "@diva/tensor";
 import { parityMain } from "@diva/nn";
 import { sharedFixturesDir } from "../../nn/test/support/shared-fixtures.js";
 
 const dir = sharedFixturesDir();
 const files = dir ? readdirSync(dir).filter((f) => f.endsWith(".safetensors")).map((f) => join(dir, f)) : [];
-const requireGpu = process.env["CI"] === "true" && process.env["DIVA_REQUIRE_WEBGPU"] === "1";
+const requireGpu = process.env["CI"] === "true" && divaEnv("DIVA_REQUIRE_WEBGPU") === "1";
 
 let adapterError: string | null = null;
 try {

@@ -17,14 +17,16 @@ import { fastKernels } from "./backend/cpu/fast.js";
 import { registerBackend } from "./engine/backends.js";
 import "./ops/table.js";
 import "./ops/methods.js";
+import { divaEnv } from "./env.js";
 // Registers the "webgpu" factory; Dawn (Node) is imported only inside it, on `await useBackend("webgpu")`.
 import "./backend/webgpu/index.js";
 
 // DIVA_CPU_KERNELS=reference selects the plain TypeScript kernels (the fast ones are compared with them in tests)
-const cpuKernelChoice = typeof process !== "undefined" ? process.env?.["DIVA_CPU_KERNELS"] : undefined;
+const cpuKernelChoice = divaEnv("DIVA_CPU_KERNELS");
 registerBackend(cpuKernelChoice === "reference" ? createCpuBackend(referenceKernels) : createCpuBackend(fastKernels, { recycle: true }));
 
 export { Tensor, type NestedArray } from "./tensor.js";
+export { DIVA_ENV_VARS, divaEnv, divaFlag, type DivaEnvName, type DivaEnvVar, type EnvSource } from "./env.js";
 export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format.js";
 export type { DType, FloatDType, TypedArray, TypedArrayFor } from "./dtype.js";
 export { isFloat, promoteTypes } from "./dtype.js";

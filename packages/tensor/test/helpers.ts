@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { expect } from "vitest";
-import { dispose, flip, initBackend, memory, permute, slice, expand, tensor, tidy, type Device, type DType, type Tensor } from "../src/index.js";
+import { divaEnv, dispose, flip, initBackend, memory, permute, slice, expand, tensor, tidy, type Device, type DType, type Tensor } from "../src/index.js";
 import { expandRef, flipRef, Nd, permuteRef, sizeOf } from "./reference.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -21,9 +21,9 @@ let devicesPromise: Promise<Device[]> | undefined;
 export function testDevices(): Promise<Device[]> {
   devicesPromise ??= (async () => {
     const devices: Device[] = ["cpu"];
-    const only = process.env.DIVA_TEST_DEVICES?.split(",").map((s) => s.trim());
+    const only = divaEnv("DIVA_TEST_DEVICES")?.split(",").map((s) => s.trim());
     const wanted: Device[] = ["webgpu"];
-    const required = process.env.CI === "true" && process.env.DIVA_REQUIRE_WEBGPU === "1";
+    const required = process.env.CI === "true" && divaEnv("DIVA_REQUIRE_WEBGPU") === "1";
     for (const device of wanted) {
       if (only && !only.includes(device) && !required) continue;
       try {

@@ -3,7 +3,7 @@
  * `untruncated_lengths`, the texts in `__metadata__.strings` and the vocabulary named by
  * `config.bpe_file_copy` (looked up as $DIVA_BPE, beside the fixture, or in ../data next to it). Exact match.
  */
-import { fromHost, type Tensor } from "@diva/tensor";
+import { divaEnv, fromHost, type Tensor } from "@diva/tensor";
 import { ClipTokenizer } from "../clip/tokenizer.js";
 import type { Fixture } from "./fixture.js";
 import type { ParityRunner } from "./runner.js";
@@ -13,7 +13,7 @@ async function vocabPath(f: Fixture): Promise<string> {
   const { basename, dirname, join } = await import("node:path");
   const file = basename(String(f.config.bpe_file_copy ?? "bpe_simple_vocab_16e6.txt.gz"));
   const here = f.source ? dirname(f.source) : ".";
-  const candidates = [process.env.DIVA_BPE, join(here, file), join(here, "..", "data", file)].filter((p): p is string => !!p);
+  const candidates = [divaEnv("DIVA_BPE"), join(here, file), join(here, "..", "data", file)].filter((p): p is string => !!p);
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`parity: the BPE vocabulary ${file} was not found (looked at ${candidates.join(", ")}; set DIVA_BPE)`);
   return found;

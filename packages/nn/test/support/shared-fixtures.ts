@@ -6,13 +6,14 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { divaEnv } from "@diva/tensor";
 import { loadFixture, type Fixture } from "../../src/parity/fixture.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 /** The fixtures folder, or null (with the reason printed) when it is absent. */
 export function sharedFixturesDir(): string | null {
-  const dir = process.env.DIVA_FIXTURES ?? resolve(repoRoot, "../shared/fixtures");
+  const dir = divaEnv("DIVA_FIXTURES") ?? resolve(repoRoot, "../shared/fixtures");
   if (existsSync(dir)) return dir;
   console.warn(`skipping shared-fixture parity tests: ${dir} does not exist (set DIVA_FIXTURES to its location)`);
   return null;

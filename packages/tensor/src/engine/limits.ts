@@ -13,11 +13,12 @@ import type { Device } from "../backend/backend.js";
 import { bytesPerElement, type DType } from "../dtype.js";
 import { fmt, type Shape } from "../shape.js";
 import { getBackend } from "./backends.js";
+import { divaEnv } from "../env.js";
 
 /** Default per-tensor limit of devices that report no limit of their own (the CPU): 4 GiB. */
 export const DEFAULT_MAX_TENSOR_BYTES = 4 * 2 ** 30;
 
-const ENV = "DIVA_MAX_TENSOR_BYTES";
+const ENV = "DIVA_MAX_TENSOR_BYTES" as const;
 let explicit: number | undefined;
 /** The environment variable's value, read once (process.env is slow to read on every op). */
 let envCache: { readonly value: number | undefined } | undefined;
@@ -36,7 +37,7 @@ export function parseByteSize(text: string): number | undefined {
 
 function fromEnv(): number | undefined {
   if (envCache) return envCache.value;
-  const raw = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[ENV];
+  const raw = divaEnv(ENV);
   const value = raw === undefined || raw === "" ? undefined : parseByteSize(raw);
   if (raw && value === undefined) throw new Error(`${ENV}=${JSON.stringify(raw)} is not a size in bytes (examples: 8589934592, 8GiB, 512MiB)`);
   envCache = { value };

@@ -4,9 +4,11 @@
  * part, with a printed reason, when it is not.
  */
 import { execFileSync } from "node:child_process";
+import { divaEnv } from "@diva/tensor";
 
 // $DIVA_TORCH_PYTHON, when set, is the only interpreter tried (set it to a missing path to skip these tests).
-const CANDIDATES = process.env.DIVA_TORCH_PYTHON ? [process.env.DIVA_TORCH_PYTHON] : ["python3", "/usr/bin/python3", "python"];
+const forced = divaEnv("DIVA_TORCH_PYTHON");
+const CANDIDATES = forced ? [forced] : ["python3", "/usr/bin/python3", "python"];
 
 /** A Python with PyTorch and its version, or the reason none was found. */
 export type TorchPython = { readonly python: string; readonly version: string } | { readonly python?: undefined; readonly reason: string };

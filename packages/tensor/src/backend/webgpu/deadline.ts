@@ -3,6 +3,7 @@
  * was being waited for, never a promise that never settles. `DIVA_WEBGPU_TIMEOUT_MS` overrides the bound on
  * GPU work (readbacks, `sync`); finding an adapter and opening a device have their own, shorter bound.
  */
+import { divaEnv } from "../../env.js";
 
 /** Default bound on one wait for GPU work (ms): generous, as software drivers run large batches slowly. */
 export const DEFAULT_GPU_WORK_TIMEOUT_MS = 600_000;
@@ -11,7 +12,7 @@ export const GPU_SETUP_TIMEOUT_MS = 60_000;
 
 /** The bound on GPU work: `DIVA_WEBGPU_TIMEOUT_MS` when set, else the default. */
 export function gpuWorkTimeoutMs(): number {
-  const raw = typeof process !== "undefined" ? process.env?.DIVA_WEBGPU_TIMEOUT_MS : undefined;
+  const raw = divaEnv("DIVA_WEBGPU_TIMEOUT_MS");
   if (raw === undefined || raw.trim() === "") return DEFAULT_GPU_WORK_TIMEOUT_MS;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new RangeError(`DIVA_WEBGPU_TIMEOUT_MS must be a positive number of milliseconds, got "${raw}"`);

@@ -1,4 +1,5 @@
 /// <reference types="@webgpu/types" />
+import { divaEnv } from "../../env.js";
 import { GPU_SETUP_TIMEOUT_MS, withDeadline } from "./deadline.js";
 import { dawnDebug, probeVulkanDrivers, withoutWaylandNoise } from "./quiet.js";
 
@@ -26,7 +27,7 @@ const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const FORCED_BACKENDS: readonly string[] = ["vulkan", "swiftshader", "opengl"];
 const ICD_DIRS = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d"];
 
-/** Environment variables of the process (Node), or an empty record (browser). */
+/** Environment variables of the process (Node), or an empty record (browser); written for the drivers (VK_ICD_FILENAMES, EGL_PLATFORM). */
 function env(): Record<string, string | undefined> {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return p?.env ?? {};
@@ -108,8 +109,7 @@ export async function findAdapter(): Promise<{ choice: AdapterChoice | null; tri
     tried.push("navigator.gpu: requestAdapter returned null");
     return { choice: null, tried };
   }
-  const e = env();
-  const forced = e.DIVA_WEBGPU_BACKEND || undefined;
+  const forced = divaEnv("DIVA_WEBGPU_BACKEND") || undefined;
   if (forced !== undefined && !FORCED_BACKENDS.includes(forced)) {
     tried.push(`DIVA_WEBGPU_BACKEND=${forced} is not one of ${FORCED_BACKENDS.join(", ")}`);
     return { choice: null, tried };
@@ -128,7 +128,7 @@ async function findDawnAdapter(
   tried: string[],
 ): Promise<{ choice: AdapterChoice | null; tried: string[] }> {
   const e = env();
-  const extra = dawnFlags((e.DIVA_WEBGPU_FLAGS ?? "").split(",").filter(Boolean));
+  const extra = dawnFlags((divaEnv("DIVA_WEBGPU_FLAGS") ?? "").split(",").filter(Boolean));
   const make = (flags: string[]) => {
     const gpu = dawn.create([...flags, ...extra]);
     keepAlive.push(gpu);

@@ -1,20 +1,34 @@
 /// <reference types="@webgpu/types" />
+import { divaFlag, type EnvSource } from "../../env.js";
 import type { ErrorTracker } from "./errors.js";
 import type { PipelineEntry } from "./queue.js";
+
+/** Options of {@link PipelineCache}. */
+export interface PipelineCacheOptions {
+  /** Where `DIVA_PRINT_WGSL` is read (default: the process's environment); read once, at construction. */
+  env?: EnvSource;
+  /** Where printed kernels go (default: console.log). */
+  print?: (text: string) => void;
+}
 
 /**
  * Compiled compute pipelines keyed by a string naming the op, dtypes, rank and variant. The WGSL source is
  * generated only on a miss. Creation runs inside validation and internal error scopes: a shader that fails
  * is recorded (the next read rejects with the compiler message) and every later use of its key throws.
+ * With `DIVA_PRINT_WGSL=1` each kernel's source is printed once, under its key, when its pipeline is built.
  */
 export class PipelineCache {
   private readonly entries = new Map<string, PipelineEntry>();
   private readonly failed = new Map<string, Error>();
+  private readonly print: ((text: string) => void) | undefined;
 
   constructor(
     private readonly device: GPUDevice,
     private readonly tracker: ErrorTracker,
-  ) {}
+    options: PipelineCacheOptions = {},
+  ) {
+    this.print = divaFlag("DIVA_PRINT_WGSL", options.env) ? (options.print ?? ((t) => console.log(t))) : undefined;
+  }
 
   /** The pipeline for `key`, compiling `source()` (entry point `main`) on first use. */
   get(key: string, source: () => string): PipelineEntry {
@@ -23,6 +37,7 @@ export class PipelineCache {
     const bad = this.failed.get(key);
     if (bad) throw bad;
     const code = source();
+    this.print?.(`// diva kernel "${key}"\n${code}`);
     const d = this.device;
     d.pushErrorScope("internal");
     d.pushErrorScope("validation");

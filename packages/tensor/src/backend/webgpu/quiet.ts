@@ -9,8 +9,9 @@
  *   which system drivers Dawn accepts (its stderr is discarded) and giving Dawn only those.
  * `DIVA_WEBGPU_DEBUG=1` turns all this off, so that Dawn's messages show.
  */
+import { divaFlag } from "../../env.js";
 
-/** Environment variables of the process (Node), or an empty record (browser). */
+/** Environment variables of the process (Node), or an empty record (browser); writable (see withoutWaylandNoise). */
 function env(): Record<string, string | undefined> {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return p?.env ?? {};
@@ -18,8 +19,7 @@ function env(): Record<string, string | undefined> {
 
 /** True when DIVA_WEBGPU_DEBUG asks to see Dawn's own messages. */
 export function dawnDebug(): boolean {
-  const v = env().DIVA_WEBGPU_DEBUG;
-  return v !== undefined && v !== "" && v !== "0";
+  return divaFlag("DIVA_WEBGPU_DEBUG");
 }
 
 /** An absolute WAYLAND_DISPLAY that names no socket: libwayland then fails without complaining. */

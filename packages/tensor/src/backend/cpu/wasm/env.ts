@@ -1,3 +1,5 @@
+import { divaEnv, type DivaEnvName } from "../../../env.js";
+
 /**
  * What the host offers the WebAssembly kernels: Node built-ins (loaded only under Node, behind a dynamic
  * import that bundlers leave alone), whether this thread may block in `Atomics.wait`, and the core count.
@@ -25,9 +27,9 @@ export const nodeOs = await loadNode<typeof import("node:os")>("node:os");
 /** `node:v8`, or undefined outside Node. */
 export const nodeV8 = await loadNode<typeof import("node:v8")>("node:v8");
 
-/** Reads an environment variable (Node only; undefined elsewhere). */
-export function envVar(name: string): string | undefined {
-  return isNode ? process.env[name] : undefined;
+/** Reads a `DIVA_*` environment variable (Node only; undefined elsewhere); the names are listed in src/env.ts. */
+export function envVar(name: DivaEnvName): string | undefined {
+  return isNode ? divaEnv(name) : undefined;
 }
 
 /** Whether `SharedArrayBuffer` exists here (browsers need cross-origin isolation). */
