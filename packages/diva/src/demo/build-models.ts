@@ -4,8 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { initBackend, parseJsonNames, readSafetensors, setDefaultDevice } from "@diva/tensor";
-import { unflattenAs, unflattenParams, vaeSpecs, type AutoencoderKLConfig, type ClipParams, type VAEParams } from "@diva/nn";
+import { initBackend, parseJsonNames, randomKey, readSafetensors, setDefaultDevice } from "@diva/tensor";
+import { initUNet, unflattenAs, unflattenParams, vaeSpecs, type AutoencoderKLConfig, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type VAEParams } from "@diva/nn";
 import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
@@ -67,6 +67,11 @@ const { values } = parseArgs({
     "unet-contrast-margin": { type: "string", default: "0.005" },
     /** Near pairs per step for the contrast term (each pair adds 4 UNet rows). */
     "unet-contrast-pairs": { type: "string", default: "8" },
+    /**
+     * The UNet's text encoder: "own" (a small encoder trained with the UNet) or "clip" (the tiny CLIP's text tower
+     * from --out, frozen, as SD conditions on a pretrained CLIP text encoder).
+     */
+    "unet-text": { type: "string", default: "own" },
     /** Continue UNet (and its text encoder) training from this file's weights (same vocabulary required). */
     "unet-init": { type: "string" },
     /** Captioned images encoded once for UNet training. */
@@ -122,6 +127,18 @@ async function readInit(file: string, tokenizer: WordTokenizer): Promise<{ param
   if (JSON.stringify(words) !== JSON.stringify(tokenizer.words)) throw new Error(`build-models: ${file} was built with another vocabulary than this tokenizer's (${tokenizer.vocabSize} words); cannot continue from it`);
   const from = { continued_from_sha256: await fileSha256(file), continued_from_steps: read.metadata.steps ?? "unknown", continued_from_arguments: read.metadata.arguments ?? "" };
   return { params: unflattenParams(read.tensors, file), from };
+}
+
+/** The tiny CLIP's text tower (open_clip names at the top level of the CLIP file) with its config, for the UNet to condition on. */
+async function clipTextTower(file: string, tokenizer: WordTokenizer): Promise<{ params: ClipTextParams; config: ClipTextTowerConfig; sha256: string }> {
+  const read = await readInit(file, tokenizer);
+  const clip = read.params as ClipParams;
+  const meta = (await readSafetensors(file)).metadata;
+  const config = JSON.parse(meta.config ?? "null") as { embed_dim: number; quick_gelu?: boolean; text_cfg: ClipTextTowerConfig["text_cfg"] } | null;
+  if (!config?.text_cfg) throw new Error(`build-models: ${file} has no CLIP config with a text_cfg in its metadata`);
+  if (!clip.token_embedding || !clip.positional_embedding || !clip.transformer || !clip.ln_final) throw new Error(`build-models: ${file} has no text tower (token_embedding, positional_embedding, transformer, ln_final)`);
+  const params: ClipTextParams = { token_embedding: clip.token_embedding, positional_embedding: clip.positional_embedding, transformer: clip.transformer, ln_final: clip.ln_final, ...(clip.text_projection ? { text_projection: clip.text_projection } : {}) };
+  return { params, config: { embed_dim: config.embed_dim, quick_gelu: config.quick_gelu ?? false, text_cfg: config.text_cfg }, sha256: await fileSha256(file) };
 }
 
 const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: String(seed), arguments: process.argv.slice(2).join(" ") };
@@ -214,14 +231,21 @@ if (stage === "all" || stage === "unet") {
   const { vae, config: vaeConfig } = await readVae();
   if (!vaeConfig || typeof vaeConfig.scaling_factor !== "number") throw new Error(`build-models: ${vaeFile} has no config with a scaling_factor; run --stage vae-scale first`);
   const init = values["unet-init"] ? await readInit(values["unet-init"], tokenizer) : undefined;
+  const textFrom = values["unet-text"];
+  if (textFrom !== "own" && textFrom !== "clip") throw new Error(`build-models: --unet-text must be own or clip, got "${textFrom}"`);
+  const clipText = textFrom === "clip" ? await clipTextTower(join(out, DEMO_FILES.clip), tokenizer) : undefined;
+  const textConfig = clipText?.config ?? textEncoderConfig(tokenizer.vocabSize);
   const write = (diffusion: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {
       config: JSON.stringify(TINY_UNET_CONFIG),
-      text_config: JSON.stringify(textEncoderConfig(tokenizer.vocabSize)),
+      text_config: JSON.stringify(textConfig),
+      ...(clipText ? { text_encoder: `the tiny CLIP's text tower (frozen), sha256 ${clipText.sha256}` } : {}),
       vocabulary: JSON.stringify(tokenizer.words),
       steps: String(steps),
       ...(init?.from ?? {}),
       ...provenance,
     });
-  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(init ? { init: init.params as TinyDiffusionParams } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]) } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  const initParams = init?.params as TinyDiffusionParams | undefined;
+  const start: TinyDiffusionParams | undefined = clipText ? { unet: initParams?.unet ?? initUNet(randomKey(seed + 20), TINY_UNET_CONFIG), text: clipText.params } : initParams;
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(start ? { init: start } : {}), ...(clipText ? { textConfig, freezeText: true } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]) } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

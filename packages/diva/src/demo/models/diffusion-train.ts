@@ -37,7 +37,7 @@ import { BACKGROUND_RGB, diffusionPairStream, diffusionTrainingStream, take, typ
 import { DEMO_CONTEXT_LENGTH, DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
 import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
-import { concat, crossEntropy, div, indexSelect, matmul, random, relu, tensor, transpose } from "@diva/tensor";
+import { concat, crossEntropy, div, indexSelect, matmul, random, relu, stopGradient, tensor, transpose } from "@diva/tensor";
 
 /** Options shared by the diffusion trainings. */
 export interface DiffusionTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
@@ -251,6 +251,14 @@ export interface UnetTrainOptions extends DiffusionTrainOptions {
    * join the denoising loss.
    */
   readonly pairContrast?: { readonly weight: number; readonly margin: number; readonly pairsPerStep: number; readonly datasetPairs?: number };
+  /** Config of the text encoder in `init.text` (default `textEncoderConfig`, the UNet's own small encoder). */
+  readonly textConfig?: ClipTextTowerConfig;
+  /**
+   * Keep the text encoder fixed (default false): its outputs get no gradient. With the tiny CLIP's text tower as
+   * `init.text` this is SD's design (a pretrained CLIP text encoder, frozen), which keeps apart words the UNet
+   * has not learnt to use yet.
+   */
+  readonly freezeText?: boolean;
 }
 
 /**
@@ -258,8 +266,12 @@ export interface UnetTrainOptions extends DiffusionTrainOptions {
  * epsilon prediction, conditioned on full captions; 10% of captions are dropped to the empty prompt.
  */
 export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConfig, tokenizer: WordTokenizer, o: UnetTrainOptions): Promise<TinyDiffusionParams> {
-  const textConfig = textEncoderConfig(tokenizer.vocabSize);
+  const textConfig = o.textConfig ?? textEncoderConfig(tokenizer.vocabSize);
   const init: TinyDiffusionParams = o.init ?? { unet: initUNet(randomKey(o.seed), TINY_UNET_CONFIG), text: initClipText(randomKey(o.seed + 5), textConfig) };
+  const encode = (p: TinyDiffusionParams, ids: Tensor): Tensor => {
+    const h = applyClipText(p.text, ids, textConfig).lastHiddenState;
+    return o.freezeText ? stopGradient(h) : h;
+  };
   const sched = new DDPMScheduler(DEMO_SCHEDULER);
   const tokenWeight = o.tokenLossWeight ?? 0;
   if (!(Number.isFinite(tokenWeight) && tokenWeight >= 0)) throw new RangeError(`UNet training: tokenLossWeight must be a non-negative number, got ${tokenWeight}`);
@@ -267,11 +279,11 @@ export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConf
   if (contrast && !(contrast.weight >= 0 && contrast.margin >= 0 && Number.isInteger(contrast.pairsPerStep) && contrast.pairsPerStep >= 1)) {
     throw new RangeError(`UNet training: pairContrast needs weight >= 0, margin >= 0 and an integer pairsPerStep >= 1, got ${JSON.stringify(contrast)}`);
   }
-  const condOf = (p: TinyDiffusionParams, captions: readonly string[]) => applyClipText(p.text, tokenizer.tokenize([...captions]), textConfig).lastHiddenState;
+  const condOf = (p: TinyDiffusionParams, captions: readonly string[]) => encode(p, tokenizer.tokenize([...captions]));
   const lossGrad = valueAndGrad((p: TinyDiffusionParams, zt: Tensor, t: Tensor, captions: string[], noise: Tensor, pairBatch: PairBatch | null) =>
     tidy(() => {
       const ids = tokenizer.tokenize(captions);
-      const cond = applyClipText(p.text, ids, textConfig).lastHiddenState;
+      const cond = encode(p, ids);
       let loss = mseLoss(unetForward(p.unet, zt, t, cond, TINY_UNET_CONFIG), noise);
       if (tokenWeight !== 0) {
         // each condition token must still say which word it is: logits against the (tied) token embedding
