@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { flattenTree, randomKey } from "@diva/tensor";
-import { initVAE } from "@diva/nn";
+import { initClipText, initUNet, initVAE } from "@diva/nn";
 import { BACKGROUND_RGB, diffusionPairStream, diffusionTrainingStream, fullCaptionFor, take } from "../world/index.js";
-import { TINY_VAE_CONFIG } from "./configs.js";
+import { TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import { fineTuneVaeDecoder, foregroundWeights, trainTinyUnet } from "./diffusion-train.js";
 import { WordTokenizer } from "./tokenizer.js";
 
@@ -90,6 +90,30 @@ describe("VAE training helpers", () => {
     // weight 0 still adds the pair images' own denoising error (about 1 for unit noise at init)
     expect(w0 - plain).toBeGreaterThan(0.3);
     await expect(firstLoss({ ...base, weight: 1, margin: -1 })).rejects.toThrow(/pairContrast/);
+  }, 60_000);
+});
+
+describe("the UNet's text encoder", () => {
+  it("freezeText keeps the text encoder bit for bit (a given encoder, here 3 layers) while the UNet trains", async () => {
+    const vae = initVAE(randomKey(2), TINY_VAE_CONFIG);
+    const texts = take(diffusionTrainingStream({ seed: 7 }), 40).map((c) => c.caption);
+    const tokenizer = WordTokenizer.fromTexts(texts, 24);
+    const textConfig = { embed_dim: 64, quick_gelu: true, text_cfg: { context_length: 24, vocab_size: tokenizer.vocabSize, width: 64, heads: 4, layers: 3 } };
+    const train = async (freezeText: boolean) => {
+      const init = { unet: initUNet(randomKey(4), TINY_UNET_CONFIG), text: initClipText(randomKey(5), textConfig) };
+      const before = Object.fromEntries(await Promise.all(Object.entries(flattenTree(init)).map(async ([k, t]) => [k, Array.from(await t.data())] as const)));
+      const trained = await trainTinyUnet(vae, { ...TINY_VAE_CONFIG, scaling_factor: 1 }, tokenizer, { seed: 3, steps: 2, batchSize: 4, datasetSize: 8, lr: 1e-2, init, textConfig, freezeText });
+      const changed = { text: 0, unet: 0 };
+      for (const [k, t] of Object.entries(flattenTree(trained))) {
+        if (!(await t.data()).every((v, i) => v === before[k]![i])) changed[k.startsWith("text.") ? "text" : "unet"]++;
+        t.dispose();
+      }
+      return changed;
+    };
+    const frozen = await train(true);
+    expect(frozen.text).toBe(0);
+    expect(frozen.unet).toBeGreaterThan(10);
+    expect((await train(false)).text).toBeGreaterThan(10);
   }, 60_000);
 });
 
