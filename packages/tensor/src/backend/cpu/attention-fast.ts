@@ -1,8 +1,9 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { sizeOf } from "../../shape.js";
-import { attentionKernel, batched, maskedExpRow } from "./attention.js";
+import { attentionKernel, batched, maskedExpRow, type BatchedMatrix } from "./attention.js";
+import { allocOutput } from "./host-pool.js";
 import { CpuStorage, dataOf } from "./storage.js";
-import { matmulF32 } from "./wasm/index.js";
+import { allocF32, freeF32, matmulF32 } from "./wasm/index.js";
 
 /** Scores held at once per block of query rows (floats): bounds the memory of long sequences. */
 const BLOCK_SCORES = 1 << 20;
@@ -26,11 +27,41 @@ function fastAttention(inputs: readonly TensorView[], attrs: KernelAttrs["attent
   const [Lk, D] = [kv.shape[r - 2]!, kv.shape[r - 1]!];
   const q = batched(qv, batchShape), k = batched(kv, batchShape), v = batched(vv, batchShape);
   const m = mv ? batched(mv, batchShape) : null;
-  const res = new Float32Array(sizeOf(out.shape));
+  const res = allocOutput("float32", sizeOf(out.shape), false) as Float32Array;
   if (res.length === 0) return new CpuStorage(res);
   const rowsPerBlock = Math.max(1, Math.min(Lq, Math.floor(blockScores / Lk)));
-  const scores = new Float32Array(rowsPerBlock * Lk);
-  const qd = dataOf(qv) as Float32Array, kd = dataOf(kv) as Float32Array, vd = dataOf(vv) as Float32Array;
+  // the scores live in the kernel memory where it is shared, so both GEMMs use them in place
+  const scores = allocF32(rowsPerBlock * Lk);
+  try {
+    attentionBlocks(attrs, { q, k, v, m, qd: dataOf(qv) as Float32Array, kd: dataOf(kv) as Float32Array, vd: dataOf(vv) as Float32Array }, scores, res, rowsPerBlock, Lq, Lk, D, Dv);
+  } finally {
+    freeF32(scores);
+  }
+  return new CpuStorage(res);
+}
+
+interface Operands {
+  q: BatchedMatrix;
+  k: BatchedMatrix;
+  v: BatchedMatrix;
+  m: BatchedMatrix | null;
+  qd: Float32Array;
+  kd: Float32Array;
+  vd: Float32Array;
+}
+
+/** The attention of every batch entry, by blocks of `rowsPerBlock` query rows, into `res`. */
+function attentionBlocks(
+  attrs: KernelAttrs["attention"],
+  { q, k, v, m, qd, kd, vd }: Operands,
+  scores: Float32Array,
+  res: Float32Array,
+  rowsPerBlock: number,
+  Lq: number,
+  Lk: number,
+  D: number,
+  Dv: number,
+): void {
   for (let b = 0; b < q.base.length; b++) {
     for (let i0 = 0; i0 < Lq; i0 += rowsPerBlock) {
       const rows = Math.min(rowsPerBlock, Lq - i0);
@@ -62,5 +93,4 @@ function fastAttention(inputs: readonly TensorView[], attrs: KernelAttrs["attent
       );
     }
   }
-  return new CpuStorage(res);
 }

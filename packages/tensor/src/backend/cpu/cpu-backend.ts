@@ -1,7 +1,7 @@
 /** The CPU backend over a kernel table: host storages, uploads and reads, float16 as half bit patterns. */
 import type { Backend, KernelTable, Storage } from "../backend.js";
 import { allocHost, type DType, type TypedArray } from "../../dtype.js";
-import { recycleHost } from "./host-pool.js";
+import { allocOutput, recycleHost, releaseHost } from "./host-pool.js";
 import { forgetPackedWeights } from "./packed-weights.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
@@ -14,6 +14,11 @@ export interface CpuBackendOptions {
    * page faults of fresh large arrays; at most 256 MiB is kept). Default false.
    */
   recycle?: boolean;
+  /**
+   * Allocate the float32 storages of uploads like the fast kernels' outputs: in the WebAssembly kernel
+   * memory where it is shared (host-pool.ts), so the kernels read them in place. Default: `recycle`.
+   */
+  resident?: boolean;
 }
 
 /**
@@ -22,13 +27,14 @@ export interface CpuBackendOptions {
  */
 export function createCpuBackend(kernels: KernelTable = referenceKernels, options: CpuBackendOptions = {}): Backend {
   const recycle = options.recycle ?? false;
+  const resident = options.resident ?? recycle;
   return {
     name: "cpu",
     kernels: withHalfKernels(kernels),
     supports: () => true,
     upload(data: TypedArray, dtype: DType): Storage {
       if (dtype === "float16") return encodeHalf(data as Float32Array);
-      const copy = allocHost(dtype, data.length);
+      const copy = resident && dtype === "float32" ? allocOutput(dtype, data.length, false) : allocHost(dtype, data.length);
       copy.set(data);
       return new CpuStorage(copy);
     },
@@ -45,8 +51,9 @@ export function createCpuBackend(kernels: KernelTable = referenceKernels, option
     free(storage: Storage): void {
       // cached derived forms of the storage as a weight (packed-weights.ts) die with it
       forgetPackedWeights(storage);
-      // host arrays are garbage collected once no storage references them, unless recycled
-      if (recycle && storage instanceof CpuStorage) recycleHost(storage.data);
+      // host arrays are garbage collected once no storage references them, unless recycled; arrays in
+      // the kernel memory give their block back now
+      if (storage instanceof CpuStorage) (recycle ? recycleHost : releaseHost)(storage.data);
     },
   };
 }

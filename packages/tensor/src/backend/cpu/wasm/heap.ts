@@ -47,7 +47,7 @@ export class Heap {
 
   /** Releases the block at `at`; throws for an address that is not a live block. */
   free(at: number): void {
-    const i = this.blocks.findIndex((b) => b.at === at);
+    const i = this.indexOf(at);
     const b = this.blocks[i];
     if (!b || b.free) throw new Error(`Heap.free: ${at} is not an allocated block`);
     b.free = true;
@@ -63,5 +63,18 @@ export class Heap {
     }
     const last = this.blocks[this.blocks.length - 1];
     if (last?.free) this.blocks.pop();
+  }
+
+  /** Index of the block at `at` (blocks are in address order), or -1. */
+  private indexOf(at: number): number {
+    let lo = 0, hi = this.blocks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const a = this.blocks[mid]!.at;
+      if (a === at) return mid;
+      if (a < at) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 }

@@ -23,6 +23,10 @@ export interface CpuKernelInfo {
   jobs: number;
   /** Of those, jobs split over more than one thread. */
   parallelJobs: number;
+  /** Bytes of operands copied into the kernel memory so far (arrays that did not live there). */
+  copiedInBytes: number;
+  /** Bytes of results copied out of the kernel memory so far (outputs that did not live there). */
+  copiedOutBytes: number;
 }
 
 /** Describes the kernel setup (builds the runtime on first call). */
@@ -37,6 +41,8 @@ export function cpuKernelInfo(): CpuKernelInfo {
     tile: rt ? `${rt.blocking.mr}x${rt.blocking.nr}` : "none",
     jobs: rt?.stats.jobs ?? 0,
     parallelJobs: rt?.stats.parallelJobs ?? 0,
+    copiedInBytes: rt?.stats.copiedInBytes ?? 0,
+    copiedOutBytes: rt?.stats.copiedOutBytes ?? 0,
   };
 }
 

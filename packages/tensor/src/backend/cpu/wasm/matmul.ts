@@ -143,9 +143,11 @@ function load(rt: KernelRuntime, mat: StridedMatrix, base: number, sizes: number
     case "resident":
       return [rt.addressOf(mat.data)! + base * 4, strides];
     case "span":
+      rt.stats.copiedInBytes += p.elements * 4;
       rt.f32().set(mat.data.subarray(base - p.shift, base - p.shift + p.elements), at >> 2);
       return [at + p.shift * 4, strides];
     case "gather":
+      rt.stats.copiedInBytes += p.elements * 4;
       return [at, gatherCompact(mat.data, base, sizes, strides, rt.f32(), at >> 2)];
   }
 }
@@ -184,5 +186,8 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
     }));
   }
   rt.run(tasks);
-  if (outAddress === undefined) job.out.set(rt.f32().subarray(cAt >> 2, (cAt >> 2) + count * m * n), outAt);
+  if (outAddress === undefined) {
+    rt.stats.copiedOutBytes += count * m * n * 4;
+    job.out.set(rt.f32().subarray(cAt >> 2, (cAt >> 2) + count * m * n), outAt);
+  }
 }

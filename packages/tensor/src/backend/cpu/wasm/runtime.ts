@@ -27,8 +27,11 @@ export class KernelRuntime {
   private heap: Float32Array;
   private readonly resident = new Heap(64);
   private readonly residentBuffers = new WeakSet<ArrayBufferLike>();
-  /** Jobs run so far, and how many of them used more than one thread. */
-  readonly stats = { jobs: 0, parallelJobs: 0 };
+  /**
+   * Jobs run so far, how many of them used more than one thread, and the bytes of operands the kernel
+   * wrappers copied into the memory and results they copied out (arrays not resident in the memory).
+   */
+  readonly stats = { jobs: 0, parallelJobs: 0, copiedInBytes: 0, copiedOutBytes: 0 };
 
   private constructor(
     readonly memory: WebAssembly.Memory,
@@ -119,21 +122,62 @@ export class KernelRuntime {
    */
   allocF32(n: number): Float32Array {
     if (!this.shared) return new Float32Array(n);
-    const at = this.resident.alloc(n * 4);
-    if (at + n * 4 > this.maximumBytes) {
-      this.resident.free(at);
-      throw new RangeError(`allocF32: ${n} floats do not fit in WebAssembly memory`);
-    }
-    this.ensure(at + n * 4);
-    const buf = this.memory.buffer;
-    this.residentBuffers.add(buf);
-    return new Float32Array(buf, at, n);
+    const arr = this.tryAllocF32(n);
+    if (!arr) throw new RangeError(`allocF32: ${n} floats do not fit in WebAssembly memory`);
+    return arr;
   }
 
-  /** Releases an array from `allocF32` (ordinary arrays are ignored). */
-  freeF32(arr: Float32Array): void {
-    if (this.residentBuffers.has(arr.buffer)) this.resident.free(arr.byteOffset);
+  /**
+   * A resident Float32Array of `n` elements whose end stays below byte `limit` of the memory, or undefined
+   * when the memory is not shared (growing a non-shared memory detaches every view of it, so nothing is
+   * handed out there), the block would end above `limit`, or the memory cannot grow. The contents are
+   * whatever the block held before (zero only when fresh). Free it with `freeF32`; an array that is
+   * garbage collected without that frees its block then.
+   */
+  tryAllocF32(n: number, limit = this.maximumBytes): Float32Array | undefined {
+    if (!this.shared) return undefined;
+    const bytes = n * 4;
+    const at = this.resident.alloc(bytes);
+    try {
+      if (at + bytes > Math.min(limit, this.maximumBytes)) throw new RangeError("over the limit");
+      this.ensure(at + bytes);
+    } catch {
+      this.resident.free(at);
+      return undefined;
+    }
+    const buf = this.memory.buffer;
+    this.residentBuffers.add(buf);
+    const arr = new Float32Array(buf, at, n);
+    this.collected?.register(arr, at, arr);
+    return arr;
   }
+
+  /** Releases an array from `allocF32` or `tryAllocF32` (ordinary arrays are ignored). */
+  freeF32(arr: Float32Array): void {
+    if (!this.residentBuffers.has(arr.buffer)) return;
+    this.collected?.unregister(arr);
+    this.resident.free(arr.byteOffset);
+  }
+
+  /** Bytes of the memory held by resident arrays. */
+  get residentBytes(): number {
+    return this.resident.liveBytes;
+  }
+
+  /**
+   * Frees the block of a resident array collected without `freeF32` (no view of it is left, so nothing can
+   * read the block any more). Never throws: it runs outside any caller.
+   */
+  private readonly collected =
+    typeof FinalizationRegistry === "function"
+      ? new FinalizationRegistry<number>((at) => {
+          try {
+            this.resident.free(at);
+          } catch {
+            // already free: nothing to do
+          }
+        })
+      : undefined;
 
   /** Byte address of `arr[0]` if the array lives in the kernel memory, else undefined. */
   addressOf(arr: Float32Array): number | undefined {

@@ -72,6 +72,7 @@ export function softmaxRowsF32(
   let src: number;
   if (xAddr !== undefined) src = xAddr + xOffset * 4;
   else {
+    rt.stats.copiedInBytes += total * 4;
     rt.f32().set(x.subarray(xOffset, xOffset + total), dst >> 2);
     src = dst;
   }
@@ -81,5 +82,6 @@ export function softmaxRowsF32(
     args: [src + s * cols * 4, dst + s * cols * 4, e - s, cols],
   }));
   rt.run(tasks);
+  if (outAddr === undefined) rt.stats.copiedOutBytes += total * 4;
   if (outAddr === undefined) out.set(rt.f32().subarray(dst >> 2, (dst >> 2) + total), outOffset);
 }
