@@ -217,12 +217,21 @@ if (stage === "all" || stage === "vae" || stage === "vae-scale") await writeVaeS
 if (stage === "vae-decoder" || (stage === "all" && Number(values["vae-decoder-steps"]) > 0)) {
   const file = vaeFile;
   const read = await readVae();
+  const startSha = await fileSha256(file);
   const vae = read.vae;
   if (!read.config) throw new Error(`build-models: ${file} has no config in its metadata`);
   const vaeConfig = read.config;
   const steps = Number(values["vae-decoder-steps"]);
   if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`build-models: stage vae-decoder needs --vae-decoder-steps N (a positive integer), got ${values["vae-decoder-steps"]}`);
-  const write = (tuned: unknown, done: number) => writeDemoModel(file, tuned, { ...read.metadata, decoder_fine_tune_steps: String(done) });
+  // every decoder phase is appended to the file's history, so a chain of fine-tunes stays reproducible
+  const prior = read.metadata.decoder_fine_tunes ?? (read.metadata.decoder_fine_tune_steps ? `${read.metadata.decoder_fine_tune_steps} steps (the first phase)` : "");
+  const earlier = prior ? `${prior}; ` : "";
+  const write = (tuned: unknown, done: number) =>
+    writeDemoModel(file, tuned, {
+      ...read.metadata,
+      decoder_fine_tune_steps: String(done),
+      decoder_fine_tunes: `${earlier}${done} steps, foreground ${values["vae-decoder-foreground"]}, seed ${seed}, continued from sha256 ${startSha}, arguments: ${provenance.arguments}`,
+    });
   await fineTuneVaeDecoder(vae, vaeConfig, { seed: seed + 40, steps, batchSize: 16, lr: 5e-4, foregroundWeight: Number(values["vae-decoder-foreground"]), onStep: log("vae-decoder", 50), ...snapshots(write, undefined) });
 }
 
