@@ -47,9 +47,13 @@ export class GpuContext {
     return new WebGPUStorage(this.pool.acquire(bytes, TENSOR_USAGE), bytes, dtype, size);
   }
 
-  /** Records a dispatch of the pipeline `key` (WGSL from `source` on first use). */
-  run(key: string, source: () => string, params: Params, buffers: readonly Binding[], workgroups: readonly [number, number, number]): void {
-    const entry = this.pipelines.get(key, source);
+  /**
+   * Records a dispatch of the kernel `spec` describes: its pipeline is cached under `kernelKey(spec)` and built,
+   * on first use, from `generate(spec)`. Both come from the one spec object, so two dispatches share a pipeline
+   * exactly when their generators were given equal specs (`generate` must read nothing but its argument).
+   */
+  run<S extends KernelSpec>(spec: S, generate: (spec: S) => string, params: Params, buffers: readonly Binding[], workgroups: readonly [number, number, number]): void {
+    const entry = this.pipelines.get(kernelKey(spec), () => generate(spec));
     this.queue.dispatch(entry, params.toArray(), buffers, workgroups);
   }
 
@@ -57,6 +61,19 @@ export class GpuContext {
   get maxGroups(): number {
     return this.limits.maxComputeWorkgroupsPerDimension;
   }
+}
+
+/** Everything a kernel's WGSL generator reads: the kernel's name and plain values (dtypes, ranks, variants, WGSL snippets). */
+export type KernelSpec = { readonly kernel: string } & { readonly [field: string]: KernelSpecValue };
+
+/** A field of a {@link KernelSpec}: a plain value or a list of them (one per input, say). */
+export type KernelSpecValue = string | number | boolean | null | readonly (string | number | boolean)[];
+
+/** The pipeline-cache key of a spec: the kernel's name, then each field as `name=value` (lists comma-joined), sorted by name. */
+export function kernelKey(spec: KernelSpec): string {
+  let key = spec.kernel;
+  for (const name of Object.keys(spec).sort()) if (name !== "kernel") key += `|${name}=${String(spec[name])}`;
+  return key;
 }
 
 /** A binding of a whole storage. */

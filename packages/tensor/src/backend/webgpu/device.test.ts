@@ -90,9 +90,9 @@ describe.skipIf(!b)("webgpu device, queue and memory", () => {
 
   it("a kernel that fails to compile makes the next read reject, then work goes on", async () => {
     const x = viewOf(b!, [1, 2], "float32", [2]);
-    b!.ctx.run("test-invalid", () => "this is not WGSL", new Params(), [], [1, 1, 1]);
+    b!.ctx.run({ kernel: "test-invalid" }, () => "this is not WGSL", new Params(), [], [1, 1, 1]);
     await expect(readAll(b!, x.storage, "float32", 2)).rejects.toThrow(/webgpu: .*test-invalid|validation/);
-    expect(() => b!.ctx.run("test-invalid", () => "", new Params(), [], [1, 1, 1])).toThrow(/test-invalid/);
+    expect(() => b!.ctx.run({ kernel: "test-invalid" }, () => "", new Params(), [], [1, 1, 1])).toThrow(/test-invalid/);
     const y = viewOf(b!, [3, 4], "float32", [2]);
     const s = b!.kernels.mul([y, y], {}, { shape: [2], dtype: "float32" });
     expect(await readAll(b!, s, "float32", 2)).toEqual([9, 16]);

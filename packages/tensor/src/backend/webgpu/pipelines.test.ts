@@ -5,10 +5,12 @@
  * matmul kernel on a WebGPU adapter (skipped, with the reason printed, where there is none).
  */
 import { describe, expect, it } from "vitest";
-import { GpuContext } from "./context.js";
+import { GpuContext, kernelKey } from "./context.js";
 import { ErrorTracker } from "./errors.js";
 import { buildKernelTable } from "./kernels/table.js";
+import { Params } from "./params.js";
 import { PipelineCache } from "./pipelines.js";
+import type { CommandQueue } from "./queue.js";
 import { gpuOrSkip, readAll, viewOf } from "./test-utils.js";
 
 /** The few GPUDevice members the cache and the error tracker call. */
@@ -50,6 +52,26 @@ describe("DIVA_PRINT_WGSL", () => {
   });
 });
 
+describe("kernel specs", () => {
+  it("the cache key lists the spec's fields by name", () => {
+    expect(kernelKey({ kernel: "k", b: 2, a: [1, 2], c: true, d: null })).toBe("k|a=1,2|b=2|c=true|d=null");
+    expect(kernelKey({ kernel: "k", c: true, a: [1, 2], d: null, b: 2 })).toBe(kernelKey({ kernel: "k", b: 2, a: [1, 2], c: true, d: null }));
+  });
+
+  it("ctx.run builds one pipeline per distinct spec, from that spec, under its key", () => {
+    const { device } = standInDevice();
+    const printed: string[] = [];
+    const tracker = new ErrorTracker(device);
+    const pipelines = new PipelineCache(device, tracker, { env: { DIVA_PRINT_WGSL: "1" }, print: (t) => printed.push(t) });
+    const queue = { dispatch: () => undefined } as unknown as CommandQueue;
+    const ctx = new GpuContext(device, queue, {} as never, pipelines, tracker, {} as GPUSupportedLimits, false);
+    const wgsl = (s: { kernel: "demo"; wg: number }) => `@compute @workgroup_size(${s.wg}) fn main() {}`;
+    for (const wg of [64, 64, 256]) ctx.run({ kernel: "demo", wg }, wgsl, new Params(), [], [1, 1, 1]);
+    expect(printed).toEqual(['// diva kernel "demo|wg=64"\n@compute @workgroup_size(64) fn main() {}', '// diva kernel "demo|wg=256"\n@compute @workgroup_size(256) fn main() {}']);
+    expect(pipelines.size).toBe(2);
+  });
+});
+
 const b = await gpuOrSkip();
 
 describe.skipIf(!b)("DIVA_PRINT_WGSL on a WebGPU device", () => {
@@ -65,7 +87,7 @@ describe.skipIf(!b)("DIVA_PRINT_WGSL on a WebGPU device", () => {
       expect(await readAll(b!, y, "float32", 4)).toEqual([1, 2, 3, 4]);
     }
     expect(printed).toHaveLength(1);
-    expect(printed[0]).toMatch(/^\/\/ diva kernel "matmul3\|[^"]+"\n/);
+    expect(printed[0]).toMatch(/^\/\/ diva kernel "matmul\|[^"]+"\n/);
     expect(printed[0]).toContain("fn main(");
   });
 });

@@ -1,6 +1,6 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
-import { wgslStorageType } from "../dtypes.js";
+import { wgslStorageType, type WgslStorageType } from "../dtypes.js";
 import { collapse } from "../layout.js";
 import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
@@ -57,15 +57,30 @@ export function attention(ctx: GpuContext, inputs: readonly TensorView[], attrs:
   const T = wgslStorageType(q.dtype);
   const M = m ? wgslStorageType(m.dtype) : null;
   const outType = wgslStorageType(out.dtype);
-  const key = ["attention", `${T}>${outType}`, attrs.mask, M ?? "", attrs.causal ? "causal" : "", `b${batchIt.shape.length}`, `d${DP}`, `dv${DVP}`, `bk${BK}`].join("|");
-  const source = () => {
-    const maskCode =
-      attrs.mask === "bool"
-        ? `if (mk[u32(i32(b_p3) + i32(i) * mi(13u) + i32(j) * mi(14u))] == 0u) { s = ninf; }`
-        : attrs.mask === "add"
-          ? `s = s + ${loadAs("mk[u32(i32(b_p3) + i32(i) * mi(13u) + i32(j) * mi(14u))]", M!, "f32")};`
-          : "";
-    const body = `fn isninf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
+  const spec: AttentionSpec = {
+    kernel: "attention", T, M, outType, mask: attrs.mask, causal: attrs.causal, batchRank: batchIt.shape.length, nViews: views.length,
+    DP, DVP, BK, base, paramWords: params.length,
+  };
+  const bindings = views.map((t) => bind(gpuStorage(t, "attention")));
+  bindings.push(bind(result));
+  ctx.run(spec, attentionWgsl, params, bindings, grid(batches * qBlocks, ctx.maxGroups));
+  return result;
+}
+
+/** What the attention WGSL depends on. */
+type AttentionSpec = {
+  kernel: "attention"; T: WgslStorageType; M: WgslStorageType | null; outType: WgslStorageType; mask: "none" | "bool" | "add"; causal: boolean;
+  batchRank: number; nViews: number; DP: number; DVP: number; BK: number; base: number; paramWords: number;
+};
+
+function attentionWgsl({ T, M, outType, mask, causal, batchRank, nViews, DP, DVP, BK, base, paramWords }: AttentionSpec): string {
+  const maskCode =
+    mask === "bool"
+      ? `if (mk[u32(i32(b_p3) + i32(i) * mi(13u) + i32(j) * mi(14u))] == 0u) { s = ninf; }`
+      : mask === "add"
+        ? `s = s + ${loadAs("mk[u32(i32(b_p3) + i32(i) * mi(13u) + i32(j) * mi(14u))]", M!, "f32")};`
+        : "";
+  const body = `fn isninf(x: f32) -> bool { return bitcast<u32>(x) == 0xff800000u; }
 var<workgroup> kt: array<vec4<f32>, ${(BK * DP) / 4}>;
 var<workgroup> vt: array<vec4<f32>, ${(BK * DVP) / 4}>;
 @compute @workgroup_size(${BQ})
@@ -80,7 +95,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let bi = w / mu(5u);
   let scale = mf(6u);
   let ninf = -inf_();
-  ${stridedCode(batchIt.shape.length, views.length, base, "bi", "b_")}
+  ${stridedCode(batchRank, nViews, base, "bi", "b_")}
   let i = qb * ${BQ}u + lid;
   let live = i < Lq;
   var qr: array<vec4<f32>, ${DP / 4}>;
@@ -97,7 +112,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var c = 0u; c < ${DVP / 4}u; c = c + 1u) { acc[c] = vec4<f32>(0.0); }
   var mx = ninf;
   var l = 0.0;
-  let kEnd = ${attrs.causal ? `min(Lk, qb * ${BQ}u + ${BQ}u)` : "Lk"};
+  let kEnd = ${causal ? `min(Lk, qb * ${BQ}u + ${BQ}u)` : "Lk"};
   for (var t0 = 0u; t0 < kEnd; t0 = t0 + ${BK}u) {
     let nk = min(${BK}u, kEnd - t0);
     workgroupBarrier();
@@ -129,7 +144,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         var s = 0.0;
         for (var c = 0u; c < ${DP / 4}u; c = c + 1u) { s = s + dot(qr[c], kt[kk * ${DP / 4}u + c]); }
         s = s * scale;
-        ${attrs.causal ? "if (j > i) { s = ninf; }" : ""}
+        ${causal ? "if (j > i) { s = ninf; }" : ""}
         ${maskCode}
         sc[kk] = s;
         mt = max(mt, s);
@@ -156,17 +171,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
 }`;
-    const buffers: BufferDecl[] = [
-      { name: "q", type: T },
-      { name: "k", type: T },
-      { name: "v", type: T },
-    ];
-    if (M) buffers.push({ name: "mk", type: M });
-    buffers.push({ name: "out", type: outType, write: true });
-    return wgslModule({ T: "f32", paramWords: params.length, buffers, body });
-  };
-  const bindings = views.map((t) => bind(gpuStorage(t, "attention")));
-  bindings.push(bind(result));
-  ctx.run(key, source, params, bindings, grid(batches * qBlocks, ctx.maxGroups));
-  return result;
+  const buffers: BufferDecl[] = [
+    { name: "q", type: T },
+    { name: "k", type: T },
+    { name: "v", type: T },
+  ];
+  if (M) buffers.push({ name: "mk", type: M });
+  buffers.push({ name: "out", type: outType, write: true });
+  return wgslModule({ T: "f32", paramWords, buffers, body });
 }

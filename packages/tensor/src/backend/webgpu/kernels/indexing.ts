@@ -1,6 +1,6 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
-import { wgslComputeType, wgslStorageType } from "../dtypes.js";
+import { wgslComputeType, wgslStorageType, type WgslComputeType, type WgslStorageType } from "../dtypes.js";
 import { contiguousStrides, sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
 import { gpuStorage, type WebGPUStorage } from "../storage.js";
@@ -147,36 +147,8 @@ export function scatterAdd(ctx: GpuContext, base: TensorView, index: TensorView,
     const rank = index.shape.length;
     const idxType = wgslStorageType(index.dtype);
     const srcType = wgslStorageType(src.dtype);
-    const key = `scatterAdd|${T}|${idxType},${srcType}|r${rank}`;
-    const add =
-      T === "f32"
-        ? `var old = atomicLoad(&out[q]);
-  loop {
-    let res = atomicCompareExchangeWeak(&out[q], old, bitcast<u32>(bitcast<f32>(old) + v));
-    if (res.exchanged) { break; }
-    old = res.old_value;
-  }`
-        : "atomicAdd(&out[q], v);";
-    const source = () =>
-      wgslModule({
-        T,
-        paramWords: params.length,
-        buffers: [
-          { name: "ind", type: idxType },
-          { name: "src", type: srcType },
-          { name: "out", type: T === "f32" ? "atomic<u32>" : "atomic<i32>", write: true },
-        ],
-        body: `${linearMain(64)}
-  if (idx >= mu(0u)) { return; }
-  ${stridedCode(rank, 3, base0, "idx")}
-  var ix = ${loadAs("ind[p0]", idxType, "i32")};
-  if (ix < 0) { ix = ix + i32(mu(2u)); }
-  let v = ${loadAs("src[p1]", srcType, T)};
-  let q = u32(i32(p2) + ix * mi(1u));
-  ${add}
-}`,
-      });
-    ctx.run(key, source, params, [bind(gpuStorage(index, "scatterAdd")), bind(gpuStorage(src, "scatterAdd")), bind(result)], grid(Math.ceil(n / 64), ctx.maxGroups));
+    const spec: ScatterAddSpec = { kernel: "scatterAdd", T, idxType, srcType, rank, base: base0, paramWords: params.length };
+    ctx.run(spec, scatterAddWgsl, params, [bind(gpuStorage(index, "scatterAdd")), bind(gpuStorage(src, "scatterAdd")), bind(result)], grid(Math.ceil(n / 64), ctx.maxGroups));
   }
   if (acc === out.dtype) return result;
   const view = { storage: result, dtype: acc, shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 } as const;
@@ -184,4 +156,37 @@ export function scatterAdd(ctx: GpuContext, base: TensorView, index: TensorView,
   ctx.pool.release(result.buffer);
   result.freed = true;
   return converted;
+}
+
+/** What the scatter-add WGSL depends on. */
+type ScatterAddSpec = { kernel: "scatterAdd"; T: WgslComputeType; idxType: WgslStorageType; srcType: WgslStorageType; rank: number; base: number; paramWords: number };
+
+function scatterAddWgsl({ T, idxType, srcType, rank, base, paramWords }: ScatterAddSpec): string {
+  const add =
+    T === "f32"
+      ? `var old = atomicLoad(&out[q]);
+  loop {
+    let res = atomicCompareExchangeWeak(&out[q], old, bitcast<u32>(bitcast<f32>(old) + v));
+    if (res.exchanged) { break; }
+    old = res.old_value;
+  }`
+      : "atomicAdd(&out[q], v);";
+  return wgslModule({
+    T,
+    paramWords,
+    buffers: [
+      { name: "ind", type: idxType },
+      { name: "src", type: srcType },
+      { name: "out", type: T === "f32" ? "atomic<u32>" : "atomic<i32>", write: true },
+    ],
+    body: `${linearMain(64)}
+  if (idx >= mu(0u)) { return; }
+  ${stridedCode(rank, 3, base, "idx")}
+  var ix = ${loadAs("ind[p0]", idxType, "i32")};
+  if (ix < 0) { ix = ix + i32(mu(2u)); }
+  let v = ${loadAs("src[p1]", srcType, T)};
+  let q = u32(i32(p2) + ix * mi(1u));
+  ${add}
+}`,
+  });
 }

@@ -1,7 +1,7 @@
 import type { TensorView } from "../../backend.js";
 import type { DType } from "../../../dtype.js";
 import { bind, type GpuContext } from "../context.js";
-import { wgslStorageType, type WgslComputeType } from "../dtypes.js";
+import { wgslStorageType, type WgslComputeType, type WgslStorageType } from "../dtypes.js";
 import { collapse, type StridedOperand } from "../layout.js";
 import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
@@ -70,37 +70,35 @@ export function mapKernel(ctx: GpuContext, spec: MapSpec): WebGPUStorage {
   const base = writeIteration(params, it);
   const inTypes = spec.inputs.map((i) => wgslStorageType(i.view.dtype));
   const outType = wgslStorageType(spec.outDtype);
-  const key = [
-    "map",
-    spec.key,
-    spec.T,
-    `r${rank}`,
-    spec.inputs.map((inp, k) => `${inTypes[k]}>${inp.as}${inp.raw ? "!" : ""}`).join(","),
-    `${spec.valueType}>${outType}`,
-    spec.into ? "into" : "",
-    `s${scalars.length}`,
-  ].join("|");
-  const source = () => {
-    const buffers: BufferDecl[] = spec.inputs.map((_, k) => ({ name: `in${k}`, type: inTypes[k]! }));
-    buffers.push({ name: "out", type: outType, write: true });
-    const loaders = spec.inputs
-      .map((inp, k) => `fn ld${k}(p: u32) -> ${inp.as} { return ${loadAs(`in${k}[p]`, inTypes[k]!, inp.as)}; }`)
-      .join("\n");
-    const nOps = operands.length;
-    const outPos = spec.into ? `p${nOps - 1}` : "idx";
-    const body = `${loaders}
-${linearMain(WG)}
-  if (idx >= mu(0u)) { return; }
-  ${scalars.map((_, j) => `let s${j} = mu(${1 + j}u);`).join("\n  ")}
-  ${stridedCode(rank, nOps, base, "idx")}
-  ${spec.inputs.map((inp, k) => (inp.raw ? "" : `let v${k} = ld${k}(p${k});`)).join("\n  ")}
-  ${spec.body}
-  out[${outPos}] = ${storeAs("r", spec.valueType, outType)};
-}`;
-    return wgslModule({ T: spec.T, paramWords: params.length, buffers, body });
+  const wgsl: MapWgslSpec = {
+    kernel: "map", name: spec.key, body: spec.body, T: spec.T, rank, inTypes, inAs: spec.inputs.map((i) => i.as), inRaw: spec.inputs.map((i) => !!i.raw),
+    valueType: spec.valueType, outType, into: !!spec.into, nOps: operands.length, nScalars: scalars.length, base, paramWords: params.length,
   };
   const bindings = stores.map(bind);
   bindings.push(bind(out));
-  ctx.run(key, source, params, bindings, grid(Math.ceil(n / WG), ctx.maxGroups));
+  ctx.run(wgsl, mapWgsl, params, bindings, grid(Math.ceil(n / WG), ctx.maxGroups));
   return out;
+}
+
+/** What a map kernel's WGSL depends on (its body included, so two bodies never share a pipeline). */
+type MapWgslSpec = {
+  kernel: "map"; name: string; body: string; T: WgslComputeType; rank: number; inTypes: readonly WgslStorageType[]; inAs: readonly WgslComputeType[];
+  inRaw: readonly boolean[]; valueType: WgslValueType; outType: WgslStorageType; into: boolean; nOps: number; nScalars: number; base: number; paramWords: number;
+};
+
+function mapWgsl({ body, T, rank, inTypes, inAs, inRaw, valueType, outType, into, nOps, nScalars, base, paramWords }: MapWgslSpec): string {
+  const buffers: BufferDecl[] = inTypes.map((type, k) => ({ name: `in${k}`, type }));
+  buffers.push({ name: "out", type: outType, write: true });
+  const loaders = inAs.map((as, k) => `fn ld${k}(p: u32) -> ${as} { return ${loadAs(`in${k}[p]`, inTypes[k]!, as)}; }`).join("\n");
+  const outPos = into ? `p${nOps - 1}` : "idx";
+  const main = `${loaders}
+${linearMain(WG)}
+  if (idx >= mu(0u)) { return; }
+  ${Array.from({ length: nScalars }, (_, j) => `let s${j} = mu(${1 + j}u);`).join("\n  ")}
+  ${stridedCode(rank, nOps, base, "idx")}
+  ${inRaw.map((raw, k) => (raw ? "" : `let v${k} = ld${k}(p${k});`)).join("\n  ")}
+  ${body}
+  out[${outPos}] = ${storeAs("r", valueType, outType)};
+}`;
+  return wgslModule({ T, paramWords, buffers, body: main });
 }

@@ -16,7 +16,8 @@ function tileFor(n: number): number {
 }
 
 /** What the generated matmul kernel depends on. */
-interface MatmulShape {
+type MatmulShape = {
+  readonly kernel: "matmul";
   readonly S: number;
   readonly TM: number;
   readonly TN: number;
@@ -35,7 +36,7 @@ interface MatmulShape {
   readonly rank: number;
   readonly base: number;
   readonly paramWords: number;
-}
+};
 
 /** WGSL vector type of `n` lanes of `T` (the scalar for one lane). */
 function vec(n: number): string {
@@ -230,8 +231,6 @@ export function matmul(ctx: GpuContext, a: TensorView, b: TensorView, out: Outpu
   const bVec =
     f32 && TN === 4 && vecOperand(b.offset, bBatchStrides, bNFast ? sBn : sBk, bNFast ? sBk : sBn, bNFast ? N : K, sb.bindSize);
   const outVec = T === "f32" && outType === "f32" && TN === 4 && N % 4 === 0;
-  const vecKey = `${aVec ? "A4" : ""}${bVec ? "B4" : ""}${outVec ? "O4" : ""}`;
-  const key = `matmul3|${T}|${aType},${bType}>${outType}|r${rank}|S${S}|${TM}x${TN}|${aKFast ? "ak" : "am"}${bNFast ? "bn" : "bk"}|${vecKey}`;
   const aBind = aVec ? vecBinding(sa) : bind(sa);
   const bBind = bVec ? vecBinding(sb) : bind(sb);
   const maxZ = ctx.maxGroups;
@@ -246,10 +245,9 @@ export function matmul(ctx: GpuContext, a: TensorView, b: TensorView, out: Outpu
     params.i32(sBn);
     params.u32(first);
     const base = writeIteration(params, it);
-    const source = () =>
-      matmulSource({ S, TM, TN, aKFast, bNFast, aVec, bVec, outVec, T, aType, bType, outType, rank, base, paramWords: params.length });
+    const spec: MatmulShape = { kernel: "matmul", S, TM, TN, aKFast, bNFast, aVec, bVec, outVec, T, aType, bType, outType, rank, base, paramWords: params.length };
     const z = Math.min(maxZ, batches - first);
-    ctx.run(key, source, params, [aBind, bBind, bind(result)], [Math.ceil(N / BN), Math.ceil(M / BM), z]);
+    ctx.run(spec, matmulSource, params, [aBind, bBind, bind(result)], [Math.ceil(N / BN), Math.ceil(M / BM), z]);
   }
   return result;
 }

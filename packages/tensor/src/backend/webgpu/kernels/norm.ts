@@ -1,6 +1,6 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
-import { wgslStorageType } from "../dtypes.js";
+import { wgslStorageType, type WgslStorageType } from "../dtypes.js";
 import { collapse, type Iteration } from "../layout.js";
 import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
@@ -61,71 +61,15 @@ function rowNorm(ctx: GpuContext, spec: RowNormSpec, out: OutputInfo): WebGPUSto
   const wg = L <= 512 ? 64 : 256;
   const xType = wgslStorageType(spec.x.dtype);
   const outType = wgslStorageType(out.dtype);
-  const key = [spec.op, `${xType}>${outType}`, `r${rowsIt.shape.length}`, `i${innerIt.shape.length}`, `wg${wg}`, wp ? "w" : "", bp ? "b" : "", spec.activation].join("|");
-  const source = () => {
-    const nInner = innerIt.operands.length;
-    const innerCode = stridedCode(innerIt.shape.length, nInner, innerBase, "j", "i_");
-    // layer norm reads the affine at inner operands 1 (weight) and 2 (bias); group norm per channel
-    const wAt = g ? "u32(mi(6u) + i32(c) * mi(7u))" : "i_p1";
-    const bAt = g ? "u32(mi(8u) + i32(c) * mi(9u))" : wp ? "i_p2" : "i_p1";
-    const affine = [
-      g && (wp || bp) ? "let c = (row % mu(3u)) * mu(4u) + j / mu(5u);" : "",
-      wp ? `y = y * ldw(${wAt});` : "",
-      bp ? `y = y + ldb(${bAt});` : "",
-      spec.activation === "silu" ? "y = y * sigmoid_(y);" : "",
-    ].filter((l) => l).join("\n    ");
-    const loop = (body: string) => `for (var j = lid; j < L; j = j + ${wg}u) {
-    ${innerCode}
-    ${body}
-  }`;
-    // Each sum has its own workgroup array, never written again once summed. Mesa llvmpipe (Dawn's OpenGL
-    // backend on Mesa 22.3) moves the read of the total past the barrier that follows it, so with one shared
-    // array the invocations after the first 8-lane group read it after lane 0 had stored its next partial
-    // sum there (a wrong mean for most of the row). See webgpu/norm.test.ts.
-    const wsumFn = (name: string, arr: string) => `fn ${name}(v: f32, lid: u32) -> f32 {
-  ${arr}[lid] = v;
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { ${arr}[lid] = ${arr}[lid] + ${arr}[lid + s]; }
-    workgroupBarrier();
-  }
-  return ${arr}[0];
-}`;
-    const body = `fn ld(p: u32) -> f32 { return ${loadAs("x[p]", xType, "f32")}; }
-${wp ? `fn ldw(p: u32) -> f32 { return ${loadAs("w[p]", xType, "f32")}; }` : ""}
-${bp ? `fn ldb(p: u32) -> f32 { return ${loadAs("b[p]", xType, "f32")}; }` : ""}
-var<workgroup> sh_mean: array<f32, ${wg}>;
-var<workgroup> sh_var: array<f32, ${wg}>;
-${wsumFn("wsum_mean", "sh_mean")}
-${wsumFn("wsum_var", "sh_var")}
-@compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= mu(0u)) { return; }
-  let L = mu(1u);
-  let eps = mf(2u);
-  ${stridedCode(rowsIt.shape.length, 1, rowBase, "row", "r_")}
-  var s1 = 0.0;
-  ${loop("s1 = s1 + ld(r_p0 + i_p0);")}
-  let mean = wsum_mean(s1, lid) / f32(L);
-  var s2 = 0.0;
-  ${loop("let d = ld(r_p0 + i_p0) - mean;\n    s2 = s2 + d * d;")}
-  let rstd = 1.0 / sqrt(wsum_var(s2, lid) / f32(L) + eps);
-  ${loop(`var y = (ld(r_p0 + i_p0) - mean) * rstd;
-    ${affine}
-    out[row * L + j] = ${storeAs("y", "f32", outType)};`)}
-}`;
-    const buffers: BufferDecl[] = [{ name: "x", type: xType }];
-    if (wp) buffers.push({ name: "w", type: xType });
-    if (bp) buffers.push({ name: "b", type: xType });
-    buffers.push({ name: "out", type: outType, write: true });
-    return wgslModule({ T: "f32", paramWords: params.length, buffers, body });
+  const wgsl: RowNormWgslSpec = {
+    kernel: spec.op, xType, outType, rowRank: rowsIt.shape.length, innerRank: innerIt.shape.length, nInner: innerIt.operands.length, wg,
+    weight: !!wp, bias: !!bp, grouped: !!g, activation: spec.activation, rowBase, innerBase, paramWords: params.length,
   };
   const bindings = [bind(gpuStorage(spec.x, spec.op))];
   if (wp) bindings.push(bind(gpuStorage(wp, spec.op)));
   if (bp) bindings.push(bind(gpuStorage(bp, spec.op)));
   bindings.push(bind(result));
-  ctx.run(key, source, params, bindings, grid(rows, ctx.maxGroups));
+  ctx.run(wgsl, rowNormWgsl, params, bindings, grid(rows, ctx.maxGroups));
   return result;
 }
 
@@ -182,4 +126,69 @@ export function groupNorm(ctx: GpuContext, inputs: readonly TensorView[], attrs:
     },
     out,
   );
+}
+
+/** What the row-norm WGSL depends on. */
+type RowNormWgslSpec = {
+  kernel: "layerNorm" | "groupNorm"; xType: WgslStorageType; outType: WgslStorageType; rowRank: number; innerRank: number; nInner: number; wg: number;
+  weight: boolean; bias: boolean; grouped: boolean; activation: "none" | "silu"; rowBase: number; innerBase: number; paramWords: number;
+};
+
+function rowNormWgsl({ xType, outType, rowRank, innerRank, nInner, wg, weight, bias, grouped, activation, rowBase, innerBase, paramWords }: RowNormWgslSpec): string {
+  const innerCode = stridedCode(innerRank, nInner, innerBase, "j", "i_");
+  // layer norm reads the affine at inner operands 1 (weight) and 2 (bias); group norm per channel
+  const wAt = grouped ? "u32(mi(6u) + i32(c) * mi(7u))" : "i_p1";
+  const bAt = grouped ? "u32(mi(8u) + i32(c) * mi(9u))" : weight ? "i_p2" : "i_p1";
+  const affine = [
+    grouped && (weight || bias) ? "let c = (row % mu(3u)) * mu(4u) + j / mu(5u);" : "",
+    weight ? `y = y * ldw(${wAt});` : "",
+    bias ? `y = y + ldb(${bAt});` : "",
+    activation === "silu" ? "y = y * sigmoid_(y);" : "",
+  ].filter((l) => l).join("\n    ");
+  const loop = (body: string) => `for (var j = lid; j < L; j = j + ${wg}u) {
+    ${innerCode}
+    ${body}
+  }`;
+  // Each sum has its own workgroup array, never written again once summed. Mesa llvmpipe (Dawn's OpenGL
+  // backend on Mesa 22.3) moves the read of the total past the barrier that follows it, so with one shared
+  // array the invocations after the first 8-lane group read it after lane 0 had stored its next partial
+  // sum there (a wrong mean for most of the row). See webgpu/norm.test.ts.
+  const wsumFn = (name: string, arr: string) => `fn ${name}(v: f32, lid: u32) -> f32 {
+  ${arr}[lid] = v;
+  workgroupBarrier();
+  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { ${arr}[lid] = ${arr}[lid] + ${arr}[lid + s]; }
+    workgroupBarrier();
+  }
+  return ${arr}[0];
+}`;
+  const body = `fn ld(p: u32) -> f32 { return ${loadAs("x[p]", xType, "f32")}; }
+${weight ? `fn ldw(p: u32) -> f32 { return ${loadAs("w[p]", xType, "f32")}; }` : ""}
+${bias ? `fn ldb(p: u32) -> f32 { return ${loadAs("b[p]", xType, "f32")}; }` : ""}
+var<workgroup> sh_mean: array<f32, ${wg}>;
+var<workgroup> sh_var: array<f32, ${wg}>;
+${wsumFn("wsum_mean", "sh_mean")}
+${wsumFn("wsum_var", "sh_var")}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= mu(0u)) { return; }
+  let L = mu(1u);
+  let eps = mf(2u);
+  ${stridedCode(rowRank, 1, rowBase, "row", "r_")}
+  var s1 = 0.0;
+  ${loop("s1 = s1 + ld(r_p0 + i_p0);")}
+  let mean = wsum_mean(s1, lid) / f32(L);
+  var s2 = 0.0;
+  ${loop("let d = ld(r_p0 + i_p0) - mean;\n    s2 = s2 + d * d;")}
+  let rstd = 1.0 / sqrt(wsum_var(s2, lid) / f32(L) + eps);
+  ${loop(`var y = (ld(r_p0 + i_p0) - mean) * rstd;
+    ${affine}
+    out[row * L + j] = ${storeAs("y", "f32", outType)};`)}
+}`;
+  const buffers: BufferDecl[] = [{ name: "x", type: xType }];
+  if (weight) buffers.push({ name: "w", type: xType });
+  if (bias) buffers.push({ name: "b", type: xType });
+  buffers.push({ name: "out", type: outType, write: true });
+  return wgslModule({ T: "f32", paramWords, buffers, body });
 }

@@ -1,6 +1,6 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
-import { wgslComputeType, wgslStorageType, type WgslComputeType } from "../dtypes.js";
+import { wgslComputeType, wgslStorageType, type WgslComputeType, type WgslStorageType } from "../dtypes.js";
 import { collapse } from "../layout.js";
 import { sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
@@ -83,15 +83,36 @@ export function reduce(ctx: GpuContext, op: ReduceOp, x: TensorView, axes: reado
   const { result, M, R, src, params, kBase, rBase, kr, rr, tree } = s.run;
   const inType = wgslStorageType(x.dtype);
   const outType = wgslStorageType(out.dtype);
+  const spec: ReduceSpec = { kernel: "reduce", op, T, inType, outType, kr, rr, tree, kBase, rBase, paramWords: params.length };
+  ctx.run(spec, reduceWgsl, params, [bind(src), bind(result)], grid(tree ? M : Math.ceil(M / 64), ctx.maxGroups));
+  return result;
+}
+
+/**
+ * Index (int32) of the first maximum / minimum along `axis`; NaN counts as the extreme (as in PyTorch).
+ */
+export function argReduce(ctx: GpuContext, op: "argmax" | "argmin", x: TensorView, axis: number, out: OutputInfo): WebGPUStorage {
+  const T = wgslComputeType(x.dtype);
+  const s = prepare(ctx, op, x, [axis], { shape: out.shape, dtype: "int32" }, T);
+  if (!s.run) return s.result;
+  const { result, M, R, src, params, kBase, rBase, kr, rr, tree } = s.run;
+  const inType = wgslStorageType(x.dtype);
+  const spec: ArgReduceSpec = { kernel: "arg", op, T, inType, kr, rr, tree, kBase, rBase, paramWords: params.length };
+  ctx.run(spec, argReduceWgsl, params, [bind(src), bind(result)], grid(tree ? M : Math.ceil(M / 64), ctx.maxGroups));
+  return result;
+}
+
+/** What the reduction WGSL depends on. */
+type ReduceSpec = { kernel: "reduce"; op: ReduceOp; T: WgslComputeType; inType: WgslStorageType; outType: WgslStorageType; kr: number; rr: number; tree: boolean; kBase: number; rBase: number; paramWords: number };
+
+function reduceWgsl({ op, T, inType, outType, kr, rr, tree, kBase, rBase, paramWords }: ReduceSpec): string {
   const c = COMBINE[op];
-  const key = `reduce|${op}|${T}|${inType}>${outType}|k${kr}|r${rr}|${tree ? "tree" : "flat"}`;
   const load = `ld(kp0 + qp0)`;
-  const source = () => {
-    const common = `fn ld(p: u32) -> T { return ${loadAs("x[p]", inType, T)}; }`;
-    const inner = `${stridedCode(rr, 1, rBase, "r", "q")}
+  const common = `fn ld(p: u32) -> T { return ${loadAs("x[p]", inType, T)}; }`;
+  const inner = `${stridedCode(rr, 1, rBase, "r", "q")}
       acc = ${c("acc", load)};`;
-    const body = tree
-      ? `${common}
+  const body = tree
+    ? `${common}
 var<workgroup> sh: array<T, ${TREE}>;
 @compute @workgroup_size(${TREE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -110,7 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (lid == 0u) { out[o] = ${storeAs("sh[0]", T, outType)}; }
 }`
-      : `${common}
+    : `${common}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = gid.x + gid.y * nwg.x * 64u;
@@ -122,33 +143,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   out[o] = ${storeAs("acc", T, outType)};
 }`;
-    return wgslModule({
-      T,
-      paramWords: params.length,
-      buffers: [
-        { name: "x", type: inType },
-        { name: "out", type: outType, write: true },
-      ],
-      body,
-    });
-  };
-  ctx.run(key, source, params, [bind(src), bind(result)], grid(tree ? M : Math.ceil(M / 64), ctx.maxGroups));
-  return result;
+  return wgslModule({
+    T,
+    paramWords,
+    buffers: [
+      { name: "x", type: inType },
+      { name: "out", type: outType, write: true },
+    ],
+    body,
+  });
 }
 
-/**
- * Index (int32) of the first maximum / minimum along `axis`; NaN counts as the extreme (as in PyTorch).
- */
-export function argReduce(ctx: GpuContext, op: "argmax" | "argmin", x: TensorView, axis: number, out: OutputInfo): WebGPUStorage {
-  const T = wgslComputeType(x.dtype);
-  const s = prepare(ctx, op, x, [axis], { shape: out.shape, dtype: "int32" }, T);
-  if (!s.run) return s.result;
-  const { result, M, R, src, params, kBase, rBase, kr, rr, tree } = s.run;
-  const inType = wgslStorageType(x.dtype);
+/** What the argmax / argmin WGSL depends on. */
+type ArgReduceSpec = { kernel: "arg"; op: "argmax" | "argmin"; T: WgslComputeType; inType: WgslStorageType; kr: number; rr: number; tree: boolean; kBase: number; rBase: number; paramWords: number };
+
+function argReduceWgsl({ op, T, inType, kr, rr, tree, kBase, rBase, paramWords }: ArgReduceSpec): string {
   const cmp = op === "argmax" ? ">" : "<";
-  const key = `arg|${op}|${T}|${inType}|k${kr}|r${rr}|${tree ? "tree" : "flat"}`;
-  const source = () => {
-    const common = `fn ld(p: u32) -> T { return ${loadAs("x[p]", inType, T)}; }
+  const common = `fn ld(p: u32) -> T { return ${loadAs("x[p]", inType, T)}; }
 fn better(v: T, i: u32, bv: T, bi: u32) -> bool {
   let vn = isnan_(v);
   let bn = isnan_(bv);
@@ -156,11 +167,11 @@ fn better(v: T, i: u32, bv: T, bi: u32) -> bool {
   if (vn || v == bv) { return i < bi; }
   return v ${cmp} bv;
 }`;
-    const inner = `${stridedCode(rr, 1, rBase, "r", "q")}
+  const inner = `${stridedCode(rr, 1, rBase, "r", "q")}
     let v = ld(kp0 + qp0);
     if (better(v, r, bv, bi)) { bv = v; bi = r; }`;
-    const body = tree
-      ? `${common}
+  const body = tree
+    ? `${common}
 var<workgroup> shv: array<T, ${TREE}>;
 var<workgroup> shi: array<u32, ${TREE}>;
 @compute @workgroup_size(${TREE})
@@ -185,7 +196,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (lid == 0u) { out[o] = i32(shi[0]); }
 }`
-      : `${common}
+    : `${common}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = gid.x + gid.y * nwg.x * 64u;
@@ -198,16 +209,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   out[o] = i32(bi);
 }`;
-    return wgslModule({
-      T,
-      paramWords: params.length,
-      buffers: [
-        { name: "x", type: inType },
-        { name: "out", type: "i32", write: true },
-      ],
-      body,
-    });
-  };
-  ctx.run(key, source, params, [bind(src), bind(result)], grid(tree ? M : Math.ceil(M / 64), ctx.maxGroups));
-  return result;
+  return wgslModule({
+    T,
+    paramWords,
+    buffers: [
+      { name: "x", type: inType },
+      { name: "out", type: "i32", write: true },
+    ],
+    body,
+  });
 }

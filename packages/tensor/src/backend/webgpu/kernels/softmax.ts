@@ -1,6 +1,6 @@
 import type { OutputInfo, TensorView } from "../../backend.js";
 import { bind, type GpuContext } from "../context.js";
-import { wgslStorageType } from "../dtypes.js";
+import { wgslStorageType, type WgslStorageType } from "../dtypes.js";
 import { collapse } from "../layout.js";
 import { contiguousStrides, sizeOf } from "../../../shape.js";
 import { Params } from "../params.js";
@@ -43,14 +43,22 @@ export function softmax(ctx: GpuContext, log: boolean, x: TensorView, axis: numb
   const wg = L <= 32 ? 1 : L <= 1024 ? 64 : 256;
   const inType = wgslStorageType(x.dtype);
   const outType = wgslStorageType(out.dtype);
-  const key = `softmax|${log ? "log" : "exp"}|${inType}>${outType}|r${rank}|wg${wg}`;
+  const spec: SoftmaxSpec = { kernel: "softmax", log, inType, outType, rank, wg, base, paramWords: params.length };
+  const groups = wg === 1 ? Math.ceil(rows / 64) : rows;
+  ctx.run(spec, softmaxWgsl, params, [bind(src), bind(result)], grid(groups, ctx.maxGroups));
+  return result;
+}
+
+/** What the softmax WGSL depends on. */
+type SoftmaxSpec = { kernel: "softmax"; log: boolean; inType: WgslStorageType; outType: WgslStorageType; rank: number; wg: number; base: number; paramWords: number };
+
+function softmaxWgsl({ log, inType, outType, rank, wg, base, paramWords }: SoftmaxSpec): string {
   const write = log ? "v - mx - log(total)" : "exp(v - mx) / total";
-  const source = () => {
-    const common = `fn ld(p: u32) -> f32 { return ${loadAs("x[p]", inType, "f32")}; }
+  const common = `fn ld(p: u32) -> f32 { return ${loadAs("x[p]", inType, "f32")}; }
 fn at(base: u32, j: u32, stride: i32) -> u32 { return u32(i32(base) + i32(j) * stride); }`;
-    const body =
-      wg === 1
-        ? `${common}
+  const body =
+    wg === 1
+      ? `${common}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = gid.x + gid.y * nwg.x * 64u;
@@ -69,7 +77,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     out[at(p1, j, so)] = ${storeAs("r", "f32", outType)};
   }
 }`
-        : `${common}
+      : `${common}
 var<workgroup> sh: array<f32, ${wg}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -104,17 +112,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     out[at(p1, j, so)] = ${storeAs("r", "f32", outType)};
   }
 }`;
-    return wgslModule({
-      T: "f32",
-      paramWords: params.length,
-      buffers: [
-        { name: "x", type: inType },
-        { name: "out", type: outType, write: true },
-      ],
-      body,
-    });
-  };
-  const groups = wg === 1 ? Math.ceil(rows / 64) : rows;
-  ctx.run(key, source, params, [bind(src), bind(result)], grid(groups, ctx.maxGroups));
-  return result;
+  return wgslModule({
+    T: "f32",
+    paramWords,
+    buffers: [
+      { name: "x", type: inType },
+      { name: "out", type: outType, write: true },
+    ],
+    body,
+  });
 }
