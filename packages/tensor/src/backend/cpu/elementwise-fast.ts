@@ -1,19 +1,55 @@
 import type { Kernel, KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
-import { sizeOf } from "../../shape.js";
+import { isContiguous, sizeOf } from "../../shape.js";
 import { binaryExpr, contiguousKernel, HELPERS, operand } from "./elementwise.js";
-import { allocOutput } from "./host-pool.js";
+import { biasActKernel } from "./bias-act.js";
+import { allocOutput, recycleHost } from "./host-pool.js";
 import { runFastLoop } from "./loops-fast.js";
-import { CpuStorage } from "./storage.js";
+import { CpuStorage, dataOf } from "./storage.js";
+import { activationF32, type ActivationKind } from "./wasm/activation.js";
 
 /** Unary and binary elementwise kernels on the specialised loops of `loops-fast.ts` (same expressions as the reference). */
 
+/** Unary ops with a WebAssembly SIMD form (wasm/activation-kernel.ts), used on contiguous resident float32. */
+const SIMD_UNARY: ReadonlySet<string> = new Set<ActivationKind>(["sigmoid", "silu", "siluDerivative", "quickGelu", "quickGeluDerivative", "gelu", "geluDerivative"]);
+
 function fastUnary(name: UnaryOpName) {
+  const simd = SIMD_UNARY.has(name) ? (name as ActivationKind) : undefined;
   return (inputs: readonly TensorView[], _a: Record<string, never>, out: OutputInfo): CpuStorage => {
-    const res = allocOutput(out.dtype, sizeOf(out.shape), false);
-    runFastLoop(UNARY[name].js, [operand(inputs[0]!, out.shape)], out.shape, res, HELPERS);
+    const x = inputs[0]!;
+    const n = sizeOf(out.shape);
+    const res = allocOutput(out.dtype, n, false);
+    const inWasm =
+      simd !== undefined &&
+      out.dtype === "float32" &&
+      x.dtype === "float32" &&
+      isContiguous(x.shape, x.strides) &&
+      activationF32(simd, { data: dataOf(x) as Float32Array, offset: x.offset }, null, { data: res as Float32Array, offset: 0 }, 1, n);
+    if (!inWasm) runFastLoop(UNARY[name].js, [operand(x, out.shape)], out.shape, res, HELPERS);
     return new CpuStorage(res);
   };
+}
+
+/**
+ * biasAct on the WebAssembly SIMD activation kernel for contiguous resident float32 input (the bias any
+ * contiguous float32 array) and the activations it has; otherwise the reference kernel.
+ */
+export function fastBiasActKernel(inputs: readonly TensorView[], attrs: KernelAttrs["biasAct"], out: OutputInfo): CpuStorage {
+  const [x, b] = inputs as [TensorView, TensorView];
+  const act = attrs.activation;
+  const r = out.shape.length;
+  const cols = r > 0 ? out.shape[r - 1]! : 1;
+  const n = sizeOf(out.shape);
+  const simdAct = act === "none" || SIMD_UNARY.has(act);
+  if (out.dtype !== "float32" || x.dtype !== "float32" || b.dtype !== "float32" || !simdAct || r === 0 || cols === 0 || sizeOf(b.shape) !== cols) {
+    return biasActKernel(inputs, attrs, out);
+  }
+  if (!isContiguous(x.shape, x.strides) || b.strides[b.shape.length - 1] !== 1) return biasActKernel(inputs, attrs, out);
+  const res = allocOutput("float32", n, false) as Float32Array;
+  const done = activationF32(act as ActivationKind, { data: dataOf(x) as Float32Array, offset: x.offset }, { data: dataOf(b) as Float32Array, offset: b.offset }, { data: res, offset: 0 }, n / cols, cols);
+  if (done) return new CpuStorage(res);
+  recycleHost(res);
+  return biasActKernel(inputs, attrs, out);
 }
 
 function fastBinary(name: BinaryOpName) {

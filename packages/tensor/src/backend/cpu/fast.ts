@@ -1,6 +1,6 @@
 import type { KernelTable, OutputInfo, TensorView } from "../backend.js";
 import { fastAttentionKernel } from "./attention-fast.js";
-import { fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
+import { fastBiasActKernel, fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
 import { fastScatterSliceKernel } from "./indexing-fast.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { fastSumKernel } from "./reduce-fast.js";
@@ -50,4 +50,5 @@ export const fastKernels: KernelTable = {
   attention: fastAttentionKernel(),
   layerNorm: fastLayerNormKernel,
   groupNorm: fastGroupNormKernel,
+  biasAct: fastBiasActKernel,
 };

@@ -6,9 +6,10 @@ import { ModuleBuilder } from "./asm/module.js";
 import { emitGemm, type GemmBlocking } from "./gemm-kernel.js";
 import { emitSoftmax } from "./softmax-kernel.js";
 import { emitWinograd } from "./winograd-kernel.js";
+import { emitActivation } from "./activation-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput", "activation"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];
@@ -32,5 +33,6 @@ export function buildKernelModule(opts: KernelModuleOptions): Uint8Array<ArrayBu
   emitGemm(mod, opts.blocking);
   emitSoftmax(mod);
   emitWinograd(mod);
+  emitActivation(mod);
   return mod.encode();
 }

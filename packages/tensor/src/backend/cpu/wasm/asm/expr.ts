@@ -178,6 +178,10 @@ export const V = {
   /** `(a & mask) | (b & ~mask)`. */
   bitselect: (a: V128, b: V128, mask: V128) => sbin("v128", SimdOp.v128Bitselect, a, b, mask),
   nearest: (a: V128) => sbin("v128", SimdOp.f32x4Nearest, a),
+  abs: (a: V128) => sbin("v128", SimdOp.f32x4Abs, a),
+  /** Lane mask `a == b` (false for NaN). */
+  eq: (a: V128, b: V128) => sbin("v128", SimdOp.f32x4Eq, a, b),
+  neg: (a: V128) => sbin("v128", SimdOp.f32x4Neg, a),
   truncSatI: (a: V128) => sbin("v128", SimdOp.i32x4TruncSatF32x4S, a),
   convertI: (a: V128) => sbin("v128", SimdOp.f32x4ConvertI32x4S, a),
   addI: (a: V128, b: V128) => sbin("v128", SimdOp.i32x4Add, a, b),
