@@ -45,7 +45,7 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Basename of the probe files {@link probeWritableDir} writes (in the temporary-file pattern, so a killed run's probe is cleaned up). */
-export const PROBE_NAME = "diva-write-probe";
+const PROBE_NAME = "diva-write-probe";
 
 /** `.<target>.<pid>.<random>.tmp`: how writeSafetensors (and the probe) name temporary files. */
 const TEMP = /^\.(.+)\.(\d+)\.([0-9a-z]+)\.tmp$/;

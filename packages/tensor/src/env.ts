@@ -53,7 +53,7 @@ export const DIVA_ENV_VARS: Readonly<Record<DivaEnvName, DivaEnvVar>> = VARS;
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 /** The process's environment (Node), or an empty record (browsers, workers without `process`). */
-export function processEnv(): EnvSource {
+function processEnv(): EnvSource {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return p?.env ?? {};
 }

@@ -56,7 +56,7 @@ export function getPrintOptions(): PrintOptions {
 }
 
 /** Whether a tensor of `size` elements prints summarised. */
-export function isSummarised(size: number): boolean {
+function isSummarised(size: number): boolean {
   return size > options.threshold;
 }
 
@@ -64,7 +64,7 @@ export function isSummarised(size: number): boolean {
  * The indices of each dimension that printing shows: all of them, or the first and last `edgeitems` of a
  * dimension longer than twice that when the tensor is summarised.
  */
-export function shownIndices(shape: Shape): number[][] {
+function shownIndices(shape: Shape): number[][] {
   const summarise = isSummarised(sizeOf(shape));
   const e = options.edgeitems;
   return shape.map((d) => {
@@ -74,7 +74,7 @@ export function shownIndices(shape: Shape): number[][] {
 }
 
 /** Shape of the values printing needs (each dimension cut to its shown indices). */
-export function shownShape(shape: Shape): number[] {
+function shownShape(shape: Shape): number[] {
   return shownIndices(shape).map((ix) => ix.length);
 }
 
@@ -113,7 +113,7 @@ export function formatValues(values: ArrayLike<number>, shape: Shape, dtype: DTy
 }
 
 /** Text of one number as Python's `format(x, ".{p}f")`: the exact binary value rounded half to even. */
-export function formatFixed(x: number, precision: number): string {
+function formatFixed(x: number, precision: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
   const sign = x < 0 || Object.is(x, -0) ? "-" : "";
@@ -131,7 +131,7 @@ export function formatFixed(x: number, precision: number): string {
 }
 
 /** Text of one number as Python's `format(x, ".{p}e")`: `1.2346e+03`, exponent of at least two digits. */
-export function formatExp(x: number, precision: number): string {
+function formatExp(x: number, precision: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x < 0 ? "-inf" : "inf";
   const sign = x < 0 || Object.is(x, -0) ? "-" : "";

@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from "cli-progress";
 
 /** A progress display: a bar on a terminal, a line every few updates otherwise (logs, CI, pipes). */
-export interface Progress {
+interface Progress {
   update(done: number, fields?: Record<string, string>): void;
   /** Prints a line above the bar. */
   log(line: string): void;
@@ -12,7 +12,7 @@ export interface Progress {
  * Progress for `total` units. On a TTY (stderr) a cli-progress bar with `format` fields; otherwise one line
  * per update when total <= 50, else about every 5%, printed with `line`.
  */
-export function createProgress(total: number, format: string, line: (done: number, fields: Record<string, string>) => string): Progress {
+function createProgress(total: number, format: string, line: (done: number, fields: Record<string, string>) => string): Progress {
   if (process.stderr.isTTY) {
     const bar = new SingleBar({ format, hideCursor: true, stream: process.stderr, etaBuffer: 20 }, Presets.shades_classic);
     let fields: Record<string, string> = {};
@@ -50,7 +50,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** A progress display made on the first update (when the total is known); `log` prints above it. */
-export interface LazyProgress {
+interface LazyProgress {
   update(done: number, total: number, fields?: Record<string, string>): void;
   log(line: string): void;
   stop(): void;

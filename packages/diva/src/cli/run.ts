@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { divaEnv } from "@diva/tensor";
 
 /** Whether errors should show their stack (DIVA_DEBUG=1). */
-export const debug = (): boolean => divaEnv("DIVA_DEBUG") === "1";
+const debug = (): boolean => divaEnv("DIVA_DEBUG") === "1";
 
 /**
  * Runs the program on `argv`. Usage errors are commander's (message and exit code 1); an error thrown by a

@@ -95,7 +95,7 @@ export function lossCurveSvg(series: readonly LossSeries[], options: { readonly 
 }
 
 /** One group of bars (an arm) in the per-pattern chart. */
-export interface BarGroup {
+interface BarGroup {
   readonly label: string;
   readonly colour: string;
   /** Score in [0, 1] per pattern. */

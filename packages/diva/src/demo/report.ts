@@ -16,7 +16,7 @@ export interface DemoScores {
 }
 
 /** Mean per-image held-out DIVA loss with each image's own condition and with another image's. */
-export interface HeldOutLossMeans {
+interface HeldOutLossMeans {
   readonly own: number;
   readonly other: number;
 }
@@ -100,7 +100,7 @@ const points = (v: number) => v.toFixed(1);
 const lossDiff = (v: number) => (v === 0 ? "0" : v.toPrecision(3));
 
 /** The endpoints table: estimate and interval of every difference. */
-export function endpointsTable(e: Endpoints): string {
+function endpointsTable(e: Endpoints): string {
   const level = `${Math.round(e.method.level * 100)}% CI`;
   return [
     "Accuracies in points (percent), mean over seeds:",
@@ -129,7 +129,7 @@ function mechanismTable(r: DemoReport): string {
 }
 
 /** The loss curves of every seed: DIVA solid, placebo dashed, one colour per seed. */
-export function lossSeries(r: DemoReport): LossSeries[] {
+function lossSeries(r: DemoReport): LossSeries[] {
   return r.seeds.flatMap((s, k) => [
     { label: `DIVA seed ${s.seed}`, losses: s.diva.losses, group: k },
     { label: `placebo seed ${s.seed}`, losses: s.placebo.losses, dashed: true, group: k },
@@ -137,7 +137,7 @@ export function lossSeries(r: DemoReport): LossSeries[] {
 }
 
 /** report.md. */
-export function reportMarkdown(r: DemoReport): string {
+function reportMarkdown(r: DemoReport): string {
   const c = r.config as { worldSeed?: unknown; split?: unknown; seeds?: unknown };
   const perSeed = table(
     ["seed", "MMVP DIVA", "MMVP placebo", "zero-shot DIVA", "zero-shot placebo", "probe DIVA", "probe placebo", "DIVA time", "placebo time"],

@@ -9,13 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Prefix of the demo's temporary folders in the system's temporary folder. */
-export const DEMO_WORK_PREFIX = "diva-demo-";
+const DEMO_WORK_PREFIX = "diva-demo-";
 const OWNER_FILE = "owner.pid";
 /** A folder without an owner file (an older version's, or one being created right now) is stale after this. */
 const UNOWNED_STALE_MS = 60 * 60_000;
 
 /** A temporary folder that removes itself; `dispose()` when done. */
-export interface DemoWorkDir {
+interface DemoWorkDir {
   readonly path: string;
   /** Removes the folder and the exit / signal handlers (idempotent). */
   dispose(): void;

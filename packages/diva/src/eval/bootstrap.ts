@@ -4,7 +4,7 @@
  */
 
 /** Options of {@link pairedBootstrap}. */
-export interface PairedBootstrapOptions {
+interface PairedBootstrapOptions {
   /** Seed of the resampling (the interval is a pure function of the data and this seed). */
   readonly seed: number;
   /** Bootstrap replicates (default 2000; at most 1e6). */

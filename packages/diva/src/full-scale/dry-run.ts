@@ -4,7 +4,7 @@ import type { DivaPreset } from "../presets.js";
 import { DISCRETE_GPU_LIMITS, memoryPlan, WEBGPU_DEFAULT_LIMITS, type BufferLimits, type MemoryPlan } from "./memory-plan.js";
 
 /** What `diva post-train --dry-run` needs. */
-export interface DryRunOptions {
+interface DryRunOptions {
   readonly preset: DivaPreset;
   readonly clip?: string;
   readonly sd?: string;
@@ -20,7 +20,7 @@ export interface DryRunOptions {
  * The WebGPU adapter's buffer limits when an adapter can be opened, next to WebGPU's defaults and a typical
  * discrete GPU's; the defaults alone (with the reason) when there is none.
  */
-export async function webgpuLimits(): Promise<{ limits: BufferLimits[]; note?: string; f16?: boolean }> {
+async function webgpuLimits(): Promise<{ limits: BufferLimits[]; note?: string; f16?: boolean }> {
   try {
     await initBackend("webgpu");
     const b = getBackend("webgpu");

@@ -31,7 +31,7 @@ export const WEBGPU_DEFAULT_LIMITS: BufferLimits = { name: "WebGPU default limit
 export const DISCRETE_GPU_LIMITS: BufferLimits = { name: "typical discrete GPU (assumed 2 GiB / 4 GiB)", maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 32 };
 
 /** Options of {@link memoryPlan}. */
-export interface MemoryPlanOptions {
+interface MemoryPlanOptions {
   /** The preset (its name selects the CLIP config when `models` is not given). */
   readonly preset: DivaPreset;
   /** The model configs (default: the preset's at full size). */
@@ -55,7 +55,7 @@ export interface MemoryPlanOptions {
 }
 
 /** One model's weights. */
-export interface WeightLine {
+interface WeightLine {
   readonly model: string;
   /** Where the numbers come from. */
   readonly source: string;
@@ -75,7 +75,7 @@ export interface WeightLine {
 }
 
 /** A tensor that does not fit a device's buffers. */
-export interface TooLarge {
+interface TooLarge {
   readonly tensor: string;
   readonly bytes: number;
   /** Which limits it exceeds. */

@@ -19,7 +19,7 @@ import { randomTensorValues } from "./random-weights.js";
 import { SCHEDULER_CONFIG_JSON, SPECIAL_TOKENS_MAP_JSON, TOKENIZER_CONFIG_JSON, textEncoderConfigJson, unetConfigJson, vaeConfigJson } from "./sd21-files.js";
 
 /** Options of {@link makeRandomCheckpoints}. */
-export interface RandomCheckpointOptions {
+interface RandomCheckpointOptions {
   /** A DIVA preset name (its CLIP is written). */
   readonly preset: string;
   /** Output folder (created). */
@@ -55,7 +55,7 @@ function legacyVaeName(name: string): string {
 }
 
 /** Tensor names and shapes, in the library's names. */
-export type NamedShapes = readonly (readonly [string, readonly number[]])[];
+type NamedShapes = readonly (readonly [string, readonly number[]])[];
 
 async function writeRandom(path: string, shapes: NamedShapes, seed: number, metadata: Record<string, string>, rename: (n: string) => string = (n) => n): Promise<number> {
   const tensors: StreamedTensor[] = shapes.map(([name, shape]) => ({
@@ -123,7 +123,7 @@ export async function makeRandomCheckpoints(o: RandomCheckpointOptions): Promise
 }
 
 /** Names and shapes of parameter specs. */
-export function specShapes(specs: Record<string, { readonly shape: readonly number[] }>): NamedShapes {
+function specShapes(specs: Record<string, { readonly shape: readonly number[] }>): NamedShapes {
   return Object.entries(specs).map(([name, s]) => [name, s.shape] as const);
 }
 

@@ -26,7 +26,7 @@ function mix(x: number): number {
 }
 
 /** What a tensor's values are: a constant, or uniform with this standard deviation around zero. */
-export type RandomInit = { readonly constant: number } | { readonly std: number };
+type RandomInit = { readonly constant: number } | { readonly std: number };
 
 /**
  * The init of a checkpoint tensor from its name and shape, the same rule for every model: scalars are
@@ -34,7 +34,7 @@ export type RandomInit = { readonly constant: number } | { readonly std: number 
  * (class embeddings) have std 1/sqrt(n); matrices and kernels have std 1/sqrt(fan-in), fan-in being the
  * product of all but the first dimension.
  */
-export function randomInitFor(name: string, shape: readonly number[]): RandomInit {
+function randomInitFor(name: string, shape: readonly number[]): RandomInit {
   if (shape.length === 0) return { constant: /(^|\.)logit_scale$/.test(name) ? Math.log(100) : 0 };
   if (shape.length === 1) {
     if (/(weight|gamma)$/.test(name)) return { constant: 1 };

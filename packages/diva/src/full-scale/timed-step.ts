@@ -21,7 +21,7 @@ import { getPreset } from "../presets.js";
 import { divaStep } from "../step.js";
 
 /** Options of {@link timedDivaStep}. */
-export interface TimedStepOptions {
+interface TimedStepOptions {
   /** DIVA preset name. */
   readonly preset: string;
   /** The CLIP checkpoint. */
@@ -43,7 +43,7 @@ export interface TimedStepOptions {
 }
 
 /** One timed part. */
-export interface PartReport {
+interface PartReport {
   /** What ran. */
   readonly name: string;
   /** Wall time. */
@@ -57,7 +57,7 @@ export interface PartReport {
 }
 
 /** What the step measured. */
-export interface TimedStepReport {
+interface TimedStepReport {
   /** The parts, in order. */
   readonly parts: readonly PartReport[];
   /** The step's loss. */

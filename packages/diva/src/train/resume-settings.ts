@@ -5,7 +5,7 @@
  */
 
 /** Run settings a checkpoint records only when they differ from their default. */
-export const OPTIONAL_RUN_SETTINGS: readonly string[] = ["conditionSource", "projectionLrScale", "projectionOnlySteps"];
+const OPTIONAL_RUN_SETTINGS: readonly string[] = ["conditionSource", "projectionLrScale", "projectionOnlySteps"];
 
 /** Throws an error naming the first setting that differs between the checkpoint `path` (`saved`) and this run. */
 export function checkResumeSettings(path: string, saved: Readonly<Record<string, unknown>>, run: Readonly<Record<string, unknown>>): void {

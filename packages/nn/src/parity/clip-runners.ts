@@ -123,7 +123,7 @@ function openClipConfig(f: Fixture): OpenClipConfig {
 }
 
 /** The open_clip / OpenAI ViT vision tower (weights `conv1.weight`, optionally under `visual.`). */
-export const clipVisionRunner: ParityRunner = makeRunner<ClipVisionParams>(
+const clipVisionRunner: ParityRunner = makeRunner<ClipVisionParams>(
   "clip-vision (open_clip ViT)",
   (f) => has(stripPrefix(f.weights, "visual."), "conv1.weight") && !has(f.weights, "token_embedding.weight", "text.token_embedding.weight") && "vision_cfg" in f.config,
   (f) => {
@@ -146,7 +146,7 @@ function timmTrunkAndConfig(f: Fixture): { weights: Record<string, Tensor>; open
  * The timm ViT / SigLIP tower (weights `patch_embed.proj.weight`, optionally under `visual.` and `trunk.`):
  * an open_clip tower (`trunk.*` + head) when the weights or the config say so, else a bare timm ViT.
  */
-export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams | TimmVitParams>(
+const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams | TimmVitParams>(
   "timm-vision (SigLIP)",
   (f) => {
     const w = timmTrunkAndConfig(f).weights;
@@ -181,7 +181,7 @@ export const timmVisionRunner: ParityRunner = makeRunner<TimmVisualParams | Timm
 );
 
 /** The open_clip text tower (weights `token_embedding.weight`, optionally under `text.`). */
-export const clipTextRunner: ParityRunner = makeRunner<ClipTextParams>(
+const clipTextRunner: ParityRunner = makeRunner<ClipTextParams>(
   "clip-text (open_clip)",
   (f) => has(stripPrefix(f.weights, "text."), "token_embedding.weight") && !hasPrefix(f.weights, "visual.") && "text_cfg" in f.config,
   (f) => {
@@ -201,7 +201,7 @@ export const clipTextRunner: ParityRunner = makeRunner<ClipTextParams>(
 );
 
 /** The Hugging Face CLIPTextModel (weights `text_model.*`, no vision tower). */
-export const hfClipTextRunner: ParityRunner = makeRunner<HfClipTextParams>(
+const hfClipTextRunner: ParityRunner = makeRunner<HfClipTextParams>(
   "hf-clip-text (CLIPTextModel)",
   (f) => hasPrefix(f.weights, "text_model.") && !hasPrefix(f.weights, "vision_model."),
   (f) => {
@@ -218,7 +218,7 @@ export const hfClipTextRunner: ParityRunner = makeRunner<HfClipTextParams>(
 );
 
 /** A whole CLIP (open_clip names with `visual.` + text, or a Hugging Face CLIPModel). */
-export const clipModelRunner: ParityRunner = makeRunner<ClipParams>(
+const clipModelRunner: ParityRunner = makeRunner<ClipParams>(
   "clip (whole model)",
   (f) =>
     (isHfClipLayout(Object.keys(f.weights)) && hasPrefix(f.weights, "vision_model.") && hasPrefix(f.weights, "text_model.")) ||

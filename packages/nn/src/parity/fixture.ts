@@ -26,7 +26,7 @@ export interface Fixture {
 }
 
 /** Prefixes that mark non-weight tensors. */
-export const RESERVED_PREFIXES = ["input.", "output.", "intermediate.", "grad."] as const;
+const RESERVED_PREFIXES = ["input.", "output.", "intermediate.", "grad."] as const;
 
 function parseObject(text: string | undefined, field: string, file: string): Record<string, unknown> {
   if (text === undefined) return {};

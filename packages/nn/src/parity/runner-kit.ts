@@ -24,7 +24,7 @@ export interface ParityModel<P> {
  * A loss the fixtures describe: reduction of the square of one output, or of one output times a cotangent input
  * (`sum(output.X * input.Y)`: its gradients are the vector-Jacobian product of X with Y).
  */
-export interface LossSpec {
+interface LossSpec {
   /** "sum" or "mean". */
   reduction: "sum" | "mean";
   /** Result key squared (or multiplied by the cotangent). */
@@ -71,7 +71,7 @@ function lossOf(resolve: Resolver, spec: LossSpec, inputs: Record<string, Tensor
  * Strips `output.` / `intermediate.`.
  * @internal
  */
-export function resultKey(full: string): string {
+function resultKey(full: string): string {
   return full.replace(/^(output|intermediate)\./, "");
 }
 

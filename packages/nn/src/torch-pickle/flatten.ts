@@ -16,7 +16,7 @@ import { describePy, PyDict } from "./pickle/values.js";
 import { TensorRef } from "./torch-objects.js";
 
 /** Tensor references by dotted name, in checkpoint order, and the names of what was left out. */
-export interface FlatCheckpoint {
+interface FlatCheckpoint {
   readonly tensors: Map<string, TensorRef>;
   readonly skipped: string[];
 }

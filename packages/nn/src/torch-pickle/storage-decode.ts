@@ -48,7 +48,7 @@ export function storageUnits(bytes: Uint8Array, dtype: TorchDType, bigEndian: bo
 }
 
 /** Host data of one tensor, ready for `fromHost`. */
-export interface HostData {
+interface HostData {
   readonly data: TypedArray;
   readonly dtype: DType;
 }

@@ -13,7 +13,7 @@ import { inflateExactly } from "./zip/inflate.js";
 import { readZipDirectory, ZipFormatError, type ZipEntry } from "./zip/zip-directory.js";
 
 /** What a reader expects of an entry's size. */
-export interface ZipReadOptions {
+interface ZipReadOptions {
   /** The entry must hold exactly this many bytes (a storage: numel x itemsize). */
   readonly size?: number;
   /** The entry may hold at most this many bytes. */

@@ -26,7 +26,7 @@ let envCache: { readonly value: number | undefined } | undefined;
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, kib: 2 ** 10, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12, tib: 2 ** 40 };
 
 /** Parses `8GiB`, `512 MiB`, `1e9`, `4294967296`; undefined when not a positive size. */
-export function parseByteSize(text: string): number | undefined {
+function parseByteSize(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   if (!m) return undefined;
   const unit = UNITS[m[2]!.toLowerCase()];
@@ -74,7 +74,7 @@ function limitOf(device: Device): { bytes: number; fromDevice: boolean } {
 }
 
 /** `4294967296 bytes (4 GiB)`. */
-export function describeBytes(bytes: number): string {
+function describeBytes(bytes: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
   let v = bytes;
   let i = 0;
@@ -87,7 +87,7 @@ export function describeBytes(bytes: number): string {
 }
 
 /** Bytes of a `dtype` tensor of `shape` in host layout. */
-export function tensorBytes(shape: Shape, dtype: DType): number {
+function tensorBytes(shape: Shape, dtype: DType): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n * bytesPerElement(dtype);

@@ -23,7 +23,7 @@ export function bitsToF32(bits: number): number {
 }
 
 /** float32 bits of the half with bit pattern `h` (exact). */
-export function f16BitsToF32Bits(h: number): number {
+function f16BitsToF32Bits(h: number): number {
   const sign = (h & 0x8000) << 16;
   const exp = (h >>> 10) & 0x1f;
   let mant = h & 0x3ff;
@@ -40,7 +40,7 @@ export function f16BitsToF32Bits(h: number): number {
 }
 
 /** Half bits of the float32 with bit pattern `x`, rounded to nearest even. */
-export function f32BitsToF16Bits(x: number): number {
+function f32BitsToF16Bits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
@@ -65,14 +65,14 @@ export function f32BitsToF16Bits(x: number): number {
 }
 
 /** bfloat16 bits of the float32 with bit pattern `x`, rounded to nearest even. */
-export function f32BitsToBf16Bits(x: number): number {
+function f32BitsToBf16Bits(x: number): number {
   if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) return ((x >>> 16) | 0x40) & 0xffff; // quiet NaN
   // Adding 0x7fff plus the kept LSB rounds half to even; overflow of the max finite rounds to infinity.
   return ((x >>> 0) + 0x7fff + ((x >>> 16) & 1)) >>> 16;
 }
 
 /** float32 bits of the bfloat16 with bit pattern `b` (exact: bfloat16 is the top half of a float32). */
-export function bf16BitsToF32Bits(b: number): number {
+function bf16BitsToF32Bits(b: number): number {
   return ((b & 0xffff) << 16) >>> 0;
 }
 

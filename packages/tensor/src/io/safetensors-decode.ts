@@ -33,7 +33,7 @@ export interface DecodeOptions {
 const CHUNK_BYTES = 1 << 23;
 
 /** The tensor dtype a stored dtype loads as under `options`. */
-export function loadedDType(dtype: SafetensorsDType, options: DecodeOptions = {}): DType {
+function loadedDType(dtype: SafetensorsDType, options: DecodeOptions = {}): DType {
   if (options.dtype === "float16" && (dtype === "F64" || dtype === "F32" || dtype === "F16" || dtype === "BF16")) return "float16";
   if (dtype === "F64" && options.dtype === "float32") return "float32";
   return LOADED_DTYPE[dtype];

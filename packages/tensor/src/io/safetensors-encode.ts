@@ -7,14 +7,14 @@ import { METADATA_KEY, fmtList, headerError } from "./safetensors-header.js";
 export type FloatStorageDType = "F16" | "BF16" | "F32";
 
 /** What the writer needs to know about a tensor before it has the data. */
-export interface EncodeInput {
+interface EncodeInput {
   readonly name: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
 }
 
 /** One tensor's place in the file being written. */
-export interface PlannedTensor {
+interface PlannedTensor {
   readonly name: string;
   readonly dtype: DType;
   readonly stored: SafetensorsDType;

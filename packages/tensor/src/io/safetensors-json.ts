@@ -174,7 +174,7 @@ export class JsonCursor {
 }
 
 /** Where a header nests deeper than allowed: the depth reached, the character and the top-level key around it. */
-export interface NestingProblem {
+interface NestingProblem {
   readonly depth: number;
   readonly at: number;
   /** The top-level key whose value nests too deep (undefined when none was read yet). */

@@ -27,7 +27,7 @@ export interface AttentionOptions {
 }
 
 /** Largest head dim (of q/k and of v) the fused WebGPU kernel takes; larger ones run as a composite there. */
-export const MAX_FUSED_HEAD_DIM = 256;
+const MAX_FUSED_HEAD_DIM = 256;
 
 const OP = "scaledDotProductAttention";
 

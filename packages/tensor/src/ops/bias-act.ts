@@ -12,7 +12,7 @@ import { runKernel, type KernelOpDef } from "./registry.js";
 import { sumTo } from "./util.js";
 
 /** The activations biasActivation fuses. */
-export const BIAS_ACTIVATIONS: readonly BiasActivation[] = ["none", "relu", "gelu", "geluTanh", "quickGelu", "silu"];
+const BIAS_ACTIVATIONS: readonly BiasActivation[] = ["none", "relu", "gelu", "geluTanh", "quickGelu", "silu"];
 
 /**
  * act(x + bias) in one kernel: `bias` (1-D, the size of x's last dim) broadcasts over the last axis;

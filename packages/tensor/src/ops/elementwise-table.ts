@@ -5,7 +5,7 @@
  */
 
 /** How a unary op's result dtype follows its input: `same` keeps it, `float` turns ints into float32. */
-export type UnaryKind = "same" | "float" | "bool";
+type UnaryKind = "same" | "float" | "bool";
 
 /** Definition of an elementwise unary op. */
 export interface UnaryDef {
@@ -97,7 +97,7 @@ export const UNARY = {
 export type UnaryOpName = keyof typeof UNARY;
 
 /** `arith` promotes the operands, `float` also turns ints into float32, `compare`/`logical` give bool. */
-export type BinaryKind = "arith" | "float" | "compare" | "logical";
+type BinaryKind = "arith" | "float" | "compare" | "logical";
 
 /** Definition of an elementwise binary op. */
 export interface BinaryDef {

@@ -16,7 +16,7 @@ export interface KernelOpDef<A> {
 }
 
 /** The strided view a view op produces (no data is copied). */
-export interface ViewResult {
+interface ViewResult {
   readonly shape: Shape;
   readonly strides: readonly number[];
   readonly offset: number;

@@ -11,7 +11,7 @@ import { installOps, type KernelOpTable } from "./registry.js";
 import { shapeDefs, viewDefs } from "./shape.js";
 
 /** Every kernel op's definition; the annotation makes a missing op (or VJP) a compile error. */
-export const kernelOpTable: KernelOpTable = {
+const kernelOpTable: KernelOpTable = {
   ...elementwiseDefs,
   ...reduceDefs,
   ...shapeDefs,

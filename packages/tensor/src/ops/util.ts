@@ -8,7 +8,7 @@ import { runKernel, runView } from "./registry.js";
 export type TensorLike = Tensor | number;
 
 /** The dtype a Python-style scalar takes next to a tensor of `dtype`. */
-export function scalarDType(value: number, dtype: DType): DType {
+function scalarDType(value: number, dtype: DType): DType {
   if (isFloat(dtype)) return dtype;
   if (Number.isInteger(value)) return dtype === "bool" && value !== 0 && value !== 1 ? "int32" : dtype;
   return "float32";

@@ -35,7 +35,7 @@ export interface TruncatedNormalSampleOptions<D extends SampleFloatDType = Sampl
 }
 
 /** Throws naming `fn` unless `dtype` is a float dtype; returns it. @internal */
-export function checkFloatDType(fn: string, dtype: unknown): SampleFloatDType {
+function checkFloatDType(fn: string, dtype: unknown): SampleFloatDType {
   if (dtype !== "float32" && dtype !== "float64" && dtype !== "float16") {
     throw new Error(`${fn}: dtype must be "float32", "float64" or "float16", got ${describe(dtype)}`);
   }

@@ -44,7 +44,7 @@ export interface Endpoints {
 }
 
 /** The decision thresholds of the protocol (benchmarks/results/demo-protocol.md). */
-export const DEMO_CRITERIA = { mmvpOverPlacebo: 5, zeroShotMaxDrop: 1, probeGain: 5 } as const;
+const DEMO_CRITERIA = { mmvpOverPlacebo: 5, zeroShotMaxDrop: 1, probeGain: 5 } as const;
 
 /** One criterion and whether the run met it. */
 export interface Criterion {

@@ -8,7 +8,7 @@ import { conditionTokensFrom, divaCondition, type ConditionSource } from "../../
 import { encodeLatents, type DivaLossContext, type DivaTrainable } from "../../objective.js";
 
 /** Options of {@link heldOutLosses}. */
-export interface HeldOutLossOptions {
+interface HeldOutLossOptions {
   /** Root key: chunk c, draw d use foldIn(foldIn(key, c), d), so every model sees the same noise and timesteps. */
   readonly key: RandomKey;
   /** Noise draws per image (the loss is their mean). */

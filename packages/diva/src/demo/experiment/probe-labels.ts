@@ -6,19 +6,6 @@
 import type { ProbeLabels } from "./ridge-probe.js";
 import { isOriented, supportsDot, supportsGlyph, supportsHollow, supportsStripes, type Scene } from "../world/index.js";
 
-/** Probe heads and the MMVP pattern each mirrors. */
-export const PROBE_HEADS = {
-  direction: "Orientation and Direction",
-  dot: "Presence of Specific Features",
-  fill: "State and Condition",
-  count: "Quantity and Count",
-  position: "Positional and Relational Context",
-  colour: "Color and Appearance",
-  pattern: "Structural Characteristics",
-  glyph: "Texts",
-  view: "Viewpoint and Perspective",
-} as const;
-
 /** The probe labels of a scene (null: the head does not apply). */
 export function probeLabels(scene: Scene): ProbeLabels {
   const count = String(scene.objects.length);

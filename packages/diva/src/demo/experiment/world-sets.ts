@@ -17,7 +17,7 @@ export const TEST_WORLD_SEED = 2024;
 export const VALIDATION_WORLD_SEED = 31337;
 
 /** The seed of every set, derived from the world seed. */
-export interface WorldSeeds {
+interface WorldSeeds {
   /** The world seed they derive from. */
   readonly world: number;
   readonly benchmark: number;
@@ -106,7 +106,7 @@ export function zeroShotSet(seeds: WorldSeeds, size: number, perClass: number): 
 }
 
 /** Scenes of the training distribution from a seed and a tag (probe and held-out images). */
-export function sampleScenes(seed: number, tag: string, n: number): Scene[] {
+function sampleScenes(seed: number, tag: string, n: number): Scene[] {
   const rng = createRng(seed, tag);
   return Array.from({ length: n }, () => sampleTrainingScene(rng));
 }

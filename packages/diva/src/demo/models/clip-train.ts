@@ -28,7 +28,7 @@ import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
 import { OPENAI_NORMALIZATION } from "../../presets.js";
 
 /** Options of the tiny CLIP's contrastive training. */
-export interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
+interface ClipTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
   readonly seed: number;
   readonly batchSize: number;
   /** Probability that a caption mentions each fine attribute (web captions leave detail out). */
@@ -75,7 +75,7 @@ function bceWithLogits(z: Tensor, y: Tensor): Tensor {
 }
 
 /** World images [B, 3, 32, 32] normalised like OpenAI CLIP. */
-export function worldBatchToTensor(items: readonly { data: Float32Array }[]): Tensor {
+function worldBatchToTensor(items: readonly { data: Float32Array }[]): Tensor {
   const n = DEMO_IMAGE_SIZE * DEMO_IMAGE_SIZE;
   const out = new Float32Array(items.length * 3 * n);
   items.forEach((it, b) => {
@@ -89,7 +89,7 @@ export function worldBatchToTensor(items: readonly { data: Float32Array }[]): Te
 }
 
 /** Symmetric InfoNCE of open_clip: cross entropy of image->text and text->image logits, averaged. */
-export function contrastiveLoss(params: ClipParams, config: OpenClipConfig, images: Tensor, ids: Tensor): Tensor {
+function contrastiveLoss(params: ClipParams, config: OpenClipConfig, images: Tensor, ids: Tensor): Tensor {
   return tidy(() => {
     const img = encodeImage(params, config, images, { normalize: true });
     const txt = encodeText(params, config, ids, { normalize: true });

@@ -40,7 +40,7 @@ import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
 import { concat, crossEntropy, div, indexSelect, matmul, random, relu, stopGradient, tensor, transpose } from "@diva/tensor";
 
 /** Options shared by the diffusion trainings. */
-export interface DiffusionTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
+interface DiffusionTrainOptions extends Omit<TrainLoopOptions, "weightDecay"> {
   readonly seed: number;
   readonly batchSize: number;
   /** Images encoded once for UNet training (default 4096). */
@@ -48,7 +48,7 @@ export interface DiffusionTrainOptions extends Omit<TrainLoopOptions, "weightDec
 }
 
 /** World images as a [B, 3, 32, 32] tensor in [-1, 1] (the VAE's input range). */
-export function worldToVaeInput(items: readonly { data: Float32Array }[]): Tensor {
+function worldToVaeInput(items: readonly { data: Float32Array }[]): Tensor {
   const n = 3 * DEMO_IMAGE_SIZE * DEMO_IMAGE_SIZE;
   const out = new Float32Array(items.length * n);
   items.forEach((it, b) => {
@@ -82,7 +82,7 @@ function weightedMse(recon: Tensor, x: Tensor, w: Tensor): Tensor {
 }
 
 /** Options of the VAE training. */
-export interface VaeTrainOptions extends DiffusionTrainOptions {
+interface VaeTrainOptions extends DiffusionTrainOptions {
   readonly klWeight: number;
   /** Extra loss weight of object pixels (default 0: plain MSE); see `foregroundWeights`. */
   readonly foregroundWeight?: number;
@@ -231,7 +231,7 @@ export interface TinyDiffusionParams {
 }
 
 /** Options of the tiny UNet's training. */
-export interface UnetTrainOptions extends DiffusionTrainOptions {
+interface UnetTrainOptions extends DiffusionTrainOptions {
   /** Start from these weights instead of a fresh initialisation (a continued run). */
   readonly init?: TinyDiffusionParams;
   /**

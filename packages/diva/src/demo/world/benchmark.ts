@@ -14,14 +14,14 @@ import { createRng, type Seed } from "./rng.js";
 import type { Scene } from "./scene.js";
 
 /** The benchmark's default seed (fixed before any model was trained). */
-export const DEFAULT_BENCHMARK_SEED = 2024;
+const DEFAULT_BENCHMARK_SEED = 2024;
 /** Name of the statements file. */
 export const QUESTIONS_FILE = "Questions.csv";
 /** Name of the images folder. */
 export const IMAGES_FOLDER = "MLLM_VLM Images";
 
 /** One benchmark question: an image and its statement. */
-export interface SyntheticMmvpItem {
+interface SyntheticMmvpItem {
   /** Question id, 1..270. */
   readonly id: number;
   /** Pattern (the CSV `Type`). */
@@ -35,7 +35,7 @@ export interface SyntheticMmvpItem {
 }
 
 /** One pair: two items differing in one attribute. */
-export interface SyntheticMmvpPair {
+interface SyntheticMmvpPair {
   /** Pattern of the pair. */
   readonly type: MmvpPatternName;
   /** The odd-id item and the even-id item. */
@@ -61,7 +61,7 @@ export interface SyntheticMmvp {
 export type PairSelector = (type: MmvpPatternName, candidates: readonly ScenePair[], count: number) => readonly number[] | Promise<readonly number[]>;
 
 /** Options of the benchmark. */
-export interface BenchmarkOptions {
+interface BenchmarkOptions {
   /** Seed (default `DEFAULT_BENCHMARK_SEED`). */
   readonly seed?: Seed;
   /** Pairs per pattern (default 15). */
@@ -76,7 +76,7 @@ export interface BenchmarkOptions {
 }
 
 /** Options of `generateMmvpBenchmark`. */
-export interface GenerateBenchmarkOptions extends BenchmarkOptions {
+interface GenerateBenchmarkOptions extends BenchmarkOptions {
   /** Image side in pixels (default 32). */
   readonly size?: number;
   /** Antialiasing supersamples per pixel side (default 4). */

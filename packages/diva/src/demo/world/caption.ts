@@ -8,7 +8,7 @@ import type { Rng } from "./rng.js";
 import type { Scene } from "./scene.js";
 
 /** Options of the sparse (web-like) captions. */
-export interface CaptionOptions {
+interface CaptionOptions {
   /** Random source deciding what is mentioned. */
   readonly rng: Rng;
   /** Probability that each applicable fine attribute is mentioned (default `DEFAULT_DETAIL_PROBABILITY`). */
@@ -18,12 +18,12 @@ export interface CaptionOptions {
 }
 
 /** Default probability of mentioning a fine attribute. */
-export const DEFAULT_DETAIL_PROBABILITY = 0.15;
+const DEFAULT_DETAIL_PROBABILITY = 0.15;
 /** Default probability of mentioning colour. */
-export const DEFAULT_COLOUR_PROBABILITY = 0.5;
+const DEFAULT_COLOUR_PROBABILITY = 0.5;
 
 /** What a sparse caption mentions. */
-export interface CaptionPlan {
+interface CaptionPlan {
   /** Everything mentioned (always includes "kind"). */
   readonly mentions: ReadonlySet<Mention>;
   /** The fine attributes the scene offered. */

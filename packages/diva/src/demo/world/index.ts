@@ -22,4 +22,3 @@ export * from "./csv.js";
 export * from "./benchmark.js";
 export * from "./zero-shot.js";
 export * from "./streams.js";
-export * from "./contact-sheet.js";

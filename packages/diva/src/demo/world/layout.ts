@@ -22,7 +22,7 @@ export function objectCentre(object: WorldObject): readonly [number, number] {
 }
 
 /** The camera: image point (u, v) shows scene point (cx + (u - 0.5) / zoom, cy + (v - 0.5) / zoom). */
-export interface Camera {
+interface Camera {
   /** Scene point at the image centre, x. */
   readonly cx: number;
   /** Scene point at the image centre, y. */

@@ -12,7 +12,7 @@ import { dotCentre, shapeDistance } from "./shapes.js";
 import type { DirectionName } from "./vocabulary.js";
 
 /** Rendering options. */
-export interface RenderOptions {
+interface RenderOptions {
   /** Image side in pixels (default 32). */
   readonly size?: number;
   /** Supersamples per pixel side (default 4; 1 turns antialiasing off). */

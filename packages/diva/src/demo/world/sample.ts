@@ -12,7 +12,7 @@ import {
 } from "./vocabulary.js";
 
 /** Probabilities of the training distribution (exported so reports can print them). */
-export const TRAINING_DISTRIBUTION = {
+const TRAINING_DISTRIBUTION = {
   /** Number of objects: 1, 2, 3. */
   count: [[1, 0.6], [2, 0.25], [3, 0.15]] as const,
   /** Size of a lone object. */
@@ -43,7 +43,7 @@ export function sampleJitter(rng: Rng): readonly [number, number, number] {
 }
 
 /** Options of `sampleObject`. */
-export interface ObjectOptions {
+interface ObjectOptions {
   /** Fixed kind (default: uniform). */
   readonly kind?: ShapeKind;
   /** Fixed colour (default: uniform). */
@@ -57,7 +57,7 @@ export interface ObjectOptions {
 }
 
 /** One random object. */
-export function sampleObject(rng: Rng, options: ObjectOptions = {}): WorldObject {
+function sampleObject(rng: Rng, options: ObjectOptions = {}): WorldObject {
   const D = TRAINING_DISTRIBUTION;
   const kind = options.kind ?? rng.pick(SHAPE_KINDS);
   const colour = options.colour ?? rng.pick(COLOUR_NAMES);
@@ -86,7 +86,7 @@ export function sampleSingleObjectScene(rng: Rng, options: ObjectOptions = {}): 
 }
 
 /** A scene with `count` small objects in distinct slots: one repeated kind and colour, or independent ones. */
-export function sampleMultiObjectScene(rng: Rng, count: number): Scene {
+function sampleMultiObjectScene(rng: Rng, count: number): Scene {
   const background = rng.pick(BACKGROUND_NAMES);
   const slots = rng.shuffle(POSITION_NAMES).slice(0, count);
   const same = rng.bool(TRAINING_DISTRIBUTION.sameGroup);

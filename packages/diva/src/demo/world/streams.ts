@@ -14,10 +14,10 @@ import { buildPair } from "./pairs.js";
 import { MMVP_PATTERN_NAMES } from "./patterns.js";
 
 /** Stream tags (the benchmark uses "mmvp", the zero-shot set "zero-shot"). */
-export const STREAM_TAGS = { clip: "clip-train", clipPairs: "clip-train-pairs", diffusion: "diffusion-train", diffusionPairs: "diffusion-train-pairs", diva: "diva-train" } as const;
+const STREAM_TAGS = { clip: "clip-train", clipPairs: "clip-train-pairs", diffusion: "diffusion-train", diffusionPairs: "diffusion-train-pairs", diva: "diva-train" } as const;
 
 /** Options common to the streams. */
-export interface StreamOptions {
+interface StreamOptions {
   /** Seed of the stream. */
   readonly seed: Seed;
   /** Image side in pixels (default 32). */
@@ -27,7 +27,7 @@ export interface StreamOptions {
 }
 
 /** Options of the CLIP stream's sparse captions. */
-export interface ClipStreamOptions extends StreamOptions {
+interface ClipStreamOptions extends StreamOptions {
   /** Probability of mentioning each fine attribute (default 0.15). */
   readonly detailProbability?: number;
   /** Probability of mentioning colours (default 0.5). */

@@ -33,12 +33,12 @@ export const DIRECTION_NAMES = ["up", "down", "left", "right"] as const;
 export type DirectionName = (typeof DIRECTION_NAMES)[number];
 
 /** Filled or hollow (outline only). */
-export const FILL_NAMES = ["filled", "hollow"] as const;
+const FILL_NAMES = ["filled", "hollow"] as const;
 /** One fill state. */
 export type FillName = (typeof FILL_NAMES)[number];
 
 /** Surface structure. */
-export const PATTERN_NAMES = ["plain", "striped"] as const;
+const PATTERN_NAMES = ["plain", "striped"] as const;
 /** One surface structure. */
 export type PatternName = (typeof PATTERN_NAMES)[number];
 
@@ -48,12 +48,12 @@ export const GLYPH_NAMES = ["T", "L", "E", "F", "H", "C", "O", "U"] as const;
 export type GlyphName = (typeof GLYPH_NAMES)[number];
 
 /** Object sizes. */
-export const SCALE_NAMES = ["small", "medium", "large"] as const;
+const SCALE_NAMES = ["small", "medium", "large"] as const;
 /** One object size. */
 export type ScaleName = (typeof SCALE_NAMES)[number];
 
 /** Camera views: "far" zooms out around the image centre, "close-up" zooms in on the first object (cropping it). */
-export const VIEW_NAMES = ["normal", "far", "close-up"] as const;
+const VIEW_NAMES = ["normal", "far", "close-up"] as const;
 /** One camera view. */
 export type ViewName = (typeof VIEW_NAMES)[number];
 

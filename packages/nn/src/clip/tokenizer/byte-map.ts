@@ -9,7 +9,7 @@ function isPrintable(byte: number): boolean {
 }
 
 /** byte -> character, indexed by byte value. */
-export const BYTE_TO_CHAR: readonly string[] = (() => {
+const BYTE_TO_CHAR: readonly string[] = (() => {
   const chars: string[] = [];
   let next = 0x100;
   for (let b = 0; b < 256; b++) chars.push(String.fromCharCode(isPrintable(b) ? b : next++));

@@ -11,7 +11,7 @@ const PY_SPACE_RUN = new RegExp(`[${PY_SPACE}]+`, "gu");
 const PY_SPACE_EDGES = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "gu");
 
 /** Python `str.strip()` with no arguments. */
-export function pyStrip(text: string): string {
+function pyStrip(text: string): string {
   return text.replace(PY_SPACE_EDGES, "");
 }
 

@@ -4,7 +4,7 @@ import { applyGroupNorm } from "../../layers/norm.js";
 import type { ShapeBuilder } from "./shapes.js";
 
 /** Everything that fixes a diffusers `Attention` module. */
-export interface AttentionSpec {
+interface AttentionSpec {
   queryDim: number;
   /** Width of the key/value input (the query width for self-attention). */
   contextDim: number;

@@ -23,7 +23,7 @@ export function upsampleForward(p: ConvSamplerParams, x: Tensor, size?: readonly
 }
 
 /** Nearest-neighbour 2x upsampling of [N, C, H, W] as one broadcast copy (its gradient is a sum over 2x2). */
-export function nearest2x(x: Tensor): Tensor {
+function nearest2x(x: Tensor): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   return reshape(expand(reshape(x, [N, C, H, 1, W, 1]), [N, C, H, 2, W, 2]), [N, C, 2 * H, 2 * W]);
 }

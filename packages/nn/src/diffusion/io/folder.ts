@@ -5,7 +5,7 @@ const fs = (): Promise<typeof import("node:fs/promises")> => import("node:fs/pro
 const join = (...parts: string[]): string => parts.join("/").replace(/\/+/g, "/");
 
 /** True when `path` exists. */
-export async function exists(path: string): Promise<boolean> {
+async function exists(path: string): Promise<boolean> {
   try {
     await (await fs()).stat(path);
     return true;

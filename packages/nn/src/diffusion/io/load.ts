@@ -37,7 +37,7 @@ export interface LoadedDiffusersComponent<P, C> {
 }
 
 /** Maps a stored checkpoint name to the canonical one (for legacy layouts); null keeps the name. */
-export type KeyRenamer = (name: string) => string | null;
+type KeyRenamer = (name: string) => string | null;
 
 /**
  * Stored tensors renamed and compared with `expected`. A stored [out, in, 1, 1] tensor where [out, in] is

@@ -6,8 +6,6 @@
 /** Rounds to the nearest float32. */
 export const f32 = Math.fround;
 
-/** float32 a + b. */
-export const add32 = (a: number, b: number): number => f32(a + b);
 /** float32 a - b. */
 export const sub32 = (a: number, b: number): number => f32(a - b);
 /** float32 a * b. */
@@ -21,7 +19,7 @@ export const sqrt32 = (a: number): number => f32(Math.sqrt(a));
  * float32 fused multiply-add a * b + c with one rounding (the product of two float32 values is exact in double,
  * so only the final sum is rounded, to double and then to float32).
  */
-export const fma32 = (a: number, b: number, c: number): number => f32(f32(a) * f32(b) + f32(c));
+const fma32 = (a: number, b: number, c: number): number => f32(f32(a) * f32(b) + f32(c));
 
 /**
  * `torch.linspace(start, end, steps, dtype=torch.float32)` on the CPU, value for value: the step is computed in

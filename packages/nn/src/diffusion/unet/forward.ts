@@ -40,7 +40,7 @@ const CHECKPOINTED: Blocks = {
 };
 
 /** The resolved plan of a config object (cached per object, since configs are plain immutable data). */
-export function unetPlanOf(config: UNet2DConditionConfig): UNetPlan {
+function unetPlanOf(config: UNet2DConditionConfig): UNetPlan {
   let plan = planCache.get(config);
   if (!plan) {
     plan = planUNet(config);
@@ -95,7 +95,7 @@ function checkInputs(sample: Tensor, ctx: Tensor, plan: UNetPlan): void {
 }
 
 /** The forward pass, reporting intermediates to `tap`. Not scoped: callers wrap it in `tidy`. */
-export function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, ctx: Tensor, plan: UNetPlan, tap: Tap | null, options: UNetForwardOptions = {}): Tensor {
+function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, ctx: Tensor, plan: UNetPlan, tap: Tap | null, options: UNetForwardOptions = {}): Tensor {
   checkInputs(sample, ctx, plan);
   const blocks = options.checkpoint ? CHECKPOINTED : PLAIN;
   const B = sample.shape[0]!;

@@ -8,7 +8,7 @@ import type { UNetParams } from "./params.js";
 import { planUNet, type UNetPlan } from "./plan.js";
 
 /** Names and shapes (and initialisers) of a UNet's parameters, in diffusers' state_dict order. */
-export function unetShapeBuilder(config: UNet2DConditionConfig | UNetPlan): ShapeBuilder {
+function unetShapeBuilder(config: UNet2DConditionConfig | UNetPlan): ShapeBuilder {
   const plan = "down" in config && "timeProj" in config ? (config as UNetPlan) : planUNet(config as UNet2DConditionConfig);
   const b = new ShapeBuilder();
   b.conv("conv_in", plan.inChannels, plan.blockOut0, plan.convInKernel);

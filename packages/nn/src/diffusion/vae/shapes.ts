@@ -26,7 +26,7 @@ function midShapes(b: ShapeBuilder, c: ResolvedVAEConfig, channels: number): voi
 }
 
 /** Names and shapes (and initialisers) of an AutoencoderKL's parameters, in diffusers' state_dict order. */
-export function vaeShapeBuilder(config: AutoencoderKLConfig): ShapeBuilder {
+function vaeShapeBuilder(config: AutoencoderKLConfig): ShapeBuilder {
   const c = resolveVAEConfig(config);
   const boc = c.blockOutChannels;
   const last = boc[boc.length - 1]!;

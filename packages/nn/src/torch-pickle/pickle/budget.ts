@@ -10,11 +10,11 @@
  */
 
 /** Steps allowed per pickle byte. */
-export const WORK_PER_BYTE = 16;
+const WORK_PER_BYTE = 16;
 /** Steps allowed on top of the per-byte budget. */
-export const WORK_ALLOWANCE = 1 << 20;
+const WORK_ALLOWANCE = 1 << 20;
 /** Ceiling on the estimated bytes of the objects one unpickle builds. */
-export const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
+const MAX_OBJECT_BYTES = 256 * 1024 * 1024;
 
 /** Estimated heap bytes of a dict (a JS object and a Map), a container, and a slot in one. */
 export const DICT_BYTES = 256;
@@ -22,7 +22,7 @@ export const CONTAINER_BYTES = 64;
 export const SLOT_BYTES = 16;
 
 /** What is being paid for, or a function making that text (called only for an error). */
-export type Label = string | (() => string);
+type Label = string | (() => string);
 
 const text = (what: Label) => (typeof what === "string" ? what : what());
 

@@ -4,7 +4,7 @@
  */
 
 /** `v` as a number when it is a safe integer, else the bigint itself. */
-export function normalizeInt(v: bigint): number | bigint {
+function normalizeInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 

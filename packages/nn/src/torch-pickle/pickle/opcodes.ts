@@ -88,8 +88,3 @@ export function opcodeLabel(code: number): string {
   const name = NAMES.get(code);
   return name ? `${name} (${hex})` : hex;
 }
-
-/** True when `code` is an opcode of some protocol. */
-export function isKnownOpcode(code: number): boolean {
-  return NAMES.has(code);
-}

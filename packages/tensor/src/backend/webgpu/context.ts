@@ -9,7 +9,7 @@ import { WebGPUStorage } from "./storage.js";
 import type { Params } from "./params.js";
 
 /** Usage of tensor buffers: STORAGE | COPY_SRC | COPY_DST. */
-export const TENSOR_USAGE = 0x0080 | 0x0004 | 0x0008;
+const TENSOR_USAGE = 0x0080 | 0x0004 | 0x0008;
 
 /** Everything kernels need: the device and its queue, pool, pipeline cache, limits and features. */
 export class GpuContext {
@@ -64,10 +64,10 @@ export class GpuContext {
 }
 
 /** Everything a kernel's WGSL generator reads: the kernel's name and plain values (dtypes, ranks, variants, WGSL snippets). */
-export type KernelSpec = { readonly kernel: string } & { readonly [field: string]: KernelSpecValue };
+type KernelSpec = { readonly kernel: string } & { readonly [field: string]: KernelSpecValue };
 
 /** A field of a {@link KernelSpec}: a plain value or a list of them (one per input, say). */
-export type KernelSpecValue = string | number | boolean | null | readonly (string | number | boolean)[];
+type KernelSpecValue = string | number | boolean | null | readonly (string | number | boolean)[];
 
 /** The pipeline-cache key of a spec: the kernel's name, then each field as `name=value` (lists comma-joined), sorted by name. */
 export function kernelKey(spec: KernelSpec): string {

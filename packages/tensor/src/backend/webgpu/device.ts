@@ -3,7 +3,7 @@ import type { AdapterChoice } from "./loader.js";
 import { GPU_SETUP_TIMEOUT_MS, withDeadline } from "./deadline.js";
 
 /** Optional features the backend uses when the adapter has them. */
-export const WANTED_FEATURES: readonly GPUFeatureName[] = ["shader-f16", "subgroups", "timestamp-query"];
+const WANTED_FEATURES: readonly GPUFeatureName[] = ["shader-f16", "subgroups", "timestamp-query"];
 
 /** Limits worth raising to the adapter's maximum, most important first. */
 const KEY_LIMITS = [

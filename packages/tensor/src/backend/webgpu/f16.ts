@@ -2,7 +2,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** IEEE half-precision bits of a number (round to nearest even; overflow to infinity; NaN kept). */
-export function toHalfBits(value: number): number {
+function toHalfBits(value: number): number {
   f32[0] = value;
   const x = u32[0]!;
   const sign = (x >>> 16) & 0x8000;
@@ -28,7 +28,7 @@ export function toHalfBits(value: number): number {
 }
 
 /** The number whose IEEE half-precision bits are `bits`. */
-export function fromHalfBits(bits: number): number {
+function fromHalfBits(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exp = (bits >>> 10) & 0x1f;
   const mant = bits & 0x3ff;

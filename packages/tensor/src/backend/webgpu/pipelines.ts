@@ -4,7 +4,7 @@ import type { ErrorTracker } from "./errors.js";
 import type { PipelineEntry } from "./queue.js";
 
 /** Options of {@link PipelineCache}. */
-export interface PipelineCacheOptions {
+interface PipelineCacheOptions {
   /** Where `DIVA_PRINT_WGSL` is read (default: the process's environment); read once, at construction. */
   env?: EnvSource;
   /** Where printed kernels go (default: console.log). */

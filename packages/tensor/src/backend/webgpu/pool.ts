@@ -2,7 +2,7 @@
 import type { ErrorTracker } from "./errors.js";
 
 /** Options of a buffer pool. */
-export interface PoolOptions {
+interface PoolOptions {
   /** Bytes of released buffers kept for reuse; beyond it released buffers are destroyed. */
   readonly maxCachedBytes: number;
   /** The device's maxBufferSize. */

@@ -15,7 +15,7 @@ export interface PipelineEntry {
 }
 
 /** Options of a command queue. */
-export interface QueueOptions {
+interface QueueOptions {
   /** Dispatches recorded before the encoder is submitted without waiting for a read. */
   readonly maxDispatchesPerSubmit: number;
   /** The device's minUniformBufferOffsetAlignment. */

@@ -42,7 +42,7 @@ export async function withoutWaylandNoise<T>(isDir: (path: string) => boolean, f
 }
 
 /** What the probe found: the Vulkan driver manifests Dawn gives an adapter for, and the others. */
-export interface VulkanProbe {
+interface VulkanProbe {
   readonly accepted: readonly string[];
   readonly refused: readonly string[];
 }

@@ -7,7 +7,7 @@
  */
 
 /** The adapter fields the check reads (GPUAdapterInfo, with isFallbackAdapter where the adapter has it). */
-export interface AdapterInfoLike {
+interface AdapterInfoLike {
   readonly vendor?: string;
   readonly architecture?: string;
   readonly device?: string;

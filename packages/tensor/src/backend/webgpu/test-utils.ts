@@ -28,7 +28,7 @@ export interface Layout {
 }
 
 /** A contiguous layout of `shape`. */
-export function contiguousLayout(shape: readonly number[]): Layout {
+function contiguousLayout(shape: readonly number[]): Layout {
   return { shape, strides: contiguousStrides(shape), offset: 0 };
 }
 
@@ -40,7 +40,7 @@ export function viewOf(b: WebGPUBackend, data: ArrayLike<number>, dtype: DType, 
 }
 
 /** A host typed array for `dtype` holding `data`. */
-export function hostArray(dtype: DType, data: ArrayLike<number>): TypedArray {
+function hostArray(dtype: DType, data: ArrayLike<number>): TypedArray {
   switch (dtype) {
     case "int32":
       return Int32Array.from(data);

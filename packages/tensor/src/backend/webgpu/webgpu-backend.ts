@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import type { Backend, KernelTable, Storage } from "../backend.js";
 import type { DType, TypedArray } from "../../dtype.js";
-import { GpuContext, TENSOR_USAGE } from "./context.js";
+import { GpuContext } from "./context.js";
 import { describeAdapter, requestDevice } from "./device.js";
 import { gpuElementBytes } from "./dtypes.js";
 import { ErrorTracker } from "./errors.js";
@@ -296,6 +296,3 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
   warnIfSoftwareAdapter(choice.adapter);
   return new WebGPUBackend(choice, device, options);
 }
-
-/** Buffer usage of tensor storages (exported for tests). */
-export { TENSOR_USAGE };

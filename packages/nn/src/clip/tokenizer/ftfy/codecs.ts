@@ -10,7 +10,7 @@
 import { CHARMAP_TABLES, type CharmapTable } from "./tables.js";
 
 /** A single-byte, ASCII-compatible codec, as the encoder direction (character -> byte) ftfy needs. */
-export interface Charmap {
+interface Charmap {
   /** ftfy's codec name, e.g. "sloppy-windows-1252". */
   readonly name: string;
   /** Character (one code point) -> byte, for every encodable character. */
@@ -54,7 +54,7 @@ export function encodeCharmap(text: string, charmap: Charmap): string | null {
 }
 
 /** Converts a binary string to bytes. */
-export function binaryToBytes(binary: string): Uint8Array {
+function binaryToBytes(binary: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;

@@ -13,7 +13,7 @@ import { stridedCode, writeIteration } from "../wgsl/strided.js";
 const WG = 64;
 
 /** One input of a map kernel. */
-export interface MapInput {
+interface MapInput {
   readonly view: TensorView;
   /** Strides of the view over the iteration shape (broadcast dimensions 0). */
   readonly strides: readonly number[];
@@ -26,7 +26,7 @@ export interface MapInput {
 }
 
 /** A kernel writing one value per element of an iteration shape. */
-export interface MapSpec {
+interface MapSpec {
   /** Op name for error messages. */
   readonly op: string;
   /** Identifies the body in the pipeline cache (with everything else that changes the WGSL). */

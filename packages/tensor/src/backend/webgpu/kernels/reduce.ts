@@ -10,7 +10,7 @@ import { grid, wgslModule } from "../wgsl/header.js";
 import { stridedCode, writeIteration } from "../wgsl/strided.js";
 
 /** The reductions over several axes. */
-export type ReduceOp = "sum" | "prod" | "max" | "min";
+type ReduceOp = "sum" | "prod" | "max" | "min";
 
 const COMBINE: Record<ReduceOp, (a: string, b: string) => string> = {
   sum: (a, b) => `${a} + ${b}`,

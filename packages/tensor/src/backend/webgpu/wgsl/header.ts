@@ -11,7 +11,7 @@ export interface BufferDecl {
 }
 
 /** What a kernel's WGSL module is made of. */
-export interface ModuleSpec {
+interface ModuleSpec {
   /** Compute type, declared as the alias `T`. */
   readonly T: WgslComputeType;
   /** Number of uniform words (binding 0), read with `mu(i)`, `mi(i)`, `mf(i)`. */
