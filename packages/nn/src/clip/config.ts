@@ -6,8 +6,22 @@
  */
 import { checkActivation, type ActivationName } from "../layers/activation.js";
 
+/** The layer arguments both towers' configs take. */
+export interface ClipLayerKwargs {
+  /** LayerNorm arguments (`eps`). */
+  norm_kwargs?: {
+    /** LayerNorm epsilon (default 1e-5). */
+    eps?: number;
+  } | null;
+  /** nn.GELU arguments (`approximate: "tanh"`). */
+  act_kwargs?: {
+    /** "tanh" selects the tanh approximation of GELU. */
+    approximate?: "none" | "tanh";
+  } | null;
+}
+
 /** open_clip `CLIPVisionCfg` (the fields that matter for the ViT and timm towers). */
-export interface ClipVisionCfg {
+export interface ClipVisionCfg extends ClipLayerKwargs {
   /** Input resolution (default 224). */
   image_size?: number | readonly [number, number];
   /** Transformer depth (default 12). A list selects open_clip's ModifiedResNet, which is not supported. */
@@ -34,16 +48,6 @@ export interface ClipVisionCfg {
   pool_type?: "tok" | "avg" | "none";
   /** open_clip returns tokens too (informational here: the towers always return them). */
   output_tokens?: boolean;
-  /** LayerNorm arguments (`eps`). */
-  norm_kwargs?: {
-    /** LayerNorm epsilon (default 1e-5). */
-    eps?: number;
-  } | null;
-  /** nn.GELU arguments (`approximate: "tanh"`). */
-  act_kwargs?: {
-    /** "tanh" selects the tanh approximation of GELU. */
-    approximate?: "none" | "tanh";
-  } | null;
   /** CoCa attentional pooler (not supported). */
   attentional_pool?: boolean | string;
   /** open_clip custom blocks (not supported). */
@@ -79,7 +83,7 @@ export interface ClipVisionCfg {
 }
 
 /** open_clip `CLIPTextCfg` (the fields of its native TextTransformer). */
-export interface ClipTextCfg {
+export interface ClipTextCfg extends ClipLayerKwargs {
   /** Number of positions (default 77). */
   context_length?: number;
   /** Vocabulary size (default 49408). */
@@ -110,16 +114,6 @@ export interface ClipTextCfg {
   proj_type?: "linear" | "none";
   /** open_clip returns tokens too (informational). */
   output_tokens?: boolean;
-  /** LayerNorm arguments (`eps`). */
-  norm_kwargs?: {
-    /** LayerNorm epsilon (default 1e-5). */
-    eps?: number;
-  } | null;
-  /** nn.GELU arguments (`approximate: "tanh"`). */
-  act_kwargs?: {
-    /** "tanh" selects the tanh approximation of GELU. */
-    approximate?: "none" | "tanh";
-  } | null;
   /** Hugging Face text tower (not supported in this layout; see the HF CLIPTextModel instead). */
   hf_model_name?: string | null;
   /** "clip" (default); "modern" is not supported. */

@@ -94,34 +94,53 @@ export function isHfClipLayout(names: Iterable<string>): boolean {
   return false;
 }
 
+/** A state dict under the other naming. */
+export interface RenamedClip {
+  /** The tensors under the target names. */
+  tensors: Record<string, Tensor>;
+  /** Tensors the map does not know, under their source names. */
+  unmapped: Record<string, Tensor>;
+}
+
+/** The bookkeeping of a renaming: the output record, `take` (marks a source name used) and what was never taken. */
+function renaming(flat: Record<string, Tensor>) {
+  const out = nameRecord<Tensor>();
+  const used = new Set<string>();
+  const take = (n: string): Tensor => {
+    used.add(n);
+    return flat[n]!;
+  };
+  /** The source tensors never taken, except those `dropped` names. */
+  const unmapped = (dropped: (name: string) => boolean): Record<string, Tensor> => {
+    const rest = nameRecord<Tensor>();
+    for (const [n, t] of Object.entries(flat)) if (!used.has(n) && !dropped(n)) rest[n] = t;
+    return rest;
+  };
+  return { out, take, unmapped };
+}
+
+/** The layer indices present under `prefix` (`prefix` + `i.` ...), ascending. */
+function layerIndices(flat: Record<string, Tensor>, prefix: string): number[] {
+  const layers = new Set<number>();
+  for (const n of Object.keys(flat)) {
+    if (!n.startsWith(prefix)) continue;
+    const i = Number(n.slice(prefix.length).split(".")[0]);
+    if (Number.isInteger(i)) layers.add(i);
+  }
+  return [...layers].sort((a, b) => a - b);
+}
+
 /**
  * Renames (and restacks) a Hugging Face CLIPModel state dict to open_clip names. Keys it does not know are
  * returned under `unmapped` with their HF names (position-id buffers are dropped silently). The input is
  * not modified or disposed; new tensors are made only for stacked q/k/v and transposed projections.
  */
-export function hfClipToOpenClip(flat: Record<string, Tensor>): {
-  /** The tensors under open_clip names. */
-  tensors: Record<string, Tensor>;
-  /** Tensors the map does not know, under their HF names. */
-  unmapped: Record<string, Tensor>;
-} {
-  const out = nameRecord<Tensor>();
-  const used = new Set<string>();
-  const take = (n: string) => {
-    used.add(n);
-    return flat[n]!;
-  };
+export function hfClipToOpenClip(flat: Record<string, Tensor>): RenamedClip {
+  const { out, take, unmapped } = renaming(flat);
   for (const [hf, oc] of FIXED_HF_TO_OC) if (flat[hf]) out[oc] = take(hf);
   for (const [hf, oc] of TRANSPOSED_HF_TO_OC) if (flat[hf]) out[oc] = contiguous(transpose(take(hf)));
   for (const [hfPrefix, ocPrefix] of TOWERS) {
-    const layers = new Set<number>();
-    for (const n of Object.keys(flat)) {
-      if (n.startsWith(hfPrefix)) {
-        const i = Number(n.slice(hfPrefix.length).split(".")[0]);
-        if (Number.isInteger(i)) layers.add(i);
-      }
-    }
-    for (const i of [...layers].sort((a, b) => a - b)) {
+    for (const i of layerIndices(flat, hfPrefix)) {
       const hp = `${hfPrefix}${i}.`;
       const op = `${ocPrefix}${i}.`;
       for (const part of ["weight", "bias"]) {
@@ -131,38 +150,16 @@ export function hfClipToOpenClip(flat: Record<string, Tensor>): {
       for (const [h, o] of LAYER_MAP) if (flat[hp + h]) out[op + o] = take(hp + h);
     }
   }
-  const unmapped = nameRecord<Tensor>();
-  for (const [n, t] of Object.entries(flat)) {
-    if (used.has(n) || /(^|\.)position_ids$/.test(n)) continue;
-    unmapped[n] = t;
-  }
-  return { tensors: out, unmapped };
+  return { tensors: out, unmapped: unmapped((n) => /(^|\.)position_ids$/.test(n)) };
 }
 
 /** The inverse of {@link hfClipToOpenClip}: open_clip names (root text tower, `visual.` ViT) to HF CLIPModel names. */
-export function openClipToHfClip(flat: Record<string, Tensor>): {
-  /** The tensors under HF CLIPModel names. */
-  tensors: Record<string, Tensor>;
-  /** Tensors the map does not know, under their open_clip names. */
-  unmapped: Record<string, Tensor>;
-} {
-  const out = nameRecord<Tensor>();
-  const used = new Set<string>();
-  const take = (n: string) => {
-    used.add(n);
-    return flat[n]!;
-  };
+export function openClipToHfClip(flat: Record<string, Tensor>): RenamedClip {
+  const { out, take, unmapped } = renaming(flat);
   for (const [hf, oc] of FIXED_HF_TO_OC) if (flat[oc]) out[hf] = take(oc);
   for (const [hf, oc] of TRANSPOSED_HF_TO_OC) if (flat[oc] && flat[oc]!.rank === 2) out[hf] = contiguous(transpose(take(oc)));
   for (const [hfPrefix, ocPrefix] of TOWERS) {
-    const layers = new Set<number>();
-    for (const n of Object.keys(flat)) {
-      if (n.startsWith(ocPrefix)) {
-        const i = Number(n.slice(ocPrefix.length).split(".")[0]);
-        if (Number.isInteger(i)) layers.add(i);
-      }
-    }
-    for (const i of [...layers].sort((a, b) => a - b)) {
+    for (const i of layerIndices(flat, ocPrefix)) {
       const hp = `${hfPrefix}${i}.`;
       const op = `${ocPrefix}${i}.`;
       for (const part of ["weight", "bias"]) {
@@ -177,9 +174,7 @@ export function openClipToHfClip(flat: Record<string, Tensor>): {
       for (const [h, o] of LAYER_MAP) if (flat[op + o]) out[hp + h] = take(op + o);
     }
   }
-  const unmapped = nameRecord<Tensor>();
-  for (const [n, t] of Object.entries(flat)) if (!used.has(n)) unmapped[n] = t;
-  return { tensors: out, unmapped };
+  return { tensors: out, unmapped: unmapped(() => false) };
 }
 
 /** The open_clip config equivalent to a Hugging Face CLIPConfig (HF defaults filled in). */

@@ -114,11 +114,7 @@ function reduceWgsl({ op, T, inType, outType, kr, rr, tree, kBase, rBase, paramW
   const body = tree
     ? `${common}
 var<workgroup> sh: array<T, ${TREE}>;
-@compute @workgroup_size(${TREE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nwg.x;
-  if (o >= mu(0u)) { return; }
-  ${stridedCode(kr, 1, kBase, "o", "k")}
+${reductionMain(true, kr, kBase)}
   var acc = bitcast<T>(mu(2u));
   for (var r = lid; r < mu(1u); r = r + ${TREE}u) {
     ${inner}
@@ -132,11 +128,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (lid == 0u) { out[o] = ${storeAs("sh[0]", T, outType)}; }
 }`
     : `${common}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = gid.x + gid.y * nwg.x * 64u;
-  if (o >= mu(0u)) { return; }
-  ${stridedCode(kr, 1, kBase, "o", "k")}
+${reductionMain(false, kr, kBase)}
   var acc = bitcast<T>(mu(2u));
   for (var r = 0u; r < mu(1u); r = r + 1u) {
     ${inner}
@@ -174,11 +166,7 @@ fn better(v: T, i: u32, bv: T, bi: u32) -> bool {
     ? `${common}
 var<workgroup> shv: array<T, ${TREE}>;
 var<workgroup> shi: array<u32, ${TREE}>;
-@compute @workgroup_size(${TREE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nwg.x;
-  if (o >= mu(0u)) { return; }
-  ${stridedCode(kr, 1, kBase, "o", "k")}
+${reductionMain(true, kr, kBase)}
   var bv = bitcast<T>(mu(2u));
   var bi = 0xffffffffu;
   for (var r = lid; r < mu(1u); r = r + ${TREE}u) {
@@ -197,11 +185,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (lid == 0u) { out[o] = i32(shi[0]); }
 }`
     : `${common}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = gid.x + gid.y * nwg.x * 64u;
-  if (o >= mu(0u)) { return; }
-  ${stridedCode(kr, 1, kBase, "o", "k")}
+${reductionMain(false, kr, kBase)}
   var bv = bitcast<T>(mu(2u));
   var bi = 0xffffffffu;
   for (var r = 0u; r < mu(1u); r = r + 1u) {
@@ -218,4 +202,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ],
     body,
   });
+}
+
+/**
+ * The opening of a reduction's `main` up to the output element's position: one workgroup of TREE threads
+ * (tree) or one thread (flat) per output element `o`, its kept-dims position in `kp0`.
+ */
+function reductionMain(tree: boolean, kr: number, kBase: number): string {
+  return tree
+    ? `@compute @workgroup_size(${TREE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  if (o >= mu(0u)) { return; }
+  ${stridedCode(kr, 1, kBase, "o", "k")}`
+    : `@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * 64u;
+  if (o >= mu(0u)) { return; }
+  ${stridedCode(kr, 1, kBase, "o", "k")}`;
 }
