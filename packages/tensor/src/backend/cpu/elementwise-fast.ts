@@ -7,6 +7,7 @@ import { allocOutput, recycleHost } from "./host-pool.js";
 import { runFastLoop } from "./loops-fast.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { activationF32, type ActivationKind } from "./wasm/activation.js";
+import { BINARY_OPS, binaryF32, type BinaryKernelOp, type BroadcastF32 } from "./wasm/binary.js";
 
 /** Unary and binary elementwise kernels on the specialised loops of `loops-fast.ts` (same expressions as the reference). */
 
@@ -53,10 +54,19 @@ export function fastBiasActKernel(inputs: readonly TensorView[], attrs: KernelAt
 }
 
 function fastBinary(name: BinaryOpName) {
+  const simd = name in BINARY_OPS ? (name as BinaryKernelOp) : undefined;
   return (inputs: readonly TensorView[], _a: Record<string, never>, out: OutputInfo): CpuStorage => {
     const [x, y] = inputs as [TensorView, TensorView];
     const res = allocOutput(out.dtype, sizeOf(out.shape), false);
-    runFastLoop(binaryExpr(name, x.dtype), [operand(x, out.shape), operand(y, out.shape)], out.shape, res);
+    const ox = operand(x, out.shape), oy = operand(y, out.shape);
+    // float32 add/sub/mul/div on the WebAssembly SIMD kernel where the operands allow (bit-identical results)
+    const inWasm =
+      simd !== undefined &&
+      out.dtype === "float32" &&
+      x.dtype === "float32" &&
+      y.dtype === "float32" &&
+      binaryF32(simd, ox as BroadcastF32, oy as BroadcastF32, res as Float32Array, out.shape);
+    if (!inWasm) runFastLoop(binaryExpr(name, x.dtype), [ox, oy], out.shape, res);
     return new CpuStorage(res);
   };
 }

@@ -7,9 +7,10 @@ import { emitGemm, type GemmBlocking } from "./gemm-kernel.js";
 import { emitSoftmax } from "./softmax-kernel.js";
 import { emitWinograd } from "./winograd-kernel.js";
 import { emitActivation } from "./activation-kernel.js";
+import { emitBinary } from "./binary-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput", "activation"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];
@@ -34,5 +35,6 @@ export function buildKernelModule(opts: KernelModuleOptions): Uint8Array<ArrayBu
   emitSoftmax(mod);
   emitWinograd(mod);
   emitActivation(mod);
+  emitBinary(mod);
   return mod.encode();
 }
