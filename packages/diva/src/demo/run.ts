@@ -84,7 +84,10 @@ export type DemoSplit = "test" | "validation";
  * (benchmarks/results/demo-protocol.md): at lr 0.01 with the projection at the same lr the condition carried no
  * image-specific detail (held-out loss with the image's own vs another image's condition: no difference); x100
  * made it carry some (own lower, CI below 0) with zero-shot unchanged; lr 0.1 with x10 cost a point of zero-shot
- * and DIVA - placebo was -1.1 on MMVP; lr 1 wrecked zero-shot in both arms (85 -> 35%).
+ * and DIVA - placebo was -1.1 on MMVP; lr 1 wrecked zero-shot in both arms (85 -> 35%). The class token alone as
+ * the condition (`condition: "cls"`) carried 2.5x more image detail but moved no benchmark pair either, and kept
+ * with the CLIP shipped later (3000 more steps, passing the text check) the recipe gave DIVA - placebo 0.0 with
+ * zero-shot unchanged (benchmarks/results/demo-world-v2-2026-12-07.md, session 7).
  */
 export const DEMO_RECIPE = { lr: 0.01, momentum: 0.9, clipNorm: 1, draws: 2, imagesPerStep: 32, microBatch: 16, steps: 150, prompt: "a photo of a .", projectionLrScale: 100, projectionOnlySteps: 0, condition: "cls-patches" } as const;
 
