@@ -2,6 +2,9 @@ import { allocHost, type DType, type TypedArray } from "../../dtype.js";
 import { envVar } from "./wasm/env.js";
 import { kernelRuntime } from "./wasm/runtime.js";
 
+/** Whether `buffer` is shared memory; `SharedArrayBuffer` itself is undefined in pages without cross-origin isolation. */
+const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
+
 /**
  * Where the fast kernels' outputs live, and the pool of freed arrays they are drawn from.
  *
@@ -57,7 +60,7 @@ export function setResidentStorage(on: boolean): boolean {
 
 /** Whether `data` lives in the kernel memory. */
 function isResident(data: TypedArray): data is Float32Array {
-  return data instanceof Float32Array && data.buffer instanceof SharedArrayBuffer && kernelRuntime()?.addressOf(data) !== undefined;
+  return data instanceof Float32Array && isShared(data.buffer) && kernelRuntime()?.addressOf(data) !== undefined;
 }
 
 function take(key: string): TypedArray | undefined {
@@ -89,7 +92,7 @@ export function releaseHost(data: TypedArray): void {
 export function recycleHost(data: TypedArray): void {
   const resident = isResident(data);
   if (data.byteLength < MIN_BYTES || data.byteLength > MAX_BYTES) return releaseHost(data);
-  if (!resident && (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || data.buffer instanceof SharedArrayBuffer)) return;
+  if (!resident && (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || isShared(data.buffer))) return;
   const key = resident ? keyOf(RESIDENT, data.length) : keyOf(data.constructor.name, data.length);
   let list = free.get(key);
   if (!list) free.set(key, (list = []));
