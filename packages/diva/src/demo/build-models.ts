@@ -129,6 +129,16 @@ async function readInit(file: string, tokenizer: WordTokenizer): Promise<{ param
   return { params: unflattenParams(read.tensors, file), from };
 }
 
+/** The text encoder stored in a UNet file being continued, with the config in its metadata. */
+async function initTextTower(file: string, params: TinyDiffusionParams): Promise<{ params: ClipTextParams; config: ClipTextTowerConfig; sha256: string }> {
+  const meta = (await readSafetensors(file)).metadata;
+  const config = JSON.parse(meta.text_config ?? "null") as ClipTextTowerConfig | null;
+  if (!config?.text_cfg) throw new Error(`build-models: ${file} has no text_config in its metadata`);
+  const source = /sha256 ([0-9a-f]{64})/.exec(meta.text_encoder ?? "")?.[1];
+  if (!source) throw new Error(`build-models: ${file} was not built with --unet-text clip (no text_encoder in its metadata); continue it without --unet-text clip`);
+  return { params: params.text, config, sha256: source };
+}
+
 /** The tiny CLIP's text tower (open_clip names at the top level of the CLIP file) with its config, for the UNet to condition on. */
 async function clipTextTower(file: string, tokenizer: WordTokenizer): Promise<{ params: ClipTextParams; config: ClipTextTowerConfig; sha256: string }> {
   const read = await readInit(file, tokenizer);
@@ -242,7 +252,8 @@ if (stage === "all" || stage === "unet") {
   const init = values["unet-init"] ? await readInit(values["unet-init"], tokenizer) : undefined;
   const textFrom = values["unet-text"];
   if (textFrom !== "own" && textFrom !== "clip") throw new Error(`build-models: --unet-text must be own or clip, got "${textFrom}"`);
-  const clipText = textFrom === "clip" ? await clipTextTower(join(out, DEMO_FILES.clip), tokenizer) : undefined;
+  // a continued run keeps the text encoder its UNet was trained with (the CLIP in --out may have changed since)
+  const clipText = textFrom !== "clip" ? undefined : init ? await initTextTower(values["unet-init"]!, init.params as TinyDiffusionParams) : await clipTextTower(join(out, DEMO_FILES.clip), tokenizer);
   const textConfig = clipText?.config ?? textEncoderConfig(tokenizer.vocabSize);
   const write = (diffusion: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {
