@@ -121,17 +121,16 @@ function buildTokenizer(): WordTokenizer {
  * Weights of a demo model file to continue from, and metadata naming it (sha256, steps, arguments); refuses a
  * file built with another vocabulary.
  */
-async function readInit(file: string, tokenizer: WordTokenizer): Promise<{ params: unknown; from: Record<string, string> }> {
+async function readInit(file: string, tokenizer: WordTokenizer): Promise<{ params: unknown; from: Record<string, string>; metadata: Record<string, string> }> {
   const read = await readSafetensors(file);
   const words = read.metadata.vocabulary === undefined ? null : parseJsonNames(read.metadata.vocabulary, `${file}: __metadata__.vocabulary`);
   if (JSON.stringify(words) !== JSON.stringify(tokenizer.words)) throw new Error(`build-models: ${file} was built with another vocabulary than this tokenizer's (${tokenizer.vocabSize} words); cannot continue from it`);
   const from = { continued_from_sha256: await fileSha256(file), continued_from_steps: read.metadata.steps ?? "unknown", continued_from_arguments: read.metadata.arguments ?? "" };
-  return { params: unflattenParams(read.tensors, file), from };
+  return { params: unflattenParams(read.tensors, file), from, metadata: read.metadata };
 }
 
-/** The text encoder stored in a UNet file being continued, with the config in its metadata. */
-async function initTextTower(file: string, params: TinyDiffusionParams): Promise<{ params: ClipTextParams; config: ClipTextTowerConfig; sha256: string }> {
-  const meta = (await readSafetensors(file)).metadata;
+/** The text encoder stored in a UNet file being continued (`meta`: that file's metadata), with its config. */
+function initTextTower(file: string, params: TinyDiffusionParams, meta: Record<string, string>): { params: ClipTextParams; config: ClipTextTowerConfig; sha256: string } {
   const config = JSON.parse(meta.text_config ?? "null") as ClipTextTowerConfig | null;
   if (!config?.text_cfg) throw new Error(`build-models: ${file} has no text_config in its metadata`);
   const source = /sha256 ([0-9a-f]{64})/.exec(meta.text_encoder ?? "")?.[1];
@@ -143,7 +142,7 @@ async function initTextTower(file: string, params: TinyDiffusionParams): Promise
 async function clipTextTower(file: string, tokenizer: WordTokenizer): Promise<{ params: ClipTextParams; config: ClipTextTowerConfig; sha256: string }> {
   const read = await readInit(file, tokenizer);
   const clip = read.params as ClipParams;
-  const meta = (await readSafetensors(file)).metadata;
+  const meta = read.metadata;
   const config = JSON.parse(meta.config ?? "null") as { embed_dim: number; quick_gelu?: boolean; text_cfg: ClipTextTowerConfig["text_cfg"] } | null;
   if (!config?.text_cfg) throw new Error(`build-models: ${file} has no CLIP config with a text_cfg in its metadata`);
   if (!clip.token_embedding || !clip.positional_embedding || !clip.transformer || !clip.ln_final) throw new Error(`build-models: ${file} has no text tower (token_embedding, positional_embedding, transformer, ln_final)`);
@@ -253,7 +252,7 @@ if (stage === "all" || stage === "unet") {
   const textFrom = values["unet-text"];
   if (textFrom !== "own" && textFrom !== "clip") throw new Error(`build-models: --unet-text must be own or clip, got "${textFrom}"`);
   // a continued run keeps the text encoder its UNet was trained with (the CLIP in --out may have changed since)
-  const clipText = textFrom !== "clip" ? undefined : init ? await initTextTower(values["unet-init"]!, init.params as TinyDiffusionParams) : await clipTextTower(join(out, DEMO_FILES.clip), tokenizer);
+  const clipText = textFrom !== "clip" ? undefined : init ? initTextTower(values["unet-init"]!, init.params as TinyDiffusionParams, init.metadata) : await clipTextTower(join(out, DEMO_FILES.clip), tokenizer);
   const textConfig = clipText?.config ?? textEncoderConfig(tokenizer.vocabSize);
   const write = (diffusion: unknown, steps: number) =>
     writeDemoModel(join(out, DEMO_FILES.unet), diffusion, {

@@ -164,12 +164,16 @@ export async function measureScalingFactor(vae: VAEParams, vaeConfig: Autoencode
 
 /** Scaled VAE latents [N, C, h, w] and full captions of `size` images of the diffusion training stream. */
 function encodeDataset(vae: VAEParams, vaeConfig: AutoencoderKLConfig, seed: number, size: number): { latents: Tensor; captions: string[] } {
-  const stream = diffusionTrainingStream({ seed, size: DEMO_IMAGE_SIZE });
+  return encodeCaptioned(vae, vaeConfig, diffusionTrainingStream({ seed, size: DEMO_IMAGE_SIZE }), size);
+}
+
+/** The first `count` items of `items` as scaled VAE latents (posterior mean), encoded 64 at a time, with their captions. */
+function encodeCaptioned(vae: VAEParams, vaeConfig: AutoencoderKLConfig, items: Iterator<CaptionedImage>, count: number): { latents: Tensor; captions: string[] } {
   const captions: string[] = [];
   const chunks: Tensor[] = [];
   const scale = vaeConfig.scaling_factor ?? 1;
-  for (let done = 0; done < size; done += 64) {
-    const batch = take(stream, Math.min(64, size - done));
+  for (let done = 0; done < count; done += 64) {
+    const batch = take(items, Math.min(64, count - done));
     captions.push(...batch.map((b) => b.caption));
     chunks.push(noGrad(() => tidy(() => mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), vaeConfig).mean, scale))));
   }
@@ -190,16 +194,7 @@ function encodePairDataset(vae: VAEParams, vaeConfig: AutoencoderKLConfig, seed:
     first.push(a);
     second.push(b);
   }
-  const items = [...first, ...second];
-  const scale = vaeConfig.scaling_factor ?? 1;
-  const chunks: Tensor[] = [];
-  for (let i = 0; i < items.length; i += 64) {
-    const batch = items.slice(i, i + 64);
-    chunks.push(noGrad(() => tidy(() => mul(vaeEncode(vae, worldToVaeInput(batch.map((b) => b.image)), vaeConfig).mean, scale))));
-  }
-  const latents = keep(concat(chunks, 0));
-  dispose(chunks);
-  return { latents, captions: items.map((b) => b.caption), pairs };
+  return { ...encodeCaptioned(vae, vaeConfig, [...first, ...second][Symbol.iterator](), 2 * pairs), pairs };
 }
 
 /** Mean squared error per batch row. */

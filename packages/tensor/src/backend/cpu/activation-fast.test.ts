@@ -14,12 +14,10 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { activationF32 } from "./wasm/activation.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "./wasm/test-util.js";
 
 const rt = kernelRuntime();
-const shared = rt?.shared === true;
-if (!shared) console.log("SIMD activation tests skipped: no shared WebAssembly memory with SIMD on this host (the JavaScript loops run there)");
-const itShared = shared ? it : it.skip;
+const itShared = itWithSharedMemory("SIMD activation tests", "the JavaScript loops run there");
 
 const OPS = ["sigmoid", "silu", "siluDerivative", "quickGelu", "quickGeluDerivative", "gelu", "geluDerivative"] as const satisfies readonly UnaryOpName[];
 const SPECIAL = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 0.5, -0.5, 3, -3, 9, -9, 12.5, -12.5, 40, -40, 100, -100, 1e30, -1e30];

@@ -14,12 +14,10 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { binaryF32, type BinaryKernelOp } from "./wasm/binary.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "./wasm/test-util.js";
 
 const rt = kernelRuntime();
-const shared = rt?.shared === true;
-if (!shared) console.log("SIMD binary tests skipped: no shared WebAssembly memory with SIMD on this host (the JavaScript loops run there)");
-const itShared = shared ? it : it.skip;
+const itShared = itWithSharedMemory("SIMD binary tests", "the JavaScript loops run there");
 const OPS: BinaryKernelOp[] = ["add", "sub", "mul", "div"];
 
 /** A float32 view of `shape` (dims reversed when `flip`), resident or an ordinary array, after `offset` elements. */

@@ -15,12 +15,10 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { cpuKernelInfo } from "./wasm/index.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "./wasm/test-util.js";
 
 const rt = kernelRuntime();
-const shared = rt?.shared === true;
-if (!shared) console.log("resident-storage tests skipped: no shared WebAssembly memory with SIMD on this host (outputs stay ordinary arrays there)");
-const itShared = shared ? it : it.skip;
+const itShared = itWithSharedMemory("resident-storage tests", "outputs stay ordinary arrays there");
 
 const resident = (a: ArrayLike<number>): boolean => a instanceof Float32Array && rt?.addressOf(a) !== undefined;
 const dataOf = (s: Storage): Float32Array => (s as CpuStorage).data as Float32Array;

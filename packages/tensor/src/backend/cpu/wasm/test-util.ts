@@ -2,7 +2,19 @@
  * Shared helpers of the WebAssembly kernel tests: a float64 reference matmul over strided views and
  * random strided operands.
  */
+import { it } from "vitest";
 import type { StridedMatrix } from "./matmul.js";
+import { kernelRuntime } from "./runtime.js";
+
+/**
+ * `it` where the kernel runtime has shared WebAssembly memory with SIMD, else `it.skip` after printing why
+ * (`what`: the tests skipped; `there`: what runs on such a host instead).
+ */
+export function itWithSharedMemory(what: string, there: string): typeof it.skip {
+  if (kernelRuntime()?.shared === true) return it;
+  console.log(`${what} skipped: no shared WebAssembly memory with SIMD on this host (${there})`);
+  return it.skip;
+}
 
 /** A deterministic generator of floats in [-1, 1) (mulberry32). */
 export function rng(seed: number): () => number {
