@@ -6,7 +6,8 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { initBackend, parseJsonNames, randomKey, readSafetensors, setDefaultDevice } from "@diva/tensor";
 import { initUNet, unflattenAs, unflattenParams, vaeSpecs, type AutoencoderKLConfig, type ClipParams, type ClipTextParams, type ClipTextTowerConfig, type VAEParams } from "@diva/nn";
-import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS } from "./world/index.js";
+import { clipTrainingStream, diffusionTrainingStream, take, buildMmvpBenchmark, SHAPE_KINDS, type MmvpPatternName } from "./world/index.js";
+import { INSTRUMENT_PATTERNS, PATTERN_ATTRIBUTES } from "./instruments/pattern-samples.js";
 import { tinyClipConfig, DEMO_CONTEXT_LENGTH } from "./models/configs.js";
 import { trainTinyClip } from "./models/clip-train.js";
 import { fineTuneVaeDecoder, measureScalingFactor, textEncoderConfig, trainTinyUnet, trainTinyVae, type TinyDiffusionParams } from "./models/diffusion-train.js";
@@ -67,6 +68,8 @@ const { values } = parseArgs({
     "unet-contrast-margin": { type: "string", default: "0.005" },
     /** Near pairs per step for the contrast term (each pair adds 4 UNet rows). */
     "unet-contrast-pairs": { type: "string", default: "8" },
+    /** Comma-separated MMVP pattern names the contrast pairs are drawn from (default all nine), e.g. "relation". */
+    "unet-contrast-patterns": { type: "string" },
     /**
      * The UNet's text encoder: "own" (a small encoder trained with the UNet) or "clip" (the tiny CLIP's text tower
      * from --out, frozen, as SD conditions on a pretrained CLIP text encoder).
@@ -154,6 +157,23 @@ const provenance = { built_by: "packages/diva/src/demo/build-models.ts", seed: S
 const stage = values.stage!;
 const budgetSeconds = values["budget-s"] === undefined ? undefined : Number(values["budget-s"]);
 /** Saves progress every 250 steps and at the end, so that a cut run still leaves weights behind. */
+/** --unet-contrast-patterns as pattern names; each entry is a full MMVP pattern name or its attribute ("relation"). */
+function contrastPatterns(): { patterns?: readonly MmvpPatternName[] } {
+  const raw = values["unet-contrast-patterns"];
+  if (raw === undefined) return {};
+  const byName = new Map<string, MmvpPatternName>();
+  for (const p of INSTRUMENT_PATTERNS) {
+    byName.set(p, p);
+    byName.set(PATTERN_ATTRIBUTES[p].name, p);
+  }
+  const patterns = raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s) => {
+    const p = byName.get(s);
+    if (!p) throw new Error(`--unet-contrast-patterns: unknown pattern "${s}" (known: ${[...byName.keys()].join(", ")})`);
+    return p;
+  });
+  if (patterns.length === 0) throw new Error("--unet-contrast-patterns: name at least one pattern");
+  return { patterns };
+}
 const cap = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const snapshots = (write: (params: unknown, steps: number) => Promise<void>, maxSteps: number | undefined) => ({
   budgetSeconds,
@@ -266,5 +286,5 @@ if (stage === "all" || stage === "unet") {
     });
   const initParams = init?.params as TinyDiffusionParams | undefined;
   const start: TinyDiffusionParams | undefined = clipText ? { unet: initParams?.unet ?? initUNet(randomKey(seed + 20), TINY_UNET_CONFIG), text: clipText.params } : initParams;
-  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(start ? { init: start } : {}), ...(clipText ? { textConfig, freezeText: true } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]) } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(start ? { init: start } : {}), ...(clipText ? { textConfig, freezeText: true } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]), ...contrastPatterns() } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

@@ -33,7 +33,7 @@ import {
   type AutoencoderKLConfig,
   type VAEParams,
 } from "@diva/nn";
-import { BACKGROUND_RGB, diffusionPairStream, diffusionTrainingStream, take, type CaptionedImage } from "../world/index.js";
+import { BACKGROUND_RGB, diffusionPairStream, diffusionTrainingStream, take, type CaptionedImage, type MmvpPatternName } from "../world/index.js";
 import { DEMO_CONTEXT_LENGTH, DEMO_IMAGE_SIZE, DEMO_SCHEDULER, TINY_UNET_CONFIG, TINY_VAE_CONFIG } from "./configs.js";
 import type { WordTokenizer } from "./tokenizer.js";
 import { trainLoop, type TrainLoopOptions } from "./train-loop.js";
@@ -183,8 +183,8 @@ function encodeCaptioned(vae: VAEParams, vaeConfig: AutoencoderKLConfig, items: 
 }
 
 /** Pairs of images (one fine attribute apart) with their full captions, encoded once: latents [2N, ...] as all first images, then all second. */
-function encodePairDataset(vae: VAEParams, vaeConfig: AutoencoderKLConfig, seed: number, pairs: number): { latents: Tensor; captions: string[]; pairs: number } {
-  const stream = diffusionPairStream({ seed, size: DEMO_IMAGE_SIZE });
+function encodePairDataset(vae: VAEParams, vaeConfig: AutoencoderKLConfig, seed: number, pairs: number, patterns?: readonly MmvpPatternName[]): { latents: Tensor; captions: string[]; pairs: number } {
+  const stream = diffusionPairStream({ seed, size: DEMO_IMAGE_SIZE, ...(patterns ? { patterns } : {}) });
   const first: CaptionedImage[] = [];
   const second: CaptionedImage[] = [];
   // pairs whose full captions read the same cannot be told apart by words; they are skipped
@@ -245,7 +245,14 @@ interface UnetTrainOptions extends DiffusionTrainOptions {
    * caption must exceed its error under its own by `margin` (hinge, weight `weight`); the pair images' own errors
    * join the denoising loss.
    */
-  readonly pairContrast?: { readonly weight: number; readonly margin: number; readonly pairsPerStep: number; readonly datasetPairs?: number };
+  readonly pairContrast?: {
+    readonly weight: number;
+    readonly margin: number;
+    readonly pairsPerStep: number;
+    readonly datasetPairs?: number;
+    /** MMVP patterns the pairs are drawn from (default all nine): to spend the term on attributes the UNet does not use yet. */
+    readonly patterns?: readonly MmvpPatternName[];
+  };
   /** Config of the text encoder in `init.text` (default `textEncoderConfig`, the UNet's own small encoder). */
   readonly textConfig?: ClipTextTowerConfig;
   /**
@@ -303,7 +310,7 @@ export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConf
   );
   // the VAE is frozen: encode a fixed set of captioned images once, then train for epochs over their latents
   const data = encodeDataset(vae, vaeConfig, o.seed, o.datasetSize ?? 4096);
-  const pairData = contrast ? encodePairDataset(vae, vaeConfig, o.seed, contrast.datasetPairs ?? 4096) : null;
+  const pairData = contrast ? encodePairDataset(vae, vaeConfig, o.seed, contrast.datasetPairs ?? 4096, contrast.patterns) : null;
   const result = await trainLoop(init, { ...o, weightDecay: 0 }, (params, step) => {
     const k = foldIn(randomKey(o.seed + 2), step);
     const idx = batchIndices(data.captions.length, o.batchSize, step, o.seed);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildMmvpBenchmark } from "./benchmark.js";
 import { toRgbBytes, type WorldImage } from "./image.js";
 import { renderScene } from "./render.js";
-import { clipPairStream, clipTrainingStream, diffusionTrainingStream, divaImageStream, take } from "./streams.js";
+import { clipPairStream, clipTrainingStream, diffusionPairStream, diffusionTrainingStream, divaImageStream, take } from "./streams.js";
 import { diffScenes } from "./scene.js";
 import { generateZeroShotSet } from "./zero-shot.js";
 
@@ -80,5 +80,20 @@ describe("the CLIP's near-duplicate pair stream", () => {
     expect(take(clipPairStream({ seed: 11 }), 5).map(([a]) => a.caption)).toEqual(pairs.slice(0, 5).map(([a]) => a.caption));
     const bench = new Set(buildMmvpBenchmark({ seed: 11 }).items.map((it) => JSON.stringify(it.scene)));
     for (const [a, b] of pairs) expect(bench.has(JSON.stringify(a.scene)) || bench.has(JSON.stringify(b.scene))).toBe(false);
+  });
+});
+
+describe("the UNet's near-duplicate pair stream", () => {
+  it("draws only from the named patterns, and rejects unknown or empty pattern lists", () => {
+    const relation = take(diffusionPairStream({ seed: 5, patterns: ["Positional and Relational Context"] }), 12);
+    for (const [a, b] of relation) {
+      // a relation pair swaps the two objects' slots and changes nothing else
+      expect(diffScenes(a.scene, b.scene).every((p) => /^objects\[[01]\]\.position$/.test(p))).toBe(true);
+      expect(a.scene.objects).toHaveLength(2);
+    }
+    const all = take(diffusionPairStream({ seed: 5 }), 40);
+    expect(new Set(all.flatMap(([a, b]) => diffScenes(a.scene, b.scene).map((p) => p.replace(/\[\d+\]/g, "[]")))).size).toBeGreaterThan(4);
+    expect(() => take(diffusionPairStream({ seed: 5, patterns: ["Relations" as never] }), 1)).toThrow(/unknown pattern "Relations"/);
+    expect(() => take(diffusionPairStream({ seed: 5, patterns: [] }), 1)).toThrow(/at least one pattern/);
   });
 });

@@ -11,7 +11,7 @@ import { createRng, type Seed } from "./rng.js";
 import { sampleTrainingScene } from "./sample.js";
 import type { Scene } from "./scene.js";
 import { buildPair } from "./pairs.js";
-import { MMVP_PATTERN_NAMES } from "./patterns.js";
+import { MMVP_PATTERN_NAMES, type MmvpPatternName } from "./patterns.js";
 
 /** Stream tags (the benchmark uses "mmvp", the zero-shot set "zero-shot"). */
 const STREAM_TAGS = { clip: "clip-train", clipPairs: "clip-train-pairs", diffusion: "diffusion-train", diffusionPairs: "diffusion-train-pairs", diva: "diva-train" } as const;
@@ -86,15 +86,20 @@ export function* diffusionTrainingStream(options: StreamOptions): Generator<Capt
 }
 
 /**
- * Near-duplicate pairs for the tiny UNet: two scenes that differ in one fine attribute (pattern drawn uniformly,
- * from this stream's own tag), each with its full caption, so a caption-contrast loss can ask the UNet to denoise
- * each image better under its own caption than under its partner's.
+ * Near-duplicate pairs for the tiny UNet: two scenes that differ in one fine attribute (pattern drawn uniformly
+ * from `patterns`, default all nine, from this stream's own tag), each with its full caption, so a caption-contrast
+ * loss can ask the UNet to denoise each image better under its own caption than under its partner's.
  */
-export function* diffusionPairStream(options: StreamOptions): Generator<readonly [CaptionedImage, CaptionedImage], void> {
+export function* diffusionPairStream(options: StreamOptions & { readonly patterns?: readonly MmvpPatternName[] }): Generator<readonly [CaptionedImage, CaptionedImage], void> {
   const size = options.size ?? DEFAULT_IMAGE_SIZE;
+  const patterns = options.patterns ?? MMVP_PATTERN_NAMES;
+  for (const p of patterns) {
+    if (!MMVP_PATTERN_NAMES.includes(p)) throw new RangeError(`diffusionPairStream: unknown pattern "${String(p)}" (known: ${MMVP_PATTERN_NAMES.join(", ")})`);
+  }
+  if (patterns.length === 0) throw new RangeError("diffusionPairStream: patterns must name at least one pattern");
   const rng = createRng(options.seed, STREAM_TAGS.diffusionPairs);
   for (;;) {
-    const pair = buildPair(rng.pick(MMVP_PATTERN_NAMES), rng);
+    const pair = buildPair(rng.pick(patterns), rng);
     const item = (j: 0 | 1): CaptionedImage => ({ image: renderScene(pair.scenes[j], { size, samples: options.samples }), caption: fullCaptionFor(pair.scenes[j]), scene: pair.scenes[j] });
     yield [item(0), item(1)];
   }
