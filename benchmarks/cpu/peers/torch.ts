@@ -109,7 +109,7 @@ export function torchRunner(threads: number, config: TorchConfig): Runner {
           else lines.push(line);
         }
       });
-      c.on("exit", () => {
+      c.on("close", () => {
         for (const w of waiting.splice(0)) w(JSON.stringify({ error: stderr.trim().split("\n").pop() ?? "python exited" }));
       });
       const hello = JSON.parse(await nextLine()) as Record<string, unknown>;

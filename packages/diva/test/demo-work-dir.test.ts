@@ -68,7 +68,7 @@ describe("the demo's temporary folder", () => {
     });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, sig) => resolve({ code, signal: sig })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, sig) => resolve({ code, signal: sig })));
     try {
       await waitFor(() => demoDirs(base).some((d) => existsSync(join(base, d, "owner.pid"))), 60_000, "the demo's folder");
       child.kill(signal);
