@@ -174,51 +174,6 @@ function propagate(file: string, name: string, seen = new Set<string>()): void {
 }
 for (const [file, names] of [...used].map(([f, s]) => [f, [...s]] as const)) for (const n of names) propagate(file, n);
 
-/**
- * Dead exports of the CPU kernels, left to the engineer who is reworking packages/tensor/src/backend/cpu/
- * (listed so that the check still fails on any new one; an entry that is no longer dead fails too, so the
- * list only shrinks).
- */
-const KNOWN_CPU_DEAD = new Set([
-  "packages/tensor/src/backend/cpu/conv-fast.ts: winogradPays",
-  "packages/tensor/src/backend/cpu/conv.ts: ConvDims",
-  "packages/tensor/src/backend/cpu/host-pool.ts: pooledHostBytes",
-  "packages/tensor/src/backend/cpu/loops.ts: compileLoop",
-  "packages/tensor/src/backend/cpu/math.ts: erfSeries",
-  "packages/tensor/src/backend/cpu/packed-weights.ts: PackedWeight",
-  "packages/tensor/src/backend/cpu/storage.ts: broadcastOffsets",
-  "packages/tensor/src/backend/cpu/wasm/activation.ts: ACTIVATION_KINDS",
-  "packages/tensor/src/backend/cpu/wasm/activation.ts: F32Slice",
-  "packages/tensor/src/backend/cpu/wasm/asm/code.ts: Label",
-  "packages/tensor/src/backend/cpu/wasm/asm/module.ts: MemoryImport",
-  "packages/tensor/src/backend/cpu/wasm/asm/module.ts: ParamLocals",
-  "packages/tensor/src/backend/cpu/wasm/env.ts: nodeOs",
-  "packages/tensor/src/backend/cpu/wasm/features.ts: WasmFeatures",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: CpuKernelInfo",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: GemmBlocking",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: MatmulF32Options",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: SoftmaxRowsOptions",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: StridedMatrix",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: WasmFeatures",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: defaultGemmBlocking",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: startCpuThreads",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: stopCpuThreads",
-  "packages/tensor/src/backend/cpu/wasm/index.ts: wasmFeatures",
-  "packages/tensor/src/backend/cpu/wasm/info.ts: stopCpuThreads",
-  "packages/tensor/src/backend/cpu/wasm/kernel-module.ts: KernelModuleOptions",
-  "packages/tensor/src/backend/cpu/wasm/matmul.ts: MatmulF32Options",
-  "packages/tensor/src/backend/cpu/wasm/partition.ts: GemmChunks",
-  "packages/tensor/src/backend/cpu/wasm/pool.ts: DEFAULT_POOL_TIMEOUT_MS",
-  "packages/tensor/src/backend/cpu/wasm/pool.ts: PoolHooks",
-  "packages/tensor/src/backend/cpu/wasm/pool.ts: poolTimeoutFromEnv",
-  "packages/tensor/src/backend/cpu/wasm/softmax.ts: SoftmaxRowsOptions",
-  "packages/tensor/src/backend/cpu/wasm/strided.ts: BatchDims",
-  "packages/tensor/src/backend/cpu/wasm/winograd.ts: ConvInputF32",
-  "packages/tensor/src/backend/cpu/wasm/winograd.ts: ConvWeightF32",
-  "packages/tensor/src/backend/cpu/wasm/winograd.ts: WinogradOptions",
-  "packages/tensor/src/backend/cpu/wasm/winograd.ts: winogradTiles",
-  "packages/tensor/src/backend/cpu/wasm/worker-source.ts: IDLE_SLICE_MS",
-]);
 
 /** `file: name` of each export under packages/<pkg>/src that is neither public nor used elsewhere. */
 function deadExports(): string[] {
@@ -241,11 +196,6 @@ describe("dead exports", () => {
   });
 
   it("every export of packages/*/src is public or imported somewhere", () => {
-    expect(deadExports().filter((d) => !KNOWN_CPU_DEAD.has(d))).toEqual([]);
-  });
-
-  it("the known CPU-kernel leftovers are still dead (the list only shrinks)", () => {
-    const dead = new Set(deadExports());
-    expect([...KNOWN_CPU_DEAD].filter((d) => !dead.has(d))).toEqual([]);
+    expect(deadExports()).toEqual([]);
   });
 });

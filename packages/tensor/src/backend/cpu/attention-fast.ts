@@ -1,6 +1,6 @@
 import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { sizeOf } from "../../shape.js";
-import { attentionKernel, batched, maskedExpRow, type BatchedMatrix } from "./attention.js";
+import { attentionKernel, attentionOperands, maskedExpRow, type AttentionOperands } from "./attention.js";
 import { allocOutput } from "./host-pool.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { allocF32, freeF32, matmulF32 } from "./wasm/index.js";
@@ -20,13 +20,8 @@ export function fastAttentionKernel(blockScores = BLOCK_SCORES) {
 
 function fastAttention(inputs: readonly TensorView[], attrs: KernelAttrs["attention"], out: OutputInfo, blockScores: number): CpuStorage {
   if (out.dtype !== "float32") return attentionKernel(inputs, attrs, out);
-  const [qv, kv, vv, mv] = inputs as [TensorView, TensorView, TensorView, TensorView | undefined];
-  const r = out.shape.length;
-  const batchShape = out.shape.slice(0, r - 2);
-  const [Lq, Dv] = [out.shape[r - 2]!, out.shape[r - 1]!];
-  const [Lk, D] = [kv.shape[r - 2]!, kv.shape[r - 1]!];
-  const q = batched(qv, batchShape), k = batched(kv, batchShape), v = batched(vv, batchShape);
-  const m = mv ? batched(mv, batchShape) : null;
+  const [qv, kv, vv] = inputs as [TensorView, TensorView, TensorView];
+  const { q, k, v, m, Lq, Lk, D, Dv } = attentionOperands(inputs, out);
   const res = allocOutput("float32", sizeOf(out.shape), false) as Float32Array;
   if (res.length === 0) return new CpuStorage(res);
   const rowsPerBlock = Math.max(1, Math.min(Lq, Math.floor(blockScores / Lk)));
@@ -40,11 +35,7 @@ function fastAttention(inputs: readonly TensorView[], attrs: KernelAttrs["attent
   return new CpuStorage(res);
 }
 
-interface Operands {
-  q: BatchedMatrix;
-  k: BatchedMatrix;
-  v: BatchedMatrix;
-  m: BatchedMatrix | null;
+interface Operands extends Pick<AttentionOperands, "q" | "k" | "v" | "m"> {
   qd: Float32Array;
   kd: Float32Array;
   vd: Float32Array;

@@ -4,7 +4,7 @@ import { sizeOf } from "../../shape.js";
 import { offsetsOf, CpuStorage, dataOf } from "./storage.js";
 
 /** Per-batch base offsets and the row/column strides of a [..., rows, cols] view. */
-export interface BatchedMatrix {
+interface BatchedMatrix {
   readonly data: TypedArray;
   /** Storage index of element [0, 0] of each batch entry (row-major over the batch dims). */
   readonly base: Int32Array;
@@ -13,9 +13,34 @@ export interface BatchedMatrix {
 }
 
 /** Splits a rank-r view into batch bases over `batchShape` and its trailing two strides. */
-export function batched(v: TensorView, batchShape: readonly number[]): BatchedMatrix {
+function batched(v: TensorView, batchShape: readonly number[]): BatchedMatrix {
   const r = v.shape.length;
   return { data: dataOf(v), base: offsetsOf(batchShape, v.strides.slice(0, r - 2), v.offset), rowStride: v.strides[r - 2]!, colStride: v.strides[r - 1]! };
+}
+
+/** The operands of a fused attention (query, key, value, optional mask) over the output's batch dims, and its sizes. */
+export interface AttentionOperands {
+  q: BatchedMatrix;
+  k: BatchedMatrix;
+  v: BatchedMatrix;
+  m: BatchedMatrix | null;
+  /** Query rows, key rows, query/key width, value width. */
+  Lq: number;
+  Lk: number;
+  D: number;
+  Dv: number;
+}
+
+/** Splits the inputs of an attention kernel into batched matrices (batch dims broadcast with zero strides). */
+export function attentionOperands(inputs: readonly TensorView[], out: OutputInfo): AttentionOperands {
+  const [qv, kv, vv, mv] = inputs as [TensorView, TensorView, TensorView, TensorView | undefined];
+  const r = out.shape.length;
+  const batchShape = out.shape.slice(0, r - 2);
+  const [Lq, Dv] = [out.shape[r - 2]!, out.shape[r - 1]!];
+  const [Lk, D] = [kv.shape[r - 2]!, kv.shape[r - 1]!];
+  const q = batched(qv, batchShape), k = batched(kv, batchShape), v = batched(vv, batchShape);
+  const m = mv ? batched(mv, batchShape) : null;
+  return { q, k, v, m, Lq, Lk, D, Dv };
 }
 
 /**
@@ -60,13 +85,7 @@ export function maskedExpRow(
  * of value rows. Any layout (batch dims broadcast with zero strides) and float dtype.
  */
 export function attentionKernel(inputs: readonly TensorView[], attrs: KernelAttrs["attention"], out: OutputInfo): CpuStorage {
-  const [qv, kv, vv, mv] = inputs as [TensorView, TensorView, TensorView, TensorView | undefined];
-  const r = out.shape.length;
-  const batchShape = out.shape.slice(0, r - 2);
-  const [Lq, Dv] = [out.shape[r - 2]!, out.shape[r - 1]!];
-  const [Lk, D] = [kv.shape[r - 2]!, kv.shape[r - 1]!];
-  const q = batched(qv, batchShape), k = batched(kv, batchShape), v = batched(vv, batchShape);
-  const m = mv ? batched(mv, batchShape) : null;
+  const { q, k, v, m, Lq, Lk, D, Dv } = attentionOperands(inputs, out);
   const res = allocHost(out.dtype, sizeOf(out.shape));
   const s = new Float64Array(Lk);
   const acc = new Float64Array(Dv);

@@ -52,7 +52,7 @@ export function winogradApplies(attrs: KernelAttrs["conv2d"], dtype: string): bo
  * count, images 4x4 to 64x64); with 3 to 12 it lost up to 2x or broke even, its input transform then
  * costing as much as the GEMMs it saves.
  */
-export function winogradPays(c: number): boolean {
+function winogradPays(c: number): boolean {
   return c >= 16;
 }
 

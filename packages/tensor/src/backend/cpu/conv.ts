@@ -5,7 +5,7 @@ import { matmulKernel } from "./matmul.js";
 import { unfoldKernel } from "./window.js";
 
 /** Sizes of a conv2d: input, weight, output and the GEMM dims per group. */
-export interface ConvDims {
+interface ConvDims {
   N: number;
   C: number;
   O: number;

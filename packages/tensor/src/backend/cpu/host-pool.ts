@@ -142,8 +142,3 @@ export function allocOutput(dtype: DType, n: number, zeroed: boolean): TypedArra
   if (zeroed) got.fill(0);
   return got;
 }
-
-/** Bytes held by the pool (not counted by `memory()`). */
-export function pooledHostBytes(): number {
-  return pooledBytes;
-}

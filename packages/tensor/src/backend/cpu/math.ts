@@ -3,7 +3,7 @@
  * e^(x^2) ~ 500 ulps of double, far below float32 and enough for float64 gradient checks), and a continued
  * fraction for erfc beyond. Slow; `erf` below uses it only to build its table.
  */
-export function erfSeries(x: number): number {
+function erfSeries(x: number): number {
   if (Number.isNaN(x)) return x;
   const ax = Math.abs(x);
   if (ax < 2.5) {

@@ -28,7 +28,7 @@ let capBytes = 256 << 20;
 const stats = { hits: 0, misses: 0, evictions: 0 };
 
 /** A weight form: the data, and `release` to call when the caller is done (frees it unless cached). */
-export interface PackedWeight {
+interface PackedWeight {
   data: Float32Array;
   release(): void;
 }

@@ -1,6 +1,6 @@
 import type { Storage, TensorView } from "../backend.js";
 import type { TypedArray } from "../../dtype.js";
-import { broadcastStrides, shapesEqual, sizeOf, type Shape } from "../../shape.js";
+import { sizeOf, type Shape } from "../../shape.js";
 
 /** CPU storage: a host typed array. */
 export class CpuStorage implements Storage {
@@ -59,12 +59,6 @@ export function offsetsOf(shape: Shape, strides: readonly number[], offset: numb
     if (d < 0) break;
   }
   return out;
-}
-
-/** Offsets of the elements of `v` read as broadcast to `target`. Null when contiguous and equal-shaped. */
-export function broadcastOffsets(v: TensorView, target: Shape): Int32Array | null {
-  if (shapesEqual(v.shape, target)) return stridedOffsets(target, v.strides, v.offset);
-  return offsetsOf(target, broadcastStrides(v.shape, v.strides, target), v.offset);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Task } from "./pool.js";
 import { kernelRuntime } from "./runtime.js";
 import { getCpuThreads } from "./threads.js";
 
-export { ACTIVATION_KINDS, type ActivationKind } from "./activation-kernel.js";
+export type { ActivationKind } from "./activation-kernel.js";
 
 /** Rough float operations per element (exp, a division, the polynomial), for the thread split. */
 const COST = 40;
@@ -17,7 +17,7 @@ const COST = 40;
 const CHUNK = 1024;
 
 /** A contiguous float32 operand: `data[offset ..]`. */
-export interface F32Slice {
+interface F32Slice {
   data: Float32Array;
   offset: number;
 }

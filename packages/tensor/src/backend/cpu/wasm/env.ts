@@ -23,7 +23,7 @@ async function loadNode<T>(name: string): Promise<T | undefined> {
 /** `node:worker_threads`, or undefined outside Node. */
 export const nodeWorkerThreads = await loadNode<typeof import("node:worker_threads")>("node:worker_threads");
 /** `node:os`, or undefined outside Node. */
-export const nodeOs = await loadNode<typeof import("node:os")>("node:os");
+const nodeOs = await loadNode<typeof import("node:os")>("node:os");
 /** `node:v8`, or undefined outside Node. */
 export const nodeV8 = await loadNode<typeof import("node:v8")>("node:v8");
 

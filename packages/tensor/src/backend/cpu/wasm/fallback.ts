@@ -1,21 +1,18 @@
 /**
  * Plain JavaScript matmul used where WebAssembly SIMD is unavailable (float64 accumulation, any strides).
  */
-import type { StridedMatrix } from "./matmul.js";
+import type { MatmulOperands } from "./matmul.js";
+
+/** A batched strided matmul problem: the operands and sizes `matmulF32` takes, its batch strides resolved. */
+interface MatmulProblem extends MatmulOperands {
+  batchShape: readonly number[];
+  aBatch: readonly number[];
+  bBatch: readonly number[];
+  outOffset: number;
+}
 
 /** Batched strided matmul in plain loops; same contract as `matmulF32`. */
-export function matmulF32Fallback(
-  a: StridedMatrix,
-  b: StridedMatrix,
-  out: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-  batchShape: readonly number[],
-  aBatch: readonly number[],
-  bBatch: readonly number[],
-  outOffset: number,
-): void {
+export function matmulF32Fallback({ a, b, out, m, n, k, batchShape, aBatch, bBatch, outOffset }: MatmulProblem): void {
   const batch = batchShape.reduce((x, y) => x * y, 1);
   const idx = new Array<number>(batchShape.length).fill(0);
   const acc = new Float64Array(n);

@@ -7,7 +7,7 @@ import { V } from "./asm/expr.js";
 import { envVar, hasSharedArrayBuffer, nodeV8 } from "./env.js";
 
 /** The features the kernel module can use in this engine. */
-export interface WasmFeatures {
+interface WasmFeatures {
   /** 128-bit SIMD (`v128`); without it the kernels are unavailable. */
   readonly simd: boolean;
   /** Relaxed SIMD (`f32x4.relaxed_madd`). */

@@ -57,11 +57,6 @@ export async function startCpuThreads(n = getCpuThreads()): Promise<number> {
   return rt ? rt.startThreads(n) : 1;
 }
 
-/** Terminates the worker threads (never required for a clean exit: workers are unref'd). */
-export function stopCpuThreads(): void {
-  kernelRuntime()?.stopThreads();
-}
-
 /**
  * A Float32Array inside the kernels' shared memory: `matmulF32` and `softmaxRowsF32` read and write such
  * arrays in place, skipping the copies in and out. Free it with `freeF32`. Where memory cannot be shared

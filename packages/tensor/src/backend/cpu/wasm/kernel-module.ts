@@ -16,7 +16,7 @@ export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradI
 export type TaskKernel = (typeof taskKernels)[number];
 
 /** Options for building the kernel module. */
-export interface KernelModuleOptions {
+interface KernelModuleOptions {
   /** Use relaxed-SIMD fused multiply-add. */
   relaxed: boolean;
   /** Import a shared memory (required for workers). */

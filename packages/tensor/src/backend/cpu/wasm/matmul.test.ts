@@ -139,7 +139,7 @@ describe("matmulF32 (WebAssembly SIMD)", () => {
     const lb: Layout = { transposed: false, pad: 0, offset: 0, batchPresent: [false, true] };
     const a = makeOperand(rand, [2, 3], 5, 7, la), b = makeOperand(rand, [2, 3], 7, 4, lb);
     const out = new Float32Array(2 * 3 * 5 * 4);
-    matmulF32Fallback(a, b, out, 5, 4, 7, [2, 3], a.batchStrides!, b.batchStrides!, 0);
+    matmulF32Fallback({ a, b, out, m: 5, n: 4, k: 7, batchShape: [2, 3], aBatch: a.batchStrides!, bBatch: b.batchStrides!, outOffset: 0 });
     expect(boundRatio(out, referenceMatmul(a, b, 5, 4, 7, [2, 3]), 7).ratio).toBeLessThanOrEqual(1);
   });
 });

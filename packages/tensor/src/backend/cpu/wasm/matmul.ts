@@ -24,7 +24,7 @@ export interface StridedMatrix {
 }
 
 /** Options of `matmulF32`. */
-export interface MatmulF32Options {
+interface MatmulF32Options {
   /** Batch dimensions (the output is contiguous [...batchShape, m, n]). Default: none. */
   batchShape?: readonly number[];
   /** Index in `out` where the result starts. Default 0. */
@@ -75,7 +75,7 @@ export function matmulF32(
   }
   const rt = kernelRuntime();
   if (!rt) {
-    matmulF32Fallback(a, b, out, m, n, k, batchShape, aB, bB, outOffset);
+    matmulF32Fallback({ a, b, out, m, n, k, batchShape, aBatch: aB, bBatch: bB, outOffset });
     return;
   }
   const dims = collapseBatch(batchShape, aB, bB);
@@ -101,14 +101,18 @@ export function matmulF32(
   }
 }
 
-interface Job {
-  rt: KernelRuntime;
+/** One matmul's operands and sizes: A [m, k] times B [k, n] into `out`. */
+export interface MatmulOperands {
   a: StridedMatrix;
   b: StridedMatrix;
   out: Float32Array;
   m: number;
   n: number;
   k: number;
+}
+
+interface Job extends MatmulOperands {
+  rt: KernelRuntime;
   threads: number;
   innerA: number;
   innerB: number;

@@ -14,7 +14,7 @@ const CHUNKS_PER_THREAD = 4;
 const MIN_CHUNK_ROWS = 64;
 
 /** A GEMM job cut into chunks of C: `rows` x `cols` per batch entry. */
-export interface GemmChunks {
+interface GemmChunks {
   /** Threads worth using (1 means: run it on the calling thread, uncut). */
   threads: number;
   rows: number;

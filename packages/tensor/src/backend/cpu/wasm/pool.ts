@@ -48,13 +48,13 @@ const START_TIMEOUT_MS = 15_000;
  * task is a share of one op, which takes well under a minute even for full-size models on a loaded machine.
  * `DIVA_POOL_TIMEOUT_MS` in the environment overrides it.
  */
-export const DEFAULT_POOL_TIMEOUT_MS = 300_000;
+const DEFAULT_POOL_TIMEOUT_MS = 300_000;
 
 /** Longest single `Atomics.wait` of the calling thread, so the deadline is checked often (ms). */
 const WAIT_SLICE_MS = 1000;
 
 /** Test-only hooks into `run`, to force interleavings that are otherwise rare. */
-export interface PoolHooks {
+interface PoolHooks {
   /** Called after the tasks are posted and before the workers are notified. */
   afterPost?: () => void;
   /** Called after every worker task finished, before `run` checks errors and returns. */
@@ -70,7 +70,7 @@ export interface PoolOptions {
 }
 
 /** The pool timeout from `DIVA_POOL_TIMEOUT_MS`, or the default. */
-export function poolTimeoutFromEnv(): number {
+function poolTimeoutFromEnv(): number {
   const raw = envVar("DIVA_POOL_TIMEOUT_MS");
   if (raw === undefined || raw.trim() === "") return DEFAULT_POOL_TIMEOUT_MS;
   const n = Number(raw);

@@ -7,7 +7,7 @@ import { kernelRuntime } from "./runtime.js";
 import { getCpuThreads } from "./threads.js";
 
 /** Options of `softmaxRowsF32`. */
-export interface SoftmaxRowsOptions {
+interface SoftmaxRowsOptions {
   /** Threads to use (default: `getCpuThreads()`). */
   threads?: number;
 }

@@ -5,7 +5,7 @@
 import { collapseDims } from "../../../shape.js";
 
 /** Batch dimensions of a matmul with the strides of its two operands (elements; 0 broadcasts). */
-export interface BatchDims {
+interface BatchDims {
   shape: number[];
   a: number[];
   b: number[];

@@ -13,7 +13,7 @@ import { kernelRuntime, type KernelRuntime } from "./runtime.js";
 import { getCpuThreads } from "./threads.js";
 
 /** A float32 [N, C, H, W] view (any strides, in elements). */
-export interface ConvInputF32 {
+interface ConvInputF32 {
   data: Float32Array;
   offset: number;
   shape: readonly [number, number, number, number];
@@ -21,7 +21,7 @@ export interface ConvInputF32 {
 }
 
 /** A float32 3x3 weight view [O, C, 3, 3] (any strides, in elements). */
-export interface ConvWeightF32 {
+interface ConvWeightF32 {
   data: Float32Array;
   offset: number;
   shape: readonly [number, number, number, number];
@@ -68,7 +68,7 @@ export function winogradWeightsF32(w: ConvWeightF32, out: Float32Array = new Flo
 }
 
 /** Options of `conv3x3WinogradF32`. */
-export interface WinogradOptions {
+interface WinogradOptions {
   /** Zero padding [top/bottom, left/right]. */
   padding: readonly [number, number];
   /** Threads for the transforms and GEMMs (default: `getCpuThreads()`). */
@@ -83,7 +83,7 @@ export interface WinogradOptions {
 }
 
 /** Output size and tiling of a Winograd convolution. */
-export function winogradTiles(h: number, w: number, padding: readonly [number, number]): { oh: number; ow: number; th: number; tw: number } {
+function winogradTiles(h: number, w: number, padding: readonly [number, number]): { oh: number; ow: number; th: number; tw: number } {
   const oh = h + 2 * padding[0] - 2, ow = w + 2 * padding[1] - 2;
   return { oh, ow, th: Math.ceil(oh / 2), tw: Math.ceil(ow / 2) };
 }

@@ -21,7 +21,7 @@ export interface WorkerInit {
 }
 
 /** Longest single idle wait of a worker before it re-reads its slot (ms). */
-export const IDLE_SLICE_MS = 1000;
+const IDLE_SLICE_MS = 1000;
 
 /** Source of the worker program. */
 export function workerSource(): string {

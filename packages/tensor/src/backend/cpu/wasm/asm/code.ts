@@ -7,7 +7,7 @@ import { Ex, Local, I, type EmitTarget, type I32, type V128, type F32, F } from 
 import { BlockTypeEmpty, Op, SimdOp, ValTypeCode, type ValType } from "./opcodes.js";
 
 /** A branch target: a block (branching exits it) or a loop (branching repeats it). */
-export class Label {
+class Label {
   constructor(readonly depth: number) {}
 }
 

@@ -8,10 +8,10 @@ import { Local } from "./expr.js";
 import { ValTypeCode, type ValType } from "./opcodes.js";
 
 /** Locals for a tuple of parameter types. */
-export type ParamLocals<P extends readonly ValType[]> = { [K in keyof P]: Local<P[K]> };
+type ParamLocals<P extends readonly ValType[]> = { [K in keyof P]: Local<P[K]> };
 
 /** Limits of an imported memory, in 64 KiB pages. */
-export interface MemoryImport {
+interface MemoryImport {
   module: string;
   name: string;
   initialPages: number;
