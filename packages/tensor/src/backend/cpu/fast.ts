@@ -1,7 +1,7 @@
 import type { KernelTable, OutputInfo, TensorView } from "../backend.js";
 import { fastAttentionKernel } from "./attention-fast.js";
 import { fastBiasActKernel, fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
-import { fastScatterSliceKernel } from "./indexing-fast.js";
+import { fastScatterSliceKernel } from "./shape-fast.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { fastSumKernel } from "./reduce-fast.js";
 import { fastGroupNormKernel, fastLayerNormKernel } from "./norm-fast.js";

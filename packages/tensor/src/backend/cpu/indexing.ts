@@ -1,5 +1,6 @@
+/** Reference kernels of the indexing ops (see ops/indexing.ts): gather, scatterAdd, indexSelect. */
 import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
-import { allocHost, castScalar } from "../../dtype.js";
+import { allocHost } from "../../dtype.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import { offsetsOf, CpuStorage, dataOf } from "./storage.js";
 
@@ -67,34 +68,6 @@ export function indexSelectKernel(inputs: readonly TensorView[], attrs: KernelAt
   for (let p = 0; p < base.length; p++) {
     const j = Math.floor(p / axisStride) % axisLen;
     res[p] = xd[base[p]! + id[io[j]!]! * xStride]!;
-  }
-  return new CpuStorage(res);
-}
-
-export function scatterSliceKernel(inputs: readonly TensorView[], attrs: KernelAttrs["scatterSlice"], out: OutputInfo): CpuStorage {
-  const x = inputs[0]!;
-  const res = allocHost(out.dtype, sizeOf(out.shape));
-  res.fill(castScalar(attrs.value, out.dtype));
-  const os = contiguousStrides(out.shape);
-  let start = 0;
-  for (let d = 0; d < os.length; d++) start += attrs.starts[d]! * os[d]!;
-  const dst = offsetsOf(x.shape, os.map((s, d) => s * attrs.steps[d]!), start);
-  const src = offsetsOf(x.shape, x.strides, x.offset);
-  const xd = dataOf(x);
-  for (let p = 0; p < src.length; p++) res[dst[p]!] = xd[src[p]!]!;
-  return new CpuStorage(res);
-}
-
-export function concatKernel(inputs: readonly TensorView[], attrs: KernelAttrs["concat"], out: OutputInfo): CpuStorage {
-  const res = allocHost(out.dtype, sizeOf(out.shape));
-  const os = contiguousStrides(out.shape);
-  let at = 0;
-  for (const x of inputs) {
-    const dst = offsetsOf(x.shape, os, at * os[attrs.axis]!);
-    const src = offsetsOf(x.shape, x.strides, x.offset);
-    const xd = dataOf(x);
-    for (let p = 0; p < src.length; p++) res[dst[p]!] = xd[src[p]!]!;
-    at += x.shape[attrs.axis]!;
   }
   return new CpuStorage(res);
 }

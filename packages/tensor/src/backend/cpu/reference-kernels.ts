@@ -5,7 +5,8 @@
 import type { Kernel, KernelAttrs, KernelTable } from "../backend.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
 import { binaryKernel, castKernel, clampKernel, contiguousKernel, fillKernel, unaryKernel, whereKernel } from "./elementwise.js";
-import { gatherKernel, indexSelectKernel, concatKernel, scatterAddKernel, scatterSliceKernel } from "./indexing.js";
+import { gatherKernel, indexSelectKernel, scatterAddKernel } from "./indexing.js";
+import { concatKernel, scatterSliceKernel } from "./shape.js";
 import { matmulKernel } from "./matmul.js";
 import { attentionKernel } from "./attention.js";
 import { biasActKernel } from "./bias-act.js";

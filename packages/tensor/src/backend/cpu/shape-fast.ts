@@ -1,3 +1,4 @@
+/** Fast CPU kernel of scatterSlice (a shape op, see ops/shape.ts): strided row copies without offset tables. */
 import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { castScalar, type TypedArray } from "../../dtype.js";
 import { allocOutput } from "./host-pool.js";
