@@ -18,7 +18,7 @@ describe("API doc topics", () => {
     expect(categoryFor(`${root}/packages/tensor/src/ops/elementwise.ts`, "add")).toBe("Elementwise");
     expect(categoryFor(`${root}/packages/tensor/src/ops/elementwise.ts`, "elementwiseDefs")).toBe("Writing ops");
     expect(categoryFor("packages/tensor/src/ops/creation.ts", "tensor")).toBe("Creation");
-    expect(categoryFor("packages/tensor/src/ops/linalg.ts", "matmul")).toBe("Linear algebra");
+    expect(categoryFor("packages/tensor/src/ops/matmul.ts", "matmul")).toBe("Linear algebra");
     expect(categoryFor("packages/tensor/src/autograd/grad.ts", "valueAndGrad")).toBe("Autograd");
     expect(categoryFor("packages/tensor/src/engine/tidy.ts", "tidy")).toBe("Memory");
     expect(categoryFor("packages/nn/src/clip/tokenizer/clean.ts", "cleanText")).toBe("Tokenizers");

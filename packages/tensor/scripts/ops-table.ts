@@ -16,7 +16,7 @@ import * as conv from "../src/ops/conv.js";
 import * as creation from "../src/ops/creation.js";
 import * as elementwise from "../src/ops/elementwise.js";
 import * as indexing from "../src/ops/indexing.js";
-import * as linalg from "../src/ops/linalg.js";
+import * as matmul from "../src/ops/matmul.js";
 import * as nn from "../src/ops/nn.js";
 import * as reduce from "../src/ops/reduce.js";
 import * as shape from "../src/ops/shape.js";
@@ -28,7 +28,7 @@ export const OP_MODULES: readonly [string, Record<string, unknown>][] = [
   ["reduce", reduce],
   ["shape", shape],
   ["indexing", indexing],
-  ["linalg", linalg],
+  ["matmul", matmul],
   ["conv", conv],
   ["nn", nn],
 ];

@@ -64,7 +64,7 @@ export * from "./ops/elementwise.js";
 export * from "./ops/reduce.js";
 export * from "./ops/shape.js";
 export * from "./ops/indexing.js";
-export * from "./ops/linalg.js";
+export * from "./ops/matmul.js";
 export * from "./ops/conv.js";
 export * from "./ops/nn.js";
 export type { TensorLike } from "./ops/util.js";

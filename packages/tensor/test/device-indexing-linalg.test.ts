@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as indexing from "../src/ops/indexing.js";
-import * as linalg from "../src/ops/linalg.js";
+import * as linalg from "../src/ops/matmul.js";
 import { embedding, gather, indexSelect, linear, maskedFill, matmul, oneHot, scatterAdd, take, tidy, type Device, type DType } from "../src/index.js";
 import { bools, broadcastableTo, checkOp, floats, genInput, ints, LAYOUTS, opCoverage, prop, Rand, runsFor, seedArb, shapeArb, storeAs, testDevices, tolFor, type ValueGen } from "./helpers.js";
 import { broadcastShape, gatherRef, indexSelectRef, matmulRef, Nd, oneHotRef, permuteRef, scatterAddRef, takeRef, zip } from "./reference.js";
@@ -180,7 +180,7 @@ function linalgTranspose(t: import("../src/index.js").Tensor) {
 }
 
 describe("coverage", () => {
-  it("every op function exported by ops/indexing.ts and ops/linalg.ts has a forward test", () => {
+  it("every op function exported by ops/indexing.ts and ops/matmul.ts has a forward test", () => {
     expect(coverage.missing()).toEqual([]);
     expect(coverage.unknown()).toEqual([]);
   });

@@ -10,7 +10,7 @@ import { broadcastShapes, fmt, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { fromHost, zeros } from "./creation.js";
 import { add, mul, sub, where } from "./elementwise.js";
-import { matmul } from "./linalg.js";
+import { matmul } from "./matmul.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { sum } from "./reduce.js";
 import { expand, transpose } from "./shape.js";

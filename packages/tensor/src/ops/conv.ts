@@ -1,58 +1,23 @@
+/**
+ * conv2d (kernel "conv2d"; kernels in backend/cpu/conv.ts and backend/webgpu/kernels/conv.ts), average pooling and
+ * interpolation. The window ops unfold and fold are defined in window.ts and re-exported here.
+ */
 import type { KernelAttrs, Window2d } from "../backend/backend.js";
 import { isFloat, promoteTypes } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
-import { fmt, windowOutSize } from "../shape.js";
+import { fmt } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { full, tensor } from "./creation.js";
 import { add, div, mul, sub } from "./elementwise.js";
 import { indexSelect } from "./indexing.js";
-import { matmul } from "./linalg.js";
+import { matmul } from "./matmul.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
 import { mean, sum } from "./reduce.js";
 import { flip, permute, reshape, transpose } from "./shape.js";
 import { castOperand, castTo, mixedOperandDType } from "./util.js";
+import { outSize, pair, windowAttrs, type Size2, type WindowOptions } from "./window.js";
 
-/** A size given once for both spatial dims or as [height, width]. */
-export type Size2 = number | readonly [number, number];
-
-const pair = (v: Size2): [number, number] => (typeof v === "number" ? [v, v] : [v[0], v[1]]);
-
-function window(op: string, kernel: Size2, stride: Size2, padding: Size2, dilation: Size2): Window2d {
-  const w: Window2d = { kernel: pair(kernel), stride: pair(stride), padding: pair(padding), dilation: pair(dilation) };
-  for (const [name, v, min] of [["kernel", w.kernel, 1], ["stride", w.stride, 1], ["padding", w.padding, 0], ["dilation", w.dilation, 1]] as const) {
-    if (!v.every((x) => Number.isInteger(x) && x >= min)) throw new Error(`${op}: ${name} must be integers >= ${min}, got [${v.join(",")}]`);
-  }
-  return w;
-}
-
-function outSize(op: string, x: Tensor, w: Window2d): [number, number] {
-  const oh = windowOutSize(x.shape[2]!, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]);
-  const ow = windowOutSize(x.shape[3]!, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]);
-  if (oh <= 0 || ow <= 0) throw new Error(`${op}: input ${fmt(x.shape)} is smaller than the (dilated) kernel [${w.kernel.join(",")}] after padding`);
-  return [oh, ow];
-}
-
-/** Options of a sliding window op. */
-export interface WindowOptions {
-  /** Step between windows (default 1). */
-  stride?: Size2;
-  /** Zero padding on each side (default 0). */
-  padding?: Size2;
-  /** Spacing between window taps (default 1). */
-  dilation?: Size2;
-}
-
-/** im2col (torch.nn.functional.unfold): [N, C, H, W] -> [N, C*kh*kw, L]. */
-export function unfold(x: Tensor, kernel: Size2, options: WindowOptions = {}): Tensor {
-  if (x.rank !== 4) throw new Error(`unfold: expected [N, C, H, W], got ${fmt(x.shape)}`);
-  return runKernel("unfold", [x], window("unfold", kernel, options.stride ?? 1, options.padding ?? 0, options.dilation ?? 1));
-}
-
-/** col2im (torch.nn.functional.fold): [N, C*kh*kw, L] -> [N, C, H, W] summing overlaps. */
-export function fold(cols: Tensor, outputSize: Size2, kernel: Size2, options: WindowOptions = {}): Tensor {
-  if (cols.rank !== 3) throw new Error(`fold: expected [N, C*kh*kw, L], got ${fmt(cols.shape)}`);
-  return runKernel("fold", [cols], { ...window("fold", kernel, options.stride ?? 1, options.padding ?? 0, options.dilation ?? 1), outputSize: pair(outputSize) });
-}
+export { unfold, fold, windowDefs, type Size2, type WindowOptions } from "./window.js";
 
 /** Options of conv2d. */
 export interface Conv2dOptions extends Omit<WindowOptions, "padding"> {
@@ -86,7 +51,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     if (total.some((t) => t % 2 !== 0)) throw new Error("conv2d: padding 'same' with an even effective kernel is not supported");
     padding = [total[0]! / 2, total[1]! / 2];
   } else padding = options.padding;
-  const w = window("conv2d", [kh, kw], options.stride ?? 1, padding, dilation);
+  const w = windowAttrs("conv2d", [kh, kw], options.stride ?? 1, padding, dilation);
   outSize("conv2d", x, w);
   const dt = promoteTypes(x.dtype, weight.dtype);
   if (dt === "bool") throw new Error("conv2d: not defined for bool tensors");
@@ -136,7 +101,7 @@ export interface AvgPoolOptions {
 /** 2-D average pooling over [N, C, H, W]; stride defaults to the kernel size. */
 export function avgPool2d(x: Tensor, kernel: Size2, options: AvgPoolOptions = {}): Tensor {
   if (x.rank !== 4) throw new Error(`avgPool2d: expected [N, C, H, W], got ${fmt(x.shape)}`);
-  const w = window("avgPool2d", kernel, options.stride ?? kernel, options.padding ?? 0, 1);
+  const w = windowAttrs("avgPool2d", kernel, options.stride ?? kernel, options.padding ?? 0, 1);
   if (w.padding[0] * 2 > w.kernel[0] || w.padding[1] * 2 > w.kernel[1]) {
     throw new Error(`avgPool2d: padding [${w.padding.join(",")}] must be at most half the kernel size [${w.kernel.join(",")}]`);
   }
@@ -220,8 +185,8 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
 }
 
 
-/** Registry entries of the window kernels. */
-export const convDefs: { [K in "unfold" | "fold" | "conv2d"]: KernelOpDef<KernelAttrs[K]> } = {
+/** Registry entry of the conv2d kernel. */
+export const convDefs: { conv2d: KernelOpDef<KernelAttrs["conv2d"]> } = {
   conv2d: {
     infer: ([x, w], a) => {
       if (x!.rank !== 4 || w!.rank !== 4 || w!.shape[2] !== a.kernel[0] || w!.shape[3] !== a.kernel[1]) {
@@ -241,26 +206,5 @@ export const convDefs: { [K in "unfold" | "fold" | "conv2d"]: KernelOpDef<Kernel
       needsGrad[0] ? castTo(conv2dInputGrad(g, x!, w!, attrs), x!.dtype) : null,
       needsGrad[1] ? castTo(conv2dWeightGrad(g, x!, w!, attrs), w!.dtype) : null,
     ],
-  },
-  unfold: {
-    infer: ([x], w) => {
-      if (x!.rank !== 4) throw new Error(`unfold: expected [N, C, H, W], got ${fmt(x!.shape)}`);
-      const [oh, ow] = outSize("unfold", x!, w);
-      return { shape: [x!.shape[0]!, x!.shape[1]! * w.kernel[0] * w.kernel[1], oh * ow], dtype: x!.dtype };
-    },
-    vjp: (g, { inputs: [x], attrs }) => [runKernel("fold", [g], { ...attrs, outputSize: [x!.shape[2]!, x!.shape[3]!] })],
-  },
-  fold: {
-    infer: ([c], a) => {
-      const [kh, kw] = a.kernel;
-      const [H, W] = a.outputSize;
-      const oh = windowOutSize(H, kh, a.stride[0], a.padding[0], a.dilation[0]);
-      const ow = windowOutSize(W, kw, a.stride[1], a.padding[1], a.dilation[1]);
-      if (c!.rank !== 3 || c!.shape[1]! % (kh * kw) !== 0 || c!.shape[2] !== oh * ow) {
-        throw new Error(`fold: input ${fmt(c!.shape)} does not match kernel [${kh},${kw}] and output size [${H},${W}] (expected L = ${oh * ow})`);
-      }
-      return { shape: [c!.shape[0]!, c!.shape[1]! / (kh * kw), H, W], dtype: c!.dtype };
-    },
-    vjp: (g, { attrs }) => [runKernel("unfold", [g], { kernel: attrs.kernel, stride: attrs.stride, padding: attrs.padding, dilation: attrs.dilation })],
   },
 };

@@ -1,42 +1,26 @@
-import type { KernelAttrs } from "../backend/backend.js";
+/**
+ * Losses and dropout, built from other ops. The fused nn ops live in files named after their kernels (softmax.ts,
+ * norm.ts, attention.ts, bias-act.ts) and are re-exported here.
+ */
 import { isFloat } from "../dtype.js";
 import { tidy } from "../engine/tidy.js";
-import { fmt, normAxis } from "../shape.js";
+import { fmt } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { RandomKey } from "../random/index.js";
 import { bernoulli } from "../random/index.js";
 import { full } from "./creation.js";
 import { gather } from "./indexing.js";
-import { add, cast, div, exp, mul, square, sub, where } from "./elementwise.js";
-import { runKernel, type KernelOpDef } from "./registry.js";
+import { add, cast, div, mul, square, sub, where } from "./elementwise.js";
+import { runKernel } from "./registry.js";
 import { mean, sum } from "./reduce.js";
 import { reshape } from "./shape.js";
-import { castTo } from "./util.js";
+import { logSoftmax } from "./softmax.js";
+import { castTo, floatInput } from "./util.js";
 
 export { layerNorm, groupNorm, type LayerNormOptions, type GroupNormOptions } from "./norm.js";
 export { scaledDotProductAttention, type AttentionOptions } from "./attention.js";
 export { biasActivation } from "./bias-act.js";
-
-function floatInput(op: string, x: Tensor): void {
-  if (!isFloat(x.dtype)) throw new Error(`${op}: expected a float tensor, got ${x.dtype}`);
-}
-
-/** Softmax along `axis` (default last), fused and max-subtracted. */
-export function softmax(x: Tensor, axis = -1): Tensor {
-  floatInput("softmax", x);
-  const a = normAxis("softmax", axis, x.rank);
-  // a 0-d tensor is one row of one element (the kernels need a dim)
-  if (x.rank === 0) return tidy(() => reshape(runKernel("softmax", [reshape(x, [1])], { axis: 0 }), []));
-  return runKernel("softmax", [x], { axis: a });
-}
-
-/** log(softmax(x)) along `axis`, computed stably. */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  floatInput("logSoftmax", x);
-  const a = normAxis("logSoftmax", axis, x.rank);
-  if (x.rank === 0) return tidy(() => reshape(runKernel("logSoftmax", [reshape(x, [1])], { axis: 0 }), []));
-  return runKernel("logSoftmax", [x], { axis: a });
-}
+export { softmax, logSoftmax, softmaxDefs } from "./softmax.js";
 
 /** Inverted dropout: zeroes each element with probability `p` (drawn from `key`) and scales the rest by 1/(1-p). */
 export function dropout(x: Tensor, p: number, key: RandomKey, training = true): Tensor {
@@ -103,15 +87,3 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
     return reduceLoss(nll, reduction);
   });
 }
-
-/** Registry entries of the fused softmax kernels. */
-export const nnDefs: { [K in "softmax" | "logSoftmax"]: KernelOpDef<KernelAttrs[K]> } = {
-  softmax: {
-    infer: ([x]) => ({ shape: x!.shape, dtype: x!.dtype }),
-    vjp: (g, { output, attrs }) => [mul(output, sub(g, sum(mul(g, output), attrs.axis, { keepdim: true })))],
-  },
-  logSoftmax: {
-    infer: ([x]) => ({ shape: x!.shape, dtype: x!.dtype }),
-    vjp: (g, { output, attrs }) => [sub(g, mul(exp(output), sum(g, attrs.axis, { keepdim: true })))],
-  },
-};

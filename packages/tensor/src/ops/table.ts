@@ -3,22 +3,24 @@ import { biasActDefs } from "./bias-act.js";
 import { convDefs } from "./conv.js";
 import { elementwiseDefs } from "./elementwise.js";
 import { indexingDefs } from "./indexing.js";
-import { linalgDefs } from "./linalg.js";
-import { nnDefs } from "./nn.js";
+import { matmulDefs } from "./matmul.js";
 import { normDefs } from "./norm.js";
 import { reduceDefs } from "./reduce.js";
 import { installOps, type KernelOpTable } from "./registry.js";
 import { shapeDefs, viewDefs } from "./shape.js";
+import { softmaxDefs } from "./softmax.js";
+import { windowDefs } from "./window.js";
 
 /** Every kernel op's definition; the annotation makes a missing op (or VJP) a compile error. */
 const kernelOpTable: KernelOpTable = {
   ...elementwiseDefs,
   ...reduceDefs,
   ...shapeDefs,
-  ...linalgDefs,
+  ...matmulDefs,
+  ...windowDefs,
   ...convDefs,
   ...indexingDefs,
-  ...nnDefs,
+  ...softmaxDefs,
   ...normDefs,
   ...attentionDefs,
   ...biasActDefs,

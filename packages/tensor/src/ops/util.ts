@@ -60,3 +60,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (summed !== g) summed.dispose();
   return out;
 }
+
+/** Throws unless `x` has a float dtype (ops defined for floats only). */
+export function floatInput(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype)) throw new Error(`${op}: expected a float tensor, got ${x.dtype}`);
+}

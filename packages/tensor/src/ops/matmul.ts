@@ -80,7 +80,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
 }
 
 /** Registry entry of the matmul kernel (operands already broadcast to the same batch dims). */
-export const linalgDefs: {
+export const matmulDefs: {
   /** Shape/dtype rule and VJP of the batched matmul kernel. */
   matmul: KernelOpDef<KernelAttrs["matmul"]>;
 } = {
