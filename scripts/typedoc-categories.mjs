@@ -35,10 +35,10 @@ export const RULES = [
   { pkg: "tensor", path: /^io\/|^names\.ts$/, category: "IO" },
   { pkg: "tensor", path: /^random\//, category: "Random" },
   // @diva/nn
-  { pkg: "nn", path: /^params\.ts$|^layers\/(specs|validate)\.ts$/, category: "Parameters" },
+  { pkg: "nn", path: /^checkpoint-names\/(params|specs|validate)\.ts$/, category: "Parameters" },
   { pkg: "nn", path: /^layers\//, category: "Layers" },
   { pkg: "nn", path: /^clip\/(tokenizer|sentencepiece-tokenizer)(\/|\.ts$)/, category: "Tokenizers" },
-  { pkg: "nn", path: /^clip\/(load|load-hf-text|name-map|infer-config)\.ts$/, category: "Checkpoints" },
+  { pkg: "nn", path: /^clip\/(load|load-hf-text|infer-config)\.ts$|^checkpoint-names\//, category: "Checkpoints" },
   { pkg: "nn", path: /^clip\//, category: "CLIP" },
   { pkg: "nn", path: /^diffusion\/schedulers\//, category: "Schedulers" },
   { pkg: "nn", path: /^diffusion\/io\//, category: "Checkpoints" },

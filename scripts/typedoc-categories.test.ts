@@ -27,6 +27,8 @@ describe("API doc topics", () => {
     expect(categoryFor("packages/nn/src/diffusion/schedulers/ddim.ts", "DDIMScheduler")).toBe("Schedulers");
     expect(categoryFor("packages/nn/src/diffusion/unet/forward.ts", "unetForward")).toBe("Diffusion");
     expect(categoryFor("packages/nn/src/optim/optimizer.ts", "sgd")).toBe("Optimizers");
+    expect(categoryFor("packages/nn/src/checkpoint-names/specs.ts", "initFromSpecs")).toBe("Parameters");
+    expect(categoryFor("packages/nn/src/checkpoint-names/hf-clip.ts", "hfClipToOpenClip")).toBe("Checkpoints");
     expect(categoryFor("packages/diva/src/train/post-train.ts", "postTrain")).toBe("Training");
     expect(categoryFor("packages/diva/src/eval/mmvp.ts", "evalMMVP")).toBe("Evaluation");
     expect(categoryFor("packages/diva/src/somewhere-new.ts", "x")).toBeUndefined();

@@ -3,7 +3,7 @@
  * tokenizer, the Stable Diffusion UNet and VAE, schedulers, optimizers and checkpoint loading.
  * @module @diva/nn
  */
-export * from "./params.js";
+export * from "./checkpoint-names/index.js";
 export * from "./optim/index.js";
 export * from "./layers/index.js";
 export * from "./clip/index.js";

@@ -11,9 +11,9 @@ import { memory, tensor, writeSafetensors, zeros, type Tensor } from "@diva/tens
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadClip } from "../src/clip/load.js";
 import { loadDiffusersComponent } from "../src/diffusion/io/load.js";
-import { unflattenParams } from "../src/params.js";
-import { validateParams } from "../src/layers/validate.js";
-import type { ParamSpecs } from "../src/layers/specs.js";
+import { unflattenParams } from "../src/checkpoint-names/params.js";
+import { validateParams } from "../src/checkpoint-names/validate.js";
+import type { ParamSpecs } from "../src/checkpoint-names/specs.js";
 import { runParity } from "../src/parity/index.js";
 import { buildCheckpoint, dictOf, tensorOf } from "./support/torch-pickle/torch-checkpoint-writer.js";
 import { sharedFixturesDir } from "./support/shared-fixtures.js";

@@ -16,7 +16,7 @@ import { applyEmbedding, type EmbeddingParams } from "../layers/embedding.js";
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyMlp, type FcMlpParams } from "../layers/mlp.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 import { checkHiddenAct } from "./config.js";
 import { takeAlongSequence, textPoolIndex } from "./text.js";
 import { selectedBlocks, type BlockSelection } from "./transformer.js";

@@ -8,7 +8,6 @@ export * from "./timm-config.js";
 export * from "./timm-vit.js";
 export * from "./timm-visual.js";
 export * from "./hf-text.js";
-export * from "./name-map.js";
 export * from "./model.js";
 export * from "./infer-config.js";
 export * from "./load.js";

@@ -3,8 +3,8 @@
  * fp32 / fp16 / bf16), validated against the specs of its config.
  */
 import { checkJsonKeys, checkNames, nameRecord, readSafetensors, type Device, type Tensor } from "@diva/tensor";
-import { unflattenAs } from "../params.js";
-import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
+import { unflattenAs } from "../checkpoint-names/params.js";
+import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../checkpoint-names/validate.js";
 import { hfClipTextSpecs, type HfClipTextConfig, type HfClipTextParams } from "./hf-text.js";
 
 /** Options of {@link loadHfClipText}. */

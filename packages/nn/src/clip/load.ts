@@ -4,15 +4,15 @@
  * unexpected and mis-shaped keys reported by name.
  */
 import { checkJsonKeys, checkNames, nameRecord, randomKey, readSafetensors, type Device, type Tensor } from "@diva/tensor";
-import { unflattenAs } from "../params.js";
+import { unflattenAs } from "../checkpoint-names/params.js";
 import { readTorchCheckpoint } from "../torch-pickle/index.js";
-import { initFlatFromSpecs } from "../layers/specs.js";
-import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../layers/validate.js";
+import { initFlatFromSpecs } from "../checkpoint-names/specs.js";
+import { formatParamReport, isCleanReport, validateParams, type ParamReport } from "../checkpoint-names/validate.js";
 import type { OpenClipConfig } from "./config.js";
 import { inferOpenClipConfig } from "./infer-config.js";
 import { requireClipCheckpoint } from "./require-checkpoint.js";
 import { ClipModel, clipSpecs } from "./model.js";
-import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "./name-map.js";
+import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "../checkpoint-names/hf-clip.js";
 
 /** Which naming a checkpoint used. */
 export type ClipCheckpointLayout = "open_clip" | "hf";

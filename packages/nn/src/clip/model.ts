@@ -9,7 +9,7 @@ import { applyClipText, clipTextSpecs } from "./text.js";
 import type { OpenClipConfig } from "./config.js";
 import { applyClipVision, clipVisionSpecs, type ClipVisionOutput, type ClipVisionParams, type VisionForwardOptions } from "./vision.js";
 import { applyTimmVisual, timmVisualSpecs, type TimmVisualParams } from "./timm-visual.js";
-import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** Either vision tower's parameters. */
 export type ClipVisualParams = ClipVisionParams | TimmVisualParams;

@@ -7,7 +7,7 @@ import { argmax, cast, eq, expand, gather, matmul, reshape, slice, tidy, add, ty
 import { applyEmbedding, embeddingSpecs, type EmbeddingParams } from "../layers/embedding.js";
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 import { resolveTextTower, type ClipTextTowerConfig, type TextTowerSpec } from "./config.js";
 import { applyClipTransformer, clipTransformerSpecs, type BlockSelection, type ClipTransformerParams } from "./transformer.js";
 

@@ -6,7 +6,7 @@
 import { tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLinear, linearSpecs, type LinearParams } from "../layers/linear.js";
 import { applyMlp, mlpSpecs, type FcMlpParams } from "../layers/mlp.js";
-import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 import type { ClipVisionTowerConfig } from "./config.js";
 import { openClipTimmConfig, resolveTimmVit, type TimmVitConfig } from "./timm-config.js";
 import { applyTimmVit, timmVitSpecs, type TimmForwardOptions, type TimmVitOutput, type TimmVitParams } from "./timm-vit.js";

@@ -9,7 +9,7 @@ import { applyQkvAttention, multiHeadAttention, qkvAttentionSpecs, type QkvAtten
 import { applyLinear, type LinearParams } from "../layers/linear.js";
 import { applyMlp, type FcMlpParams } from "../layers/mlp.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 import type { ResampleOptions } from "../layers/resample.js";
 import { resizePosEmbed, squareGrid } from "./pos-embed.js";
 import { selectedBlocks, type BlockSelection, type LayerScaleParams } from "./transformer.js";

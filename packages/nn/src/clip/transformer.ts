@@ -8,7 +8,7 @@ import type { ActivationName } from "../layers/activation.js";
 import { applyFusedAttention, fusedAttentionSpecs, type FusedAttentionParams } from "../layers/attention.js";
 import { applyMlp, mlpSpecs, type ClipMlpParams } from "../layers/mlp.js";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
-import { prefixSpecs, spec, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { prefixSpecs, spec, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** open_clip LayerScale parameters. */
 export interface LayerScaleParams {

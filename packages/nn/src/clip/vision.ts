@@ -6,7 +6,7 @@
 import { add, concat, conv2d, expand, matmul, mean, permute, reshape, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLayerNorm, layerNormSpecs, type NormParams } from "../layers/norm.js";
 import type { ResampleOptions } from "../layers/resample.js";
-import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../layers/specs.js";
+import { initFromSpecs, kaimingUniformInit, prefixSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 import { resolveVitTower, type ClipVisionTowerConfig, type VitTowerSpec } from "./config.js";
 import { resizePosEmbed, squareGrid } from "./pos-embed.js";
 import { applyClipTransformer, clipTransformerSpecs, type BlockSelection, type ClipTransformerParams } from "./transformer.js";

@@ -10,7 +10,7 @@
 import { linear, permute, reshape, scaledDotProductAttention, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
 import type { NormParams } from "./norm.js";
-import { initFromSpecs, prefixSpecs, spec, xavierUniformInit, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
+import { initFromSpecs, prefixSpecs, spec, xavierUniformInit, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** Masking options of an attention call. */
 export interface AttentionCallOptions {

@@ -1,6 +1,6 @@
 /** 2-D convolution over a `{ weight, bias }` parameter tree (torch.nn.Conv2d layout: weight [out, in/groups, kh, kw]). */
 import { add, conv2d, matmul, reshape, type RandomKey, type Size2, type Tensor } from "@diva/tensor";
-import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
+import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** Parameters of a 2-D convolution, named as torch.nn.Conv2d stores them. */
 export type Conv2dParams = {

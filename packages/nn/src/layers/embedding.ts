@@ -1,6 +1,6 @@
 /** Embedding lookup over a `{ weight }` parameter tree (torch.nn.Embedding layout: weight [num_embeddings, dim]). */
 import { cast, embedding, type RandomKey, type Tensor } from "@diva/tensor";
-import { initFromSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
+import { initFromSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** Parameters of an embedding table. */
 export interface EmbeddingParams {

@@ -1,6 +1,4 @@
 /** Layers as pure functions over parameter trees named like the reference checkpoints, with their init specs. */
-export * from "./specs.js";
-export * from "./validate.js";
 export * from "./activation.js";
 export * from "./linear.js";
 export * from "./conv.js";

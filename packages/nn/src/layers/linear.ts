@@ -1,7 +1,7 @@
 /** Linear layer over a `{ weight, bias }` parameter tree (torch.nn.Linear layout: weight [out, in]). */
 import { linear, reshape, type Tensor } from "@diva/tensor";
 import { applyActivation, fusedActivation, type ActivationName } from "./activation.js";
-import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
+import { initFromSpecs, kaimingUniformInit, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 import type { RandomKey } from "@diva/tensor";
 
 /** Parameters of a linear layer, named as torch.nn.Linear stores them. */

@@ -6,7 +6,7 @@
 import { gelu, linear, mul, narrow, tidy, type RandomKey, type Tensor } from "@diva/tensor";
 import type { ActivationName } from "./activation.js";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
-import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
+import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** open_clip / OpenAI CLIP MLP parameters. */
 export interface ClipMlpParams {

@@ -1,7 +1,7 @@
 /** Layer and group normalisation over `{ weight, bias }` parameter trees (torch.nn.LayerNorm / GroupNorm). */
 import { groupNorm, layerNorm, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyActivation, type ActivationName } from "./activation.js";
-import { initFromSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "./specs.js";
+import { initFromSpecs, spec, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
 
 /** Affine parameters of a normalisation layer (absent without `elementwise_affine` / `affine`). */
 export type NormParams = {

@@ -10,7 +10,7 @@
  * - whole CLIP: the above with `image_`/`vision_`/`text_` prefixes, logits_per_image, logits_per_text.
  */
 import { exp, matmul, mul, add, nameRecord, slice, transpose, type Tensor } from "@diva/tensor";
-import { unflattenAs } from "../params.js";
+import { unflattenAs } from "../checkpoint-names/params.js";
 import { applyEmbedding } from "../layers/embedding.js";
 import type { OpenClipConfig } from "../clip/config.js";
 import { applyClipVision, clipVisionSpecs, type ClipVisionOutput, type ClipVisionParams } from "../clip/vision.js";
@@ -20,7 +20,7 @@ import { applyTimmVit, timmVitSpecs, type TimmVitParams } from "../clip/timm-vit
 import type { TimmVitConfig } from "../clip/timm-config.js";
 import { applyHfClipText, hfClipTextSpecs, type HfClipTextConfig, type HfClipTextParams, type HfClipTextOutput } from "../clip/hf-text.js";
 import { clipSpecs, clipTextParams, usesTimmTower, type ClipParams } from "../clip/model.js";
-import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "../clip/name-map.js";
+import { hfClipConfigToOpenClip, hfClipToOpenClip, isHfClipLayout, type HfClipConfig } from "../checkpoint-names/hf-clip.js";
 import type { Fixture } from "./fixture.js";
 import { blockIndex, hiddenStateIndex, l2n, makeRunner, pickInput, stripPrefix, type ParityModel, type Resolver } from "./runner-kit.js";
 import type { ParityRunner } from "./runner.js";

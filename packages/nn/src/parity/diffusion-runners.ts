@@ -3,9 +3,9 @@
  * DDIMScheduler. Each builds the model from the fixture's own weights, inputs and `__metadata__.config`.
  */
 import { fromHost, nameRecord, tensor, tidy, zerosLike, type Tensor } from "@diva/tensor";
-import { unflattenAs } from "../params.js";
-import { unetSpecs } from "../diffusion/unet/shapes.js";
-import { vaeSpecs } from "../diffusion/vae/shapes.js";
+import { unflattenAs } from "../checkpoint-names/params.js";
+import { unetSpecs } from "../diffusion/unet/specs.js";
+import { vaeSpecs } from "../diffusion/vae/specs.js";
 import { DDIMScheduler } from "../diffusion/schedulers/ddim.js";
 import { DDPMScheduler } from "../diffusion/schedulers/ddpm.js";
 import type { SchedulerStepOutput } from "../diffusion/schedulers/base.js";

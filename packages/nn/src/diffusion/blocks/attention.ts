@@ -1,7 +1,7 @@
 import { add, div, permute, reshape, transpose, type Tensor } from "@diva/tensor";
 import { applyDiffusersAttention, type DiffusersAttentionParams } from "../../layers/attention.js";
 import { applyGroupNorm } from "../../layers/norm.js";
-import type { ShapeBuilder } from "./shapes.js";
+import type { ShapeBuilder } from "./specs.js";
 
 /** Everything that fixes a diffusers `Attention` module. */
 interface AttentionSpec {

@@ -4,7 +4,7 @@ import { applyConv2d } from "../../layers/conv.js";
 import { applyLinear } from "../../layers/linear.js";
 import { applyGroupNorm } from "../../layers/norm.js";
 import type { ResnetBlock2DParams } from "./params.js";
-import type { ShapeBuilder } from "./shapes.js";
+import type { ShapeBuilder } from "./specs.js";
 
 /** Everything that fixes a `ResnetBlock2D`. */
 export interface ResnetSpec {

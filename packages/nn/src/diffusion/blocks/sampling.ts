@@ -1,7 +1,7 @@
 import { expand, interpolate, pad, reshape, type Tensor } from "@diva/tensor";
 import { applyConv2d } from "../../layers/conv.js";
 import type { ConvSamplerParams } from "./params.js";
-import type { ShapeBuilder } from "./shapes.js";
+import type { ShapeBuilder } from "./specs.js";
 
 /** Declares `Downsample2D`/`Upsample2D` with a 3x3 convolution (`conv`). */
 export function samplerShapes(b: ShapeBuilder, channels: number, outChannels = channels): void {

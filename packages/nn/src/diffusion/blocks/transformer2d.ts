@@ -5,7 +5,7 @@ import { applyFeedForward } from "../../layers/mlp.js";
 import { applyGroupNorm, applyLayerNorm } from "../../layers/norm.js";
 import { attentionShapes } from "./attention.js";
 import type { Transformer2DModelParams, BasicTransformerBlockParams } from "./params.js";
-import type { ShapeBuilder } from "./shapes.js";
+import type { ShapeBuilder } from "./specs.js";
 
 /** Everything that fixes a `Transformer2DModel` (continuous input, layer norm, GEGLU feed-forward). */
 export interface Transformer2DSpec {

@@ -1,5 +1,5 @@
-import type { ParamShapes } from "../blocks/shapes.js";
-import { validateParams, type ParamReport } from "../../layers/validate.js";
+import type { ParamShapes } from "../blocks/specs.js";
+import { validateParams, type ParamReport } from "../../checkpoint-names/validate.js";
 
 /** Compares stored names and shapes with the expected ones (`validateParams` over shape maps). */
 export function checkShapes(stored: ReadonlyMap<string, readonly number[]>, expected: ParamShapes): ParamReport {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomKey, reshape, writeSafetensors, type Tensor } from "@diva/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flattenParams, type Params } from "../../params.js";
+import { flattenParams, type Params } from "../../checkpoint-names/params.js";
 import { initUNet } from "../unet/init.js";
 import { initVAE } from "../vae/init.js";
 import { loadSchedulerConfig, loadUNet, loadVAE, saveUNet, saveVAE } from "./models.js";

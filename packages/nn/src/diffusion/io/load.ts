@@ -1,8 +1,8 @@
 import { reshape, type Device, type Tensor } from "@diva/tensor";
-import { unflattenAs } from "../../params.js";
-import type { ParamShapes } from "../blocks/shapes.js";
-import type { SpecsOf } from "../../layers/specs.js";
-import { isCleanReport, type ParamReport } from "../../layers/validate.js";
+import { unflattenAs } from "../../checkpoint-names/params.js";
+import type { ParamShapes } from "../blocks/specs.js";
+import type { SpecsOf } from "../../checkpoint-names/specs.js";
+import { isCleanReport, type ParamReport } from "../../checkpoint-names/validate.js";
 import { checkShapes, describeReport } from "./check.js";
 import { componentDir, readConfigJson, weightFiles, WeightSet } from "./folder.js";
 

@@ -1,14 +1,15 @@
-import type { Params } from "../../params.js";
+import type { Params } from "../../checkpoint-names/params.js";
 import type { DDIMSchedulerConfig, DDPMSchedulerConfig } from "../schedulers/config.js";
 import type { UNet2DConditionConfig } from "../unet/config.js";
 import type { UNetParams } from "../unet/params.js";
-import { unetSpecs } from "../unet/shapes.js";
+import { unetSpecs } from "../unet/specs.js";
 import type { AutoencoderKLConfig } from "../vae/config.js";
 import type { VAEParams } from "../vae/params.js";
-import { vaeSpecs } from "../vae/shapes.js";
+import { vaeSpecs } from "../vae/specs.js";
 import { firstExisting, joinPath, readJson } from "./folder.js";
 import { loadDiffusersComponent, type LoadedDiffusersComponent, type DiffusersLoadOptions } from "./load.js";
 import { saveDiffusersComponent, type DiffusersSaveOptions } from "./save.js";
+import { renameLegacyVAE } from "../../checkpoint-names/legacy-vae.js";
 
 /**
  * Loads a diffusers UNet2DConditionModel: `dir` is the `unet/` folder or a pipeline folder that contains one.
@@ -20,14 +21,6 @@ import { saveDiffusersComponent, type DiffusersSaveOptions } from "./save.js";
  */
 export function loadUNet(dir: string, options: DiffusersLoadOptions = {}): Promise<LoadedDiffusersComponent<UNetParams, UNet2DConditionConfig>> {
   return loadDiffusersComponent(dir, "unet", (c: UNet2DConditionConfig) => unetSpecs(c), options);
-}
-
-const LEGACY_VAE_ATTENTION: Record<string, string> = { query: "to_q", key: "to_k", value: "to_v", proj_attn: "to_out.0" };
-
-/** Maps the VAE attention names of diffusers < 0.14 (query/key/value/proj_attn) to the current ones. */
-function renameLegacyVAE(name: string): string | null {
-  const m = /^(encoder|decoder)\.mid_block\.attentions\.(\d+)\.(query|key|value|proj_attn)\.(weight|bias)$/.exec(name);
-  return m ? `${m[1]}.mid_block.attentions.${m[2]}.${LEGACY_VAE_ATTENTION[m[3]!]}.${m[4]}` : null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { writeSafetensors, type FloatStorageDType } from "@diva/tensor";
-import { flattenParams, type Params } from "../../params.js";
+import { flattenParams, type Params } from "../../checkpoint-names/params.js";
 import { joinPath as join } from "./folder.js";
 
 /** Options of {@link saveDiffusersComponent}. */

@@ -1,8 +1,8 @@
 import type { RandomKey } from "@diva/tensor";
-import { initFromSpecs, type InitOptions } from "../../layers/specs.js";
+import { initFromSpecs, type InitOptions } from "../../checkpoint-names/specs.js";
 import type { UNet2DConditionConfig } from "./config.js";
 import type { UNetParams } from "./params.js";
-import { unetSpecs } from "./shapes.js";
+import { unetSpecs } from "./specs.js";
 
 /**
  * A freshly initialised UNet2DConditionModel for `config` (PyTorch's default layer initialisation), as a tree

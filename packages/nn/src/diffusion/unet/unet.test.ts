@@ -1,11 +1,11 @@
 import { randomKey, tidy, valueAndGrad, normal, sum, square, type Tensor } from "@diva/tensor";
 import { describe, expect, it } from "vitest";
-import { unflattenAs } from "../../params.js";
+import { unflattenAs } from "../../checkpoint-names/params.js";
 import { loadSharedFixture } from "../../../test/support/shared-fixtures.js";
 import { SD21_BASE_UNET_CONFIG, type UNet2DConditionConfig } from "./config.js";
 import { unetForward } from "./forward.js";
 import { initUNet } from "./init.js";
-import { unetParamCount, unetParamShapes, unetSpecs } from "./shapes.js";
+import { unetParamCount, unetParamShapes, unetSpecs } from "./specs.js";
 
 const fixture = await loadSharedFixture("unet_tiny");
 

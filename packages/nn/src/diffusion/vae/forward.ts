@@ -7,7 +7,7 @@ import { resnetForward } from "../blocks/resnet.js";
 import { downsampleForward, upsampleForward } from "../blocks/sampling.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
 import type { VAEDecoderParams, VAEEncoderParams, VAEMidBlockParams, VAEParams } from "./params.js";
-import { VAE_EPS, vaeResnet } from "./shapes.js";
+import { VAE_EPS, vaeResnet } from "./specs.js";
 
 type Tap = (name: string, t: Tensor) => void;
 

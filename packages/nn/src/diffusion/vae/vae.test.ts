@@ -4,7 +4,7 @@ import { loadSharedFixture } from "../../../test/support/shared-fixtures.js";
 import { SD21_BASE_VAE_CONFIG, type AutoencoderKLConfig } from "./config.js";
 import { vaeDecode, vaeEncode } from "./forward.js";
 import { initVAE } from "./init.js";
-import { vaeParamCount, vaeParamShapes } from "./shapes.js";
+import { vaeParamCount, vaeParamShapes } from "./specs.js";
 
 const fixture = await loadSharedFixture("vae_tiny");
 

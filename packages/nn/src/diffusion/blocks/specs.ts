@@ -3,7 +3,7 @@
  * checkpoint name, shape and PyTorch's default initialiser, in the order the reference registers them (its
  * state_dict order). Init, loading checks and parameter counts all read the same specs.
  */
-import { kaimingUniformInit, spec, type Init, type ParamSpecs } from "../../layers/specs.js";
+import { kaimingUniformInit, spec, type Init, type ParamSpecs } from "../../checkpoint-names/specs.js";
 
 /** Checkpoint name -> shape. */
 export type ParamShapes = Map<string, readonly number[]>;

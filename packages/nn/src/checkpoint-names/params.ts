@@ -1,5 +1,5 @@
 import { flattenTree, Tensor, unflattenTree } from "@diva/tensor";
-import type { SpecsOf } from "./layers/specs.js";
+import type { SpecsOf } from "./specs.js";
 
 /** A tree of parameters whose key paths are the reference checkpoint names (numeric segments are arrays). */
 export type Params = { [key: string]: Tensor | Params | Params[] | Tensor[] };

@@ -4,7 +4,7 @@
  * unexpected and mis-shaped keys) and parameter counting without allocating anything.
  */
 import { fromHost, normal, splitKey, truncatedNormal, uniform, type Device, type RandomKey, type Tensor } from "@diva/tensor";
-import { unflattenAs, type Params } from "../params.js";
+import { unflattenAs, type Params } from "./params.js";
 
 /** How one parameter is initialised (the PyTorch `nn.init` schemes the references use). */
 export type Init =

@@ -1,7 +1,7 @@
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams, type SpecsOf } from "../../layers/specs.js";
-import { ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
+import { countParams, type SpecsOf } from "../../checkpoint-names/specs.js";
+import { ShapeBuilder, type ParamShapes } from "../blocks/specs.js";
 import { transformer2dShapes } from "../blocks/transformer2d.js";
 import type { UNet2DConditionConfig } from "./config.js";
 import type { UNetParams } from "./params.js";

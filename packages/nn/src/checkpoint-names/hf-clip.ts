@@ -12,7 +12,7 @@
  * The conversion is exact (concatenation, slicing and transposes only).
  */
 import { concat, contiguous, nameRecord, slice, transpose, type Tensor } from "@diva/tensor";
-import type { OpenClipConfig } from "./config.js";
+import type { OpenClipConfig } from "../clip/config.js";
 
 /** Hugging Face `CLIPVisionConfig`. */
 export interface HfClipVisionConfig {
@@ -41,7 +41,7 @@ export interface HfClipVisionConfig {
 /** Hugging Face `CLIPConfig` (config.json of a CLIPModel). */
 export interface HfClipConfig {
   /** Text tower config. */
-  text_config?: import("./hf-text.js").HfClipTextConfig;
+  text_config?: import("../clip/hf-text.js").HfClipTextConfig;
   /** Vision tower config. */
   vision_config?: HfClipVisionConfig;
   /** Joint embedding width (default 512). */

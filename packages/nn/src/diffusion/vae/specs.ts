@@ -2,8 +2,8 @@ import { attentionShapes } from "../blocks/attention.js";
 import type { ResnetSpec } from "../blocks/resnet.js";
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams, type SpecsOf } from "../../layers/specs.js";
-import { ShapeBuilder, type ParamShapes } from "../blocks/shapes.js";
+import { countParams, type SpecsOf } from "../../checkpoint-names/specs.js";
+import { ShapeBuilder, type ParamShapes } from "../blocks/specs.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
 import type { VAEParams } from "./params.js";
 
