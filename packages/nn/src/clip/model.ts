@@ -57,7 +57,7 @@ export function clipTextForward(params: ClipParams, config: OpenClipConfig, ids:
 }
 
 function l2normalize(x: Tensor): Tensor {
-  return tidy(() => div(x, norm(x, 2, -1, { keepdim: true })));
+  return div(x, norm(x, 2, -1, { keepdim: true }));
 }
 
 /** open_clip's `encode_image`: the image embedding, optionally L2-normalised. */

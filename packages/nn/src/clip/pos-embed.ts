@@ -4,7 +4,7 @@
  * reshaped to [W, gh, gw], resized with torch's interpolate semantics (default bicubic with antialias, the
  * setting both references use) and flattened back.
  */
-import { concat, permute, reshape, slice, tidy, type Tensor } from "@diva/tensor";
+import { concat, permute, reshape, slice, type Tensor } from "@diva/tensor";
 import { resize2d, type ResampleOptions } from "../layers/resample.js";
 
 /** Options of {@link resizePosEmbed}. */
@@ -31,13 +31,11 @@ export function resizePosEmbed(
     throw new Error(`resizePosEmbed: ${rows} rows do not match ${p} prefix token(s) + a ${oldGrid[0]}x${oldGrid[1]} grid`);
   }
   if (oldGrid[0] === newGrid[0] && oldGrid[1] === newGrid[1]) return posEmbed;
-  return tidy(() => {
-    const grid = permute(reshape(slice(table, [[p, rows]]), [oldGrid[0], oldGrid[1], w]), [2, 0, 1]);
-    const resized = resize2d(grid, newGrid, { mode: options.mode ?? "bicubic", antialias: options.antialias ?? true, alignCorners: options.alignCorners ?? false });
-    const flat = reshape(permute(resized, [1, 2, 0]), [newGrid[0] * newGrid[1], w]);
-    const out = p > 0 ? concat([slice(table, [[0, p]]), flat], 0) : flat;
-    return batched ? reshape(out, [1, ...out.shape]) : out;
-  });
+  const grid = permute(reshape(slice(table, [[p, rows]]), [oldGrid[0], oldGrid[1], w]), [2, 0, 1]);
+  const resized = resize2d(grid, newGrid, { mode: options.mode ?? "bicubic", antialias: options.antialias ?? true, alignCorners: options.alignCorners ?? false });
+  const flat = reshape(permute(resized, [1, 2, 0]), [newGrid[0] * newGrid[1], w]);
+  const out = p > 0 ? concat([slice(table, [[0, p]]), flat], 0) : flat;
+  return batched ? reshape(out, [1, ...out.shape]) : out;
 }
 
 /**

@@ -49,7 +49,7 @@ export interface TextForwardOptions {
  */
 export function takeAlongSequence(x: Tensor, index: Tensor): Tensor {
   const [b, , w] = x.shape as [number, number, number];
-  return tidy(() => reshape(gather(x, 1, expand(reshape(index, [b, 1, 1]), [b, 1, w])), [b, w]));
+  return reshape(gather(x, 1, expand(reshape(index, [b, 1, 1]), [b, 1, w])), [b, w]);
 }
 
 /**
@@ -57,11 +57,9 @@ export function takeAlongSequence(x: Tensor, index: Tensor): Tensor {
  * @internal
  */
 export function textPoolIndex(ids: Tensor, poolType: "argmax" | "eos", eosId?: number | null): Tensor {
-  return tidy(() => {
-    const i32 = ids.dtype === "int32" ? ids : cast(ids, "int32");
-    if (poolType === "argmax") return argmax(i32, -1);
-    return argmax(cast(eq(i32, eosId ?? 0), "int32"), -1);
-  });
+  const i32 = ids.dtype === "int32" ? ids : cast(ids, "int32");
+  if (poolType === "argmax") return argmax(i32, -1);
+  return argmax(cast(eq(i32, eosId ?? 0), "int32"), -1);
 }
 
 function pool(x: Tensor, ids: Tensor, s: TextTowerSpec): Tensor {

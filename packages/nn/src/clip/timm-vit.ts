@@ -101,28 +101,24 @@ export interface TimmForwardOptions {
 }
 
 function applyBlock(p: TimmBlockParams, x: Tensor, s: TimmVitSpec): Tensor {
-  return tidy(() => {
-    let a = applyQkvAttention(p.attn, applyLayerNorm(p.norm1, x, { eps: s.eps }), { num_heads: s.heads });
-    if (p.ls1) a = mul(a, p.ls1.gamma);
-    const h = add(x, a);
-    let m = applyMlp(p.mlp, applyLayerNorm(p.norm2, h, { eps: s.eps }), s.act);
-    if (p.ls2) m = mul(m, p.ls2.gamma);
-    return add(h, m);
-  });
+  let a = applyQkvAttention(p.attn, applyLayerNorm(p.norm1, x, { eps: s.eps }), { num_heads: s.heads });
+  if (p.ls1) a = mul(a, p.ls1.gamma);
+  const h = add(x, a);
+  let m = applyMlp(p.mlp, applyLayerNorm(p.norm2, h, { eps: s.eps }), s.act);
+  if (p.ls2) m = mul(m, p.ls2.gamma);
+  return add(h, m);
 }
 
 /** AttentionPoolLatent forward (pool "token": the first latent). */
 export function applyAttentionPoolLatent(p: AttentionPoolLatentParams, x: Tensor, s: Pick<TimmVitSpec, "heads" | "eps" | "act">): Tensor {
-  return tidy(() => {
-    const b = x.shape[0]!;
-    const latentLen = p.latent.shape[1]!;
-    const q = applyLinear(p.q, expand(p.latent, [b, latentLen, p.latent.shape[2]!]));
-    const kv = applyLinear(p.kv, x);
-    const e = kv.shape[2]! / 2;
-    const o = applyLinear(p.proj, multiHeadAttention(q, slice(kv, [null, null, [0, e]]), slice(kv, [null, null, [e, 2 * e]]), s.heads));
-    const y = add(o, applyMlp(p.mlp, applyLayerNorm(p.norm, o, { eps: s.eps }), s.act));
-    return slice(y, [null, 0]);
-  });
+  const b = x.shape[0]!;
+  const latentLen = p.latent.shape[1]!;
+  const q = applyLinear(p.q, expand(p.latent, [b, latentLen, p.latent.shape[2]!]));
+  const kv = applyLinear(p.kv, x);
+  const e = kv.shape[2]! / 2;
+  const o = applyLinear(p.proj, multiHeadAttention(q, slice(kv, [null, null, [0, e]]), slice(kv, [null, null, [e, 2 * e]]), s.heads));
+  const y = add(o, applyMlp(p.mlp, applyLayerNorm(p.norm, o, { eps: s.eps }), s.act));
+  return slice(y, [null, 0]);
 }
 
 function pool(params: TimmVitParams, x: Tensor, s: TimmVitSpec): Tensor {
@@ -141,30 +137,28 @@ function pool(params: TimmVitParams, x: Tensor, s: TimmVitSpec): Tensor {
 /** Patch embedding with prefix tokens and positions, then norm_pre. */
 export function timmVitEmbed(params: TimmVitParams, pixels: Tensor, s: TimmVitSpec, options: TimmForwardOptions = {}): Tensor {
   if (pixels.rank !== 4) throw new Error(`timm vit: expected pixels [B, C, H, W], got [${pixels.shape}]`);
-  return tidy(() => {
-    const b = pixels.shape[0]!;
-    const pe = params.patch_embed.proj;
-    const y = conv2d(pixels, pe.weight, pe.bias ?? null, { stride: s.patch });
-    const [, w, gh, gw] = y.shape as [number, number, number, number];
-    let x = permute(reshape(y, [b, w, gh * gw]), [0, 2, 1]);
-    const prefix: Tensor[] = [];
-    if (params.cls_token) prefix.push(expand(params.cls_token, [b, 1, w]));
-    if (params.reg_token) prefix.push(expand(params.reg_token, [b, params.reg_token.shape[1]!, w]));
-    if (params.pos_embed) {
-      const tablePrefix = s.noEmbedClass ? 0 : s.numPrefixTokens;
-      const rows = params.pos_embed.shape[1]!;
-      const stored: [number, number] = rows === tablePrefix + s.grid[0] * s.grid[1] ? s.grid : squareGrid(rows, tablePrefix);
-      const pos = resizePosEmbed(params.pos_embed, stored, [gh, gw], { ...options.posEmbed, numPrefixTokens: tablePrefix });
-      if (s.noEmbedClass) {
-        x = add(x, pos);
-        if (prefix.length) x = concat([...prefix, x], 1);
-      } else {
-        if (prefix.length) x = concat([...prefix, x], 1);
-        x = add(x, pos);
-      }
-    } else if (prefix.length) x = concat([...prefix, x], 1);
-    return params.norm_pre ? applyLayerNorm(params.norm_pre, x, { eps: s.eps }) : x;
-  });
+  const b = pixels.shape[0]!;
+  const pe = params.patch_embed.proj;
+  const y = conv2d(pixels, pe.weight, pe.bias ?? null, { stride: s.patch });
+  const [, w, gh, gw] = y.shape as [number, number, number, number];
+  let x = permute(reshape(y, [b, w, gh * gw]), [0, 2, 1]);
+  const prefix: Tensor[] = [];
+  if (params.cls_token) prefix.push(expand(params.cls_token, [b, 1, w]));
+  if (params.reg_token) prefix.push(expand(params.reg_token, [b, params.reg_token.shape[1]!, w]));
+  if (params.pos_embed) {
+    const tablePrefix = s.noEmbedClass ? 0 : s.numPrefixTokens;
+    const rows = params.pos_embed.shape[1]!;
+    const stored: [number, number] = rows === tablePrefix + s.grid[0] * s.grid[1] ? s.grid : squareGrid(rows, tablePrefix);
+    const pos = resizePosEmbed(params.pos_embed, stored, [gh, gw], { ...options.posEmbed, numPrefixTokens: tablePrefix });
+    if (s.noEmbedClass) {
+      x = add(x, pos);
+      if (prefix.length) x = concat([...prefix, x], 1);
+    } else {
+      if (prefix.length) x = concat([...prefix, x], 1);
+      x = add(x, pos);
+    }
+  } else if (prefix.length) x = concat([...prefix, x], 1);
+  return params.norm_pre ? applyLayerNorm(params.norm_pre, x, { eps: s.eps }) : x;
 }
 
 /** Runs a timm ViT. */
@@ -178,7 +172,7 @@ export function applyTimmVit(params: TimmVitParams, pixels: Tensor, config: Timm
     const block = (blk: TimmBlockParams, h: Tensor) => applyBlock(blk, h, s);
     const run = options.checkpoint ? checkpoint(block) : block;
     params.blocks.forEach((blk, i) => {
-      x = run(blk, x);
+      x = tidy(() => run(blk, x));
       if (keep.has(i)) blocks[i] = x;
     });
     const lastHiddenState = params.norm ? applyLayerNorm(params.norm, x, { eps: s.eps }) : x;

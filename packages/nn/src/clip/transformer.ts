@@ -87,17 +87,18 @@ export function applyClipResblock(
   s: Pick<ClipTransformerSpec, "heads" | "act" | "eps">,
   options: { mask?: Tensor | null; isCausal?: boolean } = {},
 ): Tensor {
-  return tidy(() => {
-    let a = applyFusedAttention(p.attn, applyLayerNorm(p.ln_1, x, { eps: s.eps }), { num_heads: s.heads }, options);
-    if (p.ls_1) a = mul(a, p.ls_1.gamma);
-    const h = add(x, a);
-    let m = applyMlp(p.mlp, applyLayerNorm(p.ln_2, h, { eps: s.eps }), s.act);
-    if (p.ls_2) m = mul(m, p.ls_2.gamma);
-    return add(h, m);
-  });
+  let a = applyFusedAttention(p.attn, applyLayerNorm(p.ln_1, x, { eps: s.eps }), { num_heads: s.heads }, options);
+  if (p.ls_1) a = mul(a, p.ls_1.gamma);
+  const h = add(x, a);
+  let m = applyMlp(p.mlp, applyLayerNorm(p.ln_2, h, { eps: s.eps }), s.act);
+  if (p.ls_2) m = mul(m, p.ls_2.gamma);
+  return add(h, m);
 }
 
-/** Runs all blocks, keeping the selected block outputs. */
+/**
+ * Runs all blocks, keeping the selected block outputs. Each block runs in its own tidy scope, so a forward pass
+ * holds one block's intermediates at a time (the blocks themselves do not scope; see docs/architecture.md).
+ */
 export function applyClipTransformer(
   p: ClipTransformerParams,
   x: Tensor,
@@ -108,15 +109,13 @@ export function applyClipTransformer(
   const block = (blk: ClipResblockParams, hh: Tensor) => applyClipResblock(blk, hh, s, options);
   // activation checkpointing: a block keeps only its input for the backward pass and re-runs there
   const run = options.checkpoint ? checkpoint(block) : block;
-  return tidy(() => {
-    const blocks: Record<number, Tensor> = {};
-    let h = x;
-    p.resblocks.forEach((blk, i) => {
-      h = run(blk, h);
-      if (keepSet.has(i)) blocks[i] = h;
-    });
-    return { output: h, blocks };
+  const blocks: Record<number, Tensor> = {};
+  let h = x;
+  p.resblocks.forEach((blk, i) => {
+    h = tidy(() => run(blk, h));
+    if (keepSet.has(i)) blocks[i] = h;
   });
+  return { output: h, blocks };
 }
 
 /**

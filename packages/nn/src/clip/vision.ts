@@ -75,15 +75,13 @@ export function clipPositionalEmbedding(params: Pick<ClipVisionParams, "position
 /** Patch embedding + class token + positions + ln_pre: pixels [B, 3, H, W] -> tokens [B, 1 + N, width]. */
 export function clipVisionEmbed(params: ClipVisionParams, pixels: Tensor, s: VitTowerSpec, options: VisionForwardOptions = {}): Tensor {
   if (pixels.rank !== 4) throw new Error(`clip vision: expected pixels [B, C, H, W], got [${pixels.shape}]`);
-  return tidy(() => {
-    const b = pixels.shape[0]!;
-    const patches = conv2d(pixels, params.conv1.weight, null, { stride: s.patch });
-    const [, w, gh, gw] = patches.shape as [number, number, number, number];
-    const tokens = permute(reshape(patches, [b, w, gh * gw]), [0, 2, 1]);
-    const cls = expand(reshape(params.class_embedding, [1, 1, w]), [b, 1, w]);
-    const x = add(concat([cls, tokens], 1), clipPositionalEmbedding(params, s, [gh, gw], options.posEmbed));
-    return params.ln_pre && s.lnPre ? applyLayerNorm(params.ln_pre, x, { eps: s.eps }) : x;
-  });
+  const b = pixels.shape[0]!;
+  const patches = conv2d(pixels, params.conv1.weight, null, { stride: s.patch });
+  const [, w, gh, gw] = patches.shape as [number, number, number, number];
+  const tokens = permute(reshape(patches, [b, w, gh * gw]), [0, 2, 1]);
+  const cls = expand(reshape(params.class_embedding, [1, 1, w]), [b, 1, w]);
+  const x = add(concat([cls, tokens], 1), clipPositionalEmbedding(params, s, [gh, gw], options.posEmbed));
+  return params.ln_pre && s.lnPre ? applyLayerNorm(params.ln_pre, x, { eps: s.eps }) : x;
 }
 
 function globalPool(x: Tensor, pool: VitTowerSpec["poolType"]): Tensor {

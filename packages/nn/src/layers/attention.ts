@@ -7,7 +7,7 @@
  * All projections are applied to [B, L, E] inputs; the heads are split, attended with
  * `scaledDotProductAttention` and merged again.
  */
-import { linear, permute, reshape, scaledDotProductAttention, slice, tidy, type RandomKey, type Tensor } from "@diva/tensor";
+import { linear, permute, reshape, scaledDotProductAttention, slice, type RandomKey, type Tensor } from "@diva/tensor";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
 import type { NormParams } from "./norm.js";
 import { initFromSpecs, prefixSpecs, spec, xavierUniformInit, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
@@ -36,15 +36,13 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, numHeads: nu
   if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3) {
     throw new Error(`multiHeadAttention: expected [B, L, E] inputs, got q [${q.shape}], k [${k.shape}], v [${v.shape}]`);
   }
-  return tidy(() => {
-    const o = scaledDotProductAttention(splitHeads(q, numHeads), splitHeads(k, numHeads), splitHeads(v, numHeads), {
-      mask: options.mask ?? null,
-      isCausal: options.isCausal ?? false,
-      ...(options.scale !== undefined ? { scale: options.scale } : {}),
-    });
-    const [b, h, l, d] = o.shape as [number, number, number, number];
-    return reshape(permute(o, [0, 2, 1, 3]), [b, l, h * d]);
+  const o = scaledDotProductAttention(splitHeads(q, numHeads), splitHeads(k, numHeads), splitHeads(v, numHeads), {
+    mask: options.mask ?? null,
+    isCausal: options.isCausal ?? false,
+    ...(options.scale !== undefined ? { scale: options.scale } : {}),
   });
+  const [b, h, l, d] = o.shape as [number, number, number, number];
+  return reshape(permute(o, [0, 2, 1, 3]), [b, l, h * d]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -80,20 +78,18 @@ export function applyFusedAttention(
   config: Pick<MultiheadAttentionConfig, "num_heads">,
   options: AttentionCallOptions & { context?: Tensor } = {},
 ): Tensor {
-  return tidy(() => {
-    const e = params.in_proj_weight.shape[1]!;
-    let q: Tensor, k: Tensor, v: Tensor;
-    if (!options.context) {
-      const qkv = linear(x, params.in_proj_weight, params.in_proj_bias ?? null);
-      [q, k, v] = [0, 1, 2].map((i) => slice(qkv, [null, null, [i * e, (i + 1) * e]]));
-    } else {
-      const part = (t: Tensor | undefined, i: number) => (t ? slice(t, [[i * e, (i + 1) * e]]) : null);
-      q = linear(x, part(params.in_proj_weight, 0)!, part(params.in_proj_bias, 0));
-      k = linear(options.context, part(params.in_proj_weight, 1)!, part(params.in_proj_bias, 1));
-      v = linear(options.context, part(params.in_proj_weight, 2)!, part(params.in_proj_bias, 2));
-    }
-    return applyLinear(params.out_proj, multiHeadAttention(q!, k!, v!, config.num_heads, options));
-  });
+  const e = params.in_proj_weight.shape[1]!;
+  let q: Tensor, k: Tensor, v: Tensor;
+  if (!options.context) {
+    const qkv = linear(x, params.in_proj_weight, params.in_proj_bias ?? null);
+    [q, k, v] = [0, 1, 2].map((i) => slice(qkv, [null, null, [i * e, (i + 1) * e]]));
+  } else {
+    const part = (t: Tensor | undefined, i: number) => (t ? slice(t, [[i * e, (i + 1) * e]]) : null);
+    q = linear(x, part(params.in_proj_weight, 0)!, part(params.in_proj_bias, 0));
+    k = linear(options.context, part(params.in_proj_weight, 1)!, part(params.in_proj_bias, 1));
+    v = linear(options.context, part(params.in_proj_weight, 2)!, part(params.in_proj_bias, 2));
+  }
+  return applyLinear(params.out_proj, multiHeadAttention(q!, k!, v!, config.num_heads, options));
 }
 
 /** Specs of the fused layout with torch.nn.MultiheadAttention's init (xavier in_proj, zero biases, default out_proj weight). */
@@ -161,11 +157,9 @@ export function applySeparateAttention(
   config: Pick<MultiheadAttentionConfig, "num_heads">,
   options: AttentionCallOptions & { context?: Tensor } = {},
 ): Tensor {
-  return tidy(() => {
-    const c = options.context ?? x;
-    const o = multiHeadAttention(applyLinear(params.q_proj, x), applyLinear(params.k_proj, c), applyLinear(params.v_proj, c), config.num_heads, options);
-    return applyLinear(params.out_proj, o);
-  });
+  const c = options.context ?? x;
+  const o = multiHeadAttention(applyLinear(params.q_proj, x), applyLinear(params.k_proj, c), applyLinear(params.v_proj, c), config.num_heads, options);
+  return applyLinear(params.out_proj, o);
 }
 
 /** Config of a separate-projection attention layer: `kdim` is the context width for cross-attention. */

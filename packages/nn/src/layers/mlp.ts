@@ -3,7 +3,7 @@
  * Face / timm (`fc1`, `fc2`) name it, GEGLU (`proj`), and diffusers' `FeedForward` (`net.0` activation
  * projection, `net.2` output linear).
  */
-import { gelu, linear, mul, narrow, tidy, type RandomKey, type Tensor } from "@diva/tensor";
+import { gelu, linear, mul, narrow, type RandomKey, type Tensor } from "@diva/tensor";
 import type { ActivationName } from "./activation.js";
 import { applyLinear, linearSpecs, type LinearParams } from "./linear.js";
 import { initFromSpecs, prefixSpecs, type InitOptions, type ParamSpecs, type SpecsOf } from "../checkpoint-names/specs.js";
@@ -44,7 +44,7 @@ export interface MlpConfig {
 /** out(act(in(x))), for either naming. */
 export function applyMlp(params: MlpParams, x: Tensor, activation: ActivationName): Tensor {
   const [a, b] = "c_fc" in params ? [params.c_fc, params.c_proj] : [params.fc1, params.fc2];
-  return tidy(() => applyLinear(b, applyLinear(a, x, activation)));
+  return applyLinear(b, applyLinear(a, x, activation));
 }
 
 /** Specs of a two-linear MLP (torch default Linear init). */

@@ -94,7 +94,11 @@ function checkInputs(sample: Tensor, ctx: Tensor, plan: UNetPlan): void {
   }
 }
 
-/** The forward pass, reporting intermediates to `tap`. Not scoped: callers wrap it in `tidy`. */
+/**
+ * The forward pass, reporting intermediates to `tap`. Callers wrap it in `tidy`; each top-level block runs in a
+ * scope of its own (its output and, for a down block, its skip connections survive), so a forward pass holds
+ * one block's intermediates at a time. The blocks themselves do not scope (see docs/architecture.md).
+ */
 function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, ctx: Tensor, plan: UNetPlan, tap: Tap | null, options: UNetForwardOptions = {}): Tensor {
   checkInputs(sample, ctx, plan);
   const blocks = options.checkpoint ? CHECKPOINTED : PLAIN;
@@ -118,18 +122,25 @@ function unetCore(params: UNetParams, sample: Tensor, timesteps: UNetTimesteps, 
   tap?.("conv_in", h);
   const skips: Tensor[] = [h];
   plan.down.forEach((block, i) => {
-    h = downBlock(params.down_blocks[i]!, h, temb, ctx, block, skips, blocks);
+    const down = tidy(() => {
+      const own: Tensor[] = [];
+      return { out: downBlock(params.down_blocks[i]!, h, temb, ctx, block, own, blocks), own };
+    });
+    h = down.out;
+    skips.push(...down.own);
     tap?.(`down_blocks.${i}`, h);
   });
   if (plan.mid) {
-    h = midBlock(params.mid_block!, h, temb, ctx, plan.mid, blocks);
+    const x = h;
+    h = tidy(() => midBlock(params.mid_block!, x, temb, ctx, plan.mid!, blocks));
     tap?.("mid_block", h);
   }
   plan.up.forEach((block, i) => {
     const rest = skips.length - block.resnets.length;
     const next = skips[rest - 1];
     const size = forwardSize && block.upsample && next ? ([next.shape[2]!, next.shape[3]!] as [number, number]) : undefined;
-    h = upBlock(params.up_blocks[i]!, h, temb, ctx, block, skips, size, blocks);
+    const x = h;
+    h = tidy(() => upBlock(params.up_blocks[i]!, x, temb, ctx, block, skips, size, blocks));
     tap?.(`up_blocks.${i}`, h);
   });
   if (plan.normOut && params.conv_norm_out) {
