@@ -70,6 +70,8 @@ const { values } = parseArgs({
     "unet-contrast-pairs": { type: "string", default: "8" },
     /** Comma-separated MMVP pattern names the contrast pairs are drawn from (default all nine), e.g. "relation". */
     "unet-contrast-patterns": { type: "string" },
+    /** Inclusive timestep range "lo,hi" of the contrast pairs' noise (default all timesteps). */
+    "unet-contrast-timesteps": { type: "string" },
     /**
      * The UNet's text encoder: "own" (a small encoder trained with the UNet) or "clip" (the tiny CLIP's text tower
      * from --out, frozen, as SD conditions on a pretrained CLIP text encoder).
@@ -173,6 +175,14 @@ function contrastPatterns(): { patterns?: readonly MmvpPatternName[] } {
   });
   if (patterns.length === 0) throw new Error("--unet-contrast-patterns: name at least one pattern");
   return { patterns };
+}
+/** --unet-contrast-timesteps "lo,hi" (checked by trainTinyUnet). */
+function contrastTimesteps(): { timesteps?: readonly [number, number] } {
+  const raw = values["unet-contrast-timesteps"];
+  if (raw === undefined) return {};
+  const parts = raw.split(",").map((s) => Number(s.trim()));
+  if (parts.length !== 2) throw new Error(`--unet-contrast-timesteps: expected "lo,hi", got "${raw}"`);
+  return { timesteps: [parts[0]!, parts[1]!] };
 }
 const cap = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const snapshots = (write: (params: unknown, steps: number) => Promise<void>, maxSteps: number | undefined) => ({
@@ -286,5 +296,5 @@ if (stage === "all" || stage === "unet") {
     });
   const initParams = init?.params as TinyDiffusionParams | undefined;
   const start: TinyDiffusionParams | undefined = clipText ? { unet: initParams?.unet ?? initUNet(randomKey(seed + 20), TINY_UNET_CONFIG), text: clipText.params } : initParams;
-  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(start ? { init: start } : {}), ...(clipText ? { textConfig, freezeText: true } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]), ...contrastPatterns() } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
+  await trainTinyUnet(vae, vaeConfig, tokenizer, { ...(start ? { init: start } : {}), ...(clipText ? { textConfig, freezeText: true } : {}), seed: seed + 20, steps: Number(values["unet-steps"]), batchSize: Number(values["unet-batch"]), datasetSize: Number(values["unet-data"]), lr: Number(values["unet-lr"]), tokenLossWeight: Number(values["unet-token-loss"]), ...(Number(values["unet-contrast"]) > 0 ? { pairContrast: { weight: Number(values["unet-contrast"]), margin: Number(values["unet-contrast-margin"]), pairsPerStep: Number(values["unet-contrast-pairs"]), ...contrastPatterns(), ...contrastTimesteps() } } : {}), onStep: log("unet", 50), ...snapshots(write, cap(values["unet-cap"])) });
 }

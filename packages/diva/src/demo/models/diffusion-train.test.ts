@@ -72,7 +72,7 @@ describe("VAE training helpers", () => {
     const vae = initVAE(randomKey(2), TINY_VAE_CONFIG);
     const texts = [...take(diffusionTrainingStream({ seed: 7 }), 40), ...take(diffusionPairStream({ seed: 3 }), 40).flat()].map((c) => c.caption);
     const tokenizer = WordTokenizer.fromTexts(texts, 24);
-    const firstLoss = async (pairContrast?: { weight: number; margin: number; pairsPerStep: number; datasetPairs: number }) => {
+    const firstLoss = async (pairContrast?: { weight: number; margin: number; pairsPerStep: number; datasetPairs: number; timesteps?: [number, number] }) => {
       const losses: number[] = [];
       const trained = await trainTinyUnet(vae, { ...TINY_VAE_CONFIG, scaling_factor: 1 }, tokenizer, { seed: 3, steps: 1, batchSize: 4, datasetSize: 8, lr: 1e-3, ...(pairContrast ? { pairContrast } : {}), onStep: (_, l) => losses.push(l) });
       for (const t of Object.values(flattenTree(trained))) t.dispose();
@@ -90,6 +90,11 @@ describe("VAE training helpers", () => {
     // weight 0 still adds the pair images' own denoising error (about 1 for unit noise at init)
     expect(w0 - plain).toBeGreaterThan(0.3);
     await expect(firstLoss({ ...base, weight: 1, margin: -1 })).rejects.toThrow(/pairContrast/);
+    // the pairs' timesteps: at t = 0 the noisy latent is the clean one, so both captions' errors differ from t = 999's
+    const late = await firstLoss({ ...base, weight: 0, margin: 10, timesteps: [999, 999] });
+    const early = await firstLoss({ ...base, weight: 0, margin: 10, timesteps: [0, 0] });
+    expect(late).not.toBeCloseTo(early, 3);
+    await expect(firstLoss({ ...base, weight: 1, margin: 10, timesteps: [0, 1000] })).rejects.toThrow(/pairContrast\.timesteps/);
   }, 60_000);
 });
 

@@ -252,6 +252,12 @@ interface UnetTrainOptions extends DiffusionTrainOptions {
     readonly datasetPairs?: number;
     /** MMVP patterns the pairs are drawn from (default all nine): to spend the term on attributes the UNet does not use yet. */
     readonly patterns?: readonly MmvpPatternName[];
+    /**
+     * Inclusive timestep range of the pairs' noise (default all timesteps). Coarse attributes (which object is on
+     * the left) stay visible in the noisy latent up to high noise, so at low and middle timesteps the caption tells
+     * the UNet little about them unless the term is spent there.
+     */
+    readonly timesteps?: readonly [number, number];
   };
   /** Config of the text encoder in `init.text` (default `textEncoderConfig`, the UNet's own small encoder). */
   readonly textConfig?: ClipTextTowerConfig;
@@ -280,6 +286,10 @@ export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConf
   const contrast = o.pairContrast;
   if (contrast && !(contrast.weight >= 0 && contrast.margin >= 0 && Number.isInteger(contrast.pairsPerStep) && contrast.pairsPerStep >= 1)) {
     throw new RangeError(`UNet training: pairContrast needs weight >= 0, margin >= 0 and an integer pairsPerStep >= 1, got ${JSON.stringify(contrast)}`);
+  }
+  const pairTimesteps = contrast?.timesteps ?? [0, sched.alphasCumprod.length - 1];
+  if (!(Number.isInteger(pairTimesteps[0]) && Number.isInteger(pairTimesteps[1]) && pairTimesteps[0] >= 0 && pairTimesteps[0] <= pairTimesteps[1] && pairTimesteps[1] < sched.alphasCumprod.length)) {
+    throw new RangeError(`UNet training: pairContrast.timesteps must be integers [lo, hi] with 0 <= lo <= hi < ${sched.alphasCumprod.length}, got ${JSON.stringify(contrast?.timesteps)}`);
   }
   const condOf = (p: TinyDiffusionParams, captions: readonly string[]) => encode(p, tokenizer.tokenize([...captions]));
   const lossGrad = valueAndGrad((p: TinyDiffusionParams, zt: Tensor, t: Tensor, captions: string[], noise: Tensor, pairBatch: PairBatch | null) =>
@@ -323,7 +333,7 @@ export async function trainTinyUnet(vae: VAEParams, vaeConfig: AutoencoderKLConf
         return { zt: sched.addNoise(z0, noise, t), t, noise };
       }),
     );
-    const pairBatch = pairData && contrast ? samplePairBatch(pairData, contrast.pairsPerStep, step, o.seed, sched, foldIn(k, 2)) : null;
+    const pairBatch = pairData && contrast ? samplePairBatch(pairData, contrast.pairsPerStep, step, o.seed, sched, pairTimesteps, foldIn(k, 2)) : null;
     const [loss, grads] = lossGrad(params, inputs.zt, inputs.t, captions, inputs.noise, pairBatch);
     return { loss, grads, temporaries: pairBatch ? { ...inputs, pzt: pairBatch.zt, pt: pairBatch.t, pnoise: pairBatch.noise } : inputs };
   });
@@ -349,6 +359,7 @@ function samplePairBatch(
   step: number,
   seed: number,
   sched: DDPMScheduler,
+  timesteps: readonly [number, number],
   key: ReturnType<typeof randomKey>,
 ): PairBatch {
   const picked = batchIndices(data.pairs, pairsPerStep, step, seed + 11);
@@ -358,7 +369,7 @@ function samplePairBatch(
     tidy(() => {
       const z0 = indexSelect(data.latents, 0, tensor(Int32Array.from(rows)));
       const noise = normal(foldIn(key, 0), z0.shape);
-      const t = randint(foldIn(key, 1), [rows.length], 0, sched.alphasCumprod.length);
+      const t = randint(foldIn(key, 1), [rows.length], timesteps[0], timesteps[1] + 1);
       return { zt: sched.addNoise(z0, noise, t), t, noise };
     }),
   );
