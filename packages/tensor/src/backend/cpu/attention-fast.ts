@@ -3,6 +3,7 @@ import { sizeOf } from "../../shape.js";
 import { attentionKernel, attentionOperands, maskedExpRow, type AttentionOperands } from "./attention.js";
 import { allocOutput } from "./host-pool.js";
 import { CpuStorage, dataOf } from "./storage.js";
+import { batchedAttention } from "./attention-batched.js";
 import { allocF32, freeF32, matmulF32 } from "./wasm/index.js";
 
 /** Scores held at once per block of query rows (floats): bounds the memory of long sequences. */
@@ -20,6 +21,8 @@ export function fastAttentionKernel(blockScores = BLOCK_SCORES) {
 
 function fastAttention(inputs: readonly TensorView[], attrs: KernelAttrs["attention"], out: OutputInfo, blockScores: number): CpuStorage {
   if (out.dtype !== "float32") return attentionKernel(inputs, attrs, out);
+  const batched = batchedAttention(inputs, attrs, out);
+  if (batched) return batched;
   const [qv, kv, vv] = inputs as [TensorView, TensorView, TensorView];
   const { q, k, v, m, Lq, Lk, D, Dv } = attentionOperands(inputs, out);
   const res = allocOutput("float32", sizeOf(out.shape), false) as Float32Array;

@@ -8,6 +8,7 @@ import { runFastLoop } from "./loops-fast.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { activationF32, type ActivationKind } from "./wasm/activation.js";
 import { BINARY_OPS, binaryF32, type BinaryKernelOp, type BroadcastF32 } from "./wasm/binary.js";
+import { simdContiguous } from "./copy-fast.js";
 
 /** Unary and binary elementwise kernels on the specialised loops of `loops-fast.ts` (same expressions as the reference). */
 
@@ -26,7 +27,9 @@ function fastUnary(name: UnaryOpName) {
       x.dtype === "float32" &&
       isContiguous(x.shape, x.strides) &&
       activationF32(simd, { data: dataOf(x) as Float32Array, offset: x.offset }, null, { data: res as Float32Array, offset: 0 }, 1, n);
-    if (!inWasm) runFastLoop(UNARY[name].js, [operand(x, out.shape)], out.shape, res, HELPERS);
+    // square as x * x on the binary kernel (one float32 multiply: the reference's result bit for bit)
+    const squared = !inWasm && name === "square" && out.dtype === "float32" && x.dtype === "float32" && binaryF32("mul", operand(x, out.shape) as BroadcastF32, operand(x, out.shape) as BroadcastF32, res as Float32Array, out.shape);
+    if (!inWasm && !squared) runFastLoop(UNARY[name].js, [operand(x, out.shape)], out.shape, res, HELPERS);
     return new CpuStorage(res);
   };
 }
@@ -75,6 +78,8 @@ function fastBinary(name: BinaryOpName) {
 export function fastContiguousKernel(inputs: readonly TensorView[], attrs: Record<string, never>, out: OutputInfo): CpuStorage {
   const x = inputs[0]!;
   if (x.dtype !== out.dtype) return contiguousKernel(inputs, attrs, out);
+  const simd = simdContiguous(x, out);
+  if (simd) return simd;
   const res = allocOutput(out.dtype, sizeOf(out.shape), false);
   runFastLoop("x", [operand(x, out.shape)], out.shape, res);
   return new CpuStorage(res);

@@ -9,6 +9,7 @@ import { fastSoftmaxKernel } from "./softmax-fast.js";
 import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
 import { allocOutput } from "./host-pool.js";
 import { fastConv2dKernel } from "./conv-fast.js";
+import { fastConcatKernel } from "./copy-fast.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { matmulF32 } from "./wasm/index.js";
 
@@ -47,6 +48,7 @@ export const fastKernels: KernelTable = {
   conv2d: fastConv2dKernel,
   scatterSlice: fastScatterSliceKernel,
   sum: fastSumKernel,
+  concat: fastConcatKernel,
   attention: fastAttentionKernel(),
   layerNorm: fastLayerNormKernel,
   groupNorm: fastGroupNormKernel,

@@ -8,6 +8,7 @@ import { isContiguous, sizeOf } from "../../shape.js";
 import { allocOutput } from "./host-pool.js";
 import { groupNormKernel, layerNormKernel } from "./norm.js";
 import { CpuStorage, dataOf, offsetsOf } from "./storage.js";
+import { groupNormF32, layerNormF32 } from "./wasm/norm.js";
 
 /** An affine parameter view as a dense float32 array of `n` values in row-major order (null when absent). */
 function dense(p: TensorView | undefined, n: number): Float32Array | null {
@@ -44,6 +45,7 @@ export function fastLayerNormKernel(inputs: readonly TensorView[], attrs: Kernel
   const b = dense(attrs.bias ? inputs[attrs.weight ? 2 : 1] : undefined, len);
   const xd = dataOf(x) as Float32Array;
   const res = allocOutput("float32", n, false) as Float32Array;
+  if (len > 0 && layerNormF32({ data: xd, offset: x.offset }, n / len, len, attrs.eps, w, b, { data: res, offset: 0 })) return new CpuStorage(res);
   for (let base = 0; len > 0 && base < n; base += len) {
     const [mu, rstd] = rowStats(xd, x.offset + base, len, attrs.eps);
     const src = x.offset + base;
@@ -69,6 +71,7 @@ export function fastGroupNormKernel(inputs: readonly TensorView[], attrs: Kernel
   const silu = attrs.activation === "silu";
   const xd = dataOf(x) as Float32Array;
   const res = allocOutput("float32", n, false) as Float32Array;
+  if (groupNormF32({ data: xd, offset: x.offset }, [x.shape[0]!, C, S], attrs.groups, attrs.eps, w, b, silu, { data: res, offset: 0 })) return new CpuStorage(res);
   for (let base = 0, r = 0; len > 0 && base < n; base += len, r++) {
     const [mu, rstd] = rowStats(xd, x.offset + base, len, attrs.eps);
     const c0 = (r % attrs.groups) * cg;

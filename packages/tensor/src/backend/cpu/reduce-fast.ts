@@ -4,6 +4,7 @@ import { allocOutput } from "./host-pool.js";
 import { collapse } from "./loops.js";
 import { reduceKernel } from "./reduce.js";
 import { CpuStorage, dataOf } from "./storage.js";
+import { simdSum } from "./sum-simd.js";
 
 /**
  * `sum` for the two layouts gradients produce most (bias and weight gradients, layer-norm statistics): the
@@ -67,6 +68,8 @@ const reference = reduceKernel("sum");
 /** Sum over `axes` (see the module comment for the layouts it speeds up). */
 export function fastSumKernel(inputs: readonly TensorView[], attrs: { axes: readonly number[] }, out: OutputInfo): CpuStorage {
   const x = inputs[0]!;
+  const simd = simdSum(x, attrs.axes, out);
+  if (simd) return simd;
   const r = x.shape.length;
   const axes = [...attrs.axes].sort((a, b) => a - b);
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));

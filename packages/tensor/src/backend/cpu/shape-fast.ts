@@ -5,6 +5,7 @@ import { allocOutput } from "./host-pool.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import { collapse } from "./loops.js";
 import { CpuStorage, dataOf } from "./storage.js";
+import { simdScatterSlice } from "./copy-fast.js";
 
 /** Copies a strided view into a strided destination, row by row over the collapsed dims (no offset tables). */
 function stridedCopy(src: TypedArray, so: number, ss: readonly number[], dst: TypedArray, d0: number, ds: readonly number[], shape: readonly number[]): void {
@@ -35,6 +36,8 @@ function stridedCopy(src: TypedArray, so: number, ss: readonly number[], dst: Ty
 /** scatterSlice (the gradient of slice): the output filled with `value`, the input written into the slice. */
 export function fastScatterSliceKernel(inputs: readonly TensorView[], attrs: KernelAttrs["scatterSlice"], out: OutputInfo): CpuStorage {
   const x = inputs[0]!;
+  const simd = simdScatterSlice(x, attrs, out);
+  if (simd) return simd;
   const fill = castScalar(attrs.value, out.dtype);
   const res = allocOutput(out.dtype, sizeOf(out.shape), fill === 0);
   if (fill !== 0) res.fill(fill);

@@ -8,9 +8,12 @@ import { emitSoftmax } from "./softmax-kernel.js";
 import { emitWinograd } from "./winograd-kernel.js";
 import { emitActivation } from "./activation-kernel.js";
 import { emitBinary } from "./binary-kernel.js";
+import { emitColSums, emitRowMoments } from "./reduce-kernel.js";
+import { emitNormRows, emitNormSegments } from "./norm-kernel.js";
+import { emitCopyRuns } from "./copy-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary", "rowMoments", "colSums", "normSegments", "normRows", "copyRuns"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];
@@ -34,7 +37,12 @@ export function buildKernelModule(opts: KernelModuleOptions): Uint8Array<ArrayBu
   emitGemm(mod, opts.blocking);
   emitSoftmax(mod);
   emitWinograd(mod);
-  emitActivation(mod);
+  const activation = emitActivation(mod);
   emitBinary(mod);
+  emitRowMoments(mod);
+  emitColSums(mod);
+  emitNormSegments(mod, activation);
+  emitNormRows(mod);
+  emitCopyRuns(mod);
   return mod.encode();
 }

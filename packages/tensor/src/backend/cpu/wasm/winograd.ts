@@ -11,6 +11,7 @@ import { allocF32, freeF32 } from "./info.js";
 import { splitRows } from "./partition.js";
 import { kernelRuntime, type KernelRuntime } from "./runtime.js";
 import { getCpuThreads } from "./threads.js";
+import { copyStridedF32, fillZeroF32 } from "./copy.js";
 
 /** A float32 [N, C, H, W] view (any strides, in elements). */
 interface ConvInputF32 {
@@ -177,19 +178,23 @@ function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number
     const v = alloc(16 * C * T);
     const m = alloc(16 * o * T + 4); // the output transform reads up to 3 floats past the end
     const yp = alloc(N * o * 2 * th * 2 * tw4);
-    xp.fill(0);
-    const src = x.data;
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        const base = x.offset + n * sn + c * sc;
-        const plane = (n * C + c) * Hp * Wp + ph * Wp + pw;
-        for (let i = 0; i < H; i++) {
-          const s = base + i * sh, d = plane + i * Wp;
-          if (sw === 1) xp.set(src.subarray(s, s + W), d);
-          else for (let j = 0; j < W; j++) xp[d + j] = src[s + j * sw]!;
-        }
-      }
     const threads = rt.threads(opts.threads ?? getCpuThreads());
+    // the input into zero-padded planes on the copy kernel (both threads), else in JavaScript loops
+    if (!fillZeroF32({ data: xp, offset: 0, strides: [1] }, [xp.length], threads)) xp.fill(0);
+    const src = x.data;
+    const padded = { data: xp, offset: ph * Wp + pw, strides: [C * Hp * Wp, Hp * Wp, Wp, 1] };
+    if (!copyStridedF32({ data: src, offset: x.offset, strides: x.strides }, padded, x.shape, threads)) {
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < C; c++) {
+          const base = x.offset + n * sn + c * sc;
+          const plane = (n * C + c) * Hp * Wp + ph * Wp + pw;
+          for (let i = 0; i < H; i++) {
+            const s = base + i * sh, d = plane + i * Wp;
+            if (sw === 1) xp.set(src.subarray(s, s + W), d);
+            else for (let j = 0; j < W; j++) xp[d + j] = src[s + j * sw]!;
+          }
+        }
+    }
     const addr = (a: Float32Array): number => rt.addressOf(a)!;
     const perPlane = 64 * th * tw;
     const input = rt.kernel("winogradInput");
@@ -217,11 +222,13 @@ function simdPath(rt: KernelRuntime, x: ConvInputF32, u: Float32Array, o: number
     );
     // crop the tile padding away
     const pw2 = 2 * tw4, pPlane = 2 * th * pw2;
-    for (let q = 0; q < N * o; q++)
-      for (let i = 0; i < oh; i++) {
-        const s = q * pPlane + i * pw2;
-        out.set(yp.subarray(s, s + ow), (q * oh + i) * ow);
-      }
+    if (!copyStridedF32({ data: yp, offset: 0, strides: [pPlane, pw2, 1] }, { data: out, offset: 0, strides: [oh * ow, ow, 1] }, [N * o, oh, ow], threads)) {
+      for (let q = 0; q < N * o; q++)
+        for (let i = 0; i < oh; i++) {
+          const s = q * pPlane + i * pw2;
+          out.set(yp.subarray(s, s + ow), (q * oh + i) * ow);
+        }
+    }
   } finally {
     for (const a of held) freeF32(a);
   }
