@@ -136,6 +136,24 @@ function tensorIndices(p: Parts): number[] {
 
 type Entry = { dtype: unknown; shape: unknown; data_offsets: unknown };
 
+/** The index of a random tensor entry of `p`, or undefined when it has none (draws from `rng` only then). */
+function pickTensor(rng: Rng, p: Parts): number | undefined {
+  const ids = tensorIndices(p);
+  return ids.length ? rng.pick(ids) : undefined;
+}
+
+/** The fields of entry `i`, to mutate in place. */
+function entryAt(p: Parts, i: number): Entry {
+  return p.entries[i]![1] as Entry;
+}
+
+/** `mutate` applied to a random tensor entry `i` of `file`; a file without tensors comes back unchanged. */
+function onTensor(rng: Rng, file: Uint8Array, mutate: (p: Parts, i: number) => [string, Uint8Array]): [string, Uint8Array] {
+  const p = split(file);
+  const i = pickTensor(rng, p);
+  return i === undefined ? ["no tensors: unchanged", file.slice()] : mutate(p, i);
+}
+
 /** Removes the `__metadata__` entry (before a mutation adds its own). */
 function dropMetadata(p: Parts): void {
   const m = p.entries.findIndex(([k]) => k === "__metadata__");
@@ -203,10 +221,9 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
     "header",
     (rng, f) => {
       const p = split(f);
-      const ids = tensorIndices(p);
-      if (!ids.length) return ["no tensors: added [0,4] entry", assemble(entriesText([...p.entries, ["x", { dtype: "F32", shape: [1], data_offsets: [0, 4] }]]), p.data)];
-      const i = rng.pick(ids);
-      const e = p.entries[i]![1] as Entry;
+      const i = pickTensor(rng, p);
+      if (i === undefined) return ["no tensors: added [0,4] entry", assemble(entriesText([...p.entries, ["x", { dtype: "F32", shape: [1], data_offsets: [0, 4] }]]), p.data)];
+      const e = entryAt(p, i);
       const [b, end] = e.data_offsets as [number, number];
       const k = rng.pick([1, 2, 4, 8, 64]) * (rng.chance(0.5) ? -1 : 1);
       const op = rng.pick(["begin", "end", "shift", "zero", "odd"]);
@@ -226,20 +243,16 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
       if (ids.length < 2) return ["fewer than 2 tensors: unchanged", f.slice()];
       const i = rng.pick(ids);
       const j = rng.pick(ids.filter((x) => x !== i));
-      const a = p.entries[i]![1] as Entry;
-      const b = p.entries[j]![1] as Entry;
+      const a = entryAt(p, i);
+      const b = entryAt(p, j);
       [a.data_offsets, b.data_offsets] = [b.data_offsets, a.data_offsets];
       return [`swap ${p.entries[i]![0]} <-> ${p.entries[j]![0]}`, assemble(entriesText(p.entries), p.data)];
     },
   ],
   shape: [
     "header",
-    (rng, f) => {
-      const p = split(f);
-      const ids = tensorIndices(p);
-      if (!ids.length) return ["no tensors: unchanged", f.slice()];
-      const i = rng.pick(ids);
-      const e = p.entries[i]![1] as Entry;
+    (rng, f) => onTensor(rng, f, (p, i) => {
+      const e = entryAt(p, i);
       const shape = [...(e.shape as number[])];
       const op = rng.pick(["plus", "minus", "push1", "pop", "reverse", "odd", "rank65", "empty"]);
       const d = shape.length ? rng.int(shape.length) : 0;
@@ -253,19 +266,15 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
       else if (op === "empty") e.shape = [];
       else e.shape = shape;
       return [`${p.entries[i]![0]} ${op} -> ${JSON.stringify(e.shape).slice(0, 40)}`, assemble(entriesText(p.entries), p.data)];
-    },
+    }),
   ],
   dtype: [
     "header",
-    (rng, f) => {
-      const p = split(f);
-      const ids = tensorIndices(p);
-      if (!ids.length) return ["no tensors: unchanged", f.slice()];
-      const i = rng.pick(ids);
-      const e = p.entries[i]![1] as Entry;
+    (rng, f) => onTensor(rng, f, (p, i) => {
+      const e = entryAt(p, i);
       e.dtype = rng.pick(DTYPES);
       return [`${p.entries[i]![0]} dtype -> ${JSON.stringify(e.dtype)}`, assemble(entriesText(p.entries), p.data, true)];
-    },
+    }),
   ],
   duplicate: [
     "header",
@@ -283,7 +292,7 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
       }
       if (op === "field") {
         const i = rng.pick(ids);
-        const e = p.entries[i]![1] as Entry;
+        const e = entryAt(p, i);
         const field = rng.pick(["dtype", "shape", "data_offsets"] as const);
         raw.set(i, `{"dtype":${JSON.stringify(e.dtype)},"shape":${JSON.stringify(e.shape)},"data_offsets":${JSON.stringify(e.data_offsets)},"${field}":${JSON.stringify(e[field])}}`);
         return [`field ${field} twice in ${p.entries[i]![0]}`, assemble(entriesText(p.entries, raw), p.data)];
@@ -311,7 +320,7 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
       const where = ids.length ? rng.pick(["unknown-field", "metadata", "top", "shape"]) : "top";
       if (where === "unknown-field" || where === "shape") {
         const i = rng.pick(ids);
-        const e = p.entries[i]![1] as Entry;
+        const e = entryAt(p, i);
         raw.set(
           i,
           where === "shape"
@@ -402,15 +411,11 @@ const MUTATIONS: Record<string, [Semantic, Mutation]> = {
   ],
   names: [
     "header",
-    (rng, f) => {
-      const p = split(f);
-      const ids = tensorIndices(p);
-      if (!ids.length) return ["no tensors: unchanged", f.slice()];
-      const i = rng.pick(ids);
+    (rng, f) => onTensor(rng, f, (p, i) => {
       const name = rng.pick(NAMES);
       p.entries[i]![0] = name;
       return [`rename ${JSON.stringify(name)}`, assemble(entriesText(p.entries), p.data)];
-    },
+    }),
   ],
   syntax: [
     "header",

@@ -70,19 +70,7 @@ export * from "./ops/nn.js";
 export type { TensorLike } from "./ops/util.js";
 /** The random module as a namespace (`random.split(key, n)`, JAX-style). */
 export * as random from "./random/index.js";
-export {
-  randomKey,
-  split as splitKey,
-  foldIn,
-  isRandomKey,
-  randomBits,
-  uniform,
-  normal,
-  truncatedNormal,
-  randint,
-  bernoulli,
-  permutation,
-  choice,
-  type RandomKey,
-} from "./random/index.js";
+export { randomKey, split as splitKey, foldIn, isRandomKey, randomBits, type RandomKey } from "./random/index.js";
+/** The tensor samplers (`uniform`, `normal`, ...) also at the top level; their options are in the namespace. */
+export * from "./random/tensors.js";
 export * from "./io/safetensors.js";

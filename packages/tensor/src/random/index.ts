@@ -20,17 +20,7 @@ export {
 } from "./host-float.js";
 export { sampleRandint, sampleBernoulli, samplePermutation } from "./host-discrete.js";
 export { sampleChoice, type ChoiceSampleOptions } from "./host-choice.js";
-export {
-  uniform,
-  normal,
-  truncatedNormal,
-  randint,
-  bernoulli,
-  permutation,
-  choice,
-  type DeviceOption,
-  type UniformOptions,
-  type NormalOptions,
-  type TruncatedNormalOptions,
-  type ChoiceOptions,
-} from "./tensors.js";
+// The tensor samplers (uniform, normal, truncatedNormal, randint, bernoulli, permutation, choice): the package
+// index re-exports them at the top level too.
+export * from "./tensors.js";
+export type { DeviceOption, UniformOptions, NormalOptions, TruncatedNormalOptions, ChoiceOptions } from "./options.js";

@@ -6,40 +6,14 @@ import { fromHost } from "../ops/creation.js";
 import { checkShape, sizeOf, type Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { describe, type RandomKey } from "./key.js";
-import { choiceImpl, type ChoiceSampleOptions } from "./host-choice.js";
+import { choiceImpl } from "./host-choice.js";
 import { bernoulliImpl, permutationImpl, randintImpl } from "./host-discrete.js";
-import {
-  normalImpl,
-  truncatedNormalImpl,
-  uniformImpl,
-  type NormalSampleOptions,
-  type SampleFloatDType,
-  type TruncatedNormalSampleOptions,
-  type UniformSampleOptions,
-} from "./host-float.js";
+import { normalImpl, truncatedNormalImpl, uniformImpl, type SampleFloatDType } from "./host-float.js";
+import type { ChoiceOptions, DeviceOption, NormalOptions, TruncatedNormalOptions, UniformOptions } from "./options.js";
 
 // Tensor-level samplers: each draws its numbers on the host with the matching `sample*` function and
-// uploads them, so every backend holds the very same values for the same key.
-
-/** Where a sampled tensor is created (default: the current default device). */
-export interface DeviceOption {
-  /** Device of the new tensor. */
-  device?: Device;
-}
-
-/** Options of {@link uniform}. */
-export interface UniformOptions<D extends SampleFloatDType = SampleFloatDType> extends UniformSampleOptions<D>, DeviceOption {}
-
-/** Options of {@link normal}. */
-export interface NormalOptions<D extends SampleFloatDType = SampleFloatDType> extends NormalSampleOptions<D>, DeviceOption {}
-
-/** Options of {@link truncatedNormal}. */
-export interface TruncatedNormalOptions<D extends SampleFloatDType = SampleFloatDType>
-  extends TruncatedNormalSampleOptions<D>,
-    DeviceOption {}
-
-/** Options of {@link choice}. */
-export interface ChoiceOptions extends ChoiceSampleOptions, DeviceOption {}
+// uploads them, so every backend holds the very same values for the same key. This file exports the samplers
+// only: the package index re-exports all of it at the top level (their options are in options.ts).
 
 /**
  * Checks a shape argument, naming `fn`, and returns its element count; a tensor over the per-tensor limit
