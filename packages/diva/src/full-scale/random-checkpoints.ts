@@ -13,7 +13,7 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { writeSafetensorsStream, type StreamedTensor } from "@diva/tensor";
-import { clipSpecs, hfClipTokenizerFiles, hfClipTextSpecs, unetParamShapes, vaeParamShapes } from "@diva/nn";
+import { clipSpecs, hfClipTokenizerFiles, hfClipTextSpecs, legacyVAEName, unetParamShapes, vaeParamShapes } from "@diva/nn";
 import { fullScaleModels, type FullScaleModels } from "./models.js";
 import { randomTensorValues } from "./random-weights.js";
 import { SCHEDULER_CONFIG_JSON, SPECIAL_TOKENS_MAP_JSON, TOKENIZER_CONFIG_JSON, textEncoderConfigJson, unetConfigJson, vaeConfigJson } from "./sd21-files.js";
@@ -44,14 +44,6 @@ export interface RandomCheckpoints {
   readonly models: FullScaleModels;
   /** Bytes written per file (weights only). */
   readonly bytes: Readonly<Record<string, number>>;
-}
-
-const LEGACY_VAE_ATTENTION: Record<string, string> = { to_q: "query", to_k: "key", to_v: "value", "to_out.0": "proj_attn" };
-
-/** The hub's SD 2.x VAE file names its mid-block attention query/key/value/proj_attn (diffusers < 0.14). */
-function legacyVaeName(name: string): string {
-  const m = /^(encoder|decoder)\.mid_block\.attentions\.(\d+)\.(to_q|to_k|to_v|to_out\.0)\.(weight|bias)$/.exec(name);
-  return m ? `${m[1]}.mid_block.attentions.${m[2]}.${LEGACY_VAE_ATTENTION[m[3]!]}.${m[4]}` : name;
 }
 
 /** Tensor names and shapes, in the library's names. */
@@ -106,7 +98,7 @@ export async function makeRandomCheckpoints(o: RandomCheckpointOptions): Promise
   const vae = join(sd, "vae", "diffusion_pytorch_model.safetensors");
   log(`writing ${vae}`);
   await writeFile(join(sd, "vae", "config.json"), json(vaeConfigJson(models.vae)));
-  bytes[vae] = await writeRandom(vae, [...vaeParamShapes(models.vae)], seed, { format: "pt", ...note }, legacyVaeName);
+  bytes[vae] = await writeRandom(vae, [...vaeParamShapes(models.vae)], seed, { format: "pt", ...note }, legacyVAEName);
 
   const text = join(sd, "text_encoder", "model.safetensors");
   log(`writing ${text}`);
