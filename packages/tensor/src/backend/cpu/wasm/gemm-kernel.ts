@@ -234,9 +234,10 @@ function emitMicro(mod: ModuleBuilder, bl: GemmBlocking, rows: number, NV: numbe
  * addresses `a`, `b` and element strides (rows, columns; any sign), C row-major with row stride `ldc`
  * elements, and `work` the byte address of `gemmScratchBytes` of scratch; and
  * `gemmBatch(a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, m, n, k, count, work)`, the same over
- * `count` problems whose bases advance by the batch strides (elements; 0 broadcasts).
+ * `count` problems whose bases advance by the batch strides (elements; 0 broadcasts); and the threaded pair
+ * `packBStrips` (B packed once) and `gemmChunks` (row or column chunks taken by each thread in turn).
  */
-export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef; gemmBatch: FuncRef; gemmChunks: FuncRef } {
+export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef; gemmBatch: FuncRef; gemmChunks: FuncRef; packBStrips: FuncRef } {
   if (bl.nr % 4 !== 0 || bl.mc % bl.mr !== 0 || bl.nc % bl.nr !== 0 || (bl.aLoad === "shuffle" && bl.mr % 4 !== 0)) {
     throw new Error(`bad GEMM blocking ${JSON.stringify(bl)}`);
   }
@@ -249,7 +250,10 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
   for (let r = 1; r <= MR; r++) for (let v = 1; v <= NV; v++) micros.push(emitMicro(mod, bl, r, v));
   mod.setTable(micros);
   const p12 = [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32] as const;
-  const gemm = mod.func("gemm", p12, undefined, (c, [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, work]) => {
+  // gemmCore(a, rsa, csa, b, rsb, csb, bpre, c, ldc, m, n, k, work): as `gemm`, but when `bpre` is not 0 it
+  // is the byte address of B already packed by `packBStrips` (strips of NR columns, each k deep) and `b`,
+  // `rsb`, `csb` are unused: the threads' row chunks of one product then share one packing of B.
+  const gemmCore = mod.func(undefined, [...p12, i32] as const, undefined, (c, [a, rsa, csa, b, rsb, csb, bpre, cp, ldc, m, n, k, work]) => {
     c.set(rsa, I.shl(rsa, 2));
     c.set(csa, I.shl(csa, 2));
     c.set(rsb, I.shl(rsb, 2));
@@ -259,19 +263,32 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
     const jc = c.local(i32), pc = c.local(i32), ic = c.local(i32), jr = c.local(i32), ir = c.local(i32);
     const nc = c.local(i32), kc = c.local(i32), mc = c.local(i32), nr = c.local(i32), mr = c.local(i32);
     const accum = c.local(i32), cRow = c.local(i32), pa = c.local(i32), pb = c.local(i32), ct = c.local(i32);
+    // where the packed strips of this (jc, pc) block start and how many k rows apart consecutive strips are
+    const strips = c.local(i32), stripLen = c.local(i32);
     c.for(jc, 0, n, NC, () => {
       c.set(nc, I.minS(NC, I.sub(n, jc)));
       c.for(pc, 0, k, KC, () => {
         c.set(kc, I.minS(KC, I.sub(k, pc)));
         c.set(accum, I.gtS(pc, 0));
-        c.call(packB, [I.add(I.add(b, I.mul(pc, rsb)), I.mul(jc, csb)), rsb, csb, kc, nc, bpack]);
+        c.if(
+          I.eqz(bpre),
+          () => {
+            c.call(packB, [I.add(I.add(b, I.mul(pc, rsb)), I.mul(jc, csb)), rsb, csb, kc, nc, bpack]);
+            c.set(strips, bpack);
+            c.set(stripLen, kc);
+          },
+          () => {
+            c.set(strips, I.add(bpre, I.shl(I.add(I.mul(jc, k), I.mul(pc, NR)), 2)));
+            c.set(stripLen, k);
+          },
+        );
         c.for(ic, 0, m, MC, () => {
           c.set(mc, I.minS(MC, I.sub(m, ic)));
           c.call(packA, [I.add(I.add(a, I.mul(ic, rsa)), I.mul(pc, csa)), rsa, csa, mc, kc, apack]);
           c.set(cRow, I.add(I.add(cp, I.mul(ic, ldc)), I.shl(jc, 2)));
           c.for(jr, 0, nc, NR, () => {
             c.set(nr, I.minS(NR, I.sub(nc, jr)));
-            c.set(pb, I.add(bpack, I.shl(I.mul(jr, kc), 2)));
+            c.set(pb, I.add(strips, I.shl(I.mul(jr, stripLen), 2)));
             c.for(ir, 0, mc, MR, () => {
               c.set(mr, I.minS(MR, I.sub(mc, ir)));
               c.set(pa, I.add(apack, I.shl(I.mul(ir, kc), 2)));
@@ -289,6 +306,9 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
       });
     });
   });
+  const gemm = mod.func("gemm", p12, undefined, (c, [a, rsa, csa, b, rsb, csb, cp, ldc, m, n, k, work]) =>
+    c.call(gemmCore, [a, rsa, csa, b, rsb, csb, 0, cp, ldc, m, n, k, work]),
+  );
   const p16 = [...p12, i32, i32, i32, i32] as const;
   const gemmBatch = mod.func(
     "gemmBatch",
@@ -304,27 +324,56 @@ export function emitGemm(mod: ModuleBuilder, bl: GemmBlocking): { gemm: FuncRef;
       });
     },
   );
-  const gemmChunks = emitGemmChunks(mod, gemm);
-  return { gemm, gemmBatch, gemmChunks };
+  const gemmChunks = emitGemmChunks(mod, gemmCore, bl.nr);
+  const packBStrips = emitPackBStrips(mod, packB, bl.nr);
+  return { gemm, gemmBatch, gemmChunks, packBStrips };
+}
+
+/**
+ * Emits `packBStrips(b, sbb, rsb, csb, k, n, dst, s0, s1)`: packs strips s0..s1-1 of B for `gemmChunks`'
+ * prepacked path. Strip s is columns NR(s mod S) .. of batch entry floor(s / S), with S = ceil(n / NR) strips
+ * per entry; it goes to dst + s k NR floats, k-major, zero-padded to NR columns (the layout `packB` gives a
+ * panel k deep). Strides in elements; `sbb` between batch entries.
+ */
+function emitPackBStrips(mod: ModuleBuilder, packB: FuncRef, NR: number): FuncRef {
+  const p9: "i32"[] = new Array(9).fill(i32);
+  return mod.func("packBStrips", p9, undefined, (c, [b, sbb, rsb, csb, k, n, dst, s0, s1]) => {
+    const per = c.let(i32, I.divU(I.add(n, NR - 1), NR));
+    const s = c.local(i32), j = c.local(i32);
+    c.for(s, s0, s1, 1, () => {
+      c.set(j, I.remU(s, per));
+      c.call(packB, [
+        I.add(b, I.shl(I.add(I.mul(I.divU(s, per), sbb), I.mul(I.mul(j, NR), csb)), 2)),
+        I.shl(rsb, 2),
+        I.shl(csb, 2),
+        k,
+        I.minS(NR, I.sub(n, I.mul(j, NR))),
+        I.add(dst, I.shl(I.mul(I.mul(s, k), NR), 2)),
+      ]);
+    });
+  });
 }
 
 /**
  * Emits `gemmChunks(a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, m, n, k, count, work, counter,
- * rows, cols)`: the batched problem of `gemmBatch` cut into chunks of `rows` x `cols` of C per batch
- * entry; every thread running it takes the next chunk from the shared i32 at byte address `counter`
- * (atomically) until none are left, so a slow or descheduled thread holds up nothing.
+ * rows, cols, bpre, bpBatch)`: the batched problem of `gemmBatch` cut into chunks of `rows` x `cols` of C per
+ * batch entry; every thread running it takes the next chunk from the shared i32 at byte address `counter`
+ * (atomically) until none are left, so a slow or descheduled thread holds up nothing. With `bpre` not 0, B
+ * was packed by `packBStrips` at byte address `bpre`, batch entries `bpBatch` bytes apart (0: one shared
+ * B), and `cols` is a multiple of NR or n: row chunks then read that packing instead of packing B again.
  */
-function emitGemmChunks(mod: ModuleBuilder, gemm: FuncRef): FuncRef {
-  const p19: "i32"[] = new Array(19).fill(i32);
+function emitGemmChunks(mod: ModuleBuilder, gemmCore: FuncRef, NR: number): FuncRef {
+  const p21: "i32"[] = new Array(21).fill(i32);
   return mod.func(
     "gemmChunks",
-    p19,
+    p21,
     undefined,
-    (c, [a, sba, rsa, csa, b, sbb, rsb, csb, cp, sbc, ldc, m, n, k, count, work, counter, rows, cols]) => {
+    (c, [a, sba, rsa, csa, b, sbb, rsb, csb, cp, sbc, ldc, m, n, k, count, work, counter, rows, cols, bpre, bpBatch]) => {
       const perRow = c.let(i32, I.divU(I.add(n, I.sub(cols, 1)), cols));
       const perBatch = c.let(i32, I.mul(I.divU(I.add(m, I.sub(rows, 1)), rows), perRow));
       const total = c.let(i32, I.mul(perBatch, count));
       const idx = c.local(i32), bi = c.local(i32), rem = c.local(i32), r0 = c.local(i32), c0 = c.local(i32);
+      const bp = c.local(i32);
       c.block((done) => {
         c.loop((next) => {
           c.set(idx, I.atomicAdd(counter, 1));
@@ -333,13 +382,17 @@ function emitGemmChunks(mod: ModuleBuilder, gemm: FuncRef): FuncRef {
           c.set(rem, I.remU(idx, perBatch));
           c.set(r0, I.mul(I.divU(rem, perRow), rows));
           c.set(c0, I.mul(I.remU(rem, perRow), cols));
-          c.call(gemm, [
+          // strip c0 / NR of the prepacked B starts c0 / NR * k * NR = c0 * k floats in
+          c.set(bp, 0);
+          c.if(bpre, () => c.set(bp, I.add(I.add(bpre, I.mul(bi, bpBatch)), I.shl(I.mul(c0, k), 2))));
+          c.call(gemmCore, [
             I.add(I.add(a, I.shl(I.mul(bi, sba), 2)), I.shl(I.mul(r0, rsa), 2)),
             rsa,
             csa,
             I.add(I.add(b, I.shl(I.mul(bi, sbb), 2)), I.shl(I.mul(c0, csb), 2)),
             rsb,
             csb,
+            bp,
             I.add(I.add(cp, I.shl(I.mul(bi, sbc), 2)), I.shl(I.add(I.mul(r0, ldc), c0), 2)),
             ldc,
             I.minS(rows, I.sub(m, r0)),

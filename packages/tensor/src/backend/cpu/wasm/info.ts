@@ -27,6 +27,8 @@ export interface CpuKernelInfo {
   copiedInBytes: number;
   /** Bytes of results copied out of the kernel memory so far (outputs that did not live there). */
   copiedOutBytes: number;
+  /** GEMMs cut into row chunks over threads that packed B once for all chunks (instead of once per chunk). */
+  sharedPackings: number;
 }
 
 /** Describes the kernel setup (builds the runtime on first call). */
@@ -43,6 +45,7 @@ export function cpuKernelInfo(): CpuKernelInfo {
     parallelJobs: rt?.stats.parallelJobs ?? 0,
     copiedInBytes: rt?.stats.copiedInBytes ?? 0,
     copiedOutBytes: rt?.stats.copiedOutBytes ?? 0,
+    sharedPackings: rt?.stats.sharedPackings ?? 0,
   };
 }
 

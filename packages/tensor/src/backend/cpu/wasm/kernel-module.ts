@@ -13,7 +13,7 @@ import { emitNormRows, emitNormSegments } from "./norm-kernel.js";
 import { emitCopyRuns } from "./copy-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "gemmChunks", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary", "rowMoments", "colSums", "normSegments", "normRows", "copyRuns"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "packBStrips", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary", "rowMoments", "colSums", "normSegments", "normRows", "copyRuns"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];

@@ -102,6 +102,28 @@ describe("matmulF32 (WebAssembly SIMD)", () => {
     if (cpuKernelInfo().sharedMemory) expect(cpuKernelInfo().parallelJobs).toBeGreaterThan(before);
   });
 
+  it("packs B once for all row chunks of a product (batched, broadcast, transposed, odd sizes)", ({ skip }) => {
+    if (!cpuKernelInfo().sharedMemory) {
+      console.log("skipped: no shared memory on this host, so no threads");
+      skip();
+    }
+    const t = (batchPresent: boolean[]): Layout => ({ transposed: true, pad: 1, offset: 2, batchPresent });
+    const p = (batchPresent: boolean[]): Layout => ({ transposed: false, pad: 0, offset: 3, batchPresent });
+    const cases: Case[] = [
+      { m: 301, n: 37, k: 300, batchShape: [], a: p([]), b: t([]), seed: 11 }, // n not a multiple of NR
+      { m: 200, n: 2053, k: 40, batchShape: [], a: t([]), b: p([]), seed: 12 }, // n > NC
+      { m: 157, n: 171, k: 203, batchShape: [3], a: p([true]), b: t([true]), seed: 13 }, // one packing per entry
+      { m: 157, n: 20, k: 301, batchShape: [2], a: t([true]), b: p([false]), seed: 14 }, // B broadcast: one packing
+      { m: 133, n: 33, k: 600, batchShape: [], a: p([]), b: p([]), seed: 15 }, // k > KC
+    ];
+    for (const c of cases) {
+      const before = cpuKernelInfo().sharedPackings;
+      expect(run(c, 2).ratio).toBeLessThanOrEqual(1);
+      expect(cpuKernelInfo().sharedPackings).toBeGreaterThan(before);
+      expect(run(c, 3).ratio).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("matches the reference with random shapes on several threads", () => {
     fc.assert(
       fc.property(

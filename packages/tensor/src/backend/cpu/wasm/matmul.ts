@@ -3,7 +3,7 @@
  * dimensions), run by the WebAssembly SIMD GEMM on every configured thread.
  */
 import { matmulF32Fallback } from "./fallback.js";
-import { MIN_FLOPS_PER_THREAD, planGemm } from "./partition.js";
+import { MIN_FLOPS_PER_THREAD, planGemm, splitRows } from "./partition.js";
 import type { Task } from "./pool.js";
 import { kernelRuntime, type KernelRuntime } from "./runtime.js";
 import { collapseBatch, compactSize, gatherCompact, spanOf } from "./strided.js";
@@ -164,7 +164,13 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
   const pa = place(rt, "a", a, aBase, aSizes, aStrides);
   const pb = place(rt, "b", b, bBase, bSizes, bStrides);
   const outAddress = rt.addressOf(job.out);
-  const addrs = rt.layout(job.threads, [pa.elements * 4, pb.elements * 4, outAddress === undefined ? count * m * n * 4 : 0]);
+  const { mr, nr } = rt.blocking;
+  const plan = planGemm(count, m, n, k, job.threads, mr, nr);
+  // Row chunks of one product would each pack all of B again: pack it once, shared by every chunk.
+  const prepack = plan.threads > 1 && plan.rows < m;
+  const bEntries = job.innerB === 0 ? 1 : count, strips = Math.ceil(n / nr);
+  const packedBytes = prepack ? bEntries * strips * nr * k * 4 : 0;
+  const addrs = rt.layout(job.threads, [pa.elements * 4, pb.elements * 4, outAddress === undefined ? count * m * n * 4 : 0, packedBytes]);
   if (!addrs) {
     if (count === 1) throw new RangeError(`matmulF32: [${m},${k}] @ [${k},${n}] does not fit in WebAssembly memory`);
     const half = count >> 1;
@@ -172,21 +178,28 @@ function runGroup(job: Job, aBase: number, bBase: number, count: number, outAt: 
     runGroup(job, aBase + half * job.innerA, bBase + half * job.innerB, count - half, outAt + half * m * n);
     return;
   }
-  const [aAt, bAt, cTmp] = addrs as [number, number, number];
+  const [aAt, bAt, cTmp, packedAt] = addrs as [number, number, number, number];
   const [aPtr, [sba, rsa, csa]] = load(rt, a, aBase, aSizes, aStrides, pa, aAt) as [number, [number, number, number]];
   const [bPtr, [sbb, rsb, csb]] = load(rt, b, bBase, bSizes, bStrides, pb, bAt) as [number, [number, number, number]];
   const cAt = outAddress === undefined ? cTmp : outAddress + outAt * 4;
-  const { mr, nr } = rt.blocking;
-  const plan = planGemm(count, m, n, k, job.threads, mr, nr);
   const common = [aPtr, sba, rsa, csa, bPtr, sbb, rsb, csb, cAt, m * n, n, m, n, k, count];
   let tasks: Task[];
   if (plan.threads === 1) tasks = [{ kernel: rt.kernel("gemmBatch"), args: [...common, rt.scratch(0)] }];
   else {
+    if (prepack) {
+      const packTasks = splitRows(bEntries * strips, k * nr, plan.threads).map(([s0, s1]) => ({
+        kernel: rt.kernel("packBStrips"),
+        args: [bPtr, sbb, rsb, csb, k, n, packedAt, s0, s1],
+      }));
+      rt.run(packTasks);
+      rt.stats.sharedPackings++;
+    }
     rt.resetCounter();
     const kernel = rt.kernel("gemmChunks");
+    const packed = prepack ? [packedAt, bEntries === 1 ? 0 : strips * nr * k * 4] : [0, 0];
     tasks = Array.from({ length: Math.min(plan.threads, plan.total) }, (_, t) => ({
       kernel,
-      args: [...common, rt.scratch(t), rt.counterAddress, plan.rows, plan.cols],
+      args: [...common, rt.scratch(t), rt.counterAddress, plan.rows, plan.cols, ...packed],
     }));
   }
   rt.run(tasks);

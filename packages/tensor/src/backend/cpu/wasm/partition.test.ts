@@ -8,6 +8,9 @@ describe("planGemm", () => {
     expect(planGemm(1, 1024, 1024, 1024, 2, 8, 16)).toEqual({ threads: 2, rows: 128, cols: 1024, total: 8 });
     expect(planGemm(64, 65, 65, 32, 2, 8, 16)).toEqual({ threads: 2, rows: 65, cols: 65, total: 64 });
     expect(planGemm(1, 3, 2001, 800, 2, 8, 16)).toEqual({ threads: 2, rows: 3, cols: 256, total: 8 });
+    // many threads, few tile rows: no more threads than chunks
+    expect(planGemm(1, 39, 48, 2166, 14, 8, 16)).toEqual({ threads: 5, rows: 8, cols: 48, total: 5 });
+    expect(planGemm(1, 55, 164, 2710, 13, 8, 16)).toEqual({ threads: 11, rows: 55, cols: 16, total: 11 });
   });
 
   it("always covers C with tile-aligned chunks and gives every thread work", () => {

@@ -42,11 +42,13 @@ export function planGemm(count: number, m: number, n: number, k: number, threads
     const cap = Math.max(1, Math.floor(rowUnits / Math.ceil(t / count)));
     const units = Math.min(Math.max(desired, Math.ceil(MIN_CHUNK_ROWS / mr)), cap);
     const rows = Math.min(m, units * mr);
-    return { threads: t, rows, cols: n, total: count * Math.ceil(m / rows) };
+    const total = count * Math.ceil(m / rows);
+    return { threads: Math.min(t, total), rows, cols: n, total };
   }
   const units = Math.max(1, Math.ceil(colUnits / per));
   const cols = Math.min(n, units * nr);
-  return { threads: t, rows: m, cols, total: count * Math.ceil(n / cols) };
+  const total = count * Math.ceil(n / cols);
+  return { threads: Math.min(t, total), rows: m, cols, total };
 }
 
 /** Near-equal ranges of [0, total) for `parts` parts (empty ranges dropped). */

@@ -29,9 +29,10 @@ export class KernelRuntime {
   private readonly residentBuffers = new WeakSet<ArrayBufferLike>();
   /**
    * Jobs run so far, how many of them used more than one thread, and the bytes of operands the kernel
-   * wrappers copied into the memory and results they copied out (arrays not resident in the memory).
+   * wrappers copied into the memory and results they copied out (arrays not resident in the memory), and
+   * how many GEMMs packed B once for all their threads' row chunks.
    */
-  readonly stats = { jobs: 0, parallelJobs: 0, copiedInBytes: 0, copiedOutBytes: 0 };
+  readonly stats = { jobs: 0, parallelJobs: 0, copiedInBytes: 0, copiedOutBytes: 0, sharedPackings: 0 };
 
   private constructor(
     readonly memory: WebAssembly.Memory,
