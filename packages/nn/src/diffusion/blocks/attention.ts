@@ -1,27 +1,6 @@
 import { add, div, permute, reshape, transpose, type Tensor } from "@diva/tensor";
 import { applyDiffusersAttention, type DiffusersAttentionParams } from "../../layers/attention.js";
 import { applyGroupNorm } from "../../layers/norm.js";
-import type { ShapeBuilder } from "./specs.js";
-
-/** Everything that fixes a diffusers `Attention` module. */
-interface AttentionSpec {
-  queryDim: number;
-  /** Width of the key/value input (the query width for self-attention). */
-  contextDim: number;
-  heads: number;
-  dimHead: number;
-  /** Bias on to_q/to_k/to_v (false in the UNet's transformer blocks, true in the VAE). */
-  qkvBias: boolean;
-}
-
-/** Declares to_q, to_k, to_v and to_out.0 of an `Attention`. */
-export function attentionShapes(b: ShapeBuilder, s: AttentionSpec): void {
-  const inner = s.heads * s.dimHead;
-  b.linear("to_q", s.queryDim, inner, s.qkvBias);
-  b.linear("to_k", s.contextDim, inner, s.qkvBias);
-  b.linear("to_v", s.contextDim, inner, s.qkvBias);
-  b.at("to_out").linear("0", inner, s.queryDim, true);
-}
 
 /**
  * The VAE's spatial self-attention (`Attention` with `group_norm`, `residual_connection`, converted from the

@@ -1,9 +1,13 @@
 /**
- * A builder of {@link ParamSpecs} for the diffusers models: each block declares its parameters once, by
- * checkpoint name, shape and PyTorch's default initialiser, in the order the reference registers them (its
- * state_dict order). Init, loading checks and parameter counts all read the same specs.
+ * A builder of {@link ParamSpecs} for the diffusers models: each block declares its layers once, by checkpoint
+ * name, with the layer library's own `*Specs` (names, shapes, PyTorch's default initialisers), in the order the
+ * reference registers them (its state_dict order). Init, loading checks and parameter counts all read the same
+ * specs.
  */
-import { kaimingUniformInit, spec, type Init, type ParamSpecs } from "../../checkpoint-names/specs.js";
+import { prefixSpecs, type ParamSpecs } from "../../checkpoint-names/specs.js";
+import { conv2dSpecs } from "../../layers/conv.js";
+import { linearSpecs } from "../../layers/linear.js";
+import { layerNormSpecs } from "../../layers/norm.js";
 
 /** Checkpoint name -> shape. */
 export type ParamShapes = Map<string, readonly number[]>;
@@ -24,32 +28,27 @@ export class ShapeBuilder {
     return new ShapeBuilder(`${this.prefix}${name}.`, this);
   }
 
-  /** Adds one parameter. */
-  param(name: string, shape: readonly number[], init: Init): void {
-    const full = this.prefix + name;
-    if (Object.hasOwn(this.specs, full)) throw new Error(`parameter ${full} declared twice`);
-    this.specs[full] = spec(shape, init);
+  /** Adds a layer's specs (from the layer library's `*Specs`) under `prefix.name`. */
+  layer(name: string | number, specs: ParamSpecs): void {
+    for (const [full, s] of Object.entries(prefixSpecs(`${this.prefix}${name}.`, specs))) {
+      if (Object.hasOwn(this.specs, full)) throw new Error(`parameter ${full} declared twice`);
+      this.specs[full] = s;
+    }
   }
 
-  /** torch.nn.Linear(inF, outF, bias): weight and bias uniform in +-1/sqrt(inF). */
+  /** torch.nn.Linear(inF, outF, bias) ({@link linearSpecs}). */
   linear(name: string, inF: number, outF: number, bias = true): void {
-    const b = this.at(name);
-    b.param("weight", [outF, inF], kaimingUniformInit(inF));
-    if (bias) b.param("bias", [outF], kaimingUniformInit(inF));
+    this.layer(name, linearSpecs({ in_features: inF, out_features: outF, bias }));
   }
 
-  /** torch.nn.Conv2d(inC, outC, k, bias): weight and bias uniform in +-1/sqrt(inC*k*k). */
+  /** torch.nn.Conv2d(inC, outC, k, bias) ({@link conv2dSpecs}). */
   conv(name: string, inC: number, outC: number, k: number, bias = true): void {
-    const b = this.at(name);
-    b.param("weight", [outC, inC, k, k], kaimingUniformInit(inC * k * k));
-    if (bias) b.param("bias", [outC], kaimingUniformInit(inC * k * k));
+    this.layer(name, conv2dSpecs({ in_channels: inC, out_channels: outC, kernel_size: k, bias }));
   }
 
-  /** GroupNorm / LayerNorm affine parameters (weight ones, bias zeros). */
+  /** GroupNorm / LayerNorm affine parameters over `channels`: both are a [C] weight (ones) and bias (zeros). */
   norm(name: string, channels: number): void {
-    const b = this.at(name);
-    b.param("weight", [channels], { kind: "ones" });
-    b.param("bias", [channels], { kind: "zeros" });
+    this.layer(name, layerNormSpecs({ normalized_shape: channels }));
   }
 
   /** Checkpoint name -> shape of every declared parameter. */

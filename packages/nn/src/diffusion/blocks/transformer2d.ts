@@ -1,9 +1,8 @@
 import { add, permute, reshape, transpose, type Tensor } from "@diva/tensor";
-import { applyDiffusersAttention } from "../../layers/attention.js";
+import { applyDiffusersAttention, diffusersAttentionSpecs } from "../../layers/attention.js";
 import { applyTokenProjection } from "../../layers/linear.js";
-import { applyFeedForward } from "../../layers/mlp.js";
+import { applyFeedForward, feedForwardSpecs } from "../../layers/mlp.js";
 import { applyGroupNorm, applyLayerNorm } from "../../layers/norm.js";
-import { attentionShapes } from "./attention.js";
 import type { Transformer2DModelParams, BasicTransformerBlockParams } from "./params.js";
 import type { ShapeBuilder } from "./specs.js";
 
@@ -37,20 +36,13 @@ export function transformer2dShapes(b: ShapeBuilder, s: Transformer2DSpec): void
   else b.conv("proj_in", s.channels, inner, 1);
   for (let i = 0; i < s.layers; i++) {
     const t = b.at("transformer_blocks").at(i);
+    const attention = (contextDim: number) => diffusersAttentionSpecs({ query_dim: inner, cross_attention_dim: contextDim, heads: s.heads, dim_head: s.headDim });
     t.norm("norm1", inner);
-    attentionShapes(t.at("attn1"), {
-      queryDim: inner,
-      contextDim: s.onlyCrossAttention ? s.crossAttentionDim : inner,
-      heads: s.heads,
-      dimHead: s.headDim,
-      qkvBias: false,
-    });
+    t.layer("attn1", attention(s.onlyCrossAttention ? s.crossAttentionDim : inner));
     t.norm("norm2", inner);
-    attentionShapes(t.at("attn2"), { queryDim: inner, contextDim: s.crossAttentionDim, heads: s.heads, dimHead: s.headDim, qkvBias: false });
+    t.layer("attn2", attention(s.crossAttentionDim));
     t.norm("norm3", inner);
-    const net = t.at("ff").at("net");
-    net.at(0).linear("proj", inner, inner * 8);
-    net.linear("2", inner * 4, inner);
+    t.layer("ff", feedForwardSpecs({ dim: inner }));
   }
   if (s.linearProjection) b.linear("proj_out", inner, s.channels);
   else b.conv("proj_out", inner, s.channels, 1);

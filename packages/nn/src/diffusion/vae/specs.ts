@@ -1,8 +1,9 @@
-import { attentionShapes } from "../blocks/attention.js";
 import type { ResnetSpec } from "../blocks/resnet.js";
 import { resnetShapes } from "../blocks/resnet.js";
 import { samplerShapes } from "../blocks/sampling.js";
-import { countParams, type SpecsOf } from "../../checkpoint-names/specs.js";
+import { countParams, prefixSpecs, type SpecsOf } from "../../checkpoint-names/specs.js";
+import { diffusersAttentionSpecs } from "../../layers/attention.js";
+import { groupNormSpecs } from "../../layers/norm.js";
 import { ShapeBuilder, type ParamShapes } from "../blocks/specs.js";
 import { resolveVAEConfig, type AutoencoderKLConfig, type ResolvedVAEConfig } from "./config.js";
 import type { VAEParams } from "./params.js";
@@ -17,9 +18,11 @@ export function vaeResnet(c: ResolvedVAEConfig, inC: number, outC: number): Resn
 
 function midShapes(b: ShapeBuilder, c: ResolvedVAEConfig, channels: number): void {
   if (c.midBlockAttention) {
-    const a = b.at("attentions").at(0);
-    a.norm("group_norm", channels);
-    attentionShapes(a, { queryDim: channels, contextDim: channels, heads: 1, dimHead: channels, qkvBias: true });
+    // diffusers' Attention with group_norm (single head, biased q/k/v), converted from the LDM AttnBlock
+    b.at("attentions").layer(0, {
+      ...prefixSpecs("group_norm.", groupNormSpecs({ num_groups: c.groups, num_channels: channels })),
+      ...diffusersAttentionSpecs({ query_dim: channels, heads: 1, dim_head: channels, bias: true }),
+    });
   }
   resnetShapes(b.at("resnets").at(0), vaeResnet(c, channels, channels));
   resnetShapes(b.at("resnets").at(1), vaeResnet(c, channels, channels));
