@@ -31,8 +31,11 @@ export interface GemmBlocking {
 /**
  * The default blocking, tuned under V8 (Node 20) on a 2-core AMD EPYC: an 8x16 register tile (32
  * accumulators; TurboFan spills some, yet this reaches ~95% of the 128-bit FMA peak with relaxed SIMD).
+ * MC = 32 rows (A's packed block, 32 KiB, stays in L1 next to one 16 KiB strip of B): on a 2-core Xeon
+ * (48 KiB L1) this took 10-15% less CPU than MC = 128 on the DIVA step's [520, 256] @ [256, 1024]-like
+ * shapes and the same on the others (tiles 8x8, 8x12, 12x8 and KC 128-512 were no better; docs/benchmarks.md).
  */
-export const defaultGemmBlocking: GemmBlocking = { mr: 8, nr: 16, kc: 256, mc: 128, nc: 2048, unroll: 2, aLoad: "shuffle" };
+export const defaultGemmBlocking: GemmBlocking = { mr: 8, nr: 16, kc: 256, mc: 32, nc: 2048, unroll: 2, aLoad: "shuffle" };
 
 /** Bytes of scratch each thread needs for packed panels. */
 export function gemmScratchBytes(b: GemmBlocking): number {
