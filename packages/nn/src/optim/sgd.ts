@@ -47,29 +47,24 @@ export function sgdStep<P>(params: P, grads: P, state: SgdState<P>, options: Sgd
   // one tidy per parameter: its temporaries (wd * p, the sum, lr * direction) are freed before the next one,
   // so the step holds the new parameters and buffers plus one parameter's temporaries (at ViT-L size each
   // temporary over the whole tree is 1.14 GiB)
-  const leaf = (p: Tensor, gi: Tensor, buf: Tensor | null): [Tensor, Tensor | null] =>
-    tidy(() => {
-      const d = wd !== 0 ? add(gi, mul(p, wd)) : gi;
-      if (momentum === 0) return [sub(p, mul(d, lr)), null];
-      // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
-      const b = buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : clone(d);
-      const dir = options.nesterov ? add(d, mul(b, momentum)) : b;
-      return [sub(p, mul(dir, lr)), b];
-    });
+  const decayed = (p: Tensor, gi: Tensor): Tensor => (wd !== 0 ? add(gi, mul(p, wd)) : gi);
   // the outer tidy frees what was made if a later parameter throws (mismatched momentum tree)
   return tidy(() => {
-    const bufs: Tensor[] = [];
-    const step = (p: Tensor, gi: Tensor, buf: Tensor | null): Tensor => {
-      const [np, b] = leaf(p, gi, buf);
-      if (b) bufs.push(b);
-      return np;
-    };
-    const newParams = keep(state.momentum ? mapTree((p, gi, buf) => step(p, gi, buf), params, g, state.momentum) : mapTree((p, gi) => step(p, gi, null), params, g));
-    if (momentum === 0) return [newParams, { step: state.step + 1, momentum: null }] as [P, SgdState<P>];
-    let i = 0;
-    // the same traversal order as above: the i-th buffer belongs to the i-th parameter
-    const newBufs = keep(mapTree(() => bufs[i++]!, params));
-    return [newParams, { step: state.step + 1, momentum: newBufs }] as [P, SgdState<P>];
+    if (momentum === 0) {
+      const newParams = keep(mapTree((p, gi) => tidy(() => sub(p, mul(decayed(p, gi), lr))), params, g));
+      return [newParams, { step: state.step + 1, momentum: null }] as [P, SgdState<P>];
+    }
+    // the first buffer is a copy of d (torch.clone), never the caller's gradient tensor itself
+    const buffer = (p: Tensor, gi: Tensor, buf: Tensor | null): Tensor =>
+      tidy(() => {
+        const d = decayed(p, gi);
+        return buf ? add(mul(buf, momentum), dampening !== 0 ? mul(d, 1 - dampening) : d) : clone(d);
+      });
+    const bufs = keep(state.momentum ? mapTree((p, gi, buf) => buffer(p, gi, buf), params, g, state.momentum) : mapTree((p, gi) => buffer(p, gi, null), params, g));
+    // nesterov needs d again (recomputed per parameter rather than held for the whole tree)
+    const step = (p: Tensor, gi: Tensor, b: Tensor): Tensor => tidy(() => sub(p, mul(options.nesterov ? add(decayed(p, gi), mul(b, momentum)) : b, lr)));
+    const newParams = keep(mapTree(step, params, g, bufs));
+    return [newParams, { step: state.step + 1, momentum: bufs }] as [P, SgdState<P>];
   });
 }
 
