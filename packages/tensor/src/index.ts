@@ -31,7 +31,7 @@ export { setPrintOptions, getPrintOptions, type PrintOptions } from "./format.js
 export type { DType, FloatDType, TypedArray, TypedArrayFor } from "./dtype.js";
 export { isFloat, promoteTypes } from "./dtype.js";
 export type { Shape } from "./shape.js";
-export { broadcastShapes, sizeOf } from "./shape.js";
+export { broadcastShapes, shapesEqual, sizeOf } from "./shape.js";
 export type { Backend, BiasActivation, Device, Kernel, KernelAttrs, KernelName, KernelTable, NormActivation, OutputInfo, Storage, TensorView, Window2d } from "./backend/backend.js";
 export { getBackend, getDefaultDevice, initBackend, registerBackend, registerBackendFactory, setDefaultDevice, useBackend, initialisedDevices } from "./engine/backends.js";
 export { createCpuBackend, type CpuBackendOptions } from "./backend/cpu/cpu-backend.js";

@@ -1,4 +1,4 @@
-import { flattenTree, nameRecord, openSafetensors, treeLeaves, writeSafetensors, type FloatStorageDType, type Tensor } from "@diva/tensor";
+import { flattenTree, nameRecord, openSafetensors, shapesEqual, treeLeaves, writeSafetensors, type FloatStorageDType, type Tensor } from "@diva/tensor";
 import { openClipToHfClip, readTorchCheckpoint, type ClipCheckpointLayout, type ClipVisualParams } from "@diva/nn";
 import { isTorchCheckpointPath } from "./clip-checkpoint.js";
 
@@ -73,7 +73,7 @@ export async function exportPostTrainedClip(o: ClipExportOptions): Promise<ClipE
     const bare = name.replace(STRIP, "");
     const mine = trained[bare];
     if (mine) {
-      if (mine.shape.join(",") !== t.shape.join(",")) throw new Error(`export: ${name} is [${t.shape}] in ${o.source} but [${mine.shape}] after training`);
+      if (!shapesEqual(mine.shape, t.shape)) throw new Error(`export: ${name} is [${t.shape}] in ${o.source} but [${mine.shape}] after training`);
       out[name] = mine;
       used.add(bare);
       replaced++;

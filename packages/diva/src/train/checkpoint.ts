@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { flattenTree, mapTree, readSafetensors, writeSafetensors, type Tensor } from "@diva/tensor";
+import { flattenTree, mapTree, readSafetensors, shapesEqual, writeSafetensors, type Tensor } from "@diva/tensor";
 import { fsReason, removeStaleTemps, syncDirectory, writeError } from "../outputs.js";
 import type { DivaState } from "../step.js";
 import { listSome, nonFiniteTensors } from "./finite.js";
@@ -125,7 +125,7 @@ export async function loadCheckpoint<V>(
         const name = `${prefix}.${p}`;
         const v = tensors[name];
         if (!v) throw new Error(`checkpoint ${path}: missing "${name}"`);
-        if (v.shape.join(",") !== t.shape.join(",")) throw new Error(`checkpoint ${path}: "${name}" is [${v.shape}] but the model has [${t.shape}]`);
+        if (!shapesEqual(v.shape, t.shape)) throw new Error(`checkpoint ${path}: "${name}" is [${v.shape}] but the model has [${t.shape}]`);
         return v;
       }, tree);
     const meta = JSON.parse(metadata["diva"] ?? "null") as CheckpointMeta | null;

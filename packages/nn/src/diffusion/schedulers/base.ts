@@ -1,4 +1,4 @@
-import { add, clamp, div, mul, normal, sub, type RandomKey, type Tensor } from "@diva/tensor";
+import { add, clamp, div, mul, normal, shapesEqual, sub, type RandomKey, type Tensor } from "@diva/tensor";
 import { alphasFromBetas, makeBetas } from "./betas.js";
 import type { PredictionType, ResolvedSchedulerBase } from "./config.js";
 import { sqrt32 } from "./float32.js";
@@ -104,7 +104,7 @@ export abstract class NoiseSchedule {
   /** The step noise: the given tensor, or standard normal noise drawn from the key. */
   protected stepNoise(like: Tensor, source: StepNoise, op: string): Tensor {
     if (source.noise) {
-      if (source.noise.shape.join() !== like.shape.join()) {
+      if (!shapesEqual(source.noise.shape, like.shape)) {
         throw new Error(`${op}: noise [${source.noise.shape.join(",")}] must have the model output's shape [${like.shape.join(",")}]`);
       }
       return source.noise;
