@@ -47,7 +47,8 @@ export function unflattenAs<T extends object>(flat: Record<string, Tensor>, expe
       if (!Object.hasOwn(flat, name)) throw new Error(`${source}: missing parameter "${name}"`);
     }
   }
-  return unflattenParams(flat, source) as unknown as T;
+  // the names were checked against `expected` just above; the tree type T is what those specs describe
+  return unflattenParams(flat, source) as T;
 }
 
 /** Flat checkpoint names of a parameter tree (`{ a: [{ b }] }` -> `"a.0.b"`). */
