@@ -1,8 +1,9 @@
 /**
  * The CPU backend's float32 copies on the WebAssembly strided-copy kernel (wasm/copy.ts, both threads) where
  * the data lives in the kernel memory: contiguous copies of views (attention's head permutes), concatenation
- * and scatterSlice. Other dtypes, layouts whose innermost dim is not contiguous on both sides, and ordinary
- * arrays keep the JavaScript loops.
+ * and scatterSlice. Other dtypes, layouts whose innermost dim is not contiguous in the destination, and
+ * ordinary arrays keep the JavaScript loops (a source whose innermost dim is strided takes the kernel's
+ * scalar path).
  */
 import type { KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { castScalar } from "../../dtype.js";

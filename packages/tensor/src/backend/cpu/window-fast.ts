@@ -3,6 +3,8 @@ import { allocOutput } from "./host-pool.js";
 import { isContiguous, windowOutSize } from "../../shape.js";
 import { foldKernel } from "./window.js";
 import { CpuStorage, dataOf } from "./storage.js";
+import { copyStridedF32, fillZeroF32 } from "./wasm/copy.js";
+import { kernelRuntime } from "./wasm/runtime.js";
 
 /**
  * unfold (im2col) and fold (col2im) without per-element branches: for each kernel tap the output columns
@@ -39,6 +41,45 @@ function axes(h: number, w: number, win: Window2d): [Axis, Axis] {
   return [axis(h, win.kernel[0], win.stride[0], win.padding[0], win.dilation[0]), axis(w, win.kernel[1], win.stride[1], win.padding[1], win.dilation[1])];
 }
 
+/**
+ * im2col of resident float32 on the WebAssembly strided-copy kernel (both threads): per kernel tap, one 4-d
+ * copy [N, C, valid rows, valid columns] (the source's innermost stride is the window stride), two zero fills
+ * for the padding rows, and the padding columns filled here. False when the kernel cannot take it (the caller then writes everything).
+ */
+function simdUnfold(x: TensorView, res: Float32Array, kernel: readonly [number, number], rows: Axis, cols: Axis): boolean {
+  const src = dataOf(x) as Float32Array;
+  const [N, C] = x.shape as [number, number];
+  const [sn, sc, sh, sw] = x.strides as [number, number, number, number];
+  const [kh, kw] = kernel;
+  const oh = rows.out, ow = cols.out, L = oh * ow;
+  const outer = [C * kh * kw * L, kh * kw * L];
+  for (let ki = 0; ki < kh; ki++)
+    for (let kj = 0; kj < kw; kj++) {
+      const p = (ki * kw + kj) * L;
+      const jlo = cols.lo[kj]!, jhi = cols.hi[kj]!;
+      const ilo = jhi === jlo ? oh : rows.lo[ki]!, ihi = jhi === jlo ? oh : rows.hi[ki]!;
+      const zero = (offset: number, shape: number[], strides: number[]): boolean => fillZeroF32({ data: res, offset, strides: [...outer, ...strides] }, [N, C, ...shape]);
+      // the padding columns of valid rows are a few floats per row: filled here, not by the kernel
+      if (jlo > 0 || jhi < ow)
+        for (let i = 0; i < N * C; i++)
+          for (let r = ilo, at = Math.floor(i / C) * outer[0]! + (i % C) * outer[1]! + p + ilo * ow; r < ihi; r++, at += ow) {
+            res.fill(0, at, at + jlo);
+            res.fill(0, at + jhi, at + ow);
+          }
+      const ok =
+        zero(p, [ilo * ow], [1]) &&
+        zero(p + ihi * ow, [(oh - ihi) * ow], [1]) &&
+        (ihi === ilo ||
+          copyStridedF32(
+            { data: src, offset: x.offset + rows.start[ki]! * sh + cols.start[kj]! * sw, strides: [sn, sc, rows.step * sh, cols.step * sw] },
+            { data: res, offset: p + ilo * ow + jlo, strides: [...outer, ow, 1] },
+            [N, C, ihi - ilo, jhi - jlo],
+          ));
+      if (!ok) return false;
+    }
+  return true;
+}
+
 /** im2col: [N, C, H, W] (any strides) -> [N, C*kh*kw, oh*ow]. */
 export function fastUnfoldKernel(inputs: readonly TensorView[], attrs: KernelAttrs["unfold"], out: OutputInfo): CpuStorage {
   const x = inputs[0]!;
@@ -50,6 +91,10 @@ export function fastUnfoldKernel(inputs: readonly TensorView[], attrs: KernelAtt
   const L = rows.out * cols.out, ow = cols.out;
   // every element is written (zeros in the padding), so a recycled array needs no clearing
   const res = allocOutput(out.dtype, N * C * kh * kw * L, false);
+  const rt = kernelRuntime();
+  if (out.dtype === "float32" && rt?.addressOf(src as Float32Array) !== undefined && rt.addressOf(res as Float32Array) !== undefined) {
+    if (simdUnfold(x, res as Float32Array, attrs.kernel, rows, cols)) return new CpuStorage(res);
+  }
   const colStep = cols.step * sw;
   let p = 0;
   for (let n = 0; n < N; n++)

@@ -1,9 +1,10 @@
 /**
- * Emits `copyRuns(src, s0, s1, s2, dst, d0, d1, d2, n0, n1, n2, len, zero)`: for every i0 < n0, i1 < n1,
- * i2 < n2, copies `len` consecutive float32 from src + i0 s0 + i1 s1 + i2 s2 to dst + i0 d0 + i1 d1 + i2 d2
- * (strides in bytes, any sign), or writes `len` zeros there when `zero` is not 0 (src is then unused). The
- * strided copies of the CPU backend (contiguous copies of views, Winograd's padded planes and its cropped
- * output) run on it. Runs must not overlap between source and destination.
+ * Emits `copyRuns(src, s0, s1, s2, dst, d0, d1, d2, n0, n1, n2, len, zero, step)`: for every i0 < n0,
+ * i1 < n1, i2 < n2, copies `len` float32 `step` bytes apart from src + i0 s0 + i1 s1 + i2 s2 to consecutive
+ * floats at dst + i0 d0 + i1 d1 + i2 d2 (strides in bytes, any sign; `step` 4 takes the vector path), or
+ * writes `len` zeros there when `zero` is not 0 (src is then unused). The strided copies of the CPU backend
+ * (contiguous copies of views, Winograd's padded planes and its cropped output, im2col) run on it. Runs
+ * must not overlap between source and destination.
  */
 import type { FuncRef } from "./asm/code.js";
 import { F, I, V } from "./asm/expr.js";
@@ -12,7 +13,7 @@ import type { ModuleBuilder } from "./asm/module.js";
 /** Emits and exports `copyRuns`. */
 export function emitCopyRuns(mod: ModuleBuilder): FuncRef {
   const i32 = "i32" as const;
-  return mod.func("copyRuns", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32] as const, undefined, (c, [src, s0, s1, s2, dst, d0, d1, d2, n0, n1, n2, len, zero]) => {
+  return mod.func("copyRuns", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32] as const, undefined, (c, [src, s0, s1, s2, dst, d0, d1, d2, n0, n1, n2, len, zero, step]) => {
     const i0 = c.local(i32), i1 = c.local(i32), i2 = c.local(i32), j = c.local(i32);
     const ps = c.local(i32), pd = c.local(i32), end16 = c.local(i32), vend = c.local(i32);
     c.set(end16, I.and(len, -16));
@@ -36,6 +37,16 @@ export function emitCopyRuns(mod: ModuleBuilder): FuncRef {
           c.for(j, vend, len, 1, () => c.storeF32(I.add(pd, I.shl(j, 2)), 0));
         }),
       () =>
+        c.if(
+          I.ne(step, 4),
+          () =>
+            nest(() => {
+              c.for(j, 0, len, 1, () => {
+                c.storeF32(I.add(pd, I.shl(j, 2)), F.load(ps));
+                c.set(ps, I.add(ps, step));
+              });
+            }),
+          () =>
         nest(() => {
           c.for(j, 0, end16, 16, () => {
             const off = I.shl(j, 2);
@@ -47,6 +58,7 @@ export function emitCopyRuns(mod: ModuleBuilder): FuncRef {
           c.for(j, end16, vend, 4, () => c.storeV128(I.add(pd, I.shl(j, 2)), V.load(I.add(ps, I.shl(j, 2)))));
           c.for(j, vend, len, 1, () => c.storeF32(I.add(pd, I.shl(j, 2)), F.load(I.add(ps, I.shl(j, 2)))));
         }),
+        ),
     );
   });
 }

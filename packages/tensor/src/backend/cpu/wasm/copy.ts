@@ -1,7 +1,7 @@
 /**
  * Strided float32 copies (and zero fills) between arrays in the kernel memory on the `copyRuns` kernel of
  * copy-kernel.ts, split over the threads: any view whose dims merge into at most four with the innermost
- * contiguous on both sides. Other layouts, and arrays outside the kernel memory, are left to the caller
+ * contiguous in the destination (in the source, any stride: a slower scalar path when it is not 1). Other layouts, and arrays outside the kernel memory, are left to the caller
  * (false, nothing written).
  */
 import { collapse } from "../loops.js";
@@ -44,9 +44,10 @@ function run(fn: string, src: StridedF32 | null, dst: StridedF32, shape: readonl
   const unit = (s: number[]): number[] => s.map((v, d) => (c.shape[d] === 1 ? 1 : v));
   const ss = src ? unit(c.strides[0]!) : new Array<number>(r).fill(0);
   const ds = unit(c.strides[src ? 1 : 0]!);
-  if (r > 4 || ds[r - 1] !== 1 || (src && ss[r - 1] !== 1)) return false;
+  if (r > 4 || ds[r - 1] !== 1) return false;
+  const step = src ? ss[r - 1]! : 1;
   let dims = c.shape.slice(), sst = ss.slice(), dst_ = ds.slice();
-  if (r === 1 && n >= 2 * RUN) {
+  if (r === 1 && n >= 2 * RUN && step === 1) {
     // one contiguous run: cut into rows of RUN (and one shorter row, copied separately)
     const full = Math.floor(n / RUN), rest = n - full * RUN;
     if (rest > 0) {
@@ -74,7 +75,7 @@ function run(fn: string, src: StridedF32 | null, dst: StridedF32, shape: readonl
       nn[d] = b - a;
       return {
         kernel,
-        args: [s0 + a * sst[d]! * 4, sst[0]! * 4, sst[1]! * 4, sst[2]! * 4, d0 + a * dst_[d]! * 4, dst_[0]! * 4, dst_[1]! * 4, dst_[2]! * 4, nn[0]!, nn[1]!, nn[2]!, dims[3]!, src ? 0 : 1],
+        args: [s0 + a * sst[d]! * 4, sst[0]! * 4, sst[1]! * 4, sst[2]! * 4, d0 + a * dst_[d]! * 4, dst_[0]! * 4, dst_[1]! * 4, dst_[2]! * 4, nn[0]!, nn[1]!, nn[2]!, dims[3]!, src ? 0 : 1, step * 4],
       };
     }),
   );
