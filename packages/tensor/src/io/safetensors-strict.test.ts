@@ -20,7 +20,7 @@ import {
   serializeSafetensors,
   writeSafetensors,
 } from "./safetensors.js";
-import { concatBytes, editFile, ensureCpuBackend, splitFile, withHeaderLength } from "./safetensors-test-utils.js";
+import { concatBytes, editFile, ensureCpuBackend, splitFile, withHeaderLength } from "../../test/support/safetensors.js";
 
 let dir = "";
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromHost } from "../ops/creation.js";
 import { parseSafetensorsHeader, readSafetensors, serializeSafetensors } from "./safetensors.js";
-import { concatBytes, ensureCpuBackend, rawFile } from "./safetensors-test-utils.js";
+import { concatBytes, ensureCpuBackend, rawFile } from "../../test/support/safetensors.js";
 
 let dir = "";
 beforeAll(async () => {

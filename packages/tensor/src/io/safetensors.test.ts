@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DType, TypedArray } from "../dtype.js";
+import { divaEnv } from "../env.js";
 import { fromHost } from "../ops/creation.js";
 import type { Tensor } from "../tensor.js";
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "./half.js";
@@ -15,7 +16,7 @@ import {
   serializeSafetensors,
   writeSafetensors,
 } from "./safetensors.js";
-import { bytesOf, concatBytes, ensureCpuBackend, rawFile } from "./safetensors-test-utils.js";
+import { bytesOf, concatBytes, ensureCpuBackend, rawFile } from "../../test/support/safetensors.js";
 
 let dir = "";
 beforeAll(async () => {
@@ -301,7 +302,8 @@ describe("openSafetensors", () => {
   });
 });
 
-const FIXTURES = fileURLToPath(new URL("../../../../../shared/fixtures", import.meta.url));
+// the same folder as the parity tests use ($DIVA_FIXTURES, else ../shared/fixtures beside the repository)
+const FIXTURES = divaEnv("DIVA_FIXTURES") ?? fileURLToPath(new URL("../../../../../shared/fixtures", import.meta.url));
 
 describe("shared fixtures", async () => {
   const files = await readdir(FIXTURES).then(

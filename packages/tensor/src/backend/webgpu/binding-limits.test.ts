@@ -4,7 +4,7 @@
  * fails before any dispatch with an error naming the op, the shapes, the bytes and the limit.
  */
 import { describe, expect, it } from "vitest";
-import { expectClose, gpuOrSkip, randoms, readAll, viewOf } from "./test-utils.js";
+import { expectClose, gpuOrSkip, randoms, readAll, viewOf } from "../../../test/support/webgpu.js";
 import { createWebGPUBackend, type WebGPUBackend } from "./webgpu-backend.js";
 
 const big = await gpuOrSkip();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Params } from "./params.js";
 import { sizeClass } from "./pool.js";
 import { WebGPUStorage } from "./storage.js";
-import { expectClose, gpuOrSkip, readAll, viewOf } from "./test-utils.js";
+import { expectClose, gpuOrSkip, readAll, viewOf } from "../../../test/support/webgpu.js";
 import { createWebGPUBackend } from "./webgpu-backend.js";
 
 const b = await gpuOrSkip();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DType } from "../../dtype.js";
 import { promoteTypes } from "../../dtype.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
-import { expectClose, gatherView, gpuOrSkip, randoms, randomInts, readAll, viewOf, type Layout } from "./test-utils.js";
+import { expectClose, gatherView, gpuOrSkip, randoms, randomInts, readAll, viewOf, type Layout } from "../../../test/support/webgpu.js";
 
 const b = await gpuOrSkip();
 

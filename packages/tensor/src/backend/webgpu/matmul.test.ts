@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DType } from "../../dtype.js";
-import { expectClose, gatherView, gpuOrSkip, randoms, randomInts, readAll, viewOf, type Layout } from "./test-utils.js";
+import { expectClose, gatherView, gpuOrSkip, randoms, randomInts, readAll, viewOf, type Layout } from "../../../test/support/webgpu.js";
 
 const b = await gpuOrSkip();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TensorView } from "../backend.js";
-import { expectClose, gpuOrSkip, randoms, readAll, viewOf } from "./test-utils.js";
+import { expectClose, gpuOrSkip, randoms, readAll, viewOf } from "../../../test/support/webgpu.js";
 
 const b = await gpuOrSkip();
 

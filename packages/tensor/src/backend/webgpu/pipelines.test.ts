@@ -11,7 +11,7 @@ import { buildKernelTable } from "./kernels/table.js";
 import { Params } from "./params.js";
 import { PipelineCache } from "./pipelines.js";
 import type { CommandQueue } from "./queue.js";
-import { gpuOrSkip, readAll, viewOf } from "./test-utils.js";
+import { gpuOrSkip, readAll, viewOf } from "../../../test/support/webgpu.js";
 
 /** The few GPUDevice members the cache and the error tracker call. */
 function standInDevice(): { device: GPUDevice; modules: string[] } {

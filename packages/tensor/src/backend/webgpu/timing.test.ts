@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dawnFlags, findAdapter } from "./loader.js";
 import { WebGPUBackend } from "./webgpu-backend.js";
-import { expectClose, gpuOrSkip, randoms, readAll, viewOf } from "./test-utils.js";
+import { expectClose, gpuOrSkip, randoms, readAll, viewOf } from "../../../test/support/webgpu.js";
 
 const b = await gpuOrSkip();
 const has = b?.timestamps ?? false;

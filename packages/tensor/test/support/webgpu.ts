@@ -2,10 +2,10 @@
  * Helpers for the WebGPU kernel tests: a backend (or a printed reason to skip; under CI=true a missing
  * adapter is an error), strided views over uploaded data, and reference evaluation of strided views.
  */
-import type { Storage, TensorView } from "../backend.js";
-import type { DType, TypedArray } from "../../dtype.js";
-import { contiguousStrides } from "../../shape.js";
-import { createWebGPUBackend, type WebGPUBackend } from "./webgpu-backend.js";
+import type { Storage, TensorView } from "../../src/backend/backend.js";
+import type { DType, TypedArray } from "../../src/dtype.js";
+import { contiguousStrides } from "../../src/shape.js";
+import { createWebGPUBackend, type WebGPUBackend } from "../../src/backend/webgpu/webgpu-backend.js";
 
 /** The backend for a test file, or null (with the reason printed) when no adapter exists outside CI. */
 export async function gpuOrSkip(): Promise<WebGPUBackend | null> {

@@ -1,6 +1,6 @@
 // Helpers shared by the io tests (not exported from the package).
-import { createCpuBackend } from "../backend/cpu/cpu-backend.js";
-import { initialisedDevices, registerBackend } from "../engine/backends.js";
+import { createCpuBackend } from "../../src/backend/cpu/cpu-backend.js";
+import { initialisedDevices, registerBackend } from "../../src/engine/backends.js";
 
 /** Makes sure the CPU backend is registered, whether or not importing it does so. */
 export function ensureCpuBackend(): void {
