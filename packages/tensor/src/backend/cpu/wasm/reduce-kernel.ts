@@ -9,9 +9,12 @@
  *   `acc`, 16-byte aligned, with room for cols + 1 doubles: the last odd column's pair writes one past it).
  */
 import type { FuncRef } from "./asm/code.js";
-import { I, V } from "./asm/expr.js";
+import { I, V, type Local } from "./asm/expr.js";
 import type { ModuleBuilder } from "./asm/module.js";
 import { D } from "./simd-f64.js";
+
+/** A v128 local: four float32 or two float64 values. */
+type V128Local = Local<"v128">;
 
 /** Emits and exports `rowMoments(x, rowBytes, rows, len, squares, out)`. */
 export function emitRowMoments(mod: ModuleBuilder): FuncRef {
@@ -24,6 +27,17 @@ export function emitRowMoments(mod: ModuleBuilder): FuncRef {
     c.set(vend, I.and(len, -4));
     c.set(end8, I.and(len, -8));
     const rowLoop = (sq: boolean): void => {
+      /** Adds the four floats of `f` (promoted) to the pairs sLo, sHi and, when `sq`, their squares to qLo, qHi. */
+      const accumulate = (f: V128Local, sLo: V128Local, sHi: V128Local, qLo: V128Local, qHi: V128Local): void => {
+        c.set(lo, D.promoteLow(f));
+        c.set(hi, D.promoteHigh(f));
+        c.set(sLo, D.add(sLo, lo));
+        c.set(sHi, D.add(sHi, hi));
+        if (sq) {
+          c.set(qLo, D.add(qLo, D.mul(lo, lo)));
+          c.set(qHi, D.add(qHi, D.mul(hi, hi)));
+        }
+      };
       c.for(r, 0, rows, 1, () => {
         c.set(p, I.add(x, I.mul(r, rowBytes)));
         for (const a of [s0, s1, s2, s3, q0, q1, q2, q3]) c.set(a, V.zero());
@@ -31,33 +45,12 @@ export function emitRowMoments(mod: ModuleBuilder): FuncRef {
         c.for(j, 0, end8, 8, () => {
           c.set(v, V.load(I.add(p, I.shl(j, 2))));
           c.set(w, V.load(I.add(p, I.shl(j, 2)), 16));
-          c.set(lo, D.promoteLow(v));
-          c.set(hi, D.promoteHigh(v));
-          c.set(s0, D.add(s0, lo));
-          c.set(s1, D.add(s1, hi));
-          if (sq) {
-            c.set(q0, D.add(q0, D.mul(lo, lo)));
-            c.set(q1, D.add(q1, D.mul(hi, hi)));
-          }
-          c.set(lo, D.promoteLow(w));
-          c.set(hi, D.promoteHigh(w));
-          c.set(s2, D.add(s2, lo));
-          c.set(s3, D.add(s3, hi));
-          if (sq) {
-            c.set(q2, D.add(q2, D.mul(lo, lo)));
-            c.set(q3, D.add(q3, D.mul(hi, hi)));
-          }
+          accumulate(v, s0, s1, q0, q1);
+          accumulate(w, s2, s3, q2, q3);
         });
         c.for(j, end8, vend, 4, () => {
           c.set(v, V.load(I.add(p, I.shl(j, 2))));
-          c.set(lo, D.promoteLow(v));
-          c.set(hi, D.promoteHigh(v));
-          c.set(s0, D.add(s0, lo));
-          c.set(s1, D.add(s1, hi));
-          if (sq) {
-            c.set(q0, D.add(q0, D.mul(lo, lo)));
-            c.set(q1, D.add(q1, D.mul(hi, hi)));
-          }
+          accumulate(v, s0, s1, q0, q1);
         });
         c.for(j, vend, len, 1, () => {
           c.set(lo, D.promoteLow(V.load32Zero(I.add(p, I.shl(j, 2)))));
