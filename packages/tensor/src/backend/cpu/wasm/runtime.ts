@@ -223,12 +223,6 @@ export class KernelRuntime {
     if (tasks.length === 1) here(tasks[0]!);
     else if (tasks.length > 1) this.pool!.run(tasks, here);
   }
-
-  /** Stops the workers (they are unref'd, so this is never needed for a clean exit). */
-  stopThreads(): void {
-    this.pool?.dispose();
-    this.pool = undefined;
-  }
 }
 
 function align(x: number, a: number): number {
