@@ -1,6 +1,6 @@
 import type { Kernel, KernelAttrs, OutputInfo, TensorView } from "../backend.js";
 import { BINARY, UNARY, type BinaryOpName, type UnaryOpName } from "../../ops/elementwise-table.js";
-import { isContiguous, sizeOf } from "../../shape.js";
+import { contiguousStrides, isContiguous, sizeOf } from "../../shape.js";
 import { binaryExpr, contiguousKernel, HELPERS, operand } from "./elementwise.js";
 import { biasActKernel } from "./bias-act.js";
 import { allocOutput, recycleHost } from "./host-pool.js";
@@ -8,7 +8,7 @@ import { runFastLoop } from "./loops-fast.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { activationF32, type ActivationKind } from "./wasm/activation.js";
 import { BINARY_OPS, binaryF32, type BinaryKernelOp, type BroadcastF32 } from "./wasm/binary.js";
-import { simdContiguous } from "./copy-fast.js";
+import { copyStridedF32 } from "./wasm/copy.js";
 
 /** Unary and binary elementwise kernels on the specialised loops of `loops-fast.ts` (same expressions as the reference). */
 
@@ -72,6 +72,19 @@ function fastBinary(name: BinaryOpName) {
     if (!inWasm) runFastLoop(binaryExpr(name, x.dtype), [ox, oy], out.shape, res);
     return new CpuStorage(res);
   };
+}
+
+/** The strided-copy kernel's view of float32 data. */
+const f32 = (v: TensorView) => ({ data: dataOf(v) as Float32Array, offset: v.offset, strides: v.strides });
+
+/** A contiguous float32 copy of `x` on the kernel, or undefined (nothing allocated) when it does not suit. */
+function simdContiguous(x: TensorView, out: OutputInfo): CpuStorage | undefined {
+  if (x.dtype !== "float32" || out.dtype !== "float32") return undefined;
+  const n = sizeOf(x.shape);
+  const res = allocOutput("float32", n, false) as Float32Array;
+  if (copyStridedF32(f32(x), { data: res, offset: 0, strides: contiguousStrides(x.shape) }, x.shape)) return new CpuStorage(res);
+  recycleHost(res);
+  return undefined;
 }
 
 /** A contiguous copy of a view of the same dtype on the fast loops (conversions use the reference). */

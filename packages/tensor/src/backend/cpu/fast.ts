@@ -1,7 +1,7 @@
 import type { KernelTable, OutputInfo, TensorView } from "../backend.js";
 import { fastAttentionKernel } from "./attention-fast.js";
 import { fastBiasActKernel, fastContiguousKernel, fastElementwiseKernels } from "./elementwise-fast.js";
-import { fastScatterSliceKernel } from "./shape-fast.js";
+import { fastConcatKernel, fastScatterSliceKernel } from "./shape-fast.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { fastSumKernel } from "./reduce-fast.js";
 import { fastGroupNormKernel, fastLayerNormKernel } from "./norm-fast.js";
@@ -9,7 +9,6 @@ import { fastSoftmaxKernel } from "./softmax-fast.js";
 import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
 import { allocOutput } from "./host-pool.js";
 import { fastConv2dKernel } from "./conv-fast.js";
-import { fastConcatKernel } from "./copy-fast.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { matmulF32 } from "./wasm/index.js";
 
