@@ -14,7 +14,7 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { binaryF32, type BinaryKernelOp } from "./wasm/binary.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { itWithSharedMemory, rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "../../../test/support/wasm-kernels.js";
 
 const rt = kernelRuntime();
 const itShared = itWithSharedMemory("SIMD binary tests", "the JavaScript loops run there");

@@ -14,7 +14,7 @@ import { fastKernels } from "./fast.js";
 import { forgetPackedWeights, packedWeightCacheStats, setPackedWeightCacheBytes } from "./packed-weights.js";
 import { CpuStorage } from "./storage.js";
 import { getCpuThreads, setCpuThreads } from "./wasm/index.js";
-import { rng } from "./wasm/test-util.js";
+import { rng } from "../../../test/support/wasm-kernels.js";
 import { conv3x3WinogradF32, winogradImageBytes, winogradWeightsF32 } from "./wasm/winograd.js";
 
 /** A random float32 view of `shape` stored in dim order `perm`, rows padded by `pad`, dims in `flips` reversed. */

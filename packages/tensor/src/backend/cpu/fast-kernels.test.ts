@@ -13,7 +13,7 @@ import { fastKernels } from "./fast.js";
 import { recycleHost } from "./host-pool.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
-import { rng } from "./wasm/test-util.js";
+import { rng } from "../../../test/support/wasm-kernels.js";
 
 /** A random view of `shape`: its dims stored in the order `perm`, each padded by `pad`, after `offset` elements. */
 function view(dtype: DType, shape: readonly number[], seed: number, perm?: readonly number[], pad = 0, offset = 0): TensorView {

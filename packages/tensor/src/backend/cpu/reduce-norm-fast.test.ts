@@ -19,7 +19,7 @@ import { CpuStorage } from "./storage.js";
 import { copyStridedF32, fillZeroF32 } from "./wasm/copy.js";
 import { colSumsF32, rowMomentsF32 } from "./wasm/reduce.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { itWithSharedMemory, rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "../../../test/support/wasm-kernels.js";
 
 const itShared = itWithSharedMemory("SIMD reduction, norm and copy tests", "the JavaScript loops run there");
 const jobs = (): number => kernelRuntime()?.stats.jobs ?? 0;

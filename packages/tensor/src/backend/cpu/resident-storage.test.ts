@@ -15,7 +15,7 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { cpuKernelInfo } from "./wasm/index.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { itWithSharedMemory, rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "../../../test/support/wasm-kernels.js";
 
 const rt = kernelRuntime();
 const itShared = itWithSharedMemory("resident-storage tests", "outputs stay ordinary arrays there");

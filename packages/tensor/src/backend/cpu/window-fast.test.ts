@@ -14,7 +14,7 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
 import { setCpuThreads, getCpuThreads } from "./wasm/threads.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { itWithSharedMemory, rng } from "./wasm/test-util.js";
+import { itWithSharedMemory, rng } from "../../../test/support/wasm-kernels.js";
 
 const itShared = itWithSharedMemory("SIMD im2col and strided-copy tests", "the JavaScript loops run there");
 const jobs = (): number => kernelRuntime()?.stats.jobs ?? 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ModuleBuilder } from "./asm/module.js";
 import { emitGemm, gemmScratchBytes, type GemmBlocking } from "./gemm-kernel.js";
 import { wasmFeatures } from "./features.js";
-import { boundRatio, makeOperand, referenceMatmul, rng } from "./test-util.js";
+import { boundRatio, makeOperand, referenceMatmul, rng } from "../../../../test/support/wasm-kernels.js";
 
 /** Instantiates the GEMM alone with a given blocking on a private, non-shared memory. */
 function instantiate(bl: GemmBlocking, relaxed: boolean): { memory: WebAssembly.Memory; gemm: (...a: number[]) => void } {

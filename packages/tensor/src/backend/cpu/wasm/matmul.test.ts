@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { matmulF32 } from "./matmul.js";
 import { matmulF32Fallback } from "./fallback.js";
 import { cpuKernelInfo } from "./info.js";
-import { boundRatio, makeOperand, referenceMatmul, rng, type Layout } from "./test-util.js";
+import { boundRatio, makeOperand, referenceMatmul, rng, type Layout } from "../../../../test/support/wasm-kernels.js";
 
 interface Case {
   m: number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { kernelRuntime } from "./runtime.js";
 import { taskKernels } from "./kernel-module.js";
 import { WorkerPool, type PoolOptions, type Task } from "./pool.js";
-import { rng } from "./test-util.js";
+import { rng } from "../../../../test/support/wasm-kernels.js";
 
 const rt = kernelRuntime()!;
 const threaded = rt.shared;

@@ -3,7 +3,7 @@ import { Heap } from "./heap.js";
 import { allocF32, cpuKernelInfo, freeF32 } from "./info.js";
 import { matmulF32 } from "./matmul.js";
 import { softmaxRowsF32 } from "./softmax.js";
-import { boundRatio, makeOperand, referenceMatmul, rng } from "./test-util.js";
+import { boundRatio, makeOperand, referenceMatmul, rng } from "../../../../test/support/wasm-kernels.js";
 
 describe("Heap", () => {
   it("allocates first-fit, coalesces and shrinks the top", () => {

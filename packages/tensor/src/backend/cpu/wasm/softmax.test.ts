@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { softmaxRowsF32 } from "./softmax.js";
-import { rng } from "./test-util.js";
+import { rng } from "../../../../test/support/wasm-kernels.js";
 
 function reference(x: Float32Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);

@@ -3,8 +3,8 @@
  * random strided operands.
  */
 import { it } from "vitest";
-import type { StridedMatrix } from "./matmul.js";
-import { kernelRuntime } from "./runtime.js";
+import type { StridedMatrix } from "../../src/backend/cpu/wasm/matmul.js";
+import { kernelRuntime } from "../../src/backend/cpu/wasm/runtime.js";
 
 /**
  * `it` where the kernel runtime has shared WebAssembly memory with SIMD, else `it.skip` after printing why
