@@ -184,9 +184,11 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   });
 }
 
-
 /** Registry entry of the conv2d kernel. */
-export const convDefs: { conv2d: KernelOpDef<KernelAttrs["conv2d"]> } = {
+export const convDefs: {
+  /** Shape/dtype rule and VJP of the direct 2-d convolution kernel. */
+  conv2d: KernelOpDef<KernelAttrs["conv2d"]>;
+} = {
   conv2d: {
     infer: ([x, w], a) => {
       if (x!.rank !== 4 || w!.rank !== 4 || w!.shape[2] !== a.kernel[0] || w!.shape[3] !== a.kernel[1]) {
