@@ -102,6 +102,7 @@ import {
 } from "../src/index.js";
 import { bools, broadcastableTo, FREE_LAYOUTS, floats, floatsAvoiding, genInput, layoutInput, randomNd, Rand, shapeArb, type Input, type ValueGen } from "./helpers.js";
 import { alongAxis, Nd, sumOf } from "./reference.js";
+import { normGrad } from "../src/ops/norm-grad.js";
 
 /** A constant input of a gradient case (indices, masks, targets); "float" follows the dtype of the run. */
 export interface ConstInput {
@@ -623,6 +624,14 @@ export const NN_CASES: GradCase[] = [
         inputs: [inp(shape, r), ...(affine ? [inp([C], r), inp([C], r)] : [])],
         f: ([x, w, b]) => groupNorm(x!, groups, { weight: w ?? null, bias: b ?? null, eps: 1e-3, activation: "silu" }),
       };
+    },
+  },
+  {
+    name: "normGrad (the fused norm backward; its VJP in x and g)",
+    shape: shapeArb(1, 3, 4),
+    build: (shape, r) => {
+      const s = shape[shape.length - 1]! < 2 ? [...shape, 2] : shape;
+      return { label: `normGrad [${s}]`, inputs: [inp(s, r), inp(s, r)], f: ([x, g]) => normGrad(x!, g!, 1e-3) };
     },
   },
   {

@@ -193,6 +193,14 @@ export interface KernelAttrs extends UnaryAttrs, BinaryAttrs {
     /** The activation. */
     activation: BiasActivation;
   };
+  /**
+   * Input gradient of a normalisation over the last axis (the fused backward of layer and group norm): inputs
+   * x and g (the gradient of the normalised values, x's shape); per row rstd (g - mean(g) - xhat mean(g xhat)).
+   */
+  normGrad: {
+    /** Variance epsilon of the normalisation. */
+    eps: number;
+  };
 }
 
 /** Activation fused into groupNorm. */

@@ -1,15 +1,17 @@
 /**
  * Fused layer and group normalisation: the public functions and their registry entries. The kernels compute
  * the mean, the biased variance (two passes), the normalisation, the affine and (group norm) an activation
- * in one op; the VJPs recompute the statistics with other ops, so gradients of gradients work.
+ * in one op; the VJPs use the fused backward `normGrad` (whose own VJP is written with ops, so gradients of
+ * gradients work).
  */
 import type { KernelAttrs, NormActivation } from "../backend/backend.js";
 import { isFloat } from "../dtype.js";
 import { fmt } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { add, mul, rsqrt, sigmoid, square, sub } from "./elementwise.js";
+import { mul, siluDerivative } from "./elementwise.js";
+import { normGrad } from "./norm-grad.js";
 import { runKernel, type KernelOpDef } from "./registry.js";
-import { mean, sum } from "./reduce.js";
+import { sum } from "./reduce.js";
 import { reshape } from "./shape.js";
 import { castTo } from "./util.js";
 import { tidy } from "../engine/tidy.js";
@@ -130,17 +132,12 @@ function affineInputs(inputs: readonly Tensor[], attrs: { weight: boolean; bias:
 }
 
 /**
- * The input gradient of a normalisation over `axes` of `x` (statistics recomputed with ops):
- * rstd (gy - mean(gy) - xhat mean(gy xhat)), with gy the gradient of the normalised values; also returns xhat.
+ * The input gradient (and, with needXhat, xhat) of a normalisation over the last axis of `x` for the gradient
+ * `gy` of the normalised values: one fused kernel (normGrad), xhat from the forward kernel without affine.
  */
-function normalizeBackward(x: Tensor, gy: Tensor, axes: number[], eps: number, needX: boolean): { dx: Tensor | null; xhat: Tensor } {
-  const mu = mean(x, axes, { keepdim: true });
-  const xc = sub(x, mu);
-  const rstd = rsqrt(add(mean(square(xc), axes, { keepdim: true }), eps));
-  const xhat = mul(xc, rstd);
-  if (!needX) return { dx: null, xhat };
-  const dx = mul(rstd, sub(sub(gy, mean(gy, axes, { keepdim: true })), mul(xhat, mean(mul(gy, xhat), axes, { keepdim: true }))));
-  return { dx, xhat };
+function normBackward(x: Tensor, gy: Tensor, eps: number, needX: boolean, needXhat: boolean): { dx: Tensor | null; xhat: Tensor | null } {
+  const xhat = needXhat ? runKernel("layerNorm", [x], { dims: 1, eps, weight: false, bias: false }) : null;
+  return { dx: needX ? normGrad(x, gy, eps) : null, xhat };
 }
 
 /** Registry entries of the fused normalisation kernels. */
@@ -150,12 +147,15 @@ export const normDefs: { [K in "layerNorm" | "groupNorm"]: KernelOpDef<KernelAtt
     vjp: (g, { inputs, attrs, needsGrad }) => {
       const x = inputs[0]!;
       const { w, b } = affineInputs(inputs, attrs);
-      const axes = Array.from({ length: attrs.dims }, (_, i) => x.rank - attrs.dims + i);
       const lead = Array.from({ length: x.rank - attrs.dims }, (_, i) => i);
       const gy = w ? mul(g, w) : g;
-      const { dx, xhat } = normalizeBackward(x, gy, axes, attrs.eps, needsGrad[0]!);
+      // rows of the normalized elements: [...lead, L]
+      const rows = [...x.shape.slice(0, x.rank - attrs.dims), -1];
+      const r = normBackward(reshape(x, rows), reshape(gy, rows), attrs.eps, needsGrad[0]!, !!w && needsGrad[1]!);
+      const dx = r.dx && reshape(r.dx, x.shape);
+      const xhat = r.xhat && reshape(r.xhat, x.shape);
       const out: (Tensor | null)[] = [dx];
-      if (w) out.push(needsGrad[1] ? (lead.length ? sum(mul(g, xhat), lead) : mul(g, xhat)) : null);
+      if (w) out.push(needsGrad[1] ? (lead.length ? sum(mul(g, xhat!), lead) : mul(g, xhat!)) : null);
       if (b) out.push(needsGrad[out.length] ? (lead.length ? sum(g, lead) : g) : null);
       return out;
     },
@@ -168,18 +168,17 @@ export const normDefs: { [K in "layerNorm" | "groupNorm"]: KernelOpDef<KernelAtt
       const { w, b } = affineInputs(inputs, attrs);
       let gz = g;
       if (attrs.activation === "silu") {
-        // y = silu(z): recompute z (the same kernel without the activation), then silu'(z) = s (1 + z (1 - s))
+        // y = silu(z): recompute z (the same kernel without the activation), then silu'(z) in one pass
         const z = runKernel("groupNorm", inputs, { ...attrs, activation: "none" });
-        const s = sigmoid(z);
-        gz = mul(g, add(s, mul(z, mul(s, sub(1, s)))));
+        gz = mul(g, siluDerivative(z));
       }
       const perChannel = [1, C, ...x.shape.slice(2).map(() => 1)];
       const gy = w ? mul(gz, reshape(w, perChannel)) : gz;
       const grouped = [N, attrs.groups, -1];
-      const { dx, xhat } = normalizeBackward(reshape(x, grouped), reshape(gy, grouped), [2], attrs.eps, needsGrad[0]!);
+      const { dx, xhat } = normBackward(reshape(x, grouped), reshape(gy, grouped), attrs.eps, needsGrad[0]!, !!w && needsGrad[1]!);
       const out: (Tensor | null)[] = [dx ? reshape(dx, x.shape) : null];
       const others = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
-      if (w) out.push(needsGrad[1] ? sum(mul(gz, reshape(xhat, x.shape)), others) : null);
+      if (w) out.push(needsGrad[1] ? sum(mul(gz, reshape(xhat!, x.shape)), others) : null);
       if (b) out.push(needsGrad[out.length] ? sum(gz, others) : null);
       return out;
     },

@@ -5,6 +5,7 @@ import { elementwiseDefs } from "./elementwise.js";
 import { indexingDefs } from "./indexing.js";
 import { matmulDefs } from "./matmul.js";
 import { normDefs } from "./norm.js";
+import { normGradDefs } from "./norm-grad.js";
 import { reduceDefs } from "./reduce.js";
 import { installOps, type KernelOpTable } from "./registry.js";
 import { shapeDefs, viewDefs } from "./shape.js";
@@ -24,6 +25,7 @@ const kernelOpTable: KernelOpTable = {
   ...normDefs,
   ...attentionDefs,
   ...biasActDefs,
+  ...normGradDefs,
 };
 
 installOps(kernelOpTable, viewDefs);

@@ -5,6 +5,7 @@ import { fastConcatKernel, fastScatterSliceKernel } from "./shape-fast.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { fastSumKernel } from "./reduce-fast.js";
 import { fastGroupNormKernel, fastLayerNormKernel } from "./norm-fast.js";
+import { fastNormGradKernel } from "./norm-grad-fast.js";
 import { fastSoftmaxKernel } from "./softmax-fast.js";
 import { fastFoldKernel, fastUnfoldKernel } from "./window-fast.js";
 import { allocOutput } from "./host-pool.js";
@@ -52,4 +53,5 @@ export const fastKernels: KernelTable = {
   layerNorm: fastLayerNormKernel,
   groupNorm: fastGroupNormKernel,
   biasAct: fastBiasActKernel,
+  normGrad: fastNormGradKernel,
 };

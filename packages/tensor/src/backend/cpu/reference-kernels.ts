@@ -11,6 +11,7 @@ import { matmulKernel } from "./matmul.js";
 import { attentionKernel } from "./attention.js";
 import { biasActKernel } from "./bias-act.js";
 import { layerNormKernel, groupNormKernel } from "./norm.js";
+import { normGradKernel } from "./norm-grad.js";
 import { argKernel, reduceKernel } from "./reduce.js";
 import { softmaxKernel } from "./softmax.js";
 import { conv2dKernel } from "./conv.js";
@@ -54,4 +55,5 @@ export const referenceKernels: KernelTable = {
   groupNorm: groupNormKernel,
   attention: attentionKernel,
   biasAct: biasActKernel,
+  normGrad: normGradKernel,
 };

@@ -11,9 +11,10 @@ import { emitBinary } from "./binary-kernel.js";
 import { emitColSums, emitRowMoments } from "./reduce-kernel.js";
 import { emitNormRows, emitNormSegments } from "./norm-kernel.js";
 import { emitCopyRuns } from "./copy-kernel.js";
+import { emitNormGradApply, emitNormGradSums } from "./norm-grad-kernel.js";
 
 /** Exported kernels that can run as pool tasks, in task-index order. Every parameter is an i32. */
-export const taskKernels = ["gemmBatch", "gemmChunks", "packBStrips", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary", "rowMoments", "colSums", "normSegments", "normRows", "copyRuns"] as const;
+export const taskKernels = ["gemmBatch", "gemmChunks", "packBStrips", "softmaxRows", "winogradInput", "winogradOutput", "activation", "binary", "rowMoments", "colSums", "normSegments", "normRows", "copyRuns", "normGradSums", "normGradApply"] as const;
 
 /** Name of a task kernel. */
 export type TaskKernel = (typeof taskKernels)[number];
@@ -44,5 +45,7 @@ export function buildKernelModule(opts: KernelModuleOptions): Uint8Array<ArrayBu
   emitNormSegments(mod, activation);
   emitNormRows(mod);
   emitCopyRuns(mod);
+  emitNormGradSums(mod);
+  emitNormGradApply(mod);
   return mod.encode();
 }

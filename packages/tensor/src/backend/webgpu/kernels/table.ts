@@ -9,6 +9,7 @@ import { gather, indexSelect, scatterAdd } from "./indexing.js";
 import { concat, scatterSlice } from "./shape.js";
 import { matmul } from "./matmul.js";
 import { groupNorm, layerNorm } from "./norm.js";
+import { normGrad } from "./norm-grad.js";
 import { argReduce, reduce } from "./reduce.js";
 import { softmax } from "./softmax.js";
 import { fold, unfold } from "./window.js";
@@ -54,5 +55,6 @@ export function buildKernelTable(ctx: GpuContext): KernelTable {
     groupNorm: (inputs, attrs, out) => groupNorm(ctx, inputs, attrs, out),
     attention: (inputs, attrs, out) => attention(ctx, inputs, attrs, out),
     biasAct: (inputs, attrs, out) => biasAct(ctx, inputs[0]!, inputs[1]!, attrs, out),
+    normGrad: (inputs, attrs, out) => normGrad(ctx, inputs, attrs, out),
   };
 }
