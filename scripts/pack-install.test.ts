@@ -2,8 +2,8 @@
  * The packages as a user gets them: builds the three packages, packs them (`npm pack`), installs the tarballs
  * into an empty project (`npm install --prefer-offline`: from the local npm cache where it can), and runs
  * there with plain `node` (no tsx, no "source" condition): a tensor op and its gradient, `diva demo --help`
- * and a two-step `diva demo --quick`; and type-checks a consumer (of the root entries and `@diva/core/demo`)
- * with `skipLibCheck: false`.
+ * and a two-step `diva demo --quick`; and type-checks a consumer (of the root entries and the subpaths
+ * `@diva/core/demo`, `@diva/core/full-scale` and `@diva/tensor/cpu-kernels`) with `skipLibCheck: false`.
  * Slow (a build, an install, a demo run): runs under CI=true or DIVA_PACK_TEST=1, else skips with the reason.
  */
 import { spawnSync } from "node:child_process";
@@ -49,9 +49,14 @@ const CONSUMER_TS = `import { tensor, valueAndGrad, sum, square, type Tensor } f
 import { ClipTokenizer, loadClip } from "@diva/nn";
 import { postTrain } from "@diva/core";
 import { DEMO_FILES, loadDemoModels, zeroShotPrompt } from "@diva/core/demo";
+import { fullScaleModels, type MemoryPlan } from "@diva/core/full-scale";
+import { cpuKernelInfo, type StridedMatrix } from "@diva/tensor/cpu-kernels";
 const [loss] = valueAndGrad((w: Tensor) => sum(square(w)))(tensor([1, 2, 3]));
 console.log(await loss.item(), typeof ClipTokenizer.default, typeof loadClip, typeof postTrain);
 console.log(DEMO_FILES.clip, typeof loadDemoModels, zeroShotPrompt("circle"));
+const plan: MemoryPlan | undefined = undefined;
+const view: StridedMatrix = { data: new Float32Array(1), offset: 0, rowStride: 1, colStride: 1 };
+console.log(fullScaleModels("openai-vit-l-14").unet.sample_size, cpuKernelInfo().wasm, plan, view.offset);
 `;
 
 describe.skipIf(!enabled)("packed packages installed into an empty project", () => {

@@ -55,6 +55,7 @@ export const RULES = [
   { pkg: "diva", path: /^data\//, category: "Data" },
   { pkg: "diva", path: /^(presets|preset-file|preset-config)\.ts$/, category: "Presets" },
   { pkg: "diva", path: /^demo\//, category: "Demo" },
+  { pkg: "diva", path: /^full-scale\//, category: "Full scale" },
   { pkg: "diva", path: /^cli\//, category: "CLI" },
 ];
 

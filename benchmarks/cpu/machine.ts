@@ -3,7 +3,7 @@
  */
 import os from "node:os";
 import { readFileSync } from "node:fs";
-import { cpuKernelInfo } from "../../packages/tensor/src/backend/cpu/wasm/index.js";
+import { cpuKernelInfo } from "@diva/tensor/cpu-kernels";
 
 /** Machine facts reported with the results. */
 export interface MachineInfo {

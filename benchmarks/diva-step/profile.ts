@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { getBackend, useBackend, type KernelAttrs } from "@diva/tensor";
-import { cpuKernelInfo } from "../../packages/tensor/src/backend/cpu/wasm/index.js";
+import { cpuKernelInfo } from "@diva/tensor/cpu-kernels";
 import { runOurs } from "./ours.js";
 
 function arg(flag: string, dflt: number): number {

@@ -14,11 +14,8 @@
 import { stat, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { makeRandomCheckpoints } from "../../packages/diva/src/full-scale/random-checkpoints.js";
-import { fullScaleModels } from "../../packages/diva/src/full-scale/models.js";
-import { formatBytes, formatMemoryPlan, memoryPlan } from "../../packages/diva/src/full-scale/memory-plan.js";
-import { timedDivaStep } from "../../packages/diva/src/full-scale/timed-step.js";
-import { getPreset, type DivaPreset } from "../../packages/diva/src/presets.js";
+import { getPreset, type DivaPreset } from "@diva/core";
+import { formatBytes, formatMemoryPlan, fullScaleModels, makeRandomCheckpoints, memoryPlan, timedDivaStep } from "@diva/core/full-scale";
 
 const REPO = join(import.meta.dirname, "..", "..");
 

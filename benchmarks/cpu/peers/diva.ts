@@ -3,7 +3,7 @@
  * and out of the kernel memory timed) or on resident arrays from `allocF32` (no copies, like peers whose
  * tensors are uploaded before timing).
  */
-import { allocF32, freeF32, matmulF32 } from "../../../packages/tensor/src/backend/cpu/wasm/index.js";
+import { allocF32, freeF32, matmulF32 } from "@diva/tensor/cpu-kernels";
 import type { MatmulCase } from "../cases.js";
 import { timeInProcess, type Runner } from "./runner.js";
 

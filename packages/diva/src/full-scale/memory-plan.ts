@@ -31,7 +31,7 @@ export const WEBGPU_DEFAULT_LIMITS: BufferLimits = { name: "WebGPU default limit
 export const DISCRETE_GPU_LIMITS: BufferLimits = { name: "typical discrete GPU (assumed 2 GiB / 4 GiB)", maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 32 };
 
 /** Options of {@link memoryPlan}. */
-interface MemoryPlanOptions {
+export interface MemoryPlanOptions {
   /** The preset (its name selects the CLIP config when `models` is not given). */
   readonly preset: DivaPreset;
   /** The model configs (default: the preset's at full size). */
@@ -55,12 +55,14 @@ interface MemoryPlanOptions {
 }
 
 /** One model's weights. */
-interface WeightLine {
+export interface WeightLine {
+  /** The model ("CLIP", "UNet", "VAE", "SD text encoder"). */
   readonly model: string;
   /** Where the numbers come from. */
   readonly source: string;
   /** Stored dtypes (e.g. "F16"). */
   readonly storageDType: string;
+  /** Parameters (elements of all its tensors). */
   readonly parameters: number;
   /** Bytes in the file(s). */
   readonly storageBytes: number;
@@ -71,12 +73,19 @@ interface WeightLine {
   /** Loaded for the whole run (false: loaded, used once and freed before training). */
   readonly resident: boolean;
   /** Each tensor's loaded size, for the buffer checks. */
-  readonly tensors: readonly { name: string; bytes: number }[];
+  readonly tensors: readonly {
+    /** "model: tensor name". */
+    name: string;
+    /** Bytes once loaded. */
+    bytes: number;
+  }[];
 }
 
 /** A tensor that does not fit a device's buffers. */
-interface TooLarge {
+export interface TooLarge {
+  /** The tensor ("model: name" for weights, the activation's name otherwise). */
   readonly tensor: string;
+  /** Its size in bytes. */
   readonly bytes: number;
   /** Which limits it exceeds. */
   readonly exceeds: readonly ("maxStorageBufferBindingSize" | "maxBufferSize")[];
@@ -84,29 +93,61 @@ interface TooLarge {
 
 /** The plan. */
 export interface MemoryPlan {
+  /** The preset's name. */
   readonly preset: string;
+  /** The device planned for. */
   readonly device: "cpu" | "webgpu";
+  /** Images per forward pass. */
   readonly microBatch: number;
+  /** Whether the activations assume checkpointing. */
   readonly checkpointActivations: boolean;
   /** dtype of the frozen models' weights (float16 under mixed precision). */
   readonly frozenDType: "float32" | "float16";
+  /** Each model's weights. */
   readonly weights: readonly Omit<WeightLine, "tensors">[];
+  /** The trained parameters (vision tower and projection) and their optimizer state, in float32 bytes. */
   readonly trainable: {
+    /** Trained parameters. */
     readonly parameters: number;
+    /** Their values. */
     readonly paramBytes: number;
+    /** Their gradients. */
     readonly gradientBytes: number;
+    /** The gradient accumulator (0 with one micro-batch per step). */
     readonly accumulatedGradientBytes: number;
+    /** SGD momentum. */
     readonly momentumBytes: number;
     /** The SGD update makes the new parameters before the old ones are freed. */
     readonly updateBytes: number;
   };
-  readonly activations: { readonly items: readonly (ActivationItem & { bytes: number })[]; readonly totalBytes: number; readonly assumptions: readonly string[] };
+  /** Activations kept for the backward pass. */
+  readonly activations: {
+    /** Per part, with their float32 bytes. */
+    readonly items: readonly (ActivationItem & {
+      /** Float32 bytes of the part. */
+      bytes: number;
+    })[];
+    /** Their sum. */
+    readonly totalBytes: number;
+    /** What the estimate assumes, one sentence each. */
+    readonly assumptions: readonly string[];
+  };
   /** Largest single activations (float32 bytes). */
-  readonly largest: readonly { name: string; bytes: number }[];
+  readonly largest: readonly {
+    /** Which activation. */
+    name: string;
+    /** Its float32 bytes. */
+    bytes: number;
+  }[];
   /** Resident weights + trainable state + activations: the estimated peak of the training step. */
   readonly peakBytes: number;
   /** WebGPU only: per set of limits, what would not fit. */
-  readonly bufferChecks?: readonly { limits: BufferLimits; tooLarge: readonly TooLarge[] }[];
+  readonly bufferChecks?: readonly {
+    /** The limits checked. */
+    limits: BufferLimits;
+    /** Tensors over them. */
+    tooLarge: readonly TooLarge[];
+  }[];
 }
 
 const ITEM: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, U8: 1, BOOL: 1 };

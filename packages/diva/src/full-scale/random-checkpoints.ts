@@ -19,7 +19,7 @@ import { randomTensorValues } from "./random-weights.js";
 import { SCHEDULER_CONFIG_JSON, SPECIAL_TOKENS_MAP_JSON, TOKENIZER_CONFIG_JSON, textEncoderConfigJson, unetConfigJson, vaeConfigJson } from "./sd21-files.js";
 
 /** Options of {@link makeRandomCheckpoints}. */
-interface RandomCheckpointOptions {
+export interface RandomCheckpointOptions {
   /** A DIVA preset name (its CLIP is written). */
   readonly preset: string;
   /** Output folder (created). */

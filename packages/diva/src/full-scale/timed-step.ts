@@ -21,7 +21,7 @@ import { getPreset } from "../presets.js";
 import { divaStep } from "../step.js";
 
 /** Options of {@link timedDivaStep}. */
-interface TimedStepOptions {
+export interface TimedStepOptions {
   /** DIVA preset name. */
   readonly preset: string;
   /** The CLIP checkpoint. */
@@ -43,7 +43,7 @@ interface TimedStepOptions {
 }
 
 /** One timed part. */
-interface PartReport {
+export interface PartReport {
   /** What ran. */
   readonly name: string;
   /** Wall time. */
@@ -57,7 +57,7 @@ interface PartReport {
 }
 
 /** What the step measured. */
-interface TimedStepReport {
+export interface TimedStepReport {
   /** The parts, in order. */
   readonly parts: readonly PartReport[];
   /** The step's loss. */

@@ -24,7 +24,7 @@ export interface StridedMatrix {
 }
 
 /** Options of `matmulF32`. */
-interface MatmulF32Options {
+export interface MatmulF32Options {
   /** Batch dimensions (the output is contiguous [...batchShape, m, n]). Default: none. */
   batchShape?: readonly number[];
   /** Index in `out` where the result starts. Default 0. */
