@@ -265,6 +265,15 @@ export const KERNEL_CASES: { readonly [K in KernelName]: readonly OpCase[] } = {
     })),
     { label: "transposed [257,300] + [257], gelu", tol: TOL.transcendental, run: (mk) => T.biasActivation(T.transpose(mk.floats([300, 257], -4, 4)), mk.floats([300]), "gelu") },
   ],
-  // internal op of the layer and group norm VJPs, which compose it from other ops on webgpu (no WebGPU kernel)
-  normGrad: [],
+  // the fused backward of layer and group norm (internal): through their gradients
+  normGrad: [
+    { label: "grad of layerNorm [300,257] (weight, bias), permuted input", tol: TOL.accum, run: (mk) => {
+      const w = mk.floats([257]), b = mk.floats([257]), r = mk.floats([300, 257]);
+      return T.grad((x: Tensor) => T.sum(T.mul(T.layerNorm(x, [257], w, b), r)))(T.transpose(mk.floats([257, 300], -3, 3)));
+    } },
+    { label: "grad of groupNorm [2,64,17,19] 32 groups + SiLU", tol: TOL.accum, run: (mk) => {
+      const w = mk.floats([64]), b = mk.floats([64]), r = mk.floats([2, 64, 17, 19]);
+      return T.grad((x: Tensor) => T.sum(T.mul(T.groupNorm(x, 32, { weight: w, bias: b, activation: "silu" }), r)))(mk.floats([2, 64, 17, 19], -3, 3));
+    } },
+  ],
 };
