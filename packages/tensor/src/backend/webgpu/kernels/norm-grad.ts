@@ -14,6 +14,7 @@ import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
 import { grid, wgslModule, type BufferDecl } from "../wgsl/header.js";
 import { stridedCode, writeIteration } from "../wgsl/strided.js";
+import { rowStatsMain, workgroupSumFn } from "../wgsl/row-stats.js";
 
 /** normGrad of [x, g] (one shape) over their last axis. */
 export function normGrad(ctx: GpuContext, inputs: readonly TensorView[], attrs: KernelAttrs["normGrad"], out: OutputInfo): WebGPUStorage {
@@ -47,34 +48,13 @@ function normGradWgsl({ xType, outType, rowRank, innerRank, wg, rowBase, innerBa
     ${stridedCode(innerRank, 2, innerBase, "j", "i_")}
     ${body}
   }`;
-  // one workgroup array per sum (see norm.ts: llvmpipe may read a total after the next sum's first store)
+  // one workgroup array per sum (see workgroupSumFn: llvmpipe may read a total after the next sum's first store)
   const sums = ["sh_a", "sh_b", "sh_c", "sh_d"];
-  const wsum = (arr: string) => `var<workgroup> ${arr}: array<f32, ${wg}>;
-fn wsum_${arr}(v: f32, lid: u32) -> f32 {
-  ${arr}[lid] = v;
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { ${arr}[lid] = ${arr}[lid] + ${arr}[lid + s]; }
-    workgroupBarrier();
-  }
-  return ${arr}[0];
-}`;
+  const wsum = (arr: string) => `var<workgroup> ${arr}: array<f32, ${wg}>;\n${workgroupSumFn(`wsum_${arr}`, arr, wg)}`;
   const body = `fn ldx(p: u32) -> f32 { return ${loadAs("x[p]", xType, "f32")}; }
 fn ldg(p: u32) -> f32 { return ${loadAs("g[p]", xType, "f32")}; }
 ${sums.map(wsum).join("\n")}
-@compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= mu(0u)) { return; }
-  let L = mu(1u);
-  let eps = mf(2u);
-  ${stridedCode(rowRank, 2, rowBase, "row", "r_")}
-  var s1 = 0.0;
-  ${loop("s1 = s1 + ldx(r_p0 + i_p0);")}
-  let mean = wsum_sh_a(s1, lid) / f32(L);
-  var s2 = 0.0;
-  ${loop("let d = ldx(r_p0 + i_p0) - mean;\n    s2 = s2 + d * d;")}
-  let rstd = 1.0 / sqrt(wsum_sh_b(s2, lid) / f32(L) + eps);
+${rowStatsMain({ wg, rowCode: stridedCode(rowRank, 2, rowBase, "row", "r_"), loop, ld: "ldx", sumMean: "wsum_sh_a", sumVar: "wsum_sh_b" })}
   var s3 = 0.0;
   var s4 = 0.0;
   ${loop("let gj = ldg(r_p1 + i_p1);\n    s3 = s3 + gj;\n    s4 = s4 + gj * (ldx(r_p0 + i_p0) - mean) * rstd;")}

@@ -8,6 +8,7 @@ import { gpuStorage, type WebGPUStorage } from "../storage.js";
 import { loadAs, storeAs } from "../wgsl/convert.js";
 import { grid, wgslModule, type BufferDecl } from "../wgsl/header.js";
 import { stridedCode, writeIteration } from "../wgsl/strided.js";
+import { rowStatsMain, workgroupSumFn } from "../wgsl/row-stats.js";
 
 /** What differs between layer norm and group norm around the shared row kernel. */
 interface RowNormSpec {
@@ -149,39 +150,14 @@ function rowNormWgsl({ xType, outType, rowRank, innerRank, nInner, wg, weight, b
     ${innerCode}
     ${body}
   }`;
-  // Each sum has its own workgroup array, never written again once summed. Mesa llvmpipe (Dawn's OpenGL
-  // backend on Mesa 22.3) moves the read of the total past the barrier that follows it, so with one shared
-  // array the invocations after the first 8-lane group read it after lane 0 had stored its next partial
-  // sum there (a wrong mean for most of the row). See webgpu/norm.test.ts.
-  const wsumFn = (name: string, arr: string) => `fn ${name}(v: f32, lid: u32) -> f32 {
-  ${arr}[lid] = v;
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { ${arr}[lid] = ${arr}[lid] + ${arr}[lid + s]; }
-    workgroupBarrier();
-  }
-  return ${arr}[0];
-}`;
   const body = `fn ld(p: u32) -> f32 { return ${loadAs("x[p]", xType, "f32")}; }
 ${weight ? `fn ldw(p: u32) -> f32 { return ${loadAs("w[p]", xType, "f32")}; }` : ""}
 ${bias ? `fn ldb(p: u32) -> f32 { return ${loadAs("b[p]", xType, "f32")}; }` : ""}
 var<workgroup> sh_mean: array<f32, ${wg}>;
 var<workgroup> sh_var: array<f32, ${wg}>;
-${wsumFn("wsum_mean", "sh_mean")}
-${wsumFn("wsum_var", "sh_var")}
-@compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= mu(0u)) { return; }
-  let L = mu(1u);
-  let eps = mf(2u);
-  ${stridedCode(rowRank, 1, rowBase, "row", "r_")}
-  var s1 = 0.0;
-  ${loop("s1 = s1 + ld(r_p0 + i_p0);")}
-  let mean = wsum_mean(s1, lid) / f32(L);
-  var s2 = 0.0;
-  ${loop("let d = ld(r_p0 + i_p0) - mean;\n    s2 = s2 + d * d;")}
-  let rstd = 1.0 / sqrt(wsum_var(s2, lid) / f32(L) + eps);
+${workgroupSumFn("wsum_mean", "sh_mean", wg)}
+${workgroupSumFn("wsum_var", "sh_var", wg)}
+${rowStatsMain({ wg, rowCode: stridedCode(rowRank, 1, rowBase, "row", "r_"), loop, ld: "ld", sumMean: "wsum_mean", sumVar: "wsum_var" })}
   ${loop(`var y = (ld(r_p0 + i_p0) - mean) * rstd;
     ${affine}
     out[row * L + j] = ${storeAs("y", "f32", outType)};`)}
