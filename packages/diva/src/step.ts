@@ -165,10 +165,8 @@ export async function weightedStep<P extends object, B>(
         lossCount++;
         loss.dispose();
         const prev: P | null = acc;
-        // the first gradient with weight 1 (one micro-batch, one draw) is taken as it is: no copy pass
-        const asIs: boolean = prev === null && w === 1;
-        acc = asIs ? g : tidy(() => keep(prev ? mapTree((gi, pi) => add(pi, mul(gi, w)), g, prev) : mapTree((gi) => mul(gi, w), g)));
-        if (!asIs) dispose(g);
+        acc = tidy(() => keep(prev ? mapTree((gi, pi) => add(pi, mul(gi, w)), g, prev) : mapTree((gi) => mul(gi, w), g)));
+        dispose(g);
         if (prev) dispose(prev);
       }
     } finally {
