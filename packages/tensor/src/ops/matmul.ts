@@ -79,6 +79,23 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   });
 }
 
+/** b's last two dims are stored column-major (b is a transposed view, as a linear layer's w^T). */
+function isTransposedView(b: Tensor): boolean {
+  const r = b.rank;
+  return b.shape[r - 2]! > 1 && b.shape[r - 1]! > 1 && b.strides[r - 2] === 1 && b.strides[r - 1] === b.shape[r - 2];
+}
+
+/**
+ * The gradient of the matmul kernel's b: a^T g, or for a transposed view b (x @ w^T) the same values as
+ * (g^T a)^T, so that the gradient reaches w contiguous instead of as a transposed view that every later pass
+ * (accumulation, clipping, the optimizer) would read through strides. Each element is the same sum in the
+ * same order either way.
+ */
+function gradOfB(a: Tensor, b: Tensor, g: Tensor): Tensor {
+  if (isTransposedView(b)) return transpose(runKernel("matmul", [transpose(g), a], {}));
+  return runKernel("matmul", [transpose(a), g], {});
+}
+
 /** Registry entry of the matmul kernel (operands already broadcast to the same batch dims). */
 export const matmulDefs: {
   /** Shape/dtype rule and VJP of the batched matmul kernel. */
@@ -97,7 +114,7 @@ export const matmulDefs: {
     // with mixed operands each gradient is computed in float32 and given its operand's dtype
     vjp: (g, { inputs: [a, b], needsGrad }) => [
       needsGrad[0] ? castTo(runKernel("matmul", [g, transpose(b!)], {}), a!.dtype) : null,
-      needsGrad[1] ? castTo(runKernel("matmul", [transpose(a!), g], {}), b!.dtype) : null,
+      needsGrad[1] ? castTo(gradOfB(a!, b!, g), b!.dtype) : null,
     ],
   },
 };
