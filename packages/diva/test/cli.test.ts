@@ -67,7 +67,7 @@ describe("diva CLI", () => {
       [["eval", "mmvp", "--clip", tiny.clip, "--preset", preset, "--benchmark", join(root, "no-mmvp")], /MMVP benchmark folder .*no-mmvp does not exist/],
       [["eval", "zeroshot", "--clip", tiny.clip, "--preset", preset, "--images", tiny.images, "--templates", join(root, "none.txt")], /templates file .*none\.txt does not exist/],
       [["parity", join(root, "no-fixture.safetensors")], /no-fixture\.safetensors: ERROR/],
-      [["demo", "--models", join(root, "no-models")], /demo: cannot read .*no-models.*tiny-clip\.safetensors.*npm run demo:build-models/],
+      [["demo", "--models", join(root, "no-models")], /demo: cannot read .*no-models.*tiny-clip\.safetensors.*tiny-vae\.safetensors.*tiny-unet\.safetensors.*npm run demo:build-models/],
       [["demo", "--lr", "0"], /option '--lr <x>' argument '0' is invalid\. expected a positive number/],
       [["demo", "--seeds", "1,x"], /option '--seeds <list>' argument '1,x' is invalid\. expected a non-negative integer/],
       [["demo", "--world-seed", "3", "--split", "validation"], /demo: give either --world-seed or --split, not both/],

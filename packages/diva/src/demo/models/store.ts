@@ -55,16 +55,21 @@ export async function writeDemoModel(path: string, params: unknown, metadata: Re
   await writeSafetensors(path, flat, { metadata, dtypes: Object.fromEntries(Object.keys(flat).map((k) => [k, "F16" as const])) });
 }
 
+type SafetensorsFile = Awaited<ReturnType<typeof readSafetensors>>;
+
 /** Loads the shipped demo models; a missing file names the command that rebuilds it. */
 export async function loadDemoModels(dir = DEMO_ASSETS): Promise<DemoModels> {
-  const read = async (f: string) => {
-    try {
-      return await readSafetensors(join(dir, f));
-    } catch (e) {
-      throw new Error(`demo: cannot read ${join(dir, f)} (${(e as Error).message}); rebuild the demo models with: npm run demo:build-models`);
-    }
+  // read all three, then name every file that failed in a fixed order (Promise.all would report whichever read
+  // happened to fail first, so the message would change from run to run)
+  const files = [DEMO_FILES.clip, DEMO_FILES.vae, DEMO_FILES.unet];
+  const settled = await Promise.allSettled(files.map((f) => readSafetensors(join(dir, f))));
+  const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [`${join(dir, files[i]!)} (${(r.reason as Error).message})`] : []));
+  if (failed.length > 0) throw new Error(`demo: cannot read ${failed.join("; ")}; rebuild the demo models with: npm run demo:build-models`);
+  const value = (r: PromiseSettledResult<SafetensorsFile>): SafetensorsFile => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
   };
-  const [clip, vae, unet] = await Promise.all([read(DEMO_FILES.clip), read(DEMO_FILES.vae), read(DEMO_FILES.unet)]);
+  const [clip, vae, unet] = [value(settled[0]!), value(settled[1]!), value(settled[2]!)];
   const [clipFile, vaeFile, unetFile] = [join(dir, DEMO_FILES.clip), join(dir, DEMO_FILES.vae), join(dir, DEMO_FILES.unet)];
   const meta = (m: Record<string, string>, file: string, key: string): unknown => parseJsonNames(m[key] ?? "null", `${file}: __metadata__.${key}`);
   const clipConfig = meta(clip.metadata, clipFile, "config") as OpenClipConfig;
