@@ -122,3 +122,20 @@ export function boundRatio(got: Float32Array, ref: { value: Float64Array; magnit
   }
   return { ratio, at };
 }
+
+/**
+ * Strides of a view of `shape` whose dims are stored in the order `perm` (outermost first; default row-major),
+ * the innermost stored dim padded by `pad` elements, and the number of elements that layout spans.
+ */
+export function permutedStrides(shape: readonly number[], perm?: readonly number[], pad = 0): { strides: number[]; extent: number } {
+  const r = shape.length;
+  const order = perm ?? shape.map((_, i) => i);
+  const strides = new Array<number>(r).fill(0);
+  let extent = 1;
+  for (let i = r - 1; i >= 0; i--) {
+    const d = order[i]!;
+    strides[d] = extent;
+    extent *= shape[d]! + (i === r - 1 ? pad : 0);
+  }
+  return { strides, extent };
+}

@@ -13,19 +13,11 @@ import { fastKernels } from "./fast.js";
 import { recycleHost } from "./host-pool.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage } from "./storage.js";
-import { rng } from "../../../test/support/wasm-kernels.js";
+import { permutedStrides, rng } from "../../../test/support/wasm-kernels.js";
 
 /** A random view of `shape`: its dims stored in the order `perm`, each padded by `pad`, after `offset` elements. */
 function view(dtype: DType, shape: readonly number[], seed: number, perm?: readonly number[], pad = 0, offset = 0): TensorView {
-  const r = shape.length;
-  const order = perm ?? shape.map((_, i) => i);
-  const strides = new Array<number>(r).fill(0);
-  let acc = 1;
-  for (let i = r - 1; i >= 0; i--) {
-    const d = order[i]!;
-    strides[d] = acc;
-    acc *= shape[d]! + (i === r - 1 ? pad : 0);
-  }
+  const { strides, extent: acc } = permutedStrides(shape, perm, pad);
   const data = allocHost(dtype, offset + Math.max(acc, 1) + 2);
   const rand = rng(seed);
   for (let i = 0; i < data.length; i++) data[i] = dtype === "int32" ? Math.round(rand() * 50) : rand() * 4;

@@ -14,7 +14,7 @@ import { referenceKernels } from "./reference-kernels.js";
 import { CpuStorage, dataOf } from "./storage.js";
 import { normGradF32 } from "./wasm/norm-grad.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { itWithSharedMemory, rng } from "../../../test/support/wasm-kernels.js";
+import { itWithSharedMemory, permutedStrides, rng } from "../../../test/support/wasm-kernels.js";
 
 const itShared = itWithSharedMemory("normGrad SIMD tests", "the reference kernel runs there");
 const jobs = (): number => kernelRuntime()?.stats.jobs ?? 0;
@@ -31,15 +31,7 @@ function resident(n: number, seed: number, shift: number): Float32Array {
 
 /** A resident view of `shape` (dims stored in the order `perm`, innermost padded by `pad`) after `offset`. */
 function view(shape: readonly number[], seed: number, offset = 0, shift = 0, perm?: readonly number[], pad = 0): TensorView {
-  const r = shape.length;
-  const order = perm ?? shape.map((_, i) => i);
-  const strides = new Array<number>(r).fill(0);
-  let acc = 1;
-  for (let i = r - 1; i >= 0; i--) {
-    const d = order[i]!;
-    strides[d] = acc;
-    acc *= shape[d]! + (i === r - 1 ? pad : 0);
-  }
+  const { strides, extent: acc } = permutedStrides(shape, perm, pad);
   return { storage: new CpuStorage(resident(offset + acc, seed, shift)), dtype: "float32", shape, strides, offset };
 }
 

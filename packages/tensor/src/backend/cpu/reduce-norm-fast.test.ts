@@ -19,7 +19,7 @@ import { CpuStorage } from "./storage.js";
 import { copyStridedF32, fillZeroF32 } from "./wasm/copy.js";
 import { colSumsF32, rowMomentsF32 } from "./wasm/reduce.js";
 import { kernelRuntime } from "./wasm/runtime.js";
-import { itWithSharedMemory, rng } from "../../../test/support/wasm-kernels.js";
+import { itWithSharedMemory, permutedStrides, rng } from "../../../test/support/wasm-kernels.js";
 
 const itShared = itWithSharedMemory("SIMD reduction, norm and copy tests", "the JavaScript loops run there");
 const jobs = (): number => kernelRuntime()?.stats.jobs ?? 0;
@@ -37,15 +37,7 @@ function resident(n: number, seed: number, scale = 4, shift = 0): Float32Array {
 
 /** A resident view of `shape` with its dims stored in the order `perm`, the innermost padded by `pad`, after `offset`. */
 function view(shape: readonly number[], seed: number, perm?: readonly number[], pad = 0, offset = 0, shift = 0): TensorView {
-  const r = shape.length;
-  const order = perm ?? shape.map((_, i) => i);
-  const strides = new Array<number>(r).fill(0);
-  let acc = 1;
-  for (let i = r - 1; i >= 0; i--) {
-    const d = order[i]!;
-    strides[d] = acc;
-    acc *= shape[d]! + (i === r - 1 ? pad : 0);
-  }
+  const { strides, extent: acc } = permutedStrides(shape, perm, pad);
   return { storage: new CpuStorage(resident(offset + acc + 2, seed, 4, shift)), dtype: "float32", shape, strides, offset };
 }
 
